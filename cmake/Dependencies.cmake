@@ -1,0 +1,54 @@
+# Required dependencies (Debian packages; see README.md and scripts/setup.sh). The CLI
+# and the core libraries need no Qt; Qt 6 Core and Test are found by tests/.
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+
+# Optional: the Qt GUI.
+find_package(Qt6 QUIET COMPONENTS Gui Widgets Svg)
+if(Qt6Widgets_FOUND AND Qt6Gui_FOUND)
+    set(_gui_found TRUE)
+else()
+    set(_gui_found FALSE)
+endif()
+nw_resolve_option(NW_WITH_GUI ${_gui_found} "Qt 6 Widgets not found (qt6-base-dev)" NW_GUI_ENABLED)
+
+# Optional: CUDA with cuDNN (CUDA 13 and cuDNN 9 live under /usr/local/cuda).
+set(_cuda_found FALSE)
+set(_cuda_reason "nvcc not found (looked on PATH and in /usr/local/cuda/bin)")
+if(NOT NW_WITH_CUDA STREQUAL "OFF")
+    if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+        set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+    endif()
+    include(CheckLanguage)
+    check_language(CUDA)
+    if(CMAKE_CUDA_COMPILER)
+        find_package(CUDAToolkit QUIET)
+        find_path(NW_CUDNN_INCLUDE_DIR cudnn.h
+                  HINTS ${CUDAToolkit_INCLUDE_DIRS} /usr/local/cuda/include /usr/include)
+        find_library(NW_CUDNN_LIBRARY cudnn
+                     HINTS ${CUDAToolkit_LIBRARY_DIR} /usr/local/cuda/lib64 /usr/local/cuda/lib)
+        if(CUDAToolkit_FOUND AND NW_CUDNN_INCLUDE_DIR AND NW_CUDNN_LIBRARY)
+            set(_cuda_found TRUE)
+        else()
+            set(_cuda_reason "CUDA toolkit found but cuDNN (cudnn.h, libcudnn) is missing")
+        endif()
+    endif()
+endif()
+nw_resolve_option(NW_WITH_CUDA ${_cuda_found} "${_cuda_reason}" NW_CUDA_ENABLED)
+if(NW_CUDA_ENABLED)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+        set(CMAKE_CUDA_ARCHITECTURES 90)
+    endif()
+    enable_language(CUDA)
+endif()
+
+# Optional: Vulkan with glslc to compile compute shaders to SPIR-V.
+find_package(Vulkan QUIET)
+find_program(NW_GLSLC glslc)
+if(Vulkan_FOUND AND NW_GLSLC)
+    set(_vk_found TRUE)
+else()
+    set(_vk_found FALSE)
+endif()
+nw_resolve_option(NW_WITH_VULKAN ${_vk_found} "Vulkan loader (libvulkan-dev) or glslc not found"
+                  NW_VULKAN_ENABLED)

@@ -1,0 +1,68 @@
+#pragma once
+// The model IR: nodes (an op with attributes and a canvas position) joined by edges from an
+// output port to an input port. Plain data; the rules live in OpSchema and analyze().
+
+#include "graph/attribute.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nw::graph {
+
+// Canvas position of a node's top-left corner, in scene units.
+struct Position {
+    double x = 0;
+    double y = 0;
+    friend bool operator==(const Position&, const Position&) = default;
+};
+
+struct Node {
+    std::string id; // unique in its graph, e.g. "conv1"; names the node in every message
+    std::string op; // schema name, e.g. "Conv2D"
+    AttrMap attrs;
+    Position position;
+    friend bool operator==(const Node&, const Node&) = default;
+};
+
+// One end of an edge: a node and the index of one of its ports.
+struct PortRef {
+    std::string node;
+    int port = 0;
+    friend bool operator==(const PortRef&, const PortRef&) = default;
+};
+
+// Data flows from an output port to an input port.
+struct Edge {
+    PortRef from;
+    PortRef to;
+    friend bool operator==(const Edge&, const Edge&) = default;
+};
+
+class Graph {
+public:
+    const std::vector<Node>& nodes() const { return m_nodes; }
+    const std::vector<Edge>& edges() const { return m_edges; }
+
+    const Node* findNode(std::string_view id) const;
+    Node* findNode(std::string_view id);
+
+    // Adds a node; false when its id is empty or taken.
+    bool addNode(Node node);
+    // Removes a node and every edge touching it; false when there is no such node.
+    bool removeNode(std::string_view id);
+    // Adds an edge as given; analyze() reports edges that make no sense.
+    void addEdge(Edge edge) { m_edges.push_back(std::move(edge)); }
+    bool removeEdge(const Edge& edge);
+
+    // An id not yet used: "<prefix>1", "<prefix>2", ...
+    std::string uniqueId(std::string_view prefix) const;
+
+    friend bool operator==(const Graph&, const Graph&) = default;
+
+private:
+    std::vector<Node> m_nodes;
+    std::vector<Edge> m_edges;
+};
+
+} // namespace nw::graph

@@ -1,0 +1,57 @@
+// The element-wise activations: output shape = input shape, no parameters.
+#include "graph/ops/core_ops.h"
+#include "graph/ops/op_helpers.h"
+
+namespace nw::graph::ops {
+
+namespace {
+
+OpSchema activation(const char* name, const char* doc, std::int64_t flopsPerElement,
+                    std::vector<AttrSpec> attrs = {}) {
+    OpSchema s;
+    s.name = name;
+    s.category = "Activation";
+    s.doc = doc;
+    s.attrs = std::move(attrs);
+    s.inputs = {{"input", "[N, ...]"}};
+    s.outputs = {{"output", "same shape as the input"}};
+    s.infer = [flopsPerElement](const InferContext& ctx) {
+        return elementwise(ctx, flopsPerElement);
+    };
+    return s;
+}
+
+} // namespace
+
+OpSchema reluSchema() {
+    return activation("ReLU", "max(x, 0).", 1);
+}
+
+OpSchema leakyReluSchema() {
+    return activation("LeakyReLU", "x for x > 0, alpha * x otherwise.", 2,
+                      {AttrSpec::real("alpha", 0.01, 0.0, 10.0, "Slope for negative inputs.")});
+}
+
+OpSchema eluSchema() {
+    return activation("ELU", "x for x > 0, alpha * (exp(x) - 1) otherwise.", 3,
+                      {AttrSpec::real("alpha", 1.0, 0.0, 10.0,
+                                      "Value approached for large negative inputs.")
+                           .exclusiveMin()});
+}
+
+OpSchema geluSchema() {
+    return activation("GELU", "x * Phi(x), the Gaussian error linear unit.", 8,
+                      {AttrSpec::choice("approximate", "none", {"none", "tanh"},
+                                        "none: the exact erf form; tanh: the tanh "
+                                        "approximation.")});
+}
+
+OpSchema sigmoidSchema() {
+    return activation("Sigmoid", "1 / (1 + exp(-x)).", 4);
+}
+
+OpSchema tanhSchema() {
+    return activation("Tanh", "The hyperbolic tangent.", 4);
+}
+
+} // namespace nw::graph::ops

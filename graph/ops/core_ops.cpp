@@ -1,0 +1,27 @@
+#include "graph/op_registry.h"
+#include "graph/ops/core_ops.h"
+
+#include <stdexcept>
+
+namespace nw::graph {
+
+// The explicit list of built-in ops, in palette order.
+void registerCoreOps(OpRegistry& registry) {
+    using namespace ops;
+    OpSchema (*const factories[])() = {
+        inputSchema,     denseSchema,      conv2dSchema,    maxPool2dSchema, avgPool2dSchema,
+        globalAvgPoolSchema, batchNormSchema, layerNormSchema, dropoutSchema, reluSchema,
+        leakyReluSchema, eluSchema,        geluSchema,      sigmoidSchema,   tanhSchema,
+        softmaxSchema,   flattenSchema,    reshapeSchema,   addSchema,       concatSchema,
+        lossSchema,
+    };
+    for (auto* factory : factories) {
+        auto status = registry.add(factory());
+        if (!status) {
+            // A malformed built-in schema is a programming error caught by every test run.
+            throw std::logic_error(status.error().message);
+        }
+    }
+}
+
+} // namespace nw::graph

@@ -1,0 +1,30 @@
+#pragma once
+// The built-in op schemas, one factory per op (graph/ops/<op>.cpp).
+
+#include "graph/op_schema.h"
+
+namespace nw::graph::ops {
+
+OpSchema inputSchema();
+OpSchema denseSchema();
+OpSchema conv2dSchema();
+OpSchema maxPool2dSchema();
+OpSchema avgPool2dSchema();
+OpSchema globalAvgPoolSchema();
+OpSchema batchNormSchema();
+OpSchema layerNormSchema();
+OpSchema dropoutSchema();
+OpSchema reluSchema();
+OpSchema leakyReluSchema();
+OpSchema eluSchema();
+OpSchema geluSchema();
+OpSchema sigmoidSchema();
+OpSchema tanhSchema();
+OpSchema softmaxSchema();
+OpSchema flattenSchema();
+OpSchema reshapeSchema();
+OpSchema addSchema();
+OpSchema concatSchema();
+OpSchema lossSchema();
+
+} // namespace nw::graph::ops

@@ -1,0 +1,52 @@
+#include "graph/ops/op_helpers.h"
+
+namespace nw::graph::ops {
+
+std::optional<std::int64_t> product(std::initializer_list<std::int64_t> factors) {
+    std::int64_t n = 1;
+    for (auto f : factors) {
+        auto next = checkedMul(n, f);
+        if (!next) {
+            return std::nullopt;
+        }
+        n = *next;
+    }
+    return n;
+}
+
+std::optional<InferError> requireRank(const Shape& shape, int rank, const char* layout,
+                                      const char* port) {
+    if (shape.rank() != rank) {
+        return fail(port, std::string("expects a ") + std::to_string(rank) + "-D tensor " +
+                              layout + ", got " + shape.toString());
+    }
+    return std::nullopt;
+}
+
+Expected<std::int64_t, InferError> elementsOf(const Shape& shape, const char* port) {
+    auto n = shape.perSampleElements();
+    if (!n) {
+        return fail(port, "tensor " + shape.toString() + " has too many elements");
+    }
+    return *n;
+}
+
+InferResult elementwise(const InferContext& ctx, std::int64_t flopsPerElement) {
+    auto n = elementsOf(ctx.input(0));
+    if (!n) {
+        return n.error();
+    }
+    Inferred out;
+    out.outputs = {ctx.input(0)};
+    out.cost.flops = *n * flopsPerElement;
+    return out;
+}
+
+std::optional<int> normaliseAxis(std::int64_t axis, int rank) {
+    if (axis < -rank || axis >= rank) {
+        return std::nullopt;
+    }
+    return static_cast<int>(axis < 0 ? axis + rank : axis);
+}
+
+} // namespace nw::graph::ops
