@@ -1,0 +1,72 @@
+// netwright: the IDE. A thin composition root: it builds the registry and the document,
+// opens the main window, and handles --screenshot for headless checks.
+#include "app/project_document.h"
+#include "graph/op_registry.h"
+#include "ui/main_window.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QMessageBox>
+#include <QTimer>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Netwright"));
+    QApplication::setOrganizationName(QStringLiteral("Netwright"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Netwright, the neural-network IDE"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QStringLiteral("Save a picture of the window to PATH once loaded, then quit."),
+        QStringLiteral("PATH"));
+    parser.addOption(screenshot);
+    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Project to open."));
+    if (!parser.parse(QApplication::arguments())) {
+        std::cerr << "netwright: " << parser.errorText().toStdString() << "\n";
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        parser.showHelp(0);
+    }
+    if (parser.isSet(QStringLiteral("version"))) {
+        parser.showVersion();
+    }
+
+    auto registry = nw::graph::makeCoreRegistry();
+    nw::app::ProjectDocument document(registry);
+    nw::ui::MainWindow window(document);
+    const bool headless = parser.isSet(screenshot);
+
+    if (!parser.positionalArguments().isEmpty()) {
+        auto status = document.load(parser.positionalArguments().first());
+        if (!status) {
+            std::cerr << "netwright: " << status.error().message << "\n";
+            if (headless) {
+                return 2;
+            }
+            QMessageBox::warning(&window, QObject::tr("Cannot open project"),
+                                 QString::fromStdString(status.error().message));
+        }
+    }
+    window.show();
+
+    if (headless) {
+        const QString path = parser.value(screenshot);
+        // Grab once the window has been laid out and painted.
+        QTimer::singleShot(300, &window, [&window, path] {
+            bool saved = window.grab().save(path, "PNG");
+            if (!saved) {
+                std::cerr << "netwright: cannot write the screenshot " << path.toStdString()
+                          << "\n";
+            }
+            QApplication::exit(saved ? 0 : 1);
+        });
+    }
+    return QApplication::exec();
+}

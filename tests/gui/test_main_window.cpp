@@ -1,0 +1,156 @@
+// The first IDE window, offscreen: it shows the loaded project's layers, totals and problems,
+// switches modes, and writes a screenshot from the command line.
+#include "app/project_document.h"
+#include "graph/op_registry.h"
+#include "ui/design_page.h"
+#include "ui/main_window.h"
+
+#include <QImage>
+#include <QListWidget>
+#include <QProcess>
+#include <QStackedWidget>
+#include <QTemporaryDir>
+#include <QToolBar>
+#include <QTreeWidget>
+#include <QtTest>
+
+namespace {
+
+const QString kSample = QStringLiteral(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj");
+
+// A Conv2D whose input is not connected, so the graph has errors.
+const char* kBrokenProject = R"({
+  "format_version": 1,
+  "name": "Broken",
+  "graph": {
+    "nodes": [
+      {"id": "input", "op": "Input", "attributes": {"shape": [1, 28, 28]}},
+      {"id": "conv1", "op": "Conv2D"},
+      {"id": "flatten", "op": "Flatten"},
+      {"id": "fc", "op": "Dense", "attributes": {"units": 10}},
+      {"id": "loss", "op": "Loss"}
+    ],
+    "edges": [
+      {"from": "conv1", "to": "flatten"},
+      {"from": "flatten", "to": "fc"},
+      {"from": "fc", "to": "loss"}
+    ]
+  }
+})";
+
+QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
+    QString path = dir.filePath(name);
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size()) {
+        qFatal("cannot write %s", qPrintable(path));
+    }
+    return path;
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void showsTheSampleProject() {
+        auto registry = nw::graph::makeCoreRegistry();
+        nw::app::ProjectDocument doc(registry);
+        nw::ui::MainWindow window(doc);
+        QVERIFY(doc.load(kSample).ok());
+
+        QVERIFY(window.windowTitle().contains(QStringLiteral("Fashion-MNIST CNN")));
+        QCOMPARE(window.designPage()->layerTable()->topLevelItemCount(), 15);
+        auto* conv1 = window.designPage()->layerTable()->topLevelItem(1);
+        QCOMPARE(conv1->text(0), QStringLiteral("conv1"));
+        QCOMPARE(conv1->text(2), QStringLiteral("[N, 32, 28, 28]"));
+        QCOMPARE(conv1->text(3), QStringLiteral("320"));
+        QVERIFY2(window.totalsText().contains(QStringLiteral("421,834 parameters")),
+                 qPrintable(window.totalsText()));
+        QCOMPARE(window.designPage()->problemList()->count(), 1);
+        QVERIFY(window.designPage()->problemList()->item(0)->text().contains("No problems"));
+    }
+
+    void listsProblemsWithTheirNode() {
+        QTemporaryDir dir;
+        QString path = writeFile(dir, QStringLiteral("broken.nwproj"), kBrokenProject);
+        auto registry = nw::graph::makeCoreRegistry();
+        nw::app::ProjectDocument doc(registry);
+        nw::ui::MainWindow window(doc);
+        QVERIFY(doc.load(path).ok());
+
+        QVERIFY(doc.analysis().hasErrors());
+        auto* problems = window.designPage()->problemList();
+        bool found = false;
+        for (int i = 0; i < problems->count(); ++i) {
+            auto* item = problems->item(i);
+            if (item->data(Qt::UserRole).toString() == QStringLiteral("conv1")) {
+                QVERIFY(item->text().contains(QStringLiteral("field 'input'")));
+                QVERIFY(item->text().contains(QStringLiteral("not connected")));
+                found = true;
+            }
+        }
+        QVERIFY2(found, "the unconnected Conv2D input is not in the problems list");
+    }
+
+    void aFailedLoadKeepsTheOpenProject() {
+        QTemporaryDir dir;
+        QString bad = writeFile(dir, QStringLiteral("bad.nwproj"), "{ \"format_version\": 1, ");
+        auto registry = nw::graph::makeCoreRegistry();
+        nw::app::ProjectDocument doc(registry);
+        nw::ui::MainWindow window(doc);
+        QVERIFY(doc.load(kSample).ok());
+
+        auto status = doc.load(bad);
+        QVERIFY(!status.ok());
+        QVERIFY(QString::fromStdString(status.error().message).contains(bad));
+        QCOMPARE(doc.filePath(), kSample);
+        QCOMPARE(window.designPage()->layerTable()->topLevelItemCount(), 15);
+    }
+
+    void switchesModes() {
+        auto registry = nw::graph::makeCoreRegistry();
+        nw::app::ProjectDocument doc(registry);
+        nw::ui::MainWindow window(doc);
+        auto* modes = window.findChild<QToolBar*>(QStringLiteral("modeBar"));
+        QVERIFY(modes);
+        QStringList names;
+        for (auto* a : modes->actions()) {
+            names << a->text();
+        }
+        QCOMPARE(names, (QStringList{"Design", "Data", "Train", "Experiments", "Deploy"}));
+        auto* pages = qobject_cast<QStackedWidget*>(window.centralWidget());
+        QVERIFY(pages);
+        QCOMPARE(pages->currentIndex(), 0);
+        modes->actions().at(2)->trigger();
+        QCOMPARE(pages->currentIndex(), 2);
+        QVERIFY(modes->actions().at(2)->isChecked());
+        QVERIFY(!modes->actions().at(0)->isChecked());
+    }
+
+    void screenshotFromTheCommandLine() {
+        QTemporaryDir dir;
+        QString png = dir.filePath(QStringLiteral("ide.png"));
+        QProcess ide;
+        ide.start(QStringLiteral(NW_IDE_PATH), {QStringLiteral("--screenshot"), png, kSample});
+        QVERIFY(ide.waitForFinished(60000));
+        QCOMPARE(ide.exitCode(), 0);
+        QImage image(png);
+        QVERIFY2(!image.isNull(), "no PNG was written");
+        QVERIFY(image.width() >= 800 && image.height() >= 600);
+    }
+
+    void screenshotOfAnUnreadableProjectFails() {
+        QTemporaryDir dir;
+        QString png = dir.filePath(QStringLiteral("ide.png"));
+        QProcess ide;
+        ide.start(QStringLiteral(NW_IDE_PATH),
+                  {QStringLiteral("--screenshot"), png, dir.filePath("missing.nwproj")});
+        QVERIFY(ide.waitForFinished(60000));
+        QCOMPARE(ide.exitCode(), 2);
+        QVERIFY(ide.readAllStandardError().contains("missing.nwproj: no such file"));
+        QVERIFY(!QFile::exists(png));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"
