@@ -8,7 +8,6 @@
 #include <QCommandLineParser>
 #include <QMessageBox>
 #include <QTimer>
-
 #include <iostream>
 
 int main(int argc, char** argv) {

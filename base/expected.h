@@ -26,21 +26,35 @@ struct Error {
 template <class T, class E = Error>
 class [[nodiscard]] Expected {
 public:
-    Expected(T value) : m_v(std::in_place_index<0>, std::move(value)) {}
-    Expected(E error) : m_v(std::in_place_index<1>, std::move(error)) {}
+    Expected(T value)
+        : m_v(std::in_place_index<0>, std::move(value)) {}
+    Expected(E error)
+        : m_v(std::in_place_index<1>, std::move(error)) {}
 
     bool ok() const { return m_v.index() == 0; }
     explicit operator bool() const { return ok(); }
 
-    T& value() & { assert(ok()); return std::get<0>(m_v); }
-    const T& value() const& { assert(ok()); return std::get<0>(m_v); }
-    T&& value() && { assert(ok()); return std::get<0>(std::move(m_v)); }
+    T& value() & {
+        assert(ok());
+        return std::get<0>(m_v);
+    }
+    const T& value() const& {
+        assert(ok());
+        return std::get<0>(m_v);
+    }
+    T&& value() && {
+        assert(ok());
+        return std::get<0>(std::move(m_v));
+    }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
-    const E& error() const { assert(!ok()); return std::get<1>(m_v); }
+    const E& error() const {
+        assert(!ok());
+        return std::get<1>(m_v);
+    }
 
 private:
     std::variant<T, E> m_v;
@@ -50,12 +64,17 @@ private:
 class [[nodiscard]] Status {
 public:
     Status() = default;
-    Status(Error error) : m_error(std::move(error)), m_ok(false) {}
+    Status(Error error)
+        : m_error(std::move(error))
+        , m_ok(false) {}
     static Status success() { return {}; }
 
     bool ok() const { return m_ok; }
     explicit operator bool() const { return m_ok; }
-    const Error& error() const { assert(!m_ok); return m_error; }
+    const Error& error() const {
+        assert(!m_ok);
+        return m_error;
+    }
 
 private:
     Error m_error;

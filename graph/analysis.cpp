@@ -36,7 +36,9 @@ constexpr int kMaxVariadicInputs = 64;
 
 class Analyzer {
 public:
-    Analyzer(const Graph& graph, const OpRegistry& registry) : m_graph(graph), m_reg(registry) {}
+    Analyzer(const Graph& graph, const OpRegistry& registry)
+        : m_graph(graph)
+        , m_reg(registry) {}
 
     GraphAnalysis run() {
         indexNodes();
@@ -53,9 +55,9 @@ private:
     struct State {
         const Node* node = nullptr;
         const OpSchema* schema = nullptr;
-        AttrMap attrs;             // node attributes with defaults filled in
+        AttrMap attrs; // node attributes with defaults filled in
         bool attrsOk = false;
-        int inputCount = 0;        // ports the node uses
+        int inputCount = 0;          // ports the node uses
         std::vector<const Edge*> in; // per input port, the edge feeding it
         std::vector<std::size_t> successors;
         bool connected = true;
@@ -77,8 +79,8 @@ private:
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             m_states[i].node = &nodes[i];
             if (nodes[i].id.empty()) {
-                error("", "id", "node #" + std::to_string(i + 1) + " (" + nodes[i].op +
-                                    ") has an empty id");
+                error("", "id",
+                      "node #" + std::to_string(i + 1) + " (" + nodes[i].op + ") has an empty id");
                 continue;
             }
             if (!m_index.emplace(nodes[i].id, i).second) {
@@ -115,8 +117,9 @@ private:
                     st.attrs[spec.name] = it->second;
                 }
             }
-            st.inputCount = st.schema->hasVariadicInput() ? st.schema->minInputs()
-                                                          : static_cast<int>(st.schema->inputs.size());
+            st.inputCount = st.schema->hasVariadicInput()
+                                ? st.schema->minInputs()
+                                : static_cast<int>(st.schema->inputs.size());
             st.in.assign(static_cast<std::size_t>(st.inputCount), nullptr);
         }
     }
@@ -128,8 +131,8 @@ private:
 
     void checkEdges() {
         for (const Edge& e : m_graph.edges()) {
-            std::string what = "edge " + e.from.node + ":" + std::to_string(e.from.port) +
-                               " -> " + e.to.node + ":" + std::to_string(e.to.port);
+            std::string what = "edge " + e.from.node + ":" + std::to_string(e.from.port) + " -> " +
+                               e.to.node + ":" + std::to_string(e.to.port);
             State* from = stateOf(e.from.node);
             State* to = stateOf(e.to.node);
             if (!from || !to) {
@@ -319,8 +322,9 @@ private:
             warning("", "", "the graph has no Loss node, so it cannot be trained");
         } else if (losses.size() > 1) {
             for (const auto& id : losses) {
-                error(id, "op", "the graph has " + std::to_string(losses.size()) +
-                                    " Loss nodes; only one is supported");
+                error(id, "op",
+                      "the graph has " + std::to_string(losses.size()) +
+                          " Loss nodes; only one is supported");
             }
         }
     }

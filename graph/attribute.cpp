@@ -21,11 +21,16 @@ std::string formatNumber(double v) {
 
 const char* attrTypeName(AttrType type) {
     switch (type) {
-    case AttrType::Int: return "integer";
-    case AttrType::Float: return "number";
-    case AttrType::Bool: return "boolean";
-    case AttrType::String: return "string";
-    case AttrType::IntList: return "list of integers";
+    case AttrType::Int:
+        return "integer";
+    case AttrType::Float:
+        return "number";
+    case AttrType::Bool:
+        return "boolean";
+    case AttrType::String:
+        return "string";
+    case AttrType::IntList:
+        return "list of integers";
     }
     return "?";
 }
@@ -124,8 +129,10 @@ std::string AttrSpec::rangeText() const {
     std::string bounds = boundsText();
     switch (type) {
     case AttrType::Int:
-    case AttrType::Float: return bounds;
-    case AttrType::Bool: return "true or false";
+    case AttrType::Float:
+        return bounds;
+    case AttrType::Bool:
+        return "true or false";
     case AttrType::String: {
         std::string out = "one of: ";
         for (std::size_t i = 0; i < choices.size(); ++i) {
@@ -175,11 +182,11 @@ std::optional<std::string> AttrSpec::check(const AttrValue& value) const {
         }
         break;
     }
-    case AttrType::Bool: break;
+    case AttrType::Bool:
+        break;
     case AttrType::String: {
         const auto& v = std::get<std::string>(value);
-        if (!choices.empty() &&
-            std::find(choices.begin(), choices.end(), v) == choices.end()) {
+        if (!choices.empty() && std::find(choices.begin(), choices.end(), v) == choices.end()) {
             return "must be " + rangeText() + ", got \"" + v + "\"";
         }
         break;
@@ -193,8 +200,8 @@ std::optional<std::string> AttrSpec::check(const AttrValue& value) const {
         }
         for (std::size_t i = 0; i < v.size(); ++i) {
             if (!inRange(static_cast<double>(v[i]))) {
-                return "element " + std::to_string(i) + " must be in " + boundsText() +
-                       ", got " + std::to_string(v[i]);
+                return "element " + std::to_string(i) + " must be in " + boundsText() + ", got " +
+                       std::to_string(v[i]);
             }
         }
         break;

@@ -51,8 +51,14 @@ struct AttrSpec {
     static AttrSpec ints(std::string name, IntList def, int minLen, int maxLen, std::int64_t lo,
                          std::int64_t hi, std::string doc);
 
-    AttrSpec& exclusiveMin() { minExclusive = true; return *this; }
-    AttrSpec& exclusiveMax() { maxExclusive = true; return *this; }
+    AttrSpec& exclusiveMin() {
+        minExclusive = true;
+        return *this;
+    }
+    AttrSpec& exclusiveMax() {
+        maxExclusive = true;
+        return *this;
+    }
 
     // Why `value` is not allowed for this attribute ("must be in [1, 65536], got 0"),
     // or nullopt when it is.

@@ -6,8 +6,8 @@
 namespace nw::graph {
 
 const Node* Graph::findNode(std::string_view id) const {
-    auto it = std::find_if(m_nodes.begin(), m_nodes.end(),
-                           [id](const Node& n) { return n.id == id; });
+    auto it =
+        std::find_if(m_nodes.begin(), m_nodes.end(), [id](const Node& n) { return n.id == id; });
     return it == m_nodes.end() ? nullptr : &*it;
 }
 
@@ -24,8 +24,8 @@ bool Graph::addNode(Node node) {
 }
 
 bool Graph::removeNode(std::string_view id) {
-    auto it = std::find_if(m_nodes.begin(), m_nodes.end(),
-                           [id](const Node& n) { return n.id == id; });
+    auto it =
+        std::find_if(m_nodes.begin(), m_nodes.end(), [id](const Node& n) { return n.id == id; });
     if (it == m_nodes.end()) {
         return false;
     }

@@ -21,8 +21,8 @@ Status OpRegistry::add(OpSchema schema) {
     }
     for (const auto& attr : schema.attrs) {
         if (auto why = attr.check(attr.defaultValue)) {
-            return Error::user("op '" + schema.name + "', attribute '" + attr.name +
-                               "': default " + *why);
+            return Error::user("op '" + schema.name + "', attribute '" + attr.name + "': default " +
+                               *why);
         }
     }
     auto owned = std::make_unique<OpSchema>(std::move(schema));

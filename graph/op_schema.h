@@ -35,7 +35,8 @@ struct OpCost {
 class InferContext {
 public:
     InferContext(const AttrMap& attrs, std::span<const Shape> inputs)
-        : m_attrs(attrs), m_inputs(inputs) {}
+        : m_attrs(attrs)
+        , m_inputs(inputs) {}
 
     std::span<const Shape> inputs() const { return m_inputs; }
     const Shape& input(int i) const { return m_inputs[static_cast<std::size_t>(i)]; }

@@ -36,10 +36,10 @@ struct AugmentationStep {
 struct OptimizerConfig {
     std::string type = "adam"; // sgd, adam, adamw, rmsprop
     double learningRate = 1e-3;
-    double momentum = 0.9;     // sgd, rmsprop
-    bool nesterov = false;     // sgd
-    double beta1 = 0.9;        // adam, adamw
-    double beta2 = 0.999;      // adam, adamw
+    double momentum = 0.9; // sgd, rmsprop
+    bool nesterov = false; // sgd
+    double beta1 = 0.9;    // adam, adamw
+    double beta2 = 0.999;  // adam, adamw
     double epsilon = 1e-8;
     double weightDecay = 0.0;
     friend bool operator==(const OptimizerConfig&, const OptimizerConfig&) = default;
@@ -60,8 +60,8 @@ struct TrainingConfig {
     std::int64_t batchSize = 128;
     std::int64_t epochs = 5;
     std::uint64_t seed = 42;
-    std::string device = "cpu"; // cpu, cuda:0, vulkan:0
-    double gradClipNorm = 0.0;  // 0: no clipping
+    std::string device = "cpu";             // cpu, cuda:0, vulkan:0
+    double gradClipNorm = 0.0;              // 0: no clipping
     std::int64_t earlyStoppingPatience = 0; // epochs without improvement; 0: off
     friend bool operator==(const TrainingConfig&, const TrainingConfig&) = default;
 };

@@ -2,11 +2,10 @@
 // the nested readers; parseProject() turns it into an Error value at the boundary.
 #include "graph/project_file.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -86,8 +85,8 @@ std::int64_t asInt(const json& j, const std::string& path, std::int64_t lo, std:
     }
     auto v = j.get<std::int64_t>();
     if (v < lo || v > hi) {
-        failAt(path, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                         "], got " + std::to_string(v));
+        failAt(path, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                         std::to_string(v));
     }
     return v;
 }
@@ -147,13 +146,11 @@ AttrValue readAttr(const json& j, const std::string& path, const AttrSpec* spec)
     if (j.is_array()) {
         IntList out;
         for (std::size_t i = 0; i < j.size(); ++i) {
-            out.push_back(
-                asInt(j[i], path + "[" + std::to_string(i) + "]", INT64_MIN, INT64_MAX));
+            out.push_back(asInt(j[i], path + "[" + std::to_string(i) + "]", INT64_MIN, INT64_MAX));
         }
         return out;
     }
-    failAt(path, "must be a number, a string, a boolean or a list of integers, got " +
-                     typeName(j));
+    failAt(path, "must be a number, a string, a boolean or a list of integers, got " + typeName(j));
 }
 
 AttrMap readAttrMap(const json& j, const std::string& path, const OpSchema* schema) {
@@ -275,8 +272,8 @@ DatasetRef readDataset(const json& j, const std::string& path) {
         d.std = readNumbers(required(*norm, "std", p), child(p, "std"));
         if (d.mean.size() != d.std.size()) {
             failAt(p, "mean and std must have one value per channel each (got " +
-                          std::to_string(d.mean.size()) + " and " +
-                          std::to_string(d.std.size()) + ")");
+                          std::to_string(d.mean.size()) + " and " + std::to_string(d.std.size()) +
+                          ")");
         }
         for (std::size_t i = 0; i < d.std.size(); ++i) {
             if (d.std[i] <= 0) {
@@ -311,8 +308,9 @@ std::vector<AugmentationStep> readAugmentation(const json& j, const std::string&
 
 OptimizerConfig readOptimizer(const json& j, const std::string& path) {
     requireObject(j, path);
-    requireKeys(j, path, {"type", "learning_rate", "momentum", "nesterov", "beta1", "beta2",
-                          "epsilon", "weight_decay"});
+    requireKeys(j, path,
+                {"type", "learning_rate", "momentum", "nesterov", "beta1", "beta2", "epsilon",
+                 "weight_decay"});
     OptimizerConfig o;
     o.type = asChoice(required(j, "type", path), child(path, "type"),
                       {"sgd", "adam", "adamw", "rmsprop"});
@@ -340,8 +338,8 @@ ScheduleConfig readSchedule(const json& j, const std::string& path) {
     requireObject(j, path);
     requireKeys(j, path, {"type", "warmup_steps", "step_size", "gamma", "min_learning_rate"});
     ScheduleConfig s;
-    s.type = asChoice(required(j, "type", path), child(path, "type"),
-                      {"constant", "step", "cosine"});
+    s.type =
+        asChoice(required(j, "type", path), child(path, "type"), {"constant", "step", "cosine"});
     if (const json* v = optional(j, "warmup_steps")) {
         s.warmupSteps = asInt(*v, child(path, "warmup_steps"), 0, 1'000'000'000);
     }
@@ -372,8 +370,9 @@ std::string readDevice(const json& j, const std::string& path) {
 
 TrainingConfig readTraining(const json& j, const std::string& path) {
     requireObject(j, path);
-    requireKeys(j, path, {"optimizer", "schedule", "batch_size", "epochs", "seed", "device",
-                          "grad_clip_norm", "early_stopping_patience"});
+    requireKeys(j, path,
+                {"optimizer", "schedule", "batch_size", "epochs", "seed", "device",
+                 "grad_clip_norm", "early_stopping_patience"});
     TrainingConfig t;
     if (const json* v = optional(j, "optimizer")) {
         t.optimizer = readOptimizer(*v, child(path, "optimizer"));
@@ -407,7 +406,8 @@ TrainingConfig readTraining(const json& j, const std::string& path) {
 void migrate(json& /*doc*/, int fromVersion) {
     for (int v = fromVersion; v < kProjectFormatVersion; ++v) {
         switch (v) {
-        default: failAt("format_version", "no migration from version " + std::to_string(v));
+        default:
+            failAt("format_version", "no migration from version " + std::to_string(v));
         }
     }
 }
@@ -422,8 +422,9 @@ Project readProjectJson(json& doc, const OpRegistry& registry) {
                                      std::to_string(kProjectFormatVersion));
     }
     migrate(doc, version);
-    requireKeys(doc, "", {"format_version", "name", "description", "graph", "dataset",
-                          "augmentation", "training"});
+    requireKeys(
+        doc, "",
+        {"format_version", "name", "description", "graph", "dataset", "augmentation", "training"});
     Project p;
     if (const json* v = optional(doc, "name")) {
         p.name = asString(*v, "name");
@@ -470,13 +471,12 @@ Expected<Project> parseProject(std::string_view text, const std::string& sourceN
     struct TooDeep {};
     json doc;
     try {
-        doc = json::parse(text.begin(), text.end(),
-                          [](int depth, json::parse_event_t, json&) {
-                              if (depth > kMaxJsonDepth) {
-                                  throw TooDeep{};
-                              }
-                              return true;
-                          });
+        doc = json::parse(text.begin(), text.end(), [](int depth, json::parse_event_t, json&) {
+            if (depth > kMaxJsonDepth) {
+                throw TooDeep{};
+            }
+            return true;
+        });
     } catch (const json::parse_error& e) {
         std::string what = e.what();
         auto pos = what.find("syntax error");
@@ -484,16 +484,15 @@ Expected<Project> parseProject(std::string_view text, const std::string& sourceN
         return Error::user(sourceName + ": not valid JSON at " + lineColumn(text, e.byte - 1) +
                            ": " + detail);
     } catch (const TooDeep&) {
-        return Error::user(sourceName + ": JSON nested more than " +
-                           std::to_string(kMaxJsonDepth) + " levels deep");
+        return Error::user(sourceName + ": JSON nested more than " + std::to_string(kMaxJsonDepth) +
+                           " levels deep");
     } catch (const json::exception& e) {
         return Error::user(sourceName + ": not valid JSON: " + e.what());
     }
     try {
         return readProjectJson(doc, registry);
     } catch (const ReadFailure& f) {
-        return Error::user(sourceName + ": " + (f.path.empty() ? "" : f.path + ": ") +
-                           f.message);
+        return Error::user(sourceName + ": " + (f.path.empty() ? "" : f.path + ": ") + f.message);
     } catch (const json::exception& e) {
         return Error::user(sourceName + ": " + e.what());
     }

@@ -3,7 +3,7 @@
 //
 // Reading never crashes or hangs on malformed, truncated or hostile input: every failure is
 // an Error naming the file and the JSON path of the offending field
-// ("net.nwproj: graph.nodes[2].attributes.kernel_size: must be a list of integers").
+// ("net.nwproj: graph.nodes[2].attributes.kernel_size[1]: must be an integer, got a string").
 // Reading checks structure and types; graph rules (cycles, shapes, ranges) are analyze()'s.
 // Writing is atomic: a crash mid-save leaves the previous file intact.
 

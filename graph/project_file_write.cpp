@@ -2,11 +2,10 @@
 // unchanged project gives the same bytes, and an atomic replace of the file on disk.
 #include "graph/project_file.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,21 +66,19 @@ ojson trainingToJson(const TrainingConfig& t) {
     const auto& o = t.optimizer;
     const auto& s = t.schedule;
     return ojson{
-        {"optimizer",
-         ojson{{"type", o.type},
-               {"learning_rate", o.learningRate},
-               {"momentum", o.momentum},
-               {"nesterov", o.nesterov},
-               {"beta1", o.beta1},
-               {"beta2", o.beta2},
-               {"epsilon", o.epsilon},
-               {"weight_decay", o.weightDecay}}},
-        {"schedule",
-         ojson{{"type", s.type},
-               {"warmup_steps", s.warmupSteps},
-               {"step_size", s.stepSize},
-               {"gamma", s.gamma},
-               {"min_learning_rate", s.minLearningRate}}},
+        {"optimizer", ojson{{"type", o.type},
+                            {"learning_rate", o.learningRate},
+                            {"momentum", o.momentum},
+                            {"nesterov", o.nesterov},
+                            {"beta1", o.beta1},
+                            {"beta2", o.beta2},
+                            {"epsilon", o.epsilon},
+                            {"weight_decay", o.weightDecay}}},
+        {"schedule", ojson{{"type", s.type},
+                           {"warmup_steps", s.warmupSteps},
+                           {"step_size", s.stepSize},
+                           {"gamma", s.gamma},
+                           {"min_learning_rate", s.minLearningRate}}},
         {"batch_size", t.batchSize},
         {"epochs", t.epochs},
         {"seed", t.seed},
@@ -124,8 +121,8 @@ Status writeFileAtomically(const std::filesystem::path& path, std::string_view c
     std::string tmpl = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
     int fd = ::mkstemp(tmpl.data());
     if (fd < 0) {
-        return Error::user(path.string() + ": cannot create a temporary file in " +
-                           dir.string() + ": " + errnoText());
+        return Error::user(path.string() + ": cannot create a temporary file in " + dir.string() +
+                           ": " + errnoText());
     }
     auto failed = [&](const std::string& what) {
         std::string message = path.string() + ": " + what + ": " + errnoText();

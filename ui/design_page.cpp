@@ -34,8 +34,8 @@ DesignPage::DesignPage(app::ProjectDocument& document, QWidget* parent)
     , m_layers(new QTreeWidget(this))
     , m_problems(new QListWidget(this)) {
     m_layers->setColumnCount(5);
-    m_layers->setHeaderLabels({tr("Node"), tr("Op"), tr("Output shape"), tr("Parameters"),
-                               tr("FLOPs")});
+    m_layers->setHeaderLabels(
+        {tr("Node"), tr("Op"), tr("Output shape"), tr("Parameters"), tr("FLOPs")});
     m_layers->setRootIsDecorated(false);
     m_layers->setAlternatingRowColors(true);
     m_layers->setUniformRowHeights(true);

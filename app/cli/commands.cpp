@@ -4,9 +4,8 @@
 #include "graph/project_file.h"
 #include "graph/summary.h"
 
-#include <nlohmann/json.hpp>
-
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 namespace nw::cli {
@@ -119,8 +118,7 @@ int runSummary(const std::string& file, bool json) {
                                   {"non_trainable_params", summary.totals.nonTrainableParams},
                                   {"flops_per_sample", summary.totals.flops},
                                   {"parameter_bytes", summary.parameterBytes},
-                                  {"activation_bytes_per_sample",
-                                   summary.activationBytesPerSample},
+                                  {"activation_bytes_per_sample", summary.activationBytesPerSample},
                                   {"problems", problemsJson(analysis)}}
                          .dump()
                   << "\n";

@@ -3,7 +3,6 @@
 #include "app/cli/commands.h"
 
 #include <CLI/CLI.hpp>
-
 #include <exception>
 #include <iostream>
 

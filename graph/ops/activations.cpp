@@ -33,10 +33,10 @@ OpSchema leakyReluSchema() {
 }
 
 OpSchema eluSchema() {
-    return activation("ELU", "x for x > 0, alpha * (exp(x) - 1) otherwise.", 3,
-                      {AttrSpec::real("alpha", 1.0, 0.0, 10.0,
-                                      "Value approached for large negative inputs.")
-                           .exclusiveMin()});
+    return activation(
+        "ELU", "x for x > 0, alpha * (exp(x) - 1) otherwise.", 3,
+        {AttrSpec::real("alpha", 1.0, 0.0, 10.0, "Value approached for large negative inputs.")
+             .exclusiveMin()});
 }
 
 OpSchema geluSchema() {

@@ -30,8 +30,8 @@ OpSchema concatSchema() {
             }
             if (!compatible) {
                 return fail(port, "shape mismatch: input '" + port + "' is " + x.toString() +
-                                      " but input 'in 0' is " + first.toString() +
-                                      "; only axis " + std::to_string(*axis) + " may differ");
+                                      " but input 'in 0' is " + first.toString() + "; only axis " +
+                                      std::to_string(*axis) + " may differ");
             }
             auto joined = checkedAdd(out.dims[static_cast<std::size_t>(*axis)], x[*axis]);
             if (!joined) {

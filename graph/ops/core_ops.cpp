@@ -1,5 +1,6 @@
-#include "graph/op_registry.h"
 #include "graph/ops/core_ops.h"
+
+#include "graph/op_registry.h"
 
 #include <stdexcept>
 
@@ -9,10 +10,10 @@ namespace nw::graph {
 void registerCoreOps(OpRegistry& registry) {
     using namespace ops;
     OpSchema (*const factories[])() = {
-        inputSchema,     denseSchema,      conv2dSchema,    maxPool2dSchema, avgPool2dSchema,
-        globalAvgPoolSchema, batchNormSchema, layerNormSchema, dropoutSchema, reluSchema,
-        leakyReluSchema, eluSchema,        geluSchema,      sigmoidSchema,   tanhSchema,
-        softmaxSchema,   flattenSchema,    reshapeSchema,   addSchema,       concatSchema,
+        inputSchema,         denseSchema,     conv2dSchema,    maxPool2dSchema, avgPool2dSchema,
+        globalAvgPoolSchema, batchNormSchema, layerNormSchema, dropoutSchema,   reluSchema,
+        leakyReluSchema,     eluSchema,       geluSchema,      sigmoidSchema,   tanhSchema,
+        softmaxSchema,       flattenSchema,   reshapeSchema,   addSchema,       concatSchema,
         lossSchema,
     };
     for (auto* factory : factories) {

@@ -27,11 +27,13 @@ OpSchema lossSchema() {
         if (loss == "softmax_cross_entropy") {
             if (x.rank() != 2) {
                 return fail("prediction", "softmax_cross_entropy expects logits [N, classes], "
-                                          "got " + x.toString());
+                                          "got " +
+                                              x.toString());
             }
             if (x[1] < 2) {
                 return fail("prediction", "softmax_cross_entropy needs at least 2 classes, "
-                                          "got " + x.toString());
+                                          "got " +
+                                              x.toString());
             }
         } else if (ctx.f("label_smoothing") != 0.0) {
             return fail("label_smoothing", "applies only to softmax_cross_entropy");

@@ -17,8 +17,8 @@ std::optional<std::int64_t> product(std::initializer_list<std::int64_t> factors)
 std::optional<InferError> requireRank(const Shape& shape, int rank, const char* layout,
                                       const char* port) {
     if (shape.rank() != rank) {
-        return fail(port, std::string("expects a ") + std::to_string(rank) + "-D tensor " +
-                              layout + ", got " + shape.toString());
+        return fail(port, std::string("expects a ") + std::to_string(rank) + "-D tensor " + layout +
+                              ", got " + shape.toString());
     }
     return std::nullopt;
 }

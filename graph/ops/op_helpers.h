@@ -32,7 +32,11 @@ inline std::int64_t windowOutput(std::int64_t in, std::int64_t kernel, std::int6
                                  std::int64_t padBefore, std::int64_t padAfter,
                                  std::int64_t dilation = 1) {
     std::int64_t effective = dilation * (kernel - 1) + 1;
-    return (in + padBefore + padAfter - effective) / stride + 1;
+    std::int64_t room = in + padBefore + padAfter - effective;
+    if (room < 0) {
+        return 0; // division truncates toward zero: -1 / 2 + 1 would claim one window
+    }
+    return room / stride + 1;
 }
 
 // Normalises an axis given relative to the rank (-1 = last); nullopt when out of range.

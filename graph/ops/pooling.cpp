@@ -60,8 +60,7 @@ OpSchema maxPool2dSchema() {
 }
 
 OpSchema avgPool2dSchema() {
-    return windowPool("AvgPool2D",
-                      "Mean of each window, per channel (padding counts as zeros).");
+    return windowPool("AvgPool2D", "Mean of each window, per channel (padding counts as zeros).");
 }
 
 OpSchema globalAvgPoolSchema() {

@@ -1,0 +1,117 @@
+#include "engine/cpu/cpu_backend.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+namespace nw::engine::cpu {
+
+struct MemoryAccounting {
+    std::atomic<std::size_t> inUse{0};
+    std::atomic<std::size_t> peak{0};
+
+    void add(std::size_t bytes) {
+        std::size_t now = inUse.fetch_add(bytes) + bytes;
+        std::size_t prev = peak.load();
+        while (now > prev && !peak.compare_exchange_weak(prev, now)) {
+        }
+    }
+};
+
+namespace {
+
+constexpr std::size_t kAlignment = 64;
+
+class HostBuffer final : public DeviceBuffer {
+public:
+    HostBuffer(void* data, std::size_t bytes, std::shared_ptr<MemoryAccounting> acc)
+        : m_data(data)
+        , m_bytes(bytes)
+        , m_accounting(std::move(acc)) {}
+    ~HostBuffer() override {
+        std::free(m_data);
+        m_accounting->inUse.fetch_sub(m_bytes);
+    }
+    Device device() const override { return Device::cpu(); }
+    std::size_t bytes() const override { return m_bytes; }
+    void* data() const { return m_data; }
+
+private:
+    void* m_data;
+    std::size_t m_bytes;
+    std::shared_ptr<MemoryAccounting> m_accounting;
+};
+
+} // namespace
+
+CpuBackend::CpuBackend()
+    : m_accounting(std::make_shared<MemoryAccounting>()) {}
+
+CpuBackend::~CpuBackend() = default;
+
+std::string CpuBackend::description() const {
+    return "CPU (" + std::to_string(threads()) + " threads)";
+}
+
+Expected<Tensor> CpuBackend::allocate(const Dims& shape, DType dtype) {
+    for (auto d : shape) {
+        if (d < 0) {
+            return Error::internal("cannot allocate a tensor of shape " + dimsToString(shape));
+        }
+    }
+    std::size_t bytes = static_cast<std::size_t>(numelOf(shape)) * dtypeSize(dtype);
+    std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kAlignment - 1) / kAlignment *
+                          kAlignment;
+    void* data = std::aligned_alloc(kAlignment, rounded);
+    if (!data) {
+        return Error::user("out of host memory allocating " + std::to_string(bytes) +
+                           " bytes for a tensor of shape " + dimsToString(shape));
+    }
+    m_accounting->add(rounded);
+    auto buffer = std::make_shared<HostBuffer>(data, rounded, m_accounting);
+    return Tensor(shape, dtype, std::move(buffer));
+}
+
+void* CpuBackend::data(const Tensor& t) {
+    auto* host = static_cast<HostBuffer*>(t.buffer());
+    return static_cast<char*>(host->data()) + t.offset();
+}
+
+Status CpuBackend::copyFromHost(const Tensor& dst, const void* src) {
+    if (!dst.defined() || dst.device() != Device::cpu()) {
+        return Error::internal("copyFromHost: " + dst.toString() + " is not a CPU tensor");
+    }
+    std::memcpy(data(dst), src, dst.bytes());
+    return Status::success();
+}
+
+Status CpuBackend::copyToHost(const Tensor& src, void* dst) {
+    if (!src.defined() || src.device() != Device::cpu()) {
+        return Error::internal("copyToHost: " + src.toString() + " is not a CPU tensor");
+    }
+    std::memcpy(dst, data(src), src.bytes());
+    return Status::success();
+}
+
+void CpuBackend::setThreads(int threads) {
+    m_threads = threads < 0 ? 0 : threads;
+}
+
+int CpuBackend::threads() const {
+    return m_threads > 0 ? m_threads : static_cast<int>(std::thread::hardware_concurrency());
+}
+
+std::size_t CpuBackend::bytesInUse() const {
+    return m_accounting->inUse.load();
+}
+
+std::size_t CpuBackend::peakBytes() const {
+    return m_accounting->peak.load();
+}
+
+void CpuBackend::resetPeak() {
+    m_accounting->peak.store(m_accounting->inUse.load());
+}
+
+} // namespace nw::engine::cpu
