@@ -141,11 +141,14 @@ private:
                 error(blame, "edges", what + " refers to a missing node '" + missing + "'");
                 continue;
             }
-            if (!from->schema || !to->schema) {
-                continue; // the unknown op is reported already
+            // An unknown op is reported already; its edges still count as connections, so that
+            // its neighbours report no "not connected" or "not used" in its wake.
+            if (!to->schema) {
+                from->usedOutput = true;
+                continue;
             }
-            int outputs = static_cast<int>(from->schema->outputs.size());
-            if (e.from.port < 0 || e.from.port >= outputs) {
+            int outputs = from->schema ? static_cast<int>(from->schema->outputs.size()) : 0;
+            if (from->schema && (e.from.port < 0 || e.from.port >= outputs)) {
                 error(e.from.node, "edges",
                       what + ": " + from->node->op + " has " + std::to_string(outputs) +
                           " output port" + (outputs == 1 ? "" : "s") + ", no port " +

@@ -152,8 +152,12 @@ std::string AttrSpec::rangeText() const {
 
 std::optional<std::string> AttrSpec::check(const AttrValue& value) const {
     if (attrTypeOf(value) != type) {
-        return std::string("must be a ") + attrTypeName(type) + ", got a " +
-               attrTypeName(attrTypeOf(value)) + " (" + attrValueToString(value) + ")";
+        auto withArticle = [](AttrType t) {
+            std::string typeName = attrTypeName(t);
+            return (typeName[0] == 'i' ? "an " : "a ") + typeName;
+        };
+        return "must be " + withArticle(type) + ", got " + withArticle(attrTypeOf(value)) + " (" +
+               attrValueToString(value) + ")";
     }
     auto inRange = [this](double v) {
         if (std::isnan(v)) {

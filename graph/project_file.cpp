@@ -78,15 +78,16 @@ std::string asString(const json& j, const std::string& path) {
 }
 
 std::int64_t asInt(const json& j, const std::string& path, std::int64_t lo, std::int64_t hi) {
-    if (!j.is_number_integer() ||
-        (j.is_number_unsigned() &&
-         j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))) {
+    if (!j.is_number_integer()) {
         failAt(path, "must be an integer, got " + typeName(j));
     }
-    auto v = j.get<std::int64_t>();
-    if (v < lo || v > hi) {
+    // An unsigned value beyond int64 is out of every range, not of another type.
+    bool beyondInt64 =
+        j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX);
+    auto v = beyondInt64 ? INT64_MAX : j.get<std::int64_t>();
+    if (beyondInt64 || v < lo || v > hi) {
         failAt(path, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
-                         std::to_string(v));
+                         j.dump());
     }
     return v;
 }

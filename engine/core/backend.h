@@ -7,11 +7,40 @@
 // optimizer updates) join this interface with the execution plan.
 
 #include "base/expected.h"
+#include "engine/core/kernel.h"
 #include "engine/core/tensor.h"
 
+#include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace nw::engine {
+
+// One optimizer update, with the semantics of PyTorch's optimizers of the same name:
+//   Sgd:     g = grad + wd*p; buf = momentum*buf + g; p -= lr * (nesterov ? g + momentum*buf : buf)
+//   Adam:    g = grad + wd*p; m, v moments; p -= lr * m^ / (sqrt(v^) + eps)  (bias-corrected)
+//   AdamW:   p *= 1 - lr*wd; then Adam with wd = 0
+//   RmsProp: g = grad + wd*p; sq = alpha*sq + (1-alpha)*g^2; u = g / (sqrt(sq) + eps);
+//            momentum > 0: buf = momentum*buf + u, p -= lr*buf; else p -= lr*u
+// Weight decay applies only to parameters whose ParamSpec says `decays`.
+struct OptimizerStep {
+    enum class Kind { Sgd, Adam, AdamW, RmsProp };
+    Kind kind = Kind::Sgd;
+    float learningRate = 0.01f;
+    float momentum = 0.0f;
+    bool nesterov = false;
+    float beta1 = 0.9f;
+    float beta2 = 0.999f;
+    float alpha = 0.99f; // RmsProp smoothing
+    float epsilon = 1e-8f;
+    float weightDecay = 0.0f;
+    std::int64_t step = 1; // 1-based count of updates, for Adam's bias correction
+};
+
+// Optimizer state tensors (shaped like the parameter, zero-initialised) `step` needs:
+// Sgd 1 with momentum else 0; Adam/AdamW 2 (m, v); RmsProp 1, or 2 with momentum.
+int optimizerSlotCount(const OptimizerStep& step);
 
 class Backend {
 public:
@@ -31,6 +60,22 @@ public:
     virtual Status copyToHost(const Tensor& src, void* dst) = 0;
     // Waits for all work queued on this backend.
     virtual Status synchronize() = 0;
+
+    // Op kernels. supportsOp() is false for an op this backend has no kernel for; the plan
+    // then reports the node (or, later, places it on the CPU).
+    virtual bool supportsOp(std::string_view op) const = 0;
+    virtual Expected<std::unique_ptr<OpKernel>> createKernel(const KernelConfig& config) = 0;
+
+    // Training arithmetic on f32 tensors of any shape, element-wise.
+    virtual Status fill(const Tensor& t, float value) = 0;
+    virtual Status scale(const Tensor& t, float factor) = 0;
+    // dst += src (gradients of a tensor with several consumers).
+    virtual Status addInto(const Tensor& dst, const Tensor& src) = 0;
+    // Sum of the squares of every element of every tensor (gradient-norm clipping).
+    virtual Expected<double> sumOfSquares(std::span<const Tensor> tensors) = 0;
+    // Updates `param` in place from `grad`; `slots` has optimizerSlotCount(step) tensors.
+    virtual Status optimizerStep(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
+                                 std::span<const Tensor> slots, bool decays) = 0;
 
     // Worker threads used by kernels; 0 means the device's default.
     virtual void setThreads(int threads) = 0;

@@ -38,9 +38,12 @@ Expected<Device> Device::parse(std::string_view text) {
 
 std::string Device::toString() const {
     switch (kind) {
-    case Kind::Cpu: return "cpu";
-    case Kind::Cuda: return "cuda:" + std::to_string(index);
-    case Kind::Vulkan: return "vulkan:" + std::to_string(index);
+    case Kind::Cpu:
+        return "cpu";
+    case Kind::Cuda:
+        return "cuda:" + std::to_string(index);
+    case Kind::Vulkan:
+        return "vulkan:" + std::to_string(index);
     }
     return "?";
 }

@@ -46,10 +46,10 @@ std::uint64_t streamId(std::string_view name) {
 }
 
 std::array<std::uint32_t, 4> CounterRng::block(std::uint64_t block) const {
-    return philox4x32({static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(block >> 32),
-                       static_cast<std::uint32_t>(m_stream),
-                       static_cast<std::uint32_t>(m_stream >> 32)},
-                      {static_cast<std::uint32_t>(m_seed), static_cast<std::uint32_t>(m_seed >> 32)});
+    return philox4x32(
+        {static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(block >> 32),
+         static_cast<std::uint32_t>(m_stream), static_cast<std::uint32_t>(m_stream >> 32)},
+        {static_cast<std::uint32_t>(m_seed), static_cast<std::uint32_t>(m_seed >> 32)});
 }
 
 float CounterRng::uniform(std::uint64_t index) const {
@@ -68,8 +68,7 @@ float CounterRng::normal(std::uint64_t index) const {
     return static_cast<float>(index % 2 == 0 ? r * std::cos(theta) : r * std::sin(theta));
 }
 
-void CounterRng::fillUniform(std::span<float> out, float lo, float hi,
-                             std::uint64_t offset) const {
+void CounterRng::fillUniform(std::span<float> out, float lo, float hi, std::uint64_t offset) const {
     for (std::size_t i = 0; i < out.size(); ++i) {
         out[i] = lo + (hi - lo) * uniform(offset + i);
     }

@@ -34,8 +34,7 @@ public:
 
     // out[i] = element (offset + i): uniform in [lo, hi) / normal(mean, stddev).
     void fillUniform(std::span<float> out, float lo, float hi, std::uint64_t offset = 0) const;
-    void fillNormal(std::span<float> out, float mean, float stddev,
-                    std::uint64_t offset = 0) const;
+    void fillNormal(std::span<float> out, float mean, float stddev, std::uint64_t offset = 0) const;
 
 private:
     std::uint64_t m_seed;

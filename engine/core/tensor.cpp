@@ -24,9 +24,12 @@ Tensor Tensor::reshaped(Dims shape) const {
     return Tensor(std::move(shape), m_dtype, m_buffer, m_offset);
 }
 
+Tensor Tensor::view(Dims shape, DType dtype, std::size_t offsetBytes) const {
+    return Tensor(std::move(shape), dtype, m_buffer, m_offset + offsetBytes);
+}
+
 std::string Tensor::toString() const {
-    return std::string(dtypeName(m_dtype)) + dimsToString(m_shape) + " on " +
-           device().toString();
+    return std::string(dtypeName(m_dtype)) + dimsToString(m_shape) + " on " + device().toString();
 }
 
 std::int64_t numelOf(const Dims& shape) {

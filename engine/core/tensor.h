@@ -44,9 +44,12 @@ public:
     DeviceBuffer* buffer() const { return m_buffer.get(); }
     std::size_t offset() const { return m_offset; }
 
-    // The same memory with another shape of the same element count; nullopt-like undefined
-    // tensor when the counts differ.
+    // The same memory with another shape of the same element count; an undefined tensor when
+    // the counts differ.
     Tensor reshaped(Dims shape) const;
+    // A tensor in this one's buffer at `offsetBytes` from this one's start (arena views); the
+    // caller guarantees it fits.
+    Tensor view(Dims shape, DType dtype, std::size_t offsetBytes) const;
 
     // "f32[128, 1, 28, 28] on cpu"
     std::string toString() const;

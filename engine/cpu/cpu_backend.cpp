@@ -1,9 +1,11 @@
 #include "engine/cpu/cpu_backend.h"
 
+#include "engine/cpu/dnnl_util.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <thread>
+#include <omp.h>
 
 namespace nw::engine::cpu {
 
@@ -46,12 +48,15 @@ private:
 } // namespace
 
 CpuBackend::CpuBackend()
-    : m_accounting(std::make_shared<MemoryAccounting>()) {}
+    : m_accounting(std::make_shared<MemoryAccounting>())
+    , m_dnnl(std::make_unique<DnnlContext>()) {}
 
 CpuBackend::~CpuBackend() = default;
 
 std::string CpuBackend::description() const {
-    return "CPU (" + std::to_string(threads()) + " threads)";
+    const dnnl_version_t* v = dnnl_version();
+    return "CPU (oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+           std::to_string(v->patch) + ", " + std::to_string(threads()) + " threads)";
 }
 
 Expected<Tensor> CpuBackend::allocate(const Dims& shape, DType dtype) {
@@ -61,8 +66,8 @@ Expected<Tensor> CpuBackend::allocate(const Dims& shape, DType dtype) {
         }
     }
     std::size_t bytes = static_cast<std::size_t>(numelOf(shape)) * dtypeSize(dtype);
-    std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kAlignment - 1) / kAlignment *
-                          kAlignment;
+    std::size_t rounded =
+        (std::max<std::size_t>(bytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
     void* data = std::aligned_alloc(kAlignment, rounded);
     if (!data) {
         return Error::user("out of host memory allocating " + std::to_string(bytes) +
@@ -94,12 +99,33 @@ Status CpuBackend::copyToHost(const Tensor& src, void* dst) {
     return Status::success();
 }
 
+Status CpuBackend::addInto(const Tensor& dst, const Tensor& src) {
+    if (dst.dtype() != DType::F32 || src.dtype() != DType::F32 || dst.numel() != src.numel()) {
+        return Error::internal("addInto: " + dst.toString() + " += " + src.toString());
+    }
+    float* d = f32(dst);
+    const float* s = f32(src);
+    const std::int64_t n = dst.numel();
+#pragma omp parallel for simd
+    for (std::int64_t i = 0; i < n; ++i) {
+        d[i] += s[i];
+    }
+    return Status::success();
+}
+
+Status CpuBackend::synchronize() {
+    m_dnnl->stream.wait();
+    return Status::success();
+}
+
 void CpuBackend::setThreads(int threads) {
+    // oneDNN's CPU runtime and our loops are OpenMP: its thread count is the process's.
     m_threads = threads < 0 ? 0 : threads;
+    omp_set_num_threads(m_threads > 0 ? m_threads : omp_get_num_procs());
 }
 
 int CpuBackend::threads() const {
-    return m_threads > 0 ? m_threads : static_cast<int>(std::thread::hardware_concurrency());
+    return m_threads > 0 ? m_threads : omp_get_max_threads();
 }
 
 std::size_t CpuBackend::bytesInUse() const {

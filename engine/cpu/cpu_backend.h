@@ -1,6 +1,7 @@
 #pragma once
-// The CPU backend: host memory (64-byte aligned, for oneDNN's vector kernels) and, with the
-// engine issue's kernels, oneDNN primitives. Copies are synchronous on the CPU.
+// The CPU backend: host memory (64-byte aligned, for oneDNN's vector kernels), op kernels on
+// oneDNN primitives (engine/cpu/ops/), and the training arithmetic as OpenMP loops.
+// Copies are synchronous on the CPU.
 
 #include "engine/core/backend.h"
 
@@ -10,6 +11,7 @@
 namespace nw::engine::cpu {
 
 struct MemoryAccounting; // live and peak bytes; shared with buffers that outlive the backend
+struct DnnlContext;      // engine/cpu/dnnl_util.h
 
 class CpuBackend final : public Backend {
 public:
@@ -22,7 +24,18 @@ public:
     Expected<Tensor> allocate(const Dims& shape, DType dtype) override;
     Status copyFromHost(const Tensor& dst, const void* src) override;
     Status copyToHost(const Tensor& src, void* dst) override;
-    Status synchronize() override { return Status::success(); }
+    Status synchronize() override;
+
+    bool supportsOp(std::string_view op) const override;
+    Expected<std::unique_ptr<OpKernel>> createKernel(const KernelConfig& config) override;
+
+    // engine/cpu/training_math.cpp
+    Status fill(const Tensor& t, float value) override;
+    Status scale(const Tensor& t, float factor) override;
+    Status addInto(const Tensor& dst, const Tensor& src) override; // in cpu_backend.cpp
+    Expected<double> sumOfSquares(std::span<const Tensor> tensors) override;
+    Status optimizerStep(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
+                         std::span<const Tensor> slots, bool decays) override;
 
     void setThreads(int threads) override;
     int threads() const override;
@@ -33,9 +46,14 @@ public:
 
     // Host address of a tensor's first element. Only for code inside the CPU backend.
     static void* data(const Tensor& t);
+    static float* f32(const Tensor& t) { return static_cast<float*>(data(t)); }
+
+    // The oneDNN engine and stream the kernels run on.
+    DnnlContext& dnnl() { return *m_dnnl; }
 
 private:
     std::shared_ptr<MemoryAccounting> m_accounting;
+    std::unique_ptr<DnnlContext> m_dnnl;
     int m_threads = 0;
 };
 

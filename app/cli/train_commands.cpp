@@ -1,0 +1,343 @@
+// netwright-cli train, eval and bench: the training engine from the command line.
+#include "app/cli/commands.h"
+#include "datasets/catalog.h"
+#include "datasets/data_loader.h"
+#include "engine/cpu/cpu_backend.h"
+#include "engine/plan/execution_plan.h"
+#include "engine/train/optimizer.h"
+#include "engine/train/trainer.h"
+#include "engine/train/weights_file.h"
+#include "graph/project_file.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+namespace nw::cli {
+
+namespace {
+
+using nlohmann::ordered_json;
+using Clock = std::chrono::steady_clock;
+
+int fail(const Error& e) {
+    std::cerr << "error: " << e.message << "\n";
+    return e.kind == Error::Kind::User ? kExitUser : kExitInternal;
+}
+
+struct Session {
+    graph::OpRegistry registry = graph::makeCoreRegistry();
+    graph::Project project;
+    std::filesystem::path dir;
+    std::unique_ptr<engine::Backend> backend;
+};
+
+// Reads the project, applies the command-line overrides and opens the backend.
+Expected<std::unique_ptr<Session>> open(const RunOptions& o) {
+    auto s = std::make_unique<Session>();
+    auto project = graph::readProject(o.project, s->registry);
+    if (!project) {
+        return project.error();
+    }
+    s->project = std::move(*project);
+    s->dir = std::filesystem::path(o.project).parent_path();
+    auto& t = s->project.training;
+    if (o.epochs) {
+        t.epochs = *o.epochs;
+    }
+    if (o.batch) {
+        t.batchSize = *o.batch;
+    }
+    if (o.learningRate) {
+        t.optimizer.learningRate = *o.learningRate;
+    }
+    if (o.seed) {
+        t.seed = *o.seed;
+    }
+    auto device = engine::Device::parse(o.device);
+    if (!device) {
+        return device.error();
+    }
+    if (device->kind != engine::Device::Kind::Cpu) {
+        return Error::user("device " + device->toString() +
+                           ": only the CPU backend is available in this build so far");
+    }
+    s->backend = std::make_unique<engine::cpu::CpuBackend>();
+    s->backend->setThreads(o.threads);
+    return s;
+}
+
+std::string duration(double seconds) {
+    if (!std::isfinite(seconds) || seconds < 0) {
+        return "--:--";
+    }
+    auto s = static_cast<long>(seconds + 0.5);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, s >= 3600 ? "%ld:%02ld:%02ld" : "%ld:%02ld:%02ld", s / 3600,
+                  (s / 60) % 60, s % 60);
+    return s >= 3600 ? buf : buf + 2;
+}
+
+// The live progress line on a terminal, and one line per epoch.
+class Progress final : public engine::TrainerCallbacks {
+public:
+    explicit Progress(std::int64_t epochs)
+        : m_epochs(epochs)
+        , m_tty(::isatty(STDERR_FILENO) != 0) {}
+
+    void onStep(const engine::StepEvent& e) override {
+        if (!m_tty || (e.step % 5 != 0 && e.step != e.totalSteps)) {
+            return;
+        }
+        double eta =
+            e.step > 0 ? e.elapsedSeconds / double(e.step) * double(e.totalSteps - e.step) : 0;
+        std::fprintf(stderr,
+                     "\r\033[Kepoch %lld/%lld  step %lld/%lld  loss %.4f  acc %.3f  "
+                     "%.0f samples/s  ETA %s",
+                     (long long)e.epoch + 1, (long long)m_epochs, (long long)e.batch + 1,
+                     (long long)e.batchesPerEpoch, e.loss, e.accuracy, e.samplesPerSecond,
+                     duration(eta).c_str());
+        std::fflush(stderr);
+    }
+
+    void onEpoch(const engine::EpochEvent& e) override {
+        if (m_tty) {
+            std::fprintf(stderr, "\r\033[K");
+        }
+        std::fprintf(stderr, "epoch %lld/%lld  train loss %.4f  acc %.4f", (long long)e.epoch + 1,
+                     (long long)m_epochs, e.trainLoss, e.trainAccuracy);
+        if (e.hasValidation) {
+            std::fprintf(stderr, "  val loss %.4f  acc %.4f", e.validation.loss,
+                         e.validation.accuracy);
+        }
+        if (e.hasTest) {
+            std::fprintf(stderr, "  test loss %.4f  acc %.4f", e.test.loss, e.test.accuracy);
+        }
+        std::fprintf(stderr, "  %.0f samples/s  %.1fs\n", e.samplesPerSecond, e.seconds);
+    }
+
+private:
+    std::int64_t m_epochs;
+    bool m_tty;
+};
+
+} // namespace
+
+int runTrain(const RunOptions& o) {
+    auto session = open(o);
+    if (!session) {
+        return fail(session.error());
+    }
+    auto& s = **session;
+    engine::TrainOptions options;
+    options.config = s.project.training;
+    options.maxSteps = o.maxSteps;
+    auto trainer = engine::Trainer::create(s.project, s.dir, s.registry, *s.backend, options);
+    if (!trainer) {
+        return fail(trainer.error());
+    }
+    if (!o.json) {
+        std::cerr << "training " << (s.project.name.empty() ? o.project : s.project.name) << ": "
+                  << (*trainer)->trainableParameters() << " parameters, "
+                  << s.backend->description() << ", batch " << options.config.batchSize << ", "
+                  << options.config.epochs << " epochs\n";
+    }
+    Progress progress(options.config.epochs);
+    auto result = (*trainer)->run(&progress);
+    if (!result) {
+        return fail(result.error());
+    }
+    if (!o.saveWeights.empty()) {
+        if (auto st = (*trainer)->saveWeights(o.saveWeights); !st) {
+            return fail(st.error());
+        }
+    }
+    if (o.json) {
+        ordered_json j{{"outcome", engine::outcomeName(result->outcome)},
+                       {"epochs", result->epochs},
+                       {"steps", result->steps},
+                       {"final_loss", result->finalLoss},
+                       {"test_loss", result->test.samples ? ordered_json(result->test.loss)
+                                                          : ordered_json(nullptr)},
+                       {"test_accuracy", result->test.samples ? ordered_json(result->test.accuracy)
+                                                              : ordered_json(nullptr)},
+                       {"train_samples_per_sec", result->trainSamplesPerSecond},
+                       {"wall_seconds", result->wallSeconds},
+                       {"parameters", (*trainer)->trainableParameters()},
+                       {"device", s.backend->device().toString()},
+                       {"threads", s.backend->threads()}};
+        std::cout << j.dump() << std::endl;
+    } else {
+        std::cerr << "done: " << engine::outcomeName(result->outcome) << " after " << result->steps
+                  << " steps in " << duration(result->wallSeconds) << "\n";
+    }
+    return kExitOk;
+}
+
+int runEval(const RunOptions& o) {
+    auto session = open(o);
+    if (!session) {
+        return fail(session.error());
+    }
+    auto& s = **session;
+    engine::TrainOptions options;
+    options.config = s.project.training;
+    auto trainer = engine::Trainer::create(s.project, s.dir, s.registry, *s.backend, options);
+    if (!trainer) {
+        return fail(trainer.error());
+    }
+    if (auto st = (*trainer)->loadWeights(o.weights); !st) {
+        return fail(st.error());
+    }
+    auto r = (*trainer)->evaluate(false);
+    if (!r) {
+        return fail(r.error());
+    }
+    if (o.json) {
+        std::cout << ordered_json{{"test_loss", r->loss},
+                                  {"test_accuracy", r->accuracy},
+                                  {"test_top5", std::isnan(r->top5) ? ordered_json(nullptr)
+                                                                    : ordered_json(r->top5)},
+                                  {"samples", r->samples}}
+                         .dump()
+                  << std::endl;
+    } else {
+        std::printf("test loss %.4f  accuracy %.4f  top-5 %.4f  (%lld samples)\n", r->loss,
+                    r->accuracy, r->top5, (long long)r->samples);
+    }
+    return kExitOk;
+}
+
+int runBench(const RunOptions& o) {
+    auto session = open(o);
+    if (!session) {
+        return fail(session.error());
+    }
+    auto& s = **session;
+    auto& backend = *s.backend;
+    const auto& cfg = s.project.training;
+    auto splits = datasets::openDataset(s.project.dataset, s.dir);
+    if (!splits) {
+        return fail(splits.error());
+    }
+    // One real batch, preloaded: the benchmark times compute, not data loading.
+    auto batchOf = [&](std::int64_t size) -> Expected<datasets::HostBatch> {
+        datasets::LoaderOptions lo;
+        lo.batchSize = size;
+        lo.shuffle = false;
+        lo.mean = s.project.dataset.mean;
+        lo.std = s.project.dataset.std;
+        auto loader = datasets::DataLoader::create(splits->test, lo);
+        if (!loader) {
+            return loader.error();
+        }
+        (*loader)->startEpoch(0);
+        auto b = (*loader)->next();
+        if (!b || b->size != size) {
+            return Error::user("the test split has fewer than " + std::to_string(size) +
+                               " samples");
+        }
+        return std::move(*b);
+    };
+    engine::ModelParams params(backend);
+    auto train = engine::ExecutionPlan::compile(s.project.graph, s.registry, backend, params,
+                                                {cfg.batchSize, true, cfg.seed});
+    if (!train) {
+        return fail(train.error());
+    }
+    auto infer = engine::ExecutionPlan::compile(s.project.graph, s.registry, backend, params,
+                                                {o.inferBatch, false, cfg.seed});
+    if (!infer) {
+        return fail(infer.error());
+    }
+    if (auto st = params.initialize(cfg.seed); !st) {
+        return fail(st.error());
+    }
+    auto optimizer = engine::Optimizer::create(cfg.optimizer, backend);
+    if (!optimizer) {
+        return fail(optimizer.error());
+    }
+    std::vector<engine::Tensor> grads;
+    for (auto* e : params.trainable()) {
+        if (auto st = optimizer->addParameter(e->value, e->spec.decays); !st) {
+            return fail(st.error());
+        }
+        grads.push_back(e->grad);
+    }
+    auto upload = [&](engine::ExecutionPlan& plan, const datasets::HostBatch& b) {
+        auto st = backend.copyFromHost(plan.input(), b.inputs.data());
+        return st ? backend.copyFromHost(plan.targets(), b.labels.data()) : st;
+    };
+    auto trainBatch = batchOf(cfg.batchSize);
+    auto inferBatch = batchOf(o.inferBatch);
+    if (!trainBatch) {
+        return fail(trainBatch.error());
+    }
+    if (!inferBatch) {
+        return fail(inferBatch.error());
+    }
+    if ((*train)->targets().dtype() != engine::DType::I32) {
+        return fail(Error::user("bench measures classification projects (softmax "
+                                "cross-entropy) only"));
+    }
+    if (auto st = upload(**train, *trainBatch); !st) {
+        return fail(st.error());
+    }
+    if (auto st = upload(**infer, *inferBatch); !st) {
+        return fail(st.error());
+    }
+    const std::int64_t warmup = 5;
+    auto timeSteps = [&](std::int64_t n, auto&& stepFn) -> Expected<double> {
+        auto start = Clock::now();
+        for (std::int64_t i = 0; i < n; ++i) {
+            if (auto st = stepFn(i); !st) {
+                return st.error();
+            }
+        }
+        if (auto st = backend.synchronize(); !st) {
+            return st.error();
+        }
+        return std::chrono::duration<double>(Clock::now() - start).count();
+    };
+    auto trainStep = [&](std::int64_t i) -> Status {
+        if (auto st = (*train)->forward(true, static_cast<std::uint64_t>(i)); !st) {
+            return st;
+        }
+        if (auto st = (*train)->backward(); !st) {
+            return st;
+        }
+        return optimizer->step(grads, static_cast<float>(cfg.optimizer.learningRate));
+    };
+    auto inferStep = [&](std::int64_t) { return (*infer)->forward(false, 0); };
+    auto w1 = timeSteps(warmup, trainStep);
+    auto t1 = w1 ? timeSteps(o.steps, trainStep) : w1;
+    auto w2 = t1 ? timeSteps(warmup, inferStep) : t1;
+    auto t2 = w2 ? timeSteps(o.steps, inferStep) : w2;
+    if (!t2) {
+        return fail(t2.error());
+    }
+    double trainRate = double(o.steps * cfg.batchSize) / *t1;
+    double inferRate = double(o.steps * o.inferBatch) / *t2;
+    if (o.json) {
+        std::cout << ordered_json{{"train_samples_per_sec", trainRate},
+                                  {"infer_samples_per_sec", inferRate},
+                                  {"batch", cfg.batchSize},
+                                  {"infer_batch", o.inferBatch},
+                                  {"steps", o.steps},
+                                  {"threads", backend.threads()},
+                                  {"device", backend.device().toString()},
+                                  {"arena_bytes", (*train)->arenaBytes()},
+                                  {"arena_bytes_without_reuse", (*train)->naiveBytes()}}
+                         .dump()
+                  << std::endl;
+    } else {
+        std::printf("train: %.0f samples/s (batch %lld)\ninfer: %.0f samples/s (batch %lld)\n",
+                    trainRate, (long long)cfg.batchSize, inferRate, (long long)o.inferBatch);
+    }
+    return kExitOk;
+}
+
+} // namespace nw::cli

@@ -1,0 +1,198 @@
+#include "datasets/catalog.h"
+
+#include "datasets/idx_dataset.h"
+#include "datasets/shuffle.h"
+#include "datasets/subset_dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace nw::datasets {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct BuiltinDataset {
+    const char* name;
+    const char* debianPackage;
+    std::vector<std::string> classNames;
+};
+
+const std::vector<BuiltinDataset>& builtins() {
+    static const std::vector<BuiltinDataset> list = {
+        {"fashion-mnist",
+         "dataset-fashion-mnist",
+         {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+          "Bag", "Ankle boot"}},
+    };
+    return list;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) {
+        s += (s.empty() ? "" : ", ") + n;
+    }
+    return s;
+}
+
+// The four files of an MNIST-style folder, without ".gz".
+constexpr const char* kTrainImages = "train-images-idx3-ubyte";
+constexpr const char* kTrainLabels = "train-labels-idx1-ubyte";
+constexpr const char* kTestImages = "t10k-images-idx3-ubyte";
+constexpr const char* kTestLabels = "t10k-labels-idx1-ubyte";
+
+// `folder/base` or `folder/base.gz`, whichever exists (plain first); `hint` ends the message
+// when neither does.
+Expected<fs::path> findIdxFile(const fs::path& folder, const std::string& base,
+                               const std::string& hint) {
+    std::error_code ec;
+    for (const fs::path& p : {folder / base, folder / (base + ".gz")}) {
+        if (fs::is_regular_file(p, ec)) {
+            return p;
+        }
+    }
+    return Error::user(folder.string() + ": missing " + base + " (or " + base + ".gz)" + hint);
+}
+
+struct TrainTest {
+    std::string name; // the dataset's, for the splits' names
+    std::shared_ptr<IdxDataset> train;
+    std::shared_ptr<IdxDataset> test;
+};
+
+// Reads the train and test pairs of an MNIST-style folder. The test set gets the training
+// set's classes.
+Expected<TrainTest> openIdxFolder(const fs::path& folder, const std::string& name,
+                                  IdxDatasetOptions options, const std::string& hint) {
+    std::vector<fs::path> files;
+    for (const char* base : {kTrainImages, kTrainLabels, kTestImages, kTestLabels}) {
+        auto file = findIdxFile(folder, base, hint);
+        if (!file) {
+            return file.error();
+        }
+        files.push_back(std::move(*file));
+    }
+    auto train = IdxDataset::open(name + "/train", files[0], files[1], options);
+    if (!train) {
+        return train.error();
+    }
+    options.numClasses = (*train)->numClasses();
+    options.classNames = (*train)->classNames();
+    auto test = IdxDataset::open(name + "/test", files[2], files[3], options);
+    if (!test) {
+        return test.error();
+    }
+    if ((*test)->sampleShape() != (*train)->sampleShape()) {
+        return Error::user(files[2].string() +
+                           ": test images have another shape than the "
+                           "training images in " +
+                           files[0].string());
+    }
+    return TrainTest{name, std::move(*train), std::move(*test)};
+}
+
+Expected<TrainTest> openBuiltin(const std::string& name) {
+    auto it = std::find_if(builtins().begin(), builtins().end(),
+                           [&](const BuiltinDataset& b) { return name == b.name; });
+    if (it == builtins().end()) {
+        return Error::user("dataset.name: unknown built-in dataset \"" + name +
+                           "\" (known: " + joined(builtinDatasetNames()) + ")");
+    }
+    const fs::path folder = builtinDatasetsRoot() / it->name;
+    const std::string install = std::string("; install the Debian package ") + it->debianPackage +
+                                " (apt install " + it->debianPackage +
+                                ") or point NETWRIGHT_DATASETS_DIR at a folder holding " +
+                                it->name + "/";
+    std::error_code ec;
+    if (!fs::is_directory(folder, ec)) {
+        return Error::user(folder.string() + ": built-in dataset \"" + name +
+                           "\" is not installed" + install);
+    }
+    IdxDatasetOptions options;
+    options.classNames = it->classNames;
+    return openIdxFolder(folder, name, options, install);
+}
+
+Expected<TrainTest> openIdx(const graph::DatasetRef& ref, const fs::path& projectDir) {
+    if (ref.path.empty()) {
+        return Error::user("dataset.path: empty; an \"idx\" dataset needs the folder holding "
+                           "its IDX files");
+    }
+    fs::path folder = fs::path(ref.path);
+    if (folder.is_relative()) {
+        folder = projectDir / folder;
+    }
+    std::error_code ec;
+    if (!fs::is_directory(folder, ec)) {
+        return Error::user(folder.string() + ": dataset folder not found (dataset.path)");
+    }
+    return openIdxFolder(folder, folder.filename().string(), {}, "");
+}
+
+Expected<TrainTest> openByKind(const graph::DatasetRef& ref, const fs::path& projectDir) {
+    if (ref.kind == "builtin") {
+        return openBuiltin(ref.name);
+    }
+    if (ref.kind == "idx") {
+        return openIdx(ref, projectDir);
+    }
+    if (ref.kind == "cifar" || ref.kind == "image_folder" || ref.kind == "csv") {
+        return Error::user("dataset.kind: \"" + ref.kind +
+                           "\" datasets are not supported yet (supported: builtin, idx)");
+    }
+    return Error::user("dataset.kind: unknown kind \"" + ref.kind +
+                       "\" (known: builtin, idx, cifar, image_folder, csv)");
+}
+
+// A view of `indices` of `base`, listed in the original order.
+std::shared_ptr<Dataset> subset(const std::shared_ptr<Dataset>& base,
+                                std::vector<std::int64_t> indices, const std::string& name) {
+    std::sort(indices.begin(), indices.end());
+    return std::make_shared<SubsetDataset>(base, std::move(indices), name);
+}
+
+} // namespace
+
+std::vector<std::string> builtinDatasetNames() {
+    std::vector<std::string> names;
+    for (const auto& b : builtins()) {
+        names.emplace_back(b.name);
+    }
+    return names;
+}
+
+fs::path builtinDatasetsRoot() {
+    const char* env = std::getenv("NETWRIGHT_DATASETS_DIR");
+    return env && *env ? fs::path(env) : fs::path("/usr/share/datasets");
+}
+
+Expected<DatasetSplits> openDataset(const graph::DatasetRef& ref, const fs::path& projectDir) {
+    if (!(ref.validationSplit >= 0.0 && ref.validationSplit <= 0.9)) {
+        return Error::user("dataset.validation_split: " + std::to_string(ref.validationSplit) +
+                           " is outside [0, 0.9]");
+    }
+    auto opened = openByKind(ref, projectDir);
+    if (!opened) {
+        return opened.error();
+    }
+    DatasetSplits splits;
+    splits.train = std::move(opened->train);
+    splits.test = std::move(opened->test);
+    const std::int64_t n = splits.train->size();
+    if (ref.validationSplit > 0.0 && n >= 2) {
+        auto held = static_cast<std::int64_t>(std::llround(ref.validationSplit * double(n)));
+        held = std::clamp<std::int64_t>(held, 1, n - 1);
+        engine::CounterRng rng(0, engine::streamId("validation_split"));
+        std::vector<std::int64_t> order = shuffledIndices(n, rng, 0);
+        const auto cut = order.begin() + (n - held);
+        std::shared_ptr<Dataset> all = splits.train;
+        splits.validation = subset(all, {cut, order.end()}, opened->name + "/validation");
+        splits.train = subset(all, {order.begin(), cut}, opened->name + "/train");
+    }
+    return splits;
+}
+
+} // namespace nw::datasets

@@ -1,0 +1,43 @@
+#pragma once
+// Opens the dataset a project names (graph::DatasetRef): the built-ins (Debian's dataset
+// packages), IDX folders, and the validation split held out of the training data.
+
+#include "base/expected.h"
+#include "datasets/dataset.h"
+#include "graph/project.h"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nw::datasets {
+
+struct DatasetSplits {
+    std::shared_ptr<Dataset> train;
+    std::shared_ptr<Dataset> validation; // null when validationSplit == 0
+    std::shared_ptr<Dataset> test;
+};
+
+// Names accepted by kind "builtin" ("fashion-mnist").
+std::vector<std::string> builtinDatasetNames();
+
+// Where built-in datasets live: $NETWRIGHT_DATASETS_DIR when set and not empty, else
+// /usr/share/datasets (Debian's dataset-* packages). Each has a sub-folder by name.
+std::filesystem::path builtinDatasetsRoot();
+
+// Opens `ref`; a relative ref.path is relative to projectDir.
+//  - "builtin": a name from builtinDatasetNames(), read from builtinDatasetsRoot()/<name>/.
+//  - "idx": ref.path is a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte,
+//    t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each plain or with ".gz".
+//  - "cifar", "image_folder", "csv": not supported yet (a user error).
+// validationSplit in (0, 0.9]: the training data is permuted with shuffledIndices(n,
+// CounterRng(0, streamId("validation_split")), 0) and the last round(split * n) samples of
+// that permutation (at least 1, at most n - 1) become `validation`, the others `train`; both
+// are SubsetDatasets listing their samples in the original order. The split depends only on
+// the training set's size and the fraction, never on the run's seed.
+// Errors are user errors naming the file or field.
+Expected<DatasetSplits> openDataset(const graph::DatasetRef& ref,
+                                    const std::filesystem::path& projectDir);
+
+} // namespace nw::datasets

@@ -1,0 +1,88 @@
+#pragma once
+// OpKernel: one node of the graph, compiled for one backend and one batch size.
+//
+// The plan creates a kernel per node through Backend::createKernel, allocates the tensors
+// the kernel names (parameters, activations, gradients) and calls forward and backward in
+// order. A kernel keeps what it saves between forward and backward (pooling indices,
+// batch statistics, dropout masks) itself, allocated from its backend at creation.
+
+#include "base/expected.h"
+#include "engine/core/tensor.h"
+#include "graph/attribute.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace nw::engine {
+
+// How a parameter starts out. Fan-in and fan-out come with the ParamSpec.
+enum class Init {
+    Zeros,
+    Ones,
+    HeNormal,      // N(0, 2 / fanIn): ReLU layers
+    HeUniform,     // U(±sqrt(6 / fanIn))
+    GlorotNormal,  // N(0, 2 / (fanIn + fanOut))
+    GlorotUniform, // U(±sqrt(6 / (fanIn + fanOut)))
+};
+
+struct ParamSpec {
+    std::string name; // "weight", "bias", "gamma", "beta", "running_mean", ...
+    Dims shape;
+    Init init = Init::Zeros;
+    std::int64_t fanIn = 0;
+    std::int64_t fanOut = 0;
+    // false: state the kernel updates itself in training forward (batch-norm running
+    // statistics); it has no gradient and the optimizer never touches it.
+    bool trainable = true;
+    // Weight decay applies (weights: yes; biases and normalisation scales: no).
+    bool decays = true;
+};
+
+// Everything a backend needs to build a kernel for one node.
+struct KernelConfig {
+    std::string nodeId;
+    std::string op;
+    graph::AttrMap attrs;      // validated, defaults filled in
+    std::vector<Dims> inputs;  // concrete shapes, batch included
+    std::vector<Dims> outputs; // as inferred; a Loss node has one output: the loss, [1]
+    std::uint64_t seed = 0;    // the run's seed (dropout masks)
+};
+
+struct ForwardArgs {
+    std::span<const Tensor> inputs;
+    std::span<const Tensor> params; // in params() order, trainable and state alike
+    std::span<const Tensor> outputs;
+    bool training = false;
+    std::uint64_t step = 0;          // global training step: dropout masks depend on it
+    const Tensor* targets = nullptr; // Loss only: i32 class labels [N] or f32 like the input
+};
+
+struct BackwardArgs {
+    std::span<const Tensor> inputs;
+    std::span<const Tensor> params;
+    std::span<const Tensor> outputs;
+    std::span<const Tensor> gradOutputs; // Loss: empty, the gradient starts there
+    // To be written. An undefined tensor means that gradient is not needed.
+    std::span<const Tensor> gradInputs;
+    std::span<const Tensor> gradParams; // one per trainable param, in params() order
+    const Tensor* targets = nullptr;
+};
+
+class OpKernel {
+public:
+    virtual ~OpKernel() = default;
+
+    // Parameters and state this node owns, allocated and initialised by the plan's owner.
+    virtual std::vector<ParamSpec> params() const { return {}; }
+
+    // What backward reads, so the plan can free activations early.
+    virtual bool backwardReadsInputs() const { return true; }
+    virtual bool backwardReadsOutputs() const { return false; }
+
+    virtual Status forward(const ForwardArgs& args) = 0;
+    virtual Status backward(const BackwardArgs& args) = 0;
+};
+
+} // namespace nw::engine

@@ -1,0 +1,77 @@
+#include "engine/cpu/dnnl_util.h"
+
+#include "engine/cpu/cpu_backend.h"
+
+namespace nw::engine::cpu {
+
+namespace {
+
+Tag plainTag(std::size_t rank) {
+    switch (rank) {
+    case 1:
+        return Tag::a;
+    case 2:
+        return Tag::ab;
+    case 3:
+        return Tag::abc;
+    case 4:
+        return Tag::abcd;
+    case 5:
+        return Tag::abcde;
+    case 6:
+        return Tag::abcdef;
+    default:
+        return Tag::undef;
+    }
+}
+
+} // namespace
+
+dnnl::memory::desc plainDesc(const Dims& dims) {
+    return {toDnnl(dims), dnnl::memory::data_type::f32, plainTag(dims.size())};
+}
+
+dnnl::memory::desc anyDesc(const Dims& dims) {
+    return {toDnnl(dims), dnnl::memory::data_type::f32, Tag::any};
+}
+
+dnnl::memory wrap(const DnnlContext& ctx, const Tensor& t) {
+    return wrap(ctx, t, plainDesc(t.shape()));
+}
+
+dnnl::memory wrap(const DnnlContext& ctx, const Tensor& t, const dnnl::memory::desc& desc) {
+    return dnnl::memory(desc, ctx.engine, CpuBackend::data(t));
+}
+
+LayoutBridge::LayoutBridge(const DnnlContext& ctx, const dnnl::memory::desc& plain,
+                           const dnnl::memory::desc& want)
+    : m_plain(plain) {
+    if (plain == want) {
+        return;
+    }
+    m_scratch = dnnl::memory(want, ctx.engine);
+    m_toWanted = dnnl::reorder(dnnl::reorder::primitive_desc(ctx.engine, plain, ctx.engine, want));
+    m_toPlain = dnnl::reorder(dnnl::reorder::primitive_desc(ctx.engine, want, ctx.engine, plain));
+}
+
+dnnl::memory LayoutBridge::input(const DnnlContext& ctx, const Tensor& t) {
+    dnnl::memory user = wrap(ctx, t, m_plain);
+    if (!m_scratch) {
+        return user;
+    }
+    m_toWanted.execute(ctx.stream, user, *m_scratch);
+    return *m_scratch;
+}
+
+dnnl::memory LayoutBridge::output(const DnnlContext& ctx, const Tensor& t) {
+    return m_scratch ? *m_scratch : wrap(ctx, t, m_plain);
+}
+
+void LayoutBridge::commit(const DnnlContext& ctx, const Tensor& t) {
+    if (m_scratch) {
+        dnnl::memory user = wrap(ctx, t, m_plain);
+        m_toPlain.execute(ctx.stream, *m_scratch, user);
+    }
+}
+
+} // namespace nw::engine::cpu

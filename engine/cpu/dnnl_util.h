@@ -1,0 +1,69 @@
+#pragma once
+// oneDNN plumbing shared by the CPU kernels: the engine and stream, memory descriptors for
+// our plain (row-major) tensors, and LayoutBridge, which hands a primitive the memory layout
+// it asked for (format_tag::any) and reorders only when that differs from ours.
+
+#include "engine/core/tensor.h"
+
+#include <dnnl.hpp>
+#include <optional>
+#include <string>
+
+namespace nw::engine::cpu {
+
+struct DnnlContext {
+    dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+    dnnl::stream stream{engine};
+};
+
+using Tag = dnnl::memory::format_tag;
+using DnnlDims = dnnl::memory::dims;
+
+inline DnnlDims toDnnl(const Dims& d) {
+    return DnnlDims(d.begin(), d.end());
+}
+
+// Row-major f32 descriptor for `dims` (nc, nchw, ...).
+dnnl::memory::desc plainDesc(const Dims& dims);
+// Descriptor for the same dims that lets the primitive choose its layout.
+dnnl::memory::desc anyDesc(const Dims& dims);
+
+// A dnnl::memory over a tensor's host memory, viewed with `desc` (plain by default).
+dnnl::memory wrap(const DnnlContext& ctx, const Tensor& t);
+dnnl::memory wrap(const DnnlContext& ctx, const Tensor& t, const dnnl::memory::desc& desc);
+
+// Runs `fn` and turns a dnnl::error into an Error naming the node.
+template <class Fn>
+Status guarded(const std::string& nodeId, const char* what, Fn&& fn) {
+    try {
+        fn();
+        return Status::success();
+    } catch (const dnnl::error& e) {
+        return Error::internal("node '" + nodeId + "': oneDNN " + what + " failed: " + e.what());
+    }
+}
+
+// Between a plain tensor and a primitive's chosen layout for one argument.
+class LayoutBridge {
+public:
+    LayoutBridge() = default;
+    // `plain` is our layout, `want` the primitive's (queried from its primitive_desc).
+    LayoutBridge(const DnnlContext& ctx, const dnnl::memory::desc& plain,
+                 const dnnl::memory::desc& want);
+
+    bool needsReorder() const { return m_scratch.has_value(); }
+
+    // An input: the tensor's memory in the wanted layout (reordered into scratch if needed).
+    dnnl::memory input(const DnnlContext& ctx, const Tensor& t);
+    // An output: where the primitive should write; call commit() after it ran.
+    dnnl::memory output(const DnnlContext& ctx, const Tensor& t);
+    void commit(const DnnlContext& ctx, const Tensor& t);
+
+private:
+    dnnl::memory::desc m_plain;
+    std::optional<dnnl::memory> m_scratch;
+    dnnl::reorder m_toWanted;
+    dnnl::reorder m_toPlain;
+};
+
+} // namespace nw::engine::cpu

@@ -1,0 +1,147 @@
+// Conv2D on oneDNN convolution. x: [N, C, H, W], weight: [F, C/groups, kh, kw] (PyTorch's
+// layout), bias: [F], y: [N, F, H', W']. The primitives choose their own blocked layouts
+// (format_tag::any); LayoutBridge reorders from and to our plain tensors where they differ.
+#include "engine/cpu/ops/kernel_base.h"
+#include "engine/cpu/ops/kernels.h"
+
+namespace nw::engine::cpu {
+
+namespace {
+
+using namespace dnnl;
+
+class Conv2dKernel final : public CpuKernel {
+public:
+    Conv2dKernel(CpuBackend& backend, const KernelConfig& c)
+        : CpuKernel(backend, c) {
+        const Dims& x = c.inputs[0];
+        const Dims& y = c.outputs[0];
+        std::int64_t groups = attrInt("groups");
+        m_filters = attrInt("filters");
+        const auto& k = attrInts("kernel_size");
+        const auto& stride = attrInts("stride");
+        const auto& dil = attrInts("dilation");
+        m_bias = attrBool("use_bias");
+        m_weightShape = {m_filters, x[1] / groups, k[0], k[1]};
+        m_fanIn = x[1] / groups * k[0] * k[1];
+        m_fanOut = m_filters / groups * k[0] * k[1];
+
+        DnnlDims padL(2), padR(2);
+        bool same = attrString("padding_mode") == "same";
+        for (int d = 0; d < 2; ++d) {
+            std::int64_t effective = dil[d] * (k[d] - 1) + 1;
+            if (same) {
+                std::int64_t total =
+                    std::max<std::int64_t>((y[2 + d] - 1) * stride[d] + effective - x[2 + d], 0);
+                padL[d] = total / 2;
+                padR[d] = total - total / 2;
+            } else {
+                padL[d] = padR[d] = attrInts("padding")[d]; // oneDNN floors like the schema
+            }
+        }
+        DnnlDims strides{stride[0], stride[1]}, dilation{dil[0] - 1, dil[1] - 1};
+        // oneDNN's grouped weights: [groups, F/groups, C/groups, kh, kw].
+        Dims dnnlW = groups == 1 ? m_weightShape
+                                 : Dims{groups, m_filters / groups, x[1] / groups, k[0], k[1]};
+        auto plainW = groups == 1 ? plainDesc(m_weightShape)
+                                  : memory::desc(toDnnl(dnnlW), memory::data_type::f32,
+                                                 memory::format_tag::goihw);
+        auto xAny = anyDesc(x), yAny = anyDesc(y), wAny = anyDesc(dnnlW);
+        auto bd = plainDesc({m_filters});
+        auto fwdDesc = m_bias ? convolution_forward::desc(prop_kind::forward_training,
+                                                          algorithm::convolution_direct, xAny, wAny,
+                                                          bd, yAny, strides, dilation, padL, padR)
+                              : convolution_forward::desc(prop_kind::forward_training,
+                                                          algorithm::convolution_direct, xAny, wAny,
+                                                          yAny, strides, dilation, padL, padR);
+        convolution_forward::primitive_desc fwdPd(fwdDesc, m_ctx.engine);
+        m_fwd = convolution_forward(fwdPd);
+        m_fwdX = LayoutBridge(m_ctx, plainDesc(x), fwdPd.src_desc());
+        m_fwdW = LayoutBridge(m_ctx, plainW, fwdPd.weights_desc());
+        m_fwdY = LayoutBridge(m_ctx, plainDesc(y), fwdPd.dst_desc());
+
+        convolution_backward_data::primitive_desc bdPd(
+            convolution_backward_data::desc(algorithm::convolution_direct, xAny, wAny, yAny,
+                                            strides, dilation, padL, padR),
+            m_ctx.engine, fwdPd);
+        m_bwdData = convolution_backward_data(bdPd);
+        m_bdDx = LayoutBridge(m_ctx, plainDesc(x), bdPd.diff_src_desc());
+        m_bdW = LayoutBridge(m_ctx, plainW, bdPd.weights_desc());
+        m_bdDy = LayoutBridge(m_ctx, plainDesc(y), bdPd.diff_dst_desc());
+
+        auto bwDesc =
+            m_bias ? convolution_backward_weights::desc(algorithm::convolution_direct, xAny, wAny,
+                                                        bd, yAny, strides, dilation, padL, padR)
+                   : convolution_backward_weights::desc(algorithm::convolution_direct, xAny, wAny,
+                                                        yAny, strides, dilation, padL, padR);
+        convolution_backward_weights::primitive_desc bwPd(bwDesc, m_ctx.engine, fwdPd);
+        m_bwdWeights = convolution_backward_weights(bwPd);
+        m_bwX = LayoutBridge(m_ctx, plainDesc(x), bwPd.src_desc());
+        m_bwDy = LayoutBridge(m_ctx, plainDesc(y), bwPd.diff_dst_desc());
+        m_bwDw = LayoutBridge(m_ctx, plainW, bwPd.diff_weights_desc());
+        m_plainW = plainW;
+    }
+
+    std::vector<ParamSpec> params() const override {
+        std::vector<ParamSpec> p{{"weight", m_weightShape, Init::HeUniform, m_fanIn, m_fanOut}};
+        if (m_bias) {
+            p.push_back({"bias", {m_filters}, Init::Zeros, m_fanIn, m_fanOut, true, false});
+        }
+        return p;
+    }
+
+    Status forward(const ForwardArgs& a) override {
+        return run("convolution forward", [&] {
+            std::unordered_map<int, memory> args{
+                {DNNL_ARG_SRC, m_fwdX.input(m_ctx, a.inputs[0])},
+                {DNNL_ARG_WEIGHTS, m_fwdW.input(m_ctx, a.params[0])},
+                {DNNL_ARG_DST, m_fwdY.output(m_ctx, a.outputs[0])}};
+            if (m_bias) {
+                args.emplace(DNNL_ARG_BIAS, wrap(m_ctx, a.params[1]));
+            }
+            m_fwd.execute(m_ctx.stream, args);
+            m_fwdY.commit(m_ctx, a.outputs[0]);
+        });
+    }
+
+    Status backward(const BackwardArgs& a) override {
+        return run("convolution backward", [&] {
+            if (a.gradInputs[0].defined()) {
+                m_bwdData.execute(m_ctx.stream,
+                                  {{DNNL_ARG_DIFF_DST, m_bdDy.input(m_ctx, a.gradOutputs[0])},
+                                   {DNNL_ARG_WEIGHTS, m_bdW.input(m_ctx, a.params[0])},
+                                   {DNNL_ARG_DIFF_SRC, m_bdDx.output(m_ctx, a.gradInputs[0])}});
+                m_bdDx.commit(m_ctx, a.gradInputs[0]);
+            }
+            std::unordered_map<int, memory> args{
+                {DNNL_ARG_SRC, m_bwX.input(m_ctx, a.inputs[0])},
+                {DNNL_ARG_DIFF_DST, m_bwDy.input(m_ctx, a.gradOutputs[0])},
+                {DNNL_ARG_DIFF_WEIGHTS, m_bwDw.output(m_ctx, a.gradParams[0])}};
+            if (m_bias) {
+                args.emplace(DNNL_ARG_DIFF_BIAS, wrap(m_ctx, a.gradParams[1]));
+            }
+            m_bwdWeights.execute(m_ctx.stream, args);
+            m_bwDw.commit(m_ctx, a.gradParams[0]);
+        });
+    }
+
+private:
+    std::int64_t m_filters = 0;
+    bool m_bias = true;
+    Dims m_weightShape;
+    std::int64_t m_fanIn = 0;
+    std::int64_t m_fanOut = 0;
+    memory::desc m_plainW;
+    convolution_forward m_fwd;
+    convolution_backward_data m_bwdData;
+    convolution_backward_weights m_bwdWeights;
+    LayoutBridge m_fwdX, m_fwdW, m_fwdY, m_bdDx, m_bdW, m_bdDy, m_bwX, m_bwDy, m_bwDw;
+};
+
+} // namespace
+
+Expected<std::unique_ptr<OpKernel>> makeConv2dKernel(CpuBackend& b, const KernelConfig& c) {
+    return makeKernel<Conv2dKernel>(b, c);
+}
+
+} // namespace nw::engine::cpu

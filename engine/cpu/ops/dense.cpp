@@ -1,0 +1,89 @@
+// Dense on oneDNN inner product. x: [N, F], weight: [units, F], bias: [units], y: [N, units].
+#include "engine/cpu/ops/kernel_base.h"
+#include "engine/cpu/ops/kernels.h"
+
+namespace nw::engine::cpu {
+
+namespace {
+
+using namespace dnnl;
+
+class DenseKernel final : public CpuKernel {
+public:
+    DenseKernel(CpuBackend& backend, const KernelConfig& c)
+        : CpuKernel(backend, c)
+        , m_in(c.inputs[0][1])
+        , m_units(attrInt("units"))
+        , m_bias(attrBool("use_bias")) {
+        Dims x = c.inputs[0], y = c.outputs[0], w{m_units, m_in}, b{m_units};
+        auto xd = plainDesc(x), yd = plainDesc(y), wd = plainDesc(w), bd = plainDesc(b);
+        auto fwdDesc =
+            m_bias ? inner_product_forward::desc(prop_kind::forward_training, xd, wd, bd, yd)
+                   : inner_product_forward::desc(prop_kind::forward_training, xd, wd, yd);
+        m_fwdPd = inner_product_forward::primitive_desc(fwdDesc, m_ctx.engine);
+        m_fwd = inner_product_forward(m_fwdPd);
+        m_bwdData = inner_product_backward_data(inner_product_backward_data::primitive_desc(
+            inner_product_backward_data::desc(xd, wd, yd), m_ctx.engine, m_fwdPd));
+        auto bwdWDesc = m_bias ? inner_product_backward_weights::desc(xd, wd, bd, yd)
+                               : inner_product_backward_weights::desc(xd, wd, yd);
+        m_bwdWeights = inner_product_backward_weights(
+            inner_product_backward_weights::primitive_desc(bwdWDesc, m_ctx.engine, m_fwdPd));
+    }
+
+    std::vector<ParamSpec> params() const override {
+        std::vector<ParamSpec> p{{"weight", {m_units, m_in}, Init::HeUniform, m_in, m_units}};
+        if (m_bias) {
+            p.push_back({"bias", {m_units}, Init::Zeros, m_in, m_units, true, false});
+        }
+        return p;
+    }
+
+    Status forward(const ForwardArgs& a) override {
+        return run("dense forward", [&] {
+            std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0])},
+                                                 {DNNL_ARG_WEIGHTS, wrap(m_ctx, a.params[0])},
+                                                 {DNNL_ARG_DST, wrap(m_ctx, a.outputs[0])}};
+            if (m_bias) {
+                args.emplace(DNNL_ARG_BIAS, wrap(m_ctx, a.params[1]));
+            }
+            m_fwd.execute(m_ctx.stream, args);
+        });
+    }
+
+    Status backward(const BackwardArgs& a) override {
+        return run("dense backward", [&] {
+            memory dy = wrap(m_ctx, a.gradOutputs[0]);
+            if (a.gradInputs[0].defined()) {
+                m_bwdData.execute(m_ctx.stream,
+                                  {{DNNL_ARG_DIFF_DST, dy},
+                                   {DNNL_ARG_WEIGHTS, wrap(m_ctx, a.params[0])},
+                                   {DNNL_ARG_DIFF_SRC, wrap(m_ctx, a.gradInputs[0])}});
+            }
+            std::unordered_map<int, memory> args{
+                {DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0])},
+                {DNNL_ARG_DIFF_DST, dy},
+                {DNNL_ARG_DIFF_WEIGHTS, wrap(m_ctx, a.gradParams[0])}};
+            if (m_bias) {
+                args.emplace(DNNL_ARG_DIFF_BIAS, wrap(m_ctx, a.gradParams[1]));
+            }
+            m_bwdWeights.execute(m_ctx.stream, args);
+        });
+    }
+
+private:
+    std::int64_t m_in;
+    std::int64_t m_units;
+    bool m_bias;
+    inner_product_forward::primitive_desc m_fwdPd;
+    inner_product_forward m_fwd;
+    inner_product_backward_data m_bwdData;
+    inner_product_backward_weights m_bwdWeights;
+};
+
+} // namespace
+
+Expected<std::unique_ptr<OpKernel>> makeDenseKernel(CpuBackend& b, const KernelConfig& c) {
+    return makeKernel<DenseKernel>(b, c);
+}
+
+} // namespace nw::engine::cpu

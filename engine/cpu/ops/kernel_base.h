@@ -1,0 +1,60 @@
+#pragma once
+// What every CPU kernel shares: its backend, the oneDNN context and typed attribute access.
+
+#include "engine/core/kernel.h"
+#include "engine/cpu/cpu_backend.h"
+#include "engine/cpu/dnnl_util.h"
+
+#include <memory>
+
+namespace nw::engine::cpu {
+
+class CpuKernel : public OpKernel {
+protected:
+    CpuKernel(CpuBackend& backend, const KernelConfig& config)
+        : m_backend(backend)
+        , m_ctx(backend.dnnl())
+        , m_node(config.nodeId)
+        , m_attrs(config.attrs) {}
+
+    std::int64_t attrInt(std::string_view name) const { return get<std::int64_t>(name); }
+    double attrFloat(std::string_view name) const { return get<double>(name); }
+    bool attrBool(std::string_view name) const { return get<bool>(name); }
+    const std::string& attrString(std::string_view name) const { return get<std::string>(name); }
+    const graph::IntList& attrInts(std::string_view name) const {
+        return get<graph::IntList>(name);
+    }
+
+    // Runs `fn`, turning oneDNN exceptions into an Error naming this node.
+    template <class Fn>
+    Status run(const char* what, Fn&& fn) {
+        return guarded(m_node, what, std::forward<Fn>(fn));
+    }
+
+    CpuBackend& m_backend;
+    DnnlContext& m_ctx;
+    std::string m_node;
+
+private:
+    template <class T>
+    const T& get(std::string_view name) const {
+        return std::get<T>(m_attrs.find(name)->second);
+    }
+    graph::AttrMap m_attrs;
+};
+
+// Builds a kernel of type K, turning construction failures (oneDNN refusing a shape) into an
+// Error naming the node.
+template <class K, class... Extra>
+Expected<std::unique_ptr<OpKernel>> makeKernel(CpuBackend& backend, const KernelConfig& config,
+                                               Extra&&... extra) {
+    try {
+        return std::unique_ptr<OpKernel>(
+            std::make_unique<K>(backend, config, std::forward<Extra>(extra)...));
+    } catch (const dnnl::error& e) {
+        return Error::internal("node '" + config.nodeId + "' (" + config.op +
+                               "): oneDNN cannot build the kernel: " + e.what());
+    }
+}
+
+} // namespace nw::engine::cpu

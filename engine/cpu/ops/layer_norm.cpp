@@ -1,0 +1,87 @@
+// LayerNorm on oneDNN layer normalization. The trailing `normalized_dims` dimensions of
+// x: [N, ...] are normalised together, so the kernel sees x as [outer, inner].
+// Params: gamma [inner], beta [inner] (the normalised dims, flattened).
+#include "engine/cpu/ops/kernel_base.h"
+#include "engine/cpu/ops/kernels.h"
+
+namespace nw::engine::cpu {
+
+namespace {
+
+using namespace dnnl;
+
+class LayerNormKernel final : public CpuKernel {
+public:
+    LayerNormKernel(CpuBackend& backend, const KernelConfig& c)
+        : CpuKernel(backend, c) {
+        const Dims& x = c.inputs[0];
+        auto k = static_cast<std::size_t>(attrInt("normalized_dims"));
+        m_inner = 1;
+        for (std::size_t i = x.size() - k; i < x.size(); ++i) {
+            m_inner *= x[i];
+        }
+        m_flat = plainDesc({numelOf(x) / m_inner, m_inner});
+        auto eps = static_cast<float>(attrFloat("epsilon"));
+        auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
+        layer_normalization_forward::primitive_desc fwdPd(
+            layer_normalization_forward::desc(prop_kind::forward_training, m_flat, eps, flags),
+            m_ctx.engine);
+        m_fwd = layer_normalization_forward(fwdPd);
+        m_bwd = layer_normalization_backward(layer_normalization_backward::primitive_desc(
+            layer_normalization_backward::desc(prop_kind::backward, m_flat, m_flat, eps, flags),
+            m_ctx.engine, fwdPd));
+        m_mean = memory(fwdPd.mean_desc(), m_ctx.engine);
+        m_variance = memory(fwdPd.variance_desc(), m_ctx.engine);
+        m_scratchDx = memory(m_flat, m_ctx.engine);
+    }
+
+    std::vector<ParamSpec> params() const override {
+        return {{"gamma", {m_inner}, Init::Ones, 0, 0, true, false},
+                {"beta", {m_inner}, Init::Zeros, 0, 0, true, false}};
+    }
+
+    Status forward(const ForwardArgs& a) override {
+        return run("layer-norm forward", [&] {
+            m_fwd.execute(m_ctx.stream, {{DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0], m_flat)},
+                                         {DNNL_ARG_DST, wrap(m_ctx, a.outputs[0], m_flat)},
+                                         {DNNL_ARG_SCALE, wrap(m_ctx, a.params[0])},
+                                         {DNNL_ARG_SHIFT, wrap(m_ctx, a.params[1])},
+                                         {DNNL_ARG_MEAN, m_mean},
+                                         {DNNL_ARG_VARIANCE, m_variance}});
+        });
+    }
+
+    Status backward(const BackwardArgs& a) override {
+        return run("layer-norm backward", [&] {
+            memory dx =
+                a.gradInputs[0].defined() ? wrap(m_ctx, a.gradInputs[0], m_flat) : m_scratchDx;
+            m_bwd.execute(m_ctx.stream, {{DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0], m_flat)},
+                                         {DNNL_ARG_MEAN, m_mean},
+                                         {DNNL_ARG_VARIANCE, m_variance},
+                                         {DNNL_ARG_DIFF_DST, wrap(m_ctx, a.gradOutputs[0], m_flat)},
+                                         {DNNL_ARG_SCALE, wrap(m_ctx, a.params[0])},
+                                         // oneDNN 2.6 wants the shift too when use_shift is set
+                                         {DNNL_ARG_SHIFT, wrap(m_ctx, a.params[1])},
+                                         {DNNL_ARG_DIFF_SRC, dx},
+                                         {DNNL_ARG_DIFF_SCALE, wrap(m_ctx, a.gradParams[0])},
+                                         {DNNL_ARG_DIFF_SHIFT, wrap(m_ctx, a.gradParams[1])}});
+        });
+    }
+
+private:
+    std::int64_t m_inner = 1;
+    memory::desc m_flat;
+    layer_normalization_forward m_fwd;
+    layer_normalization_backward m_bwd;
+    memory m_mean;
+    memory m_variance;
+    memory m_scratchDx;
+};
+
+} // namespace
+
+Expected<std::unique_ptr<OpKernel>> makeLayerNormKernel(CpuBackend& b, const KernelConfig& c) {
+    return makeKernel<LayerNormKernel>(b, c);
+}
+
+} // namespace nw::engine::cpu

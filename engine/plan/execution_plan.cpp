@@ -1,0 +1,307 @@
+#include "engine/plan/execution_plan.h"
+
+#include "engine/plan/memory_planner.h"
+#include "graph/analysis.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace nw::engine {
+
+struct ExecutionPlan::Step {
+    std::string nodeId;
+    std::unique_ptr<OpKernel> kernel;
+    std::vector<Tensor> inputs, params, outputs;
+    std::vector<Tensor> gradOutputs, gradInputs, gradParams;
+    std::vector<Tensor> gradSummands; // further consumers' gradients, added into gradOutputs[0]
+    bool runBackward = false;
+};
+
+namespace {
+
+Dims concrete(const graph::Shape& s, std::int64_t batch) {
+    Dims d = s.dims;
+    for (auto& x : d) {
+        if (x == graph::Shape::kBatch) {
+            x = batch;
+        }
+    }
+    return d;
+}
+
+struct EdgeRef {
+    std::size_t from = 0; // step indices
+    std::size_t to = 0;
+    int toPort = 0;
+    bool grad = false;
+    std::size_t request = 0;
+};
+
+} // namespace
+
+ExecutionPlan::~ExecutionPlan() = default;
+
+const Tensor& ExecutionPlan::input() const {
+    return m_steps[m_inputStep]->outputs[0];
+}
+
+const Tensor& ExecutionPlan::prediction() const {
+    return m_steps[m_lossStep]->inputs[0];
+}
+
+const Tensor& ExecutionPlan::loss() const {
+    return m_steps[m_lossStep]->outputs[0];
+}
+
+Expected<std::unique_ptr<ExecutionPlan>>
+ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& registry,
+                       Backend& backend, ModelParams& params, const PlanOptions& options) {
+    auto analysis = graph::analyze(graph, registry);
+    if (analysis.hasErrors()) {
+        std::size_t errors = analysis.errorCount();
+        for (const auto& p : analysis.problems) {
+            if (p.severity == graph::Problem::Severity::Error) {
+                return Error::user(
+                    "the graph is invalid: " + p.toString() +
+                    (errors > 1 ? " (and " + std::to_string(errors - 1) + " more problems)" : ""));
+            }
+        }
+    }
+    if (options.batch < 1) {
+        return Error::user("the batch size must be at least 1, got " +
+                           std::to_string(options.batch));
+    }
+
+    std::unique_ptr<ExecutionPlan> plan(new ExecutionPlan());
+    plan->m_backend = &backend;
+    plan->m_batch = options.batch;
+    plan->m_training = options.training;
+
+    const auto& order = analysis.order;
+    const std::size_t n = order.size();
+    std::unordered_map<std::string, std::size_t> position;
+    for (std::size_t i = 0; i < n; ++i) {
+        position[order[i]] = i;
+    }
+
+    // Kernels and parameters, node by node.
+    std::vector<std::string> inputs, losses;
+    std::vector<bool> needsGrad(n, false);
+    std::vector<EdgeRef> edges;
+    std::vector<std::vector<std::size_t>> inEdges(n), outEdges(n);
+    for (const auto& e : graph.edges()) {
+        EdgeRef ref{position.at(e.from.node), position.at(e.to.node), e.to.port};
+        outEdges[ref.from].push_back(edges.size());
+        inEdges[ref.to].push_back(edges.size());
+        edges.push_back(ref);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const graph::Node& node = *graph.findNode(order[i]);
+        const graph::OpSchema& schema = *registry.find(node.op);
+        const graph::NodeInfo& info = *analysis.info(node.id);
+        if (node.op == "Input") {
+            inputs.push_back(node.id);
+            plan->m_inputStep = i;
+        } else if (node.op == "Loss") {
+            losses.push_back(node.id);
+            plan->m_lossStep = i;
+            plan->m_lossKind = std::get<std::string>(node.attrs.count("loss")
+                                                         ? node.attrs.at("loss")
+                                                         : schema.findAttr("loss")->defaultValue);
+        }
+        if (!backend.supportsOp(node.op)) {
+            return Error::user("node '" + node.id + "': " + node.op + " has no kernel on " +
+                               backend.device().toString() + " yet");
+        }
+        KernelConfig config;
+        config.nodeId = node.id;
+        config.op = node.op;
+        config.attrs = schema.defaults();
+        for (const auto& [k, v] : node.attrs) {
+            config.attrs[k] = v;
+        }
+        for (const auto& s : info.inputs) {
+            config.inputs.push_back(concrete(s, options.batch));
+        }
+        for (const auto& s : info.outputs) {
+            config.outputs.push_back(concrete(s, options.batch));
+        }
+        if (node.op == "Loss") {
+            config.outputs = {{1}};
+        }
+        if (config.outputs.size() != 1) {
+            return Error::internal("node '" + node.id +
+                                   "': the engine runs ops with exactly "
+                                   "one output");
+        }
+        config.seed = options.seed;
+        auto kernel = backend.createKernel(config);
+        if (!kernel) {
+            return kernel.error();
+        }
+        auto step = std::make_unique<Step>();
+        step->nodeId = node.id;
+        step->kernel = std::move(*kernel);
+        bool trainable = false;
+        for (const auto& spec : step->kernel->params()) {
+            auto entry = params.ensure(node.id, spec);
+            if (!entry) {
+                return entry.error();
+            }
+            step->params.push_back((*entry)->value);
+            if (spec.trainable) {
+                step->gradParams.push_back((*entry)->grad);
+                trainable = true;
+            }
+        }
+        needsGrad[i] = trainable;
+        for (auto e : inEdges[i]) {
+            needsGrad[i] = needsGrad[i] || needsGrad[edges[e].from];
+        }
+        step->outputs.resize(1);
+        step->inputs.resize(config.inputs.size());
+        step->gradInputs.resize(config.inputs.size());
+        plan->m_steps.push_back(std::move(step));
+    }
+    if (inputs.size() != 1) {
+        return Error::user(inputs.empty() ? std::string("the graph has no Input node")
+                                          : "the engine runs graphs with one Input node; "
+                                            "this one has " +
+                                                std::to_string(inputs.size()));
+    }
+    if (losses.size() != 1) {
+        return Error::user("the graph has no Loss node, so it cannot be trained or evaluated");
+    }
+
+    // Lifetimes: forward step i runs at time i, its backward at time 2n - 1 - i.
+    const int end = static_cast<int>(2 * n);
+    auto fwd = [](std::size_t i) { return static_cast<int>(i); };
+    auto bwd = [n](std::size_t i) { return static_cast<int>(2 * n - 1 - i); };
+    std::vector<BufferRequest> requests;
+    std::vector<Dims> shapes;
+    for (std::size_t i = 0; i < n; ++i) {
+        const graph::NodeInfo& info = *analysis.info(order[i]);
+        Dims shape = i == plan->m_lossStep ? Dims{1} : concrete(info.outputs[0], options.batch);
+        OpKernel& k = *plan->m_steps[i]->kernel;
+        int last = fwd(i);
+        for (auto e : outEdges[i]) {
+            std::size_t c = edges[e].to;
+            last = std::max(last, fwd(c));
+            if (options.training && plan->m_steps[c]->kernel->backwardReadsInputs()) {
+                last = std::max(last, bwd(c));
+            }
+            if (c == plan->m_lossStep) {
+                last = end; // the prediction is read after the step, for metrics
+            }
+        }
+        if (options.training && k.backwardReadsOutputs()) {
+            last = std::max(last, bwd(i));
+        }
+        if (i == plan->m_lossStep) {
+            last = end;
+        }
+        requests.push_back({static_cast<std::size_t>(numelOf(shape)) * sizeof(float),
+                            i == plan->m_inputStep ? 0 : fwd(i), last});
+        shapes.push_back(shape);
+    }
+    for (auto& e : edges) {
+        e.grad = options.training && needsGrad[e.from];
+        if (e.grad) {
+            e.request = requests.size();
+            requests.push_back({requests[e.from].bytes, bwd(e.to), bwd(e.from)});
+            shapes.push_back(shapes[e.from]);
+        }
+    }
+    MemoryLayout layout = planMemory(requests);
+    plan->m_arenaBytes = layout.arenaBytes;
+    plan->m_naiveBytes = layout.naiveBytes;
+    auto arena = backend.allocate({static_cast<std::int64_t>(layout.arenaBytes / sizeof(float))},
+                                  DType::F32);
+    if (!arena) {
+        return arena.error();
+    }
+    plan->m_arena = *arena;
+    auto tensorFor = [&](std::size_t r) {
+        return plan->m_arena.view(shapes[r], DType::F32, layout.offsets[r]);
+    };
+
+    // Wire every step's arguments to the arena.
+    for (std::size_t i = 0; i < n; ++i) {
+        plan->m_steps[i]->outputs[0] = tensorFor(i);
+    }
+    for (const auto& e : edges) {
+        Step& to = *plan->m_steps[e.to];
+        to.inputs[static_cast<std::size_t>(e.toPort)] = plan->m_steps[e.from]->outputs[0];
+        if (e.grad) {
+            Tensor g = tensorFor(e.request);
+            to.gradInputs[static_cast<std::size_t>(e.toPort)] = g;
+            Step& from = *plan->m_steps[e.from];
+            (from.gradOutputs.empty() ? from.gradOutputs : from.gradSummands).push_back(g);
+        }
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        Step& s = *plan->m_steps[i];
+        bool hasGradient = i == plan->m_lossStep || !s.gradOutputs.empty();
+        s.runBackward = options.training && needsGrad[i] && hasGradient;
+    }
+
+    const Tensor& pred = plan->prediction();
+    auto targets = plan->m_lossKind == "softmax_cross_entropy"
+                       ? backend.allocate({options.batch}, DType::I32)
+                       : backend.allocate(pred.shape(), DType::F32);
+    if (!targets) {
+        return targets.error();
+    }
+    plan->m_targets = *targets;
+    return plan;
+}
+
+Status ExecutionPlan::forward(bool training, std::uint64_t step) {
+    if (training && !m_training) {
+        return Error::internal("forward(training) on a plan compiled for inference");
+    }
+    for (auto& s : m_steps) {
+        ForwardArgs args;
+        args.inputs = s->inputs;
+        args.params = s->params;
+        args.outputs = s->outputs;
+        args.training = training;
+        args.step = step;
+        args.targets = &m_targets;
+        if (auto status = s->kernel->forward(args); !status) {
+            return status;
+        }
+    }
+    return Status::success();
+}
+
+Status ExecutionPlan::backward() {
+    if (!m_training) {
+        return Error::internal("backward() on a plan compiled for inference");
+    }
+    for (auto it = m_steps.rbegin(); it != m_steps.rend(); ++it) {
+        Step& s = **it;
+        if (!s.runBackward) {
+            continue;
+        }
+        for (const Tensor& g : s.gradSummands) {
+            if (auto status = m_backend->addInto(s.gradOutputs[0], g); !status) {
+                return status;
+            }
+        }
+        BackwardArgs args;
+        args.inputs = s.inputs;
+        args.params = s.params;
+        args.outputs = s.outputs;
+        args.gradOutputs = s.gradOutputs;
+        args.gradInputs = s.gradInputs;
+        args.gradParams = s.gradParams;
+        args.targets = &m_targets;
+        if (auto status = s.kernel->backward(args); !status) {
+            return status;
+        }
+    }
+    return Status::success();
+}
+
+} // namespace nw::engine

@@ -1,0 +1,74 @@
+#pragma once
+// ExecutionPlan: a validated graph compiled for one backend and one batch size — a kernel
+// per node in topological order, every activation and gradient placed in one arena by
+// lifetime (planMemory), forward and backward as two passes over the kernels.
+//
+// The plan owns its kernels and the arena; parameters live in the ModelParams it was
+// compiled against, so plans of several batch sizes can share them.
+
+#include "base/expected.h"
+#include "engine/core/backend.h"
+#include "engine/plan/model_params.h"
+#include "graph/graph.h"
+#include "graph/op_registry.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nw::engine {
+
+struct PlanOptions {
+    std::int64_t batch = 1;
+    bool training = true; // keep what backward needs and allocate gradients
+    std::uint64_t seed = 0;
+};
+
+class ExecutionPlan {
+public:
+    // Fails with a user error naming the node when the graph is invalid, has no single
+    // Input and Loss, or uses an op the backend has no kernel for.
+    static Expected<std::unique_ptr<ExecutionPlan>> compile(const graph::Graph& graph,
+                                                            const graph::OpRegistry& registry,
+                                                            Backend& backend, ModelParams& params,
+                                                            const PlanOptions& options);
+    ~ExecutionPlan();
+
+    // Where each batch goes before forward(): the Input node's output [batch, ...].
+    const Tensor& input() const;
+    // The targets the loss compares with: i32 labels [batch] for softmax cross-entropy,
+    // else f32 shaped like the prediction.
+    const Tensor& targets() const { return m_targets; }
+    // The Loss node's input (logits for classification) and the mean loss [1].
+    const Tensor& prediction() const;
+    const Tensor& loss() const;
+    const std::string& lossKind() const { return m_lossKind; }
+
+    Status forward(bool training, std::uint64_t step);
+    // Gradients of every trainable parameter into ModelParams' grads. Training plans only.
+    Status backward();
+
+    std::int64_t batch() const { return m_batch; }
+    bool training() const { return m_training; }
+    // Bytes of the activation/gradient arena, and what it would take without reuse.
+    std::size_t arenaBytes() const { return m_arenaBytes; }
+    std::size_t naiveBytes() const { return m_naiveBytes; }
+
+private:
+    struct Step;
+    ExecutionPlan() = default;
+
+    Backend* m_backend = nullptr;
+    std::vector<std::unique_ptr<Step>> m_steps; // topological order
+    Tensor m_arena;
+    Tensor m_targets;
+    std::size_t m_inputStep = 0;
+    std::size_t m_lossStep = 0;
+    std::string m_lossKind;
+    std::int64_t m_batch = 0;
+    bool m_training = false;
+    std::size_t m_arenaBytes = 0;
+    std::size_t m_naiveBytes = 0;
+};
+
+} // namespace nw::engine

@@ -1,0 +1,471 @@
+#include "engine/train/trainer.h"
+
+#include "datasets/data_loader.h"
+#include "engine/plan/execution_plan.h"
+#include "engine/train/grad_clip.h"
+#include "engine/train/metrics.h"
+#include "engine/train/optimizer.h"
+#include "engine/train/schedule.h"
+#include "engine/train/weights_file.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+
+namespace nw::engine {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+} // namespace
+
+const char* outcomeName(TrainResult::Outcome outcome) {
+    switch (outcome) {
+    case TrainResult::Outcome::Completed:
+        return "completed";
+    case TrainResult::Outcome::Stopped:
+        return "stopped";
+    case TrainResult::Outcome::EarlyStopped:
+        return "early_stopped";
+    case TrainResult::Outcome::StepLimit:
+        return "step_limit";
+    }
+    return "?";
+}
+
+struct Trainer::Impl {
+    Impl(const graph::Project& p, const graph::OpRegistry& r, Backend& b, TrainOptions o,
+         Optimizer opt)
+        : project(p)
+        , registry(r)
+        , backend(b)
+        , options(std::move(o))
+        , params(b)
+        , optimizer(std::move(opt)) {}
+
+    graph::Project project;
+    const graph::OpRegistry& registry;
+    Backend& backend;
+    TrainOptions options;
+    datasets::DatasetSplits splits;
+    ModelParams params;
+    std::unique_ptr<ExecutionPlan> trainPlan;
+    std::map<std::int64_t, std::unique_ptr<ExecutionPlan>> evalPlans; // by batch size
+    std::unique_ptr<datasets::DataLoader> trainLoader;
+    Optimizer optimizer;
+    std::optional<LearningRateSchedule> schedule;
+    std::vector<Tensor> grads;
+    std::int64_t classes = 0; // prediction width, for accuracy
+    std::vector<float> hostPrediction;
+    std::vector<float> hostTargets;
+    std::int64_t step = 0;
+
+    datasets::LoaderOptions loaderOptions(bool training) const {
+        datasets::LoaderOptions lo;
+        lo.batchSize = options.config.batchSize;
+        lo.shuffle = training;
+        lo.seed = options.config.seed;
+        lo.dropLast = training;
+        lo.mean = project.dataset.mean;
+        lo.std = project.dataset.std;
+        return lo;
+    }
+
+    // Uploads a batch's inputs and targets (one-hot floats for the non-softmax losses).
+    Status upload(ExecutionPlan& plan, const datasets::HostBatch& batch) {
+        if (auto s = backend.copyFromHost(plan.input(), batch.inputs.data()); !s) {
+            return s;
+        }
+        if (plan.targets().dtype() == DType::I32) {
+            return backend.copyFromHost(plan.targets(), batch.labels.data());
+        }
+        hostTargets.assign(static_cast<std::size_t>(plan.targets().numel()), 0.0f);
+        for (std::size_t i = 0; i < batch.labels.size(); ++i) {
+            hostTargets[i * static_cast<std::size_t>(classes) +
+                        static_cast<std::size_t>(batch.labels[i])] = 1.0f;
+        }
+        return backend.copyFromHost(plan.targets(), hostTargets.data());
+    }
+
+    // Loss of the last forward, and the number of correct top-k predictions.
+    Expected<double> downloadLoss(ExecutionPlan& plan) {
+        float loss = 0;
+        if (auto s = backend.copyToHost(plan.loss(), &loss); !s) {
+            return s.error();
+        }
+        if (auto s = backend.synchronize(); !s) {
+            return s.error();
+        }
+        return static_cast<double>(loss);
+    }
+
+    Expected<std::int64_t> correct(ExecutionPlan& plan, const datasets::HostBatch& batch, int k) {
+        hostPrediction.resize(static_cast<std::size_t>(plan.prediction().numel()));
+        if (auto s = backend.copyToHost(plan.prediction(), hostPrediction.data()); !s) {
+            return s.error();
+        }
+        if (auto s = backend.synchronize(); !s) {
+            return s.error();
+        }
+        return countTopK(hostPrediction, batch.labels, classes, k);
+    }
+
+    Expected<ExecutionPlan*> evalPlan(std::int64_t batch) {
+        auto& slot = evalPlans[batch];
+        if (!slot) {
+            auto plan = ExecutionPlan::compile(project.graph, registry, backend, params,
+                                               {batch, false, options.config.seed});
+            if (!plan) {
+                return plan.error();
+            }
+            slot = std::move(*plan);
+        }
+        return slot.get();
+    }
+
+    Expected<EvalResult> evaluate(const std::shared_ptr<datasets::Dataset>& dataset) {
+        auto loader = datasets::DataLoader::create(dataset, loaderOptions(false));
+        if (!loader) {
+            return loader.error();
+        }
+        (*loader)->startEpoch(0);
+        EvalResult r;
+        double lossSum = 0;
+        std::int64_t top1 = 0, top5 = 0;
+        while (auto batch = (*loader)->next()) {
+            auto plan = evalPlan(batch->size);
+            if (!plan) {
+                return plan.error();
+            }
+            if (auto s = upload(**plan, *batch); !s) {
+                return s.error();
+            }
+            if (auto s = (*plan)->forward(false, 0); !s) {
+                return s.error();
+            }
+            auto loss = downloadLoss(**plan);
+            if (!loss) {
+                return loss.error();
+            }
+            auto c1 = correct(**plan, *batch, 1);
+            if (!c1) {
+                return c1.error();
+            }
+            lossSum += *loss * static_cast<double>(batch->size);
+            top1 += *c1;
+            top5 += classes >= 5 ? countTopK(hostPrediction, batch->labels, classes, 5) : 0;
+            r.samples += batch->size;
+        }
+        if (r.samples > 0) {
+            r.loss = lossSum / static_cast<double>(r.samples);
+            r.accuracy = static_cast<double>(top1) / static_cast<double>(r.samples);
+            r.top5 = classes >= 5 ? static_cast<double>(top5) / static_cast<double>(r.samples)
+                                  : std::numeric_limits<double>::quiet_NaN();
+        }
+        return r;
+    }
+};
+
+Trainer::Trainer(std::unique_ptr<Impl> impl)
+    : m_impl(std::move(impl)) {}
+
+Trainer::~Trainer() = default;
+
+Expected<std::unique_ptr<Trainer>> Trainer::create(const graph::Project& project,
+                                                   const std::filesystem::path& projectDir,
+                                                   const graph::OpRegistry& registry,
+                                                   Backend& backend, TrainOptions options) {
+    auto optimizer = Optimizer::create(options.config.optimizer, backend);
+    if (!optimizer) {
+        return optimizer.error();
+    }
+    auto impl = std::make_unique<Impl>(project, registry, backend, std::move(options),
+                                       std::move(*optimizer));
+    const auto& cfg = impl->options.config;
+
+    auto splits = datasets::openDataset(project.dataset, projectDir);
+    if (!splits) {
+        return splits.error();
+    }
+    impl->splits = std::move(*splits);
+
+    auto plan = ExecutionPlan::compile(project.graph, registry, backend, impl->params,
+                                       {cfg.batchSize, true, cfg.seed});
+    if (!plan) {
+        return plan.error();
+    }
+    impl->trainPlan = std::move(*plan);
+    ExecutionPlan& p = *impl->trainPlan;
+
+    // The graph must fit the data: the Input's shape and the prediction's classes.
+    const auto& train = *impl->splits.train;
+    Dims sample(p.input().shape().begin() + 1, p.input().shape().end());
+    if (sample != train.sampleShape()) {
+        for (const auto& n : project.graph.nodes()) {
+            if (n.op == "Input") {
+                return Error::user("node '" + n.id + "', field 'shape': the Input takes " +
+                                   dimsToString(sample) + " but the dataset's samples are " +
+                                   dimsToString(train.sampleShape()));
+            }
+        }
+    }
+    const Dims& pred = p.prediction().shape();
+    impl->classes = pred.size() == 2 ? pred[1] : 0;
+    if (impl->classes != train.numClasses()) {
+        for (const auto& n : project.graph.nodes()) {
+            if (n.op == "Loss") {
+                return Error::user("node '" + n.id + "': the prediction " + dimsToString(pred) +
+                                   " does not have one score for each of "
+                                   "the dataset's " +
+                                   std::to_string(train.numClasses()) + " classes");
+            }
+        }
+    }
+
+    if (auto s = impl->params.initialize(cfg.seed); !s) {
+        return s.error();
+    }
+    for (auto* e : impl->params.trainable()) {
+        if (auto s = impl->optimizer.addParameter(e->value, e->spec.decays); !s) {
+            return s.error();
+        }
+        impl->grads.push_back(e->grad);
+    }
+
+    auto loader = datasets::DataLoader::create(impl->splits.train, impl->loaderOptions(true));
+    if (!loader) {
+        return loader.error();
+    }
+    impl->trainLoader = std::move(*loader);
+    std::int64_t perEpoch = impl->trainLoader->batchesPerEpoch();
+    if (perEpoch == 0) {
+        return Error::user("the batch size (" + std::to_string(cfg.batchSize) +
+                           ") is larger than the training split (" + std::to_string(train.size()) +
+                           " samples)");
+    }
+    std::int64_t total = perEpoch * cfg.epochs;
+    if (impl->options.maxSteps > 0) {
+        total = std::min(total, impl->options.maxSteps);
+    }
+    auto schedule =
+        LearningRateSchedule::create(cfg.schedule, cfg.optimizer.learningRate, perEpoch, total);
+    if (!schedule) {
+        return schedule.error();
+    }
+    impl->schedule = *schedule;
+    return std::unique_ptr<Trainer>(new Trainer(std::move(impl)));
+}
+
+void Trainer::requestStop() {
+    m_stop = true;
+    std::lock_guard lock(m_pauseMutex);
+    m_pauseChanged.notify_all();
+}
+
+void Trainer::setPaused(bool paused) {
+    std::lock_guard lock(m_pauseMutex);
+    m_paused = paused;
+    m_pauseChanged.notify_all();
+}
+
+bool Trainer::waitWhilePaused() {
+    std::unique_lock lock(m_pauseMutex);
+    m_pauseChanged.wait(lock, [this] { return !m_paused || m_stop; });
+    return !m_stop;
+}
+
+std::int64_t Trainer::trainableParameters() const {
+    return m_impl->params.trainableCount();
+}
+
+std::int64_t Trainer::batchesPerEpoch() const {
+    return m_impl->trainLoader->batchesPerEpoch();
+}
+
+std::size_t Trainer::arenaBytes() const {
+    return m_impl->trainPlan->arenaBytes();
+}
+
+std::size_t Trainer::naiveArenaBytes() const {
+    return m_impl->trainPlan->naiveBytes();
+}
+
+Status Trainer::saveWeights(const std::filesystem::path& path) {
+    return engine::saveWeights(m_impl->backend, m_impl->params, path);
+}
+
+Status Trainer::loadWeights(const std::filesystem::path& path) {
+    return engine::loadWeights(m_impl->backend, m_impl->params, path);
+}
+
+Expected<EvalResult> Trainer::evaluate(bool validation) {
+    auto& split = validation ? m_impl->splits.validation : m_impl->splits.test;
+    if (!split) {
+        return Error::user(validation ? "the project has no validation split"
+                                      : "the dataset has no test split");
+    }
+    return m_impl->evaluate(split);
+}
+
+Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
+    Impl& im = *m_impl;
+    ExecutionPlan& plan = *im.trainPlan;
+    const auto& cfg = im.options.config;
+    const std::int64_t perEpoch = im.trainLoader->batchesPerEpoch();
+    std::int64_t totalSteps = perEpoch * cfg.epochs;
+    if (im.options.maxSteps > 0) {
+        totalSteps = std::min(totalSteps, im.options.maxSteps);
+    }
+    TrainResult result;
+    const auto runStart = Clock::now();
+    double trainSeconds = 0;
+    std::int64_t trainSamples = 0;
+    double bestMonitored = std::numeric_limits<double>::infinity();
+    std::int64_t epochsWithoutImprovement = 0;
+
+    for (std::int64_t epoch = 0; epoch < cfg.epochs; ++epoch) {
+        result.epochs = epoch + 1;
+        im.trainLoader->startEpoch(epoch);
+        EpochEvent ev;
+        ev.epoch = epoch;
+        double lossSum = 0;
+        std::int64_t correctSum = 0, samples = 0, steps = 0;
+        auto epochStart = Clock::now();
+        while (true) {
+            if (!waitWhilePaused()) {
+                result.outcome = TrainResult::Outcome::Stopped;
+                break;
+            }
+            if (im.step >= totalSteps) {
+                result.outcome = im.options.maxSteps > 0 && im.step >= im.options.maxSteps &&
+                                         im.step < perEpoch * cfg.epochs
+                                     ? TrainResult::Outcome::StepLimit
+                                     : TrainResult::Outcome::Completed;
+                break;
+            }
+            // A step's time includes any wait for its batch (the loader prefetches).
+            auto stepStart = Clock::now();
+            auto batch = im.trainLoader->next();
+            if (!batch) {
+                break;
+            }
+            if (auto s = im.upload(plan, *batch); !s) {
+                return s.error();
+            }
+            if (auto s = plan.forward(true, static_cast<std::uint64_t>(im.step)); !s) {
+                return s.error();
+            }
+            auto loss = im.downloadLoss(plan);
+            if (!loss) {
+                return loss.error();
+            }
+            if (!std::isfinite(*loss)) {
+                return Error::user(
+                    "the loss became " + std::string(std::isnan(*loss) ? "NaN" : "infinite") +
+                    " at step " + std::to_string(im.step + 1) + " (epoch " +
+                    std::to_string(epoch + 1) + ", batch " + std::to_string(batch->index + 1) +
+                    "); the run was stopped — try a lower learning rate or "
+                    "gradient clipping");
+            }
+            if (auto s = plan.backward(); !s) {
+                return s.error();
+            }
+            if (cfg.gradClipNorm > 0) {
+                if (auto n = clipGradNorm(im.backend, im.grads, cfg.gradClipNorm); !n) {
+                    return n.error();
+                }
+            }
+            float lr = im.schedule->at(im.step);
+            if (auto s = im.optimizer.step(im.grads, lr); !s) {
+                return s.error();
+            }
+            auto correct = im.correct(plan, *batch, 1);
+            if (!correct) {
+                return correct.error();
+            }
+            double stepSeconds = secondsSince(stepStart);
+            trainSeconds += stepSeconds;
+            ++im.step;
+            ++steps;
+            lossSum += *loss;
+            correctSum += *correct;
+            samples += batch->size;
+            trainSamples += batch->size;
+            result.finalLoss = *loss;
+            if (callbacks) {
+                StepEvent se;
+                se.step = im.step;
+                se.epoch = epoch;
+                se.batch = batch->index;
+                se.batchesPerEpoch = perEpoch;
+                se.totalSteps = totalSteps;
+                se.loss = *loss;
+                se.accuracy = double(*correct) / double(batch->size);
+                se.learningRate = lr;
+                double epochSeconds = secondsSince(epochStart);
+                se.samplesPerSecond = epochSeconds > 0 ? double(samples) / epochSeconds : 0;
+                se.elapsedSeconds = secondsSince(runStart);
+                callbacks->onStep(se);
+            }
+        }
+        if (steps == 0) {
+            break;
+        }
+        ev.seconds = secondsSince(epochStart);
+        ev.trainLoss = lossSum / double(steps);
+        ev.trainAccuracy = double(correctSum) / double(samples);
+        ev.samplesPerSecond = ev.seconds > 0 ? double(samples) / ev.seconds : 0;
+        bool epochDone = steps == perEpoch;
+        bool stopped = result.outcome == TrainResult::Outcome::Stopped;
+        if (im.options.evaluateEachEpoch && !stopped) {
+            if (im.splits.validation) {
+                auto v = im.evaluate(im.splits.validation);
+                if (!v) {
+                    return v.error();
+                }
+                ev.hasValidation = true;
+                ev.validation = *v;
+            }
+            if (im.splits.test) {
+                auto t = im.evaluate(im.splits.test);
+                if (!t) {
+                    return t.error();
+                }
+                ev.hasTest = true;
+                ev.test = *t;
+                result.test = *t;
+            }
+        }
+        if (callbacks) {
+            callbacks->onEpoch(ev);
+        }
+        if (!epochDone) {
+            break; // stopped, or the step limit ended the epoch early
+        }
+        // Early stopping on the validation loss, else the training loss (never the test
+        // split: choosing a model on the test set would bias its test accuracy).
+        if (cfg.earlyStoppingPatience > 0) {
+            double monitored = ev.hasValidation ? ev.validation.loss : ev.trainLoss;
+            if (monitored < bestMonitored) {
+                bestMonitored = monitored;
+                epochsWithoutImprovement = 0;
+            } else if (++epochsWithoutImprovement >= cfg.earlyStoppingPatience) {
+                result.outcome = TrainResult::Outcome::EarlyStopped;
+                break;
+            }
+        }
+    }
+    result.steps = im.step;
+    result.trainSamplesPerSecond = trainSeconds > 0 ? double(trainSamples) / trainSeconds : 0;
+    result.wallSeconds = secondsSince(runStart);
+    return result;
+}
+
+} // namespace nw::engine

@@ -1,0 +1,124 @@
+#pragma once
+// Trainer: runs a project's training loop on one backend — data loading (prefetched),
+// forward, backward, gradient clipping, the optimizer with its learning-rate schedule —
+// evaluates each epoch, and reports by callbacks. Qt-free; it checks for stop and pause
+// requests between steps, so a UI thread can drive it without touching its tensors.
+
+#include "base/expected.h"
+#include "datasets/catalog.h"
+#include "engine/core/backend.h"
+#include "graph/op_registry.h"
+#include "graph/project.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace nw::engine {
+
+struct TrainOptions {
+    graph::TrainingConfig config;  // epochs, batch size, seed, optimizer, schedule, ...
+    std::int64_t maxSteps = 0;     // stop after this many steps; 0: no limit
+    bool evaluateEachEpoch = true; // test (and validation) metrics after every epoch
+};
+
+struct StepEvent {
+    std::int64_t step = 0;  // 1-based global step just done
+    std::int64_t epoch = 0; // 0-based
+    std::int64_t batch = 0; // 0-based batch in the epoch
+    std::int64_t batchesPerEpoch = 0;
+    std::int64_t totalSteps = 0;
+    double loss = 0;
+    double accuracy = 0; // of this batch, classification only
+    double learningRate = 0;
+    double samplesPerSecond = 0; // training samples per second so far this epoch
+    double elapsedSeconds = 0;   // since the run started
+};
+
+struct EvalResult {
+    double loss = 0;
+    double accuracy = 0; // top-1
+    double top5 = 0;     // NaN when there are fewer than 5 classes
+    std::int64_t samples = 0;
+};
+
+struct EpochEvent {
+    std::int64_t epoch = 0; // 0-based
+    double trainLoss = 0;   // mean over the epoch's steps
+    double trainAccuracy = 0;
+    bool hasValidation = false;
+    EvalResult validation;
+    bool hasTest = false;
+    EvalResult test;
+    double seconds = 0; // the epoch's training time, evaluation excluded
+    double samplesPerSecond = 0;
+};
+
+class TrainerCallbacks {
+public:
+    virtual ~TrainerCallbacks() = default;
+    virtual void onStep(const StepEvent&) {}
+    virtual void onEpoch(const EpochEvent&) {}
+};
+
+struct TrainResult {
+    enum class Outcome { Completed, Stopped, EarlyStopped, StepLimit };
+    Outcome outcome = Outcome::Completed;
+    std::int64_t steps = 0;
+    std::int64_t epochs = 0;          // epochs started
+    double finalLoss = 0;             // the last step's loss
+    EvalResult test;                  // of the final model; samples = 0 when not evaluated
+    double trainSamplesPerSecond = 0; // over all training steps, evaluation excluded
+    double wallSeconds = 0;
+};
+
+const char* outcomeName(TrainResult::Outcome outcome);
+
+class Trainer {
+public:
+    // Opens the dataset, compiles the graph for the backend, initialises the parameters from
+    // the seed. Errors name the file, node or field.
+    static Expected<std::unique_ptr<Trainer>> create(const graph::Project& project,
+                                                     const std::filesystem::path& projectDir,
+                                                     const graph::OpRegistry& registry,
+                                                     Backend& backend, TrainOptions options);
+    ~Trainer();
+
+    // Trains until the epochs are done, maxSteps is reached, early stopping or a stop
+    // request. A NaN or infinite loss stops the run with an error naming the step.
+    Expected<TrainResult> run(TrainerCallbacks* callbacks = nullptr);
+
+    // Loss and accuracy of the current model on the test split (or validation).
+    Expected<EvalResult> evaluate(bool validation = false);
+
+    // The model's parameters and state to / from a weights file (engine/train/weights_file.h).
+    Status saveWeights(const std::filesystem::path& path);
+    Status loadWeights(const std::filesystem::path& path);
+
+    // Thread-safe; take effect between steps.
+    void requestStop();
+    void setPaused(bool paused);
+
+    std::int64_t trainableParameters() const;
+    std::int64_t batchesPerEpoch() const;
+    // Bytes of the training plan's activation arena (and without reuse).
+    std::size_t arenaBytes() const;
+    std::size_t naiveArenaBytes() const;
+
+private:
+    struct Impl;
+    explicit Trainer(std::unique_ptr<Impl> impl);
+    bool waitWhilePaused(); // false when a stop was requested
+
+    std::unique_ptr<Impl> m_impl;
+    std::atomic<bool> m_stop{false};
+    std::mutex m_pauseMutex;
+    std::condition_variable m_pauseChanged;
+    bool m_paused = false;
+};
+
+} // namespace nw::engine

@@ -1,0 +1,25 @@
+#pragma once
+// The weights file (.nwweights): every parameter and state tensor of a model, by node and
+// name, so a trained model can be evaluated, exported or fine-tuned later.
+//
+// Layout (little-endian): magic "NWWEIGHT", u32 format version, u32 entry count; per entry:
+// u32 node-id length + bytes, u32 name length + bytes, u32 rank, i64 dims[rank], f32 data;
+// then the CRC-32 (zlib) of everything before it. Written atomically.
+
+#include "base/expected.h"
+#include "engine/plan/model_params.h"
+
+#include <filesystem>
+
+namespace nw::engine {
+
+inline constexpr std::uint32_t kWeightsFormatVersion = 1;
+
+Status saveWeights(Backend& backend, const ModelParams& params, const std::filesystem::path& path);
+
+// Loads into the parameters the model already has (compile a plan first): every one must be
+// in the file with the same shape; an extra or missing one is an error naming it. A corrupt
+// or truncated file is an error naming the file.
+Status loadWeights(Backend& backend, ModelParams& params, const std::filesystem::path& path);
+
+} // namespace nw::engine

@@ -1,0 +1,458 @@
+// .nwproj reading and writing: lossless round trips of the shipped templates, byte-stable
+// output, typed attributes with defaults, malformed and hostile files refused with a message
+// naming the file and the field, and atomic saves.
+#include "graph/analysis.h"
+#include "graph/project_file.h"
+
+#include <QtTest>
+#include <sys/stat.h>
+
+using namespace nw::graph;
+
+namespace {
+
+const OpRegistry& registry() {
+    static const OpRegistry r = makeCoreRegistry();
+    return r;
+}
+
+QByteArray readAll(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+bool writeAll(const QString& path, const QByteArray& data) {
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
+}
+
+// Every entry of `dir`, hidden ones (a leftover ".net.nwproj.XXXXXX") included.
+QStringList entries(const QString& dir) {
+    return QDir(dir).entryList(
+        QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot, QDir::Name);
+}
+
+std::string errorOf(const nw::Status& s) {
+    return s.ok() ? std::string() : s.error().message;
+}
+
+// A valid minimal document with `extra` top-level members and `nodes` as the node list.
+QByteArray doc(const char* extra = "", const char* nodes = "") {
+    return QByteArray(R"({"format_version": 1, "graph": {"nodes": [)") + nodes + "]}" +
+           (*extra ? ", " : "") + extra + "}";
+}
+
+QByteArray node(const QByteArray& members) {
+    return doc("", (R"({"id": "a", "op": "Dense", )" + members + "}").constData());
+}
+
+QByteArray training(const char* members) {
+    return doc((std::string(R"("training": {)") + members + "}").c_str());
+}
+
+nw::Expected<Project> parse(const QByteArray& text, const std::string& sourceName) {
+    return parseProject(std::string_view(text.constData(), std::size_t(text.size())), sourceName,
+                        registry());
+}
+
+Project sampleProject() {
+    auto p = readProject(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj", registry());
+    if (!p) {
+        qFatal("cannot read the sample: %s", p.error().message.c_str());
+    }
+    return *p;
+}
+
+} // namespace
+
+class TestProjectFile : public QObject {
+    Q_OBJECT
+
+private slots:
+    void roundTrip_data();
+    void roundTrip();
+    void serializedBytesMatchFile_data() { roundTrip_data(); }
+    void serializedBytesMatchFile();
+    void attributeNumbersFollowTheSchema();
+    void missingAttributesGetDefaults();
+    void minimalFileParses();
+    void malformed_data();
+    void malformed();
+    void refusedPaths();
+    void tooLargeFile();
+    void writeCreatesFile();
+    void writeReplacesExistingFile();
+    void writeUnderAFileFails();
+    void failedReplaceKeepsTheOldFile();
+};
+
+void TestProjectFile::roundTrip_data() {
+    QTest::addColumn<QString>("path");
+    QDir dir(NW_SOURCE_DIR "/resources/templates");
+    const auto names = dir.entryList({"*.nwproj"}, QDir::Files, QDir::Name);
+    QVERIFY(names.size() >= 4);
+    for (const auto& name : names) {
+        QTest::newRow(qPrintable("templates/" + name)) << dir.filePath(name);
+    }
+    QTest::newRow("samples/fashion-mnist-cnn.nwproj")
+        << QString(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj");
+}
+
+void TestProjectFile::roundTrip() {
+    QFETCH(QString, path);
+    auto loaded = readProject(path.toStdString(), registry());
+    QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
+    QVERIFY(!loaded->graph.nodes().empty());
+
+    auto reparsed = parseProject(serializeProject(*loaded), "memory", registry());
+    QVERIFY2(reparsed.ok(), reparsed.ok() ? "" : reparsed.error().message.c_str());
+    QVERIFY(*reparsed == *loaded);
+
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    auto saved = tmp.filePath("copy.nwproj").toStdString();
+    auto status = writeProject(*loaded, saved);
+    QVERIFY2(status.ok(), errorOf(status).c_str());
+    auto reread = readProject(saved, registry());
+    QVERIFY2(reread.ok(), reread.ok() ? "" : reread.error().message.c_str());
+    QVERIFY(*reread == *loaded);
+
+    // The comparison can fail: a changed field is noticed.
+    Project changed = *reread;
+    changed.graph.findNode(changed.graph.nodes().back().id)->position.x += 1;
+    QVERIFY(!(changed == *loaded));
+}
+
+void TestProjectFile::serializedBytesMatchFile() {
+    QFETCH(QString, path);
+    auto loaded = readProject(path.toStdString(), registry());
+    QVERIFY(loaded.ok());
+    QByteArray file = readAll(path);
+    QByteArray written = QByteArray::fromStdString(serializeProject(*loaded));
+    if (written != file) {
+        const auto a = file.split('\n'), b = written.split('\n');
+        for (qsizetype i = 0; i < std::min(a.size(), b.size()); ++i) {
+            if (a[i] != b[i]) {
+                QFAIL(qPrintable(QString("line %1 differs: file '%2', written '%3'")
+                                     .arg(i + 1)
+                                     .arg(QString(a[i]), QString(b[i]))));
+            }
+        }
+        QFAIL("the files differ in length");
+    }
+}
+
+void TestProjectFile::attributeNumbersFollowTheSchema() {
+    // BatchNorm's epsilon and momentum are numbers even when written as integers; Dense's
+    // units is an integer; a Float written for an Int attribute stays a Float for analyze().
+    const char* nodes = R"({"id": "in", "op": "Input", "attributes": {"shape": [4]}},
+        {"id": "bn", "op": "BatchNorm", "attributes": {"epsilon": 1, "momentum": 0}},
+        {"id": "fc", "op": "Dense", "attributes": {"units": 4.0}},
+        {"id": "x", "op": "Unknown", "attributes": {"alpha": 2, "beta": 2.5}})";
+    auto p = parse(doc("", nodes), "types.nwproj");
+    QVERIFY2(p.ok(), p.ok() ? "" : p.error().message.c_str());
+    const AttrMap& bn = p->graph.findNode("bn")->attrs;
+    QVERIFY(std::holds_alternative<double>(bn.at("epsilon")));
+    QCOMPARE(std::get<double>(bn.at("epsilon")), 1.0);
+    QVERIFY(std::holds_alternative<double>(bn.at("momentum")));
+    QCOMPARE(std::get<double>(bn.at("momentum")), 0.0);
+    QVERIFY(std::holds_alternative<double>(p->graph.findNode("fc")->attrs.at("units")));
+    // Without a schema, integers stay integers.
+    const AttrMap& x = p->graph.findNode("x")->attrs;
+    QCOMPARE(std::get<std::int64_t>(x.at("alpha")), std::int64_t{2});
+    QCOMPARE(std::get<double>(x.at("beta")), 2.5);
+
+    auto a = analyze(p->graph, registry());
+    auto at = [&](const char* id, const char* field) {
+        return std::any_of(a.problems.begin(), a.problems.end(),
+                           [&](const Problem& pr) { return pr.nodeId == id && pr.field == field; });
+    };
+    QVERIFY(!at("bn", "epsilon") && !at("bn", "momentum"));
+    QVERIFY(at("fc", "units"));
+
+    // A number written back as a number stays one: "epsilon": 1 is saved as 1.0.
+    auto again = parseProject(serializeProject(*p), "again.nwproj", registry());
+    QVERIFY(again.ok());
+    QVERIFY(*again == *p);
+}
+
+void TestProjectFile::missingAttributesGetDefaults() {
+    const char* nodes = R"({"id": "conv", "op": "Conv2D", "attributes": {"filters": 8}},
+                           {"id": "drop", "op": "Dropout"})";
+    auto p = parse(doc("", nodes), "defaults.nwproj");
+    QVERIFY2(p.ok(), p.ok() ? "" : p.error().message.c_str());
+    const OpSchema* conv = registry().find("Conv2D");
+    const AttrMap& attrs = p->graph.findNode("conv")->attrs;
+    QCOMPARE(attrs.size(), conv->attrs.size());
+    QCOMPARE(std::get<std::int64_t>(attrs.at("filters")), std::int64_t{8});
+    QCOMPARE(std::get<IntList>(attrs.at("kernel_size")), (IntList{3, 3}));
+    QCOMPARE(std::get<std::string>(attrs.at("padding_mode")), std::string("explicit"));
+    QCOMPARE(std::get<bool>(attrs.at("use_bias")), true);
+    QCOMPARE(std::get<double>(p->graph.findNode("drop")->attrs.at("rate")), 0.5);
+}
+
+void TestProjectFile::minimalFileParses() {
+    // The base of the malformed rows is itself fine, so each row fails for its own reason.
+    auto p = parse(doc(), "min.nwproj");
+    QVERIFY2(p.ok(), p.ok() ? "" : p.error().message.c_str());
+    QVERIFY(p->graph.nodes().empty());
+    QCOMPARE(p->training.batchSize, std::int64_t{128});
+    QVERIFY(parse(node(R"("attributes": {"units": 3})"), "n").ok());
+    QVERIFY(parse(training(R"("batch_size": 1, "device": "cuda:0")"), "t").ok());
+}
+
+void TestProjectFile::malformed_data() {
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("fragment"); // expected after "bad.nwproj: "
+
+    QByteArray mlp = readAll(NW_SOURCE_DIR "/resources/templates/mlp.nwproj");
+    QVERIFY(mlp.size() > 100);
+    QByteArray half = mlp.left(mlp.size() / 2);
+    QRandomGenerator random(1234);
+    QByteArray noise(4096, '\0');
+    for (auto& c : noise) {
+        c = static_cast<char>(random.bounded(256));
+    }
+    const auto row = [](const char* tag, const QByteArray& text, const QString& fragment) {
+        QTest::newRow(tag) << text << fragment;
+    };
+    row("empty file", "", "not valid JSON at line 1, column 1");
+    row("whitespace", " \n\n ", "not valid JSON at line 3");
+    row("not JSON", "netwright project", "not valid JSON at line 1");
+    row("truncated template", half, QString("not valid JSON at line %1").arg(half.count('\n') + 1));
+    row("random bytes", noise, "not valid JSON");
+    row("NUL bytes", QByteArray(64, '\0'), "not valid JSON");
+    row("invalid UTF-8", R"({"format_version": 1, "name": ")" + QByteArray("\xff\xfe") + "\"}",
+        "not valid JSON");
+    row("top-level array", "[1, 2]", "(top level): must be an object, got an array");
+    row("top-level string", "\"net\"", "(top level): must be an object, got a string");
+    row("missing format_version", R"({"graph": {"nodes": []}})", "format_version: missing");
+    row("format_version newer",
+        QString(R"({"format_version": %1, "graph": {"nodes": []}})")
+            .arg(kProjectFormatVersion + 1)
+            .toUtf8(),
+        QString("format_version: the file has format version %1").arg(kProjectFormatVersion + 1));
+    row("format_version string", R"({"format_version": "1"})",
+        "format_version: must be an integer, got a string");
+    row("format_version 0", R"({"format_version": 0})", "format_version: must be in [1, ");
+    row("missing graph", R"({"format_version": 1})", "graph: missing");
+    row("graph not an object", R"({"format_version": 1, "graph": []})",
+        "graph: must be an object, got an array");
+    row("nodes not a list", R"({"format_version": 1, "graph": {"nodes": {}}})",
+        "graph.nodes: must be a list, got an object");
+    row("node not an object", doc("", "1"), "graph.nodes[0]: must be an object, got an integer");
+    row("node without id", doc("", R"({"op": "ReLU"})"), "graph.nodes[0].id: missing");
+    row("node id empty", doc("", R"({"id": "", "op": "ReLU"})"),
+        "graph.nodes[0].id: must not be empty");
+    row("node without op", doc("", R"({"id": "a"})"), "graph.nodes[0].op: missing");
+    row("second node op null", doc("", R"({"id": "a", "op": "ReLU"}, {"id": "b", "op": null})"),
+        "graph.nodes[1].op: must be a string, got a null");
+    row("duplicate node id", doc("", R"({"id": "a", "op": "ReLU"}, {"id": "a", "op": "ReLU"})"),
+        "graph.nodes[1].id: duplicate node id 'a'");
+    row("unknown node field", node(R"("colour": "red")"), "graph.nodes[0].colour: unknown field");
+    row("attributes not an object", node(R"("attributes": [])"),
+        "graph.nodes[0].attributes: must be an object, got an array");
+    row("attribute of type object", node(R"("attributes": {"units": {"value": 3}})"),
+        "graph.nodes[0].attributes.units: must be a number, a string, a boolean or a list of "
+        "integers, got an object");
+    row("attribute list of strings", node(R"("attributes": {"units": ["3"]})"),
+        "graph.nodes[0].attributes.units[0]: must be an integer, got a string");
+    row("unsigned beyond int64", node(R"("attributes": {"units": 18446744073709551615})"),
+        "graph.nodes[0].attributes.units: must be in [-9223372036854775808, "
+        "9223372036854775807], got 18446744073709551615");
+    row("seed beyond int64", training(R"("seed": 9223372036854775808)"),
+        "training.seed: must be in [0, 9223372036854775807], got 9223372036854775808");
+    row("integer beyond uint64", training(R"("batch_size": 100000000000000000000)"),
+        "training.batch_size: must be an integer, got a number");
+    row("number overflow", training(R"("grad_clip_norm": 1e400)"), "not valid JSON");
+    row("NaN literal", training(R"("grad_clip_norm": NaN)"), "not valid JSON");
+    row("huge finite number", training(R"("grad_clip_norm": 1e300)"),
+        "training.grad_clip_norm: must be in [0, 1e+06], got 1e+300");
+    row("huge position", node(R"("position": [1e300, 0])"),
+        "graph.nodes[0].position[0]: must be in ");
+    row("position not a pair", node(R"("position": [1])"),
+        "graph.nodes[0].position: must be [x, y]");
+    row("unknown top-level field", doc(R"("extra": 1)"), "extra: unknown field");
+    row("bad optimizer type", training(R"("optimizer": {"type": "adagrad"})"),
+        "training.optimizer.type: must be one of: sgd, adam, adamw, rmsprop; got \"adagrad\"");
+    row("learning_rate 0", training(R"("optimizer": {"type": "sgd", "learning_rate": 0})"),
+        "training.optimizer.learning_rate: must be positive");
+    row("bad schedule type", training(R"("schedule": {"type": "linear"})"),
+        "training.schedule.type: must be one of: constant, step, cosine");
+    row("batch_size 0", training(R"("batch_size": 0)"),
+        "training.batch_size: must be in [1, 1048576], got 0");
+    row("batch_size fraction", training(R"("batch_size": 32.5)"),
+        "training.batch_size: must be an integer, got a number");
+    row("device gpu", training(R"("device": "gpu")"),
+        "training.device: must be cpu, cuda:N or vulkan:N; got \"gpu\"");
+    row("device without index", training(R"("device": "cuda:")"), "training.device: must be");
+    row("unknown training field", training(R"("lr": 0.1)"), "training.lr: unknown field");
+    row("dataset kind", doc(R"("dataset": {"kind": "s3"})"), "dataset.kind: must be one of: ");
+    row("dataset path empty", doc(R"("dataset": {"kind": "idx", "path": ""})"),
+        "dataset.path: must not be empty");
+    row("normalization sizes",
+        doc(R"("dataset": {"kind": "builtin", "name": "mnist", "normalization":
+            {"mean": [0.5], "std": [0.5, 0.5]}})"),
+        "dataset.normalization: mean and std must have one value per channel");
+    row("std zero", doc(R"("dataset": {"kind": "builtin", "name": "mnist", "normalization":
+            {"mean": [0.5], "std": [0]}})"),
+        "dataset.normalization.std[0]: must be positive");
+    row("augmentation not a list", doc(R"("augmentation": {})"),
+        "augmentation: must be a list, got an object");
+    row("augmentation probability", doc(R"("augmentation": [{"op": "flip", "probability": 2}])"),
+        "augmentation[0].probability: must be in [0, 1], got 2");
+    row("edge port negative", R"({"format_version": 1, "graph": {"nodes": [], "edges": [
+            {"from": "a", "to": "b", "to_port": -1}]}})",
+        "graph.edges[0].to_port: must be in [0, 1023], got -1");
+    row("edge without from",
+        R"({"format_version": 1, "graph": {"nodes": [], "edges": [{"to": "b"}]}})",
+        "graph.edges[0].from: missing");
+    row("deeply nested arrays", QByteArray(100000, '['), "JSON nested more than 32 levels deep");
+    row("deeply nested objects", QByteArray(R"({"a":)").repeated(100000),
+        "JSON nested more than 32 levels deep");
+    row("deep but complete",
+        node(R"("attributes": {"units": )" + QByteArray(40, '[') + QByteArray(40, ']') + "}"),
+        "JSON nested more than 32 levels deep");
+}
+
+void TestProjectFile::malformed() {
+    QFETCH(QByteArray, text);
+    QFETCH(QString, fragment);
+
+    QElapsedTimer timer;
+    timer.start();
+    auto p = parse(text, "bad.nwproj");
+    QVERIFY2(timer.elapsed() < 2000, "parsing took longer than 2 s");
+    QVERIFY2(!p.ok(), "the file was accepted");
+    auto message = QString::fromStdString(p.error().message);
+    QVERIFY2(message.startsWith("bad.nwproj: "), qPrintable(message));
+    QVERIFY2(message.contains("bad.nwproj: " + fragment),
+             qPrintable(message + "\n   expected: " + fragment));
+    QCOMPARE(p.error().kind, nw::Error::Kind::User);
+}
+
+void TestProjectFile::refusedPaths() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    std::string dir = tmp.path().toStdString();
+    auto p = readProject(dir, registry());
+    QVERIFY(!p.ok());
+    QCOMPARE(p.error().message, dir + ": not a regular file");
+
+    std::string missing = tmp.filePath("missing.nwproj").toStdString();
+    p = readProject(missing, registry());
+    QVERIFY(!p.ok());
+    QCOMPARE(p.error().message, missing + ": no such file");
+
+    std::string empty = tmp.filePath("empty.nwproj").toStdString();
+    QVERIFY(writeAll(QString::fromStdString(empty), ""));
+    p = readProject(empty, registry());
+    QVERIFY(!p.ok());
+    QVERIFY2(p.error().message.rfind(empty + ": not valid JSON", 0) == 0,
+             p.error().message.c_str());
+}
+
+void TestProjectFile::tooLargeFile() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    QString path = tmp.filePath("huge.nwproj");
+    const qint64 size = qint64(65) << 20; // 65 MiB > kMaxProjectFileBytes (64 MiB)
+    QVERIFY(qint64(kMaxProjectFileBytes) < size);
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QByteArray chunk(1 << 20, ' ');
+        for (int i = 0; i < 65; ++i) {
+            QCOMPARE(f.write(chunk), qint64(chunk.size()));
+        }
+    }
+    QCOMPARE(QFileInfo(path).size(), size);
+    QElapsedTimer timer;
+    timer.start();
+    auto p = readProject(path.toStdString(), registry());
+    QVERIFY(!p.ok());
+    QCOMPARE(p.error().message, path.toStdString() + ": the file is larger than 64 MiB");
+    QVERIFY(timer.elapsed() < 2000);
+
+    // The same limit holds for text handed over directly.
+    std::string text(std::size_t(size), ' ');
+    auto q = parseProject(text, "huge", registry());
+    QVERIFY(!q.ok());
+    QCOMPARE(q.error().message, std::string("huge: the file is larger than 64 MiB"));
+}
+
+void TestProjectFile::writeCreatesFile() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    Project project = sampleProject();
+    QString path = tmp.filePath("net.nwproj");
+    auto status = writeProject(project, path.toStdString());
+    QVERIFY2(status.ok(), errorOf(status).c_str());
+    QCOMPARE(entries(tmp.path()), QStringList{"net.nwproj"});
+    QCOMPARE(readAll(path), QByteArray::fromStdString(serializeProject(project)));
+    struct stat st {};
+    QCOMPARE(::stat(path.toLocal8Bit().constData(), &st), 0);
+    QCOMPARE(st.st_mode & 07777, mode_t(0644));
+}
+
+void TestProjectFile::writeReplacesExistingFile() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    QString path = tmp.filePath("net.nwproj");
+    QVERIFY(writeAll(path, "old contents"));
+    QVERIFY(::chmod(path.toLocal8Bit().constData(), 0600) == 0);
+
+    Project project = sampleProject();
+    auto status = writeProject(project, path.toStdString());
+    QVERIFY2(status.ok(), errorOf(status).c_str());
+    QCOMPARE(entries(tmp.path()), QStringList{"net.nwproj"}); // no ".net.nwproj.XXXXXX" left
+    QCOMPARE(readAll(path), QByteArray::fromStdString(serializeProject(project)));
+    struct stat st {};
+    QCOMPARE(::stat(path.toLocal8Bit().constData(), &st), 0);
+    QCOMPARE(st.st_mode & 07777, mode_t(0600)); // the replaced file's permissions are kept
+
+    // Saving again gives the same bytes.
+    status = writeProject(project, path.toStdString());
+    QVERIFY(status.ok());
+    QCOMPARE(readAll(path), QByteArray::fromStdString(serializeProject(project)));
+    QCOMPARE(entries(tmp.path()), QStringList{"net.nwproj"});
+}
+
+void TestProjectFile::writeUnderAFileFails() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    QString blocker = tmp.filePath("blocker");
+    QVERIFY(writeAll(blocker, "not a folder"));
+    for (const QString& path : {blocker + "/net.nwproj", tmp.filePath("missing/net.nwproj")}) {
+        auto status = writeProject(sampleProject(), path.toStdString());
+        QVERIFY2(!status.ok(), qPrintable(path));
+        QVERIFY2(status.error().message.rfind(path.toStdString() + ": ", 0) == 0,
+                 status.error().message.c_str());
+        QCOMPARE(entries(tmp.path()), QStringList{"blocker"});
+        QCOMPARE(readAll(blocker), QByteArray("not a folder"));
+    }
+}
+
+void TestProjectFile::failedReplaceKeepsTheOldFile() {
+    // The target is a non-empty folder: the temporary file is written, the rename fails.
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    QVERIFY(QDir(tmp.path()).mkdir("net.nwproj"));
+    QString kept = tmp.filePath("net.nwproj/keep");
+    QVERIFY(writeAll(kept, "precious"));
+    QString old = tmp.filePath("old.nwproj");
+    QVERIFY(writeAll(old, "old contents"));
+
+    QString path = tmp.filePath("net.nwproj");
+    auto status = writeProject(sampleProject(), path.toStdString());
+    QVERIFY(!status.ok());
+    QVERIFY2(status.error().message.rfind(path.toStdString() + ": ", 0) == 0,
+             status.error().message.c_str());
+    QCOMPARE(entries(tmp.path()), (QStringList{"net.nwproj", "old.nwproj"}));
+    QCOMPARE(entries(path), QStringList{"keep"});
+    QCOMPARE(readAll(kept), QByteArray("precious"));
+    QCOMPARE(readAll(old), QByteArray("old contents"));
+}
+
+QTEST_GUILESS_MAIN(TestProjectFile)
+#include "test_project_file.moc"
