@@ -2,6 +2,8 @@
 # and the core libraries need no Qt; Qt 6 Core and Test are found by tests/.
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(Threads REQUIRED)
 
 # Optional: the Qt GUI.
 find_package(Qt6 QUIET COMPONENTS Gui Widgets Svg)
