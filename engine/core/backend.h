@@ -65,6 +65,13 @@ public:
     // then reports the node (or, later, places it on the CPU).
     virtual bool supportsOp(std::string_view op) const = 0;
     virtual Expected<std::unique_ptr<OpKernel>> createKernel(const KernelConfig& config) = 0;
+    // Whether a `producer` kernel can apply an `activation` to its output itself in inference
+    // (conv + bias + ReLU in one pass); the plan then skips the activation node.
+    virtual bool canFuseActivation(std::string_view producer, std::string_view activation) const {
+        (void)producer;
+        (void)activation;
+        return false;
+    }
 
     // Training arithmetic on f32 tensors of any shape, element-wise.
     virtual Status fill(const Tensor& t, float value) = 0;

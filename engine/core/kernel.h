@@ -25,6 +25,7 @@ enum class Init {
     HeUniform,     // U(±sqrt(6 / fanIn))
     GlorotNormal,  // N(0, 2 / (fanIn + fanOut))
     GlorotUniform, // U(±sqrt(6 / (fanIn + fanOut)))
+    FanInUniform,  // U(±1/sqrt(fanIn)): PyTorch's default for Linear and Conv weights and biases
 };
 
 struct ParamSpec {
@@ -48,6 +49,10 @@ struct KernelConfig {
     std::vector<Dims> inputs;  // concrete shapes, batch included
     std::vector<Dims> outputs; // as inferred; a Loss node has one output: the loss, [1]
     std::uint64_t seed = 0;    // the run's seed (dropout masks)
+    // Inference plans only: an activation node folded into this one (its op and attributes),
+    // applied to the output in the same pass. Empty op: none. See Backend::canFuseActivation.
+    std::string fusedActivation;
+    graph::AttrMap fusedActivationAttrs;
 };
 
 struct ForwardArgs {

@@ -28,6 +28,7 @@ public:
 
     bool supportsOp(std::string_view op) const override;
     Expected<std::unique_ptr<OpKernel>> createKernel(const KernelConfig& config) override;
+    bool canFuseActivation(std::string_view producer, std::string_view activation) const override;
 
     // engine/cpu/training_math.cpp
     Status fill(const Tensor& t, float value) override;

@@ -27,6 +27,43 @@ Tag plainTag(std::size_t rank) {
 
 } // namespace
 
+std::optional<Eltwise> eltwiseFor(std::string_view op, const graph::AttrMap& attrs) {
+    using dnnl::algorithm;
+    auto alpha = [&attrs] {
+        return static_cast<float>(std::get<double>(attrs.find("alpha")->second));
+    };
+    if (op == "ReLU") {
+        return Eltwise{algorithm::eltwise_relu, 0.0f};
+    }
+    if (op == "LeakyReLU") {
+        return Eltwise{algorithm::eltwise_relu, alpha()};
+    }
+    if (op == "ELU") {
+        return Eltwise{algorithm::eltwise_elu, alpha()};
+    }
+    if (op == "GELU") {
+        bool tanh = std::get<std::string>(attrs.find("approximate")->second) == "tanh";
+        return Eltwise{tanh ? algorithm::eltwise_gelu_tanh : algorithm::eltwise_gelu_erf};
+    }
+    if (op == "Sigmoid") {
+        return Eltwise{algorithm::eltwise_logistic};
+    }
+    if (op == "Tanh") {
+        return Eltwise{algorithm::eltwise_tanh};
+    }
+    return std::nullopt;
+}
+
+dnnl::primitive_attr activationAttr(const std::string& activation, const graph::AttrMap& attrs) {
+    dnnl::primitive_attr attr;
+    if (auto e = eltwiseFor(activation, attrs)) {
+        dnnl::post_ops ops;
+        ops.append_eltwise(1.0f, e->algo, e->alpha, 0.0f);
+        attr.set_post_ops(ops);
+    }
+    return attr;
+}
+
 dnnl::memory::desc plainDesc(const Dims& dims) {
     return {toDnnl(dims), dnnl::memory::data_type::f32, plainTag(dims.size())};
 }

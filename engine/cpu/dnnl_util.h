@@ -4,10 +4,12 @@
 // it asked for (format_tag::any) and reorders only when that differs from ours.
 
 #include "engine/core/tensor.h"
+#include "graph/attribute.h"
 
 #include <dnnl.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace nw::engine::cpu {
 
@@ -31,6 +33,17 @@ dnnl::memory::desc anyDesc(const Dims& dims);
 // A dnnl::memory over a tensor's host memory, viewed with `desc` (plain by default).
 dnnl::memory wrap(const DnnlContext& ctx, const Tensor& t);
 dnnl::memory wrap(const DnnlContext& ctx, const Tensor& t, const dnnl::memory::desc& desc);
+
+// An activation op ("ReLU", "GELU", ...) as a oneDNN eltwise algorithm and alpha.
+struct Eltwise {
+    dnnl::algorithm algo = dnnl::algorithm::eltwise_relu;
+    float alpha = 0.0f;
+};
+// nullopt for ops that are not element-wise activations.
+std::optional<Eltwise> eltwiseFor(std::string_view op, const graph::AttrMap& attrs);
+
+// Post-ops that apply `activation` (empty: none) to a primitive's output.
+dnnl::primitive_attr activationAttr(const std::string& activation, const graph::AttrMap& attrs);
 
 // Runs `fn` and turns a dnnl::error into an Error naming the node.
 template <class Fn>

@@ -15,6 +15,7 @@ struct ExecutionPlan::Step {
     std::vector<Tensor> gradOutputs, gradInputs, gradParams;
     std::vector<Tensor> gradSummands; // further consumers' gradients, added into gradOutputs[0]
     bool runBackward = false;
+    bool fused = false; // an activation its producer applies: no kernel, output aliased
 };
 
 namespace {
@@ -95,6 +96,30 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
         inEdges[ref.to].push_back(edges.size());
         edges.push_back(ref);
     }
+    auto filledAttrs = [&registry](const graph::Node& node) {
+        graph::AttrMap attrs = registry.find(node.op)->defaults();
+        for (const auto& [k, v] : node.attrs) {
+            attrs[k] = v;
+        }
+        return attrs;
+    };
+    // Inference only: an activation whose producer feeds nothing else runs inside it.
+    std::vector<std::ptrdiff_t> fusedInto(n, -1); // activation -> producer
+    std::vector<std::ptrdiff_t> fusedWith(n, -1); // producer -> activation
+    if (!options.training) {
+        for (std::size_t v = 0; v < n; ++v) {
+            if (outEdges[v].size() != 1) {
+                continue;
+            }
+            std::size_t a = edges[outEdges[v].front()].to;
+            const auto& producer = graph.findNode(order[v])->op;
+            const auto& activation = graph.findNode(order[a])->op;
+            if (fusedInto[v] < 0 && backend.canFuseActivation(producer, activation)) {
+                fusedInto[a] = static_cast<std::ptrdiff_t>(v);
+                fusedWith[v] = static_cast<std::ptrdiff_t>(a);
+            }
+        }
+    }
     for (std::size_t i = 0; i < n; ++i) {
         const graph::Node& node = *graph.findNode(order[i]);
         const graph::OpSchema& schema = *registry.find(node.op);
@@ -116,9 +141,11 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
         KernelConfig config;
         config.nodeId = node.id;
         config.op = node.op;
-        config.attrs = schema.defaults();
-        for (const auto& [k, v] : node.attrs) {
-            config.attrs[k] = v;
+        config.attrs = filledAttrs(node);
+        if (fusedWith[i] >= 0) {
+            const graph::Node& act = *graph.findNode(order[std::size_t(fusedWith[i])]);
+            config.fusedActivation = act.op;
+            config.fusedActivationAttrs = filledAttrs(act);
         }
         for (const auto& s : info.inputs) {
             config.inputs.push_back(concrete(s, options.batch));
@@ -135,12 +162,20 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
                                    "one output");
         }
         config.seed = options.seed;
+        auto step = std::make_unique<Step>();
+        step->nodeId = node.id;
+        step->outputs.resize(1);
+        step->inputs.resize(config.inputs.size());
+        step->gradInputs.resize(config.inputs.size());
+        if (fusedInto[i] >= 0) {
+            step->fused = true;
+            plan->m_steps.push_back(std::move(step));
+            continue;
+        }
         auto kernel = backend.createKernel(config);
         if (!kernel) {
             return kernel.error();
         }
-        auto step = std::make_unique<Step>();
-        step->nodeId = node.id;
         step->kernel = std::move(*kernel);
         bool trainable = false;
         for (const auto& spec : step->kernel->params()) {
@@ -158,9 +193,6 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
         for (auto e : inEdges[i]) {
             needsGrad[i] = needsGrad[i] || needsGrad[edges[e].from];
         }
-        step->outputs.resize(1);
-        step->inputs.resize(config.inputs.size());
-        step->gradInputs.resize(config.inputs.size());
         plan->m_steps.push_back(std::move(step));
     }
     if (inputs.size() != 1) {
@@ -182,19 +214,20 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
     for (std::size_t i = 0; i < n; ++i) {
         const graph::NodeInfo& info = *analysis.info(order[i]);
         Dims shape = i == plan->m_lossStep ? Dims{1} : concrete(info.outputs[0], options.batch);
-        OpKernel& k = *plan->m_steps[i]->kernel;
+        const OpKernel* k = plan->m_steps[i]->kernel.get(); // null for a fused activation
         int last = fwd(i);
         for (auto e : outEdges[i]) {
             std::size_t c = edges[e].to;
             last = std::max(last, fwd(c));
-            if (options.training && plan->m_steps[c]->kernel->backwardReadsInputs()) {
+            if (options.training && plan->m_steps[c]->kernel &&
+                plan->m_steps[c]->kernel->backwardReadsInputs()) {
                 last = std::max(last, bwd(c));
             }
             if (c == plan->m_lossStep) {
                 last = end; // the prediction is read after the step, for metrics
             }
         }
-        if (options.training && k.backwardReadsOutputs()) {
+        if (options.training && k && k->backwardReadsOutputs()) {
             last = std::max(last, bwd(i));
         }
         if (i == plan->m_lossStep) {
@@ -203,6 +236,15 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
         requests.push_back({static_cast<std::size_t>(numelOf(shape)) * sizeof(float),
                             i == plan->m_inputStep ? 0 : fwd(i), last});
         shapes.push_back(shape);
+    }
+    // A fused activation writes nothing of its own: its producer's output lives as long as
+    // the activation's would have.
+    for (std::size_t a = 0; a < n; ++a) {
+        if (fusedInto[a] >= 0) {
+            auto& producer = requests[std::size_t(fusedInto[a])];
+            producer.lastStep = std::max(producer.lastStep, requests[a].lastStep);
+            requests[a].bytes = 0;
+        }
     }
     for (auto& e : edges) {
         e.grad = options.training && needsGrad[e.from];
@@ -227,7 +269,8 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
 
     // Wire every step's arguments to the arena.
     for (std::size_t i = 0; i < n; ++i) {
-        plan->m_steps[i]->outputs[0] = tensorFor(i);
+        plan->m_steps[i]->outputs[0] =
+            fusedInto[i] >= 0 ? plan->m_steps[std::size_t(fusedInto[i])]->outputs[0] : tensorFor(i);
     }
     for (const auto& e : edges) {
         Step& to = *plan->m_steps[e.to];
@@ -261,6 +304,9 @@ Status ExecutionPlan::forward(bool training, std::uint64_t step) {
         return Error::internal("forward(training) on a plan compiled for inference");
     }
     for (auto& s : m_steps) {
+        if (s->fused) {
+            continue;
+        }
         ForwardArgs args;
         args.inputs = s->inputs;
         args.params = s->params;

@@ -31,7 +31,8 @@ Status initializeParameter(Backend& backend, const Tensor& t, const ParamSpec& s
     if (spec.init == Init::Zeros || spec.init == Init::Ones) {
         std::fill(values.begin(), values.end(), spec.init == Init::Ones ? 1.0f : 0.0f);
     } else {
-        const bool he = spec.init == Init::HeNormal || spec.init == Init::HeUniform;
+        const bool he = spec.init == Init::HeNormal || spec.init == Init::HeUniform ||
+                        spec.init == Init::FanInUniform;
         const std::int64_t fan = he ? spec.fanIn : spec.fanIn + spec.fanOut;
         if (spec.fanIn <= 0 || fan <= 0) {
             return Error::internal(where + "fan-in " + std::to_string(spec.fanIn) +
@@ -46,7 +47,9 @@ Status initializeParameter(Backend& backend, const Tensor& t, const ParamSpec& s
             const auto stddev = static_cast<float>(std::sqrt(2.0 / static_cast<double>(fan)));
             rng.fillNormal(values, 0.0f, stddev);
         } else {
-            const auto limit = static_cast<float>(std::sqrt(6.0 / static_cast<double>(fan)));
+            // FanInUniform: U(±1/sqrt(fanIn)); He and Glorot: U(±sqrt(6/fan)).
+            const double numerator = spec.init == Init::FanInUniform ? 1.0 : 6.0;
+            const auto limit = static_cast<float>(std::sqrt(numerator / static_cast<double>(fan)));
             rng.fillUniform(values, -limit, limit);
         }
     }

@@ -5,7 +5,6 @@
 #include "engine/cpu/cpu_backend.h"
 
 #include <QtTest>
-
 #include <cmath>
 #include <vector>
 

@@ -267,6 +267,52 @@ private slots:
         QCOMPARE(download(backend, p.loss())[0], 1.625f);
     }
 
+    // Inference plans run an activation inside its producer (oneDNN post-ops, fused batch
+    // norm + ReLU); the result must equal the unfused training plan's inference forward.
+    void fusedInferenceMatchesUnfused() {
+        Chain c({2, 6, 6});
+        c.add("Conv2D", conv(4))
+            .add("ReLU")
+            .add("BatchNorm")
+            .add("ReLU")
+            .add("Flatten")
+            .add("Dense", {{"units", 8}})
+            .add("GELU")
+            .add("Dense", {{"units", 3}})
+            .add("Loss");
+        auto registry = graph::makeCoreRegistry();
+        cpu::CpuBackend backend;
+        ModelParams params(backend);
+        auto unfused = ExecutionPlan::compile(c.graph(), registry, backend, params, {4, true, 0});
+        auto fused = ExecutionPlan::compile(c.graph(), registry, backend, params, {4, false, 0});
+        QVERIFY(unfused.ok() && fused.ok());
+        QVERIFY(params.initialize(3).ok());
+        // Non-trivial running statistics, so the fused batch norm has work to do.
+        for (auto& e : params.entries()) {
+            if (e->spec.name == "running_mean") {
+                upload(backend, e->value, {0.2f, -0.1f, 0.3f, 0.05f});
+            } else if (e->spec.name == "running_var") {
+                upload(backend, e->value, {0.5f, 2.0f, 1.5f, 0.25f});
+            }
+        }
+        std::vector<float> x(static_cast<std::size_t>((*fused)->input().numel()));
+        CounterRng(8, 0).fillNormal(x, 0.0f, 1.0f);
+        std::vector<std::int32_t> labels{0, 1, 2, 0};
+        for (auto* plan : {unfused->get(), fused->get()}) {
+            upload(backend, plan->input(), x);
+            QVERIFY(backend.copyFromHost(plan->targets(), labels.data()).ok());
+            QVERIFY(plan->forward(false, 0).ok());
+        }
+        auto a = download(backend, (*unfused)->prediction());
+        auto b = download(backend, (*fused)->prediction());
+        QCOMPARE(a.size(), b.size());
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            QVERIFY2(std::abs(a[i] - b[i]) <= 1e-5f * (1 + std::abs(a[i])),
+                     qPrintable(QString("%1: %2 vs %3").arg(i).arg(a[i]).arg(b[i])));
+        }
+        QVERIFY((*fused)->arenaBytes() < (*unfused)->arenaBytes());
+    }
+
     void unsupportedGraphsAreUserErrors() {
         auto registry = graph::makeCoreRegistry();
         cpu::CpuBackend backend;

@@ -9,11 +9,6 @@ namespace {
 
 using namespace dnnl;
 
-struct Eltwise {
-    algorithm algo;
-    float alpha = 0.0f;
-};
-
 class ActivationKernel final : public CpuKernel {
 public:
     ActivationKernel(CpuBackend& backend, const KernelConfig& c, Eltwise e)
@@ -52,36 +47,12 @@ private:
     eltwise_backward m_bwd;
 };
 
-Expected<Eltwise> eltwiseFor(const KernelConfig& c) {
-    auto alpha = [&c] { return static_cast<float>(std::get<double>(c.attrs.at("alpha"))); };
-    if (c.op == "ReLU") {
-        return Eltwise{algorithm::eltwise_relu, 0.0f};
-    }
-    if (c.op == "LeakyReLU") {
-        return Eltwise{algorithm::eltwise_relu, alpha()};
-    }
-    if (c.op == "ELU") {
-        return Eltwise{algorithm::eltwise_elu, alpha()};
-    }
-    if (c.op == "GELU") {
-        bool tanh = std::get<std::string>(c.attrs.at("approximate")) == "tanh";
-        return Eltwise{tanh ? algorithm::eltwise_gelu_tanh : algorithm::eltwise_gelu_erf};
-    }
-    if (c.op == "Sigmoid") {
-        return Eltwise{algorithm::eltwise_logistic};
-    }
-    if (c.op == "Tanh") {
-        return Eltwise{algorithm::eltwise_tanh};
-    }
-    return Error::internal("node '" + c.nodeId + "': " + c.op + " is not an activation");
-}
-
 } // namespace
 
 Expected<std::unique_ptr<OpKernel>> makeActivationKernel(CpuBackend& b, const KernelConfig& c) {
-    auto e = eltwiseFor(c);
+    auto e = eltwiseFor(c.op, c.attrs);
     if (!e) {
-        return e.error();
+        return Error::internal("node '" + c.nodeId + "': " + c.op + " is not an activation");
     }
     return makeKernel<ActivationKernel>(b, c, *e);
 }

@@ -25,9 +25,12 @@ public:
             batch_normalization_forward::desc(prop_kind::forward_training, xd, eps, flags),
             m_ctx.engine);
         m_train = batch_normalization_forward(trainPd);
+        auto inferFlags = flags | normalization_flags::use_global_stats;
+        if (c.fusedActivation == "ReLU") {
+            inferFlags = inferFlags | normalization_flags::fuse_norm_relu;
+        }
         m_infer = batch_normalization_forward(batch_normalization_forward::primitive_desc(
-            batch_normalization_forward::desc(prop_kind::forward_inference, xd, eps,
-                                              flags | normalization_flags::use_global_stats),
+            batch_normalization_forward::desc(prop_kind::forward_inference, xd, eps, inferFlags),
             m_ctx.engine));
         m_bwd = batch_normalization_backward(batch_normalization_backward::primitive_desc(
             batch_normalization_backward::desc(prop_kind::backward, xd, xd, eps, flags),

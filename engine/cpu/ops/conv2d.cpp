@@ -54,11 +54,15 @@ public:
                               : convolution_forward::desc(prop_kind::forward_training,
                                                           algorithm::convolution_direct, xAny, wAny,
                                                           yAny, strides, dilation, padL, padR);
-        convolution_forward::primitive_desc fwdPd(fwdDesc, m_ctx.engine);
+        convolution_forward::primitive_desc fwdPd(
+            fwdDesc, activationAttr(c.fusedActivation, c.fusedActivationAttrs), m_ctx.engine);
         m_fwd = convolution_forward(fwdPd);
         m_fwdX = LayoutBridge(m_ctx, plainDesc(x), fwdPd.src_desc());
         m_fwdW = LayoutBridge(m_ctx, plainW, fwdPd.weights_desc());
         m_fwdY = LayoutBridge(m_ctx, plainDesc(y), fwdPd.dst_desc());
+        if (!c.fusedActivation.empty()) {
+            return; // an inference kernel: no backward
+        }
 
         convolution_backward_data::primitive_desc bdPd(
             convolution_backward_data::desc(algorithm::convolution_direct, xAny, wAny, yAny,
@@ -83,9 +87,9 @@ public:
     }
 
     std::vector<ParamSpec> params() const override {
-        std::vector<ParamSpec> p{{"weight", m_weightShape, Init::HeUniform, m_fanIn, m_fanOut}};
+        std::vector<ParamSpec> p{{"weight", m_weightShape, Init::FanInUniform, m_fanIn, m_fanOut}};
         if (m_bias) {
-            p.push_back({"bias", {m_filters}, Init::Zeros, m_fanIn, m_fanOut, true, false});
+            p.push_back({"bias", {m_filters}, Init::FanInUniform, m_fanIn, m_fanOut, true, false});
         }
         return p;
     }

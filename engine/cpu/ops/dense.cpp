@@ -20,8 +20,12 @@ public:
         auto fwdDesc =
             m_bias ? inner_product_forward::desc(prop_kind::forward_training, xd, wd, bd, yd)
                    : inner_product_forward::desc(prop_kind::forward_training, xd, wd, yd);
-        m_fwdPd = inner_product_forward::primitive_desc(fwdDesc, m_ctx.engine);
+        m_fwdPd = inner_product_forward::primitive_desc(
+            fwdDesc, activationAttr(c.fusedActivation, c.fusedActivationAttrs), m_ctx.engine);
         m_fwd = inner_product_forward(m_fwdPd);
+        if (!c.fusedActivation.empty()) {
+            return; // an inference kernel: no backward
+        }
         m_bwdData = inner_product_backward_data(inner_product_backward_data::primitive_desc(
             inner_product_backward_data::desc(xd, wd, yd), m_ctx.engine, m_fwdPd));
         auto bwdWDesc = m_bias ? inner_product_backward_weights::desc(xd, wd, bd, yd)
@@ -31,9 +35,9 @@ public:
     }
 
     std::vector<ParamSpec> params() const override {
-        std::vector<ParamSpec> p{{"weight", {m_units, m_in}, Init::HeUniform, m_in, m_units}};
+        std::vector<ParamSpec> p{{"weight", {m_units, m_in}, Init::FanInUniform, m_in, m_units}};
         if (m_bias) {
-            p.push_back({"bias", {m_units}, Init::Zeros, m_in, m_units, true, false});
+            p.push_back({"bias", {m_units}, Init::FanInUniform, m_in, m_units, true, false});
         }
         return p;
     }

@@ -49,6 +49,14 @@ bool CpuBackend::supportsOp(std::string_view op) const {
     return findKernelFactory(op) != nullptr;
 }
 
+bool CpuBackend::canFuseActivation(std::string_view producer, std::string_view activation) const {
+    if (producer == "Conv2D" || producer == "Dense") { // oneDNN eltwise post-ops
+        return activation == "ReLU" || activation == "LeakyReLU" || activation == "ELU" ||
+               activation == "GELU" || activation == "Sigmoid" || activation == "Tanh";
+    }
+    return producer == "BatchNorm" && activation == "ReLU"; // fuse_norm_relu
+}
+
 Expected<std::unique_ptr<OpKernel>> CpuBackend::createKernel(const KernelConfig& config) {
     const KernelFactory* factory = findKernelFactory(config.op);
     if (!factory) {

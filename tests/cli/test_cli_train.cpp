@@ -1,0 +1,150 @@
+// netwright-cli train, eval and bench on a small IDX dataset the test writes itself: exit
+// codes, the final JSON line, and weights that eval reads back.
+#include "tests/datasets/dataset_fixtures.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QtTest>
+
+using namespace nw::datasets::testing;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QByteArray out;
+    QByteArray err;
+    QJsonObject lastJson() const {
+        auto lines = out.trimmed().split('\n');
+        return QJsonDocument::fromJson(lines.last()).object();
+    }
+};
+
+Run cli(const QStringList& args) {
+    QProcess p;
+    p.start(QStringLiteral(NW_CLI_PATH), args);
+    if (!p.waitForFinished(120000)) {
+        qFatal("netwright-cli did not finish");
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+            p.readAllStandardError()};
+}
+
+// A 16-pixel MLP over the fixture's MNIST-style folder (labels i % 10).
+const char* kProject = R"({
+  "format_version": 1,
+  "name": "tiny",
+  "dataset": {"kind": "idx", "path": "data"},
+  "training": {"batch_size": 16, "epochs": 2, "seed": 3,
+               "optimizer": {"type": "adam", "learning_rate": 0.01}},
+  "graph": {
+    "nodes": [
+      {"id": "input", "op": "Input", "attributes": {"shape": [1, 4, 4]}},
+      {"id": "flatten", "op": "Flatten"},
+      {"id": "fc", "op": "Dense", "attributes": {"units": 10}},
+      {"id": "loss", "op": "Loss"}
+    ],
+    "edges": [
+      {"from": "input", "to": "flatten"},
+      {"from": "flatten", "to": "fc"},
+      {"from": "fc", "to": "loss"}
+    ]
+  }
+})";
+
+} // namespace
+
+class TestCliTrain : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() {
+        QVERIFY(writeMnistFolder(m_dir.filePath("data"), 320, 64, true));
+        QFile f(project());
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(kProject);
+    }
+
+    void trainsAndPrintsJson() {
+        Run r = cli({"train", project(), "--json", "--threads", "1"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QJsonObject j = r.lastJson();
+        for (const char* key :
+             {"test_accuracy", "final_loss", "epochs", "train_samples_per_sec", "wall_seconds"}) {
+            QVERIFY2(j.contains(key), key);
+        }
+        QCOMPARE(j["epochs"].toInt(), 2);
+        QCOMPARE(j["steps"].toInt(), 2 * 20);
+        QVERIFY(j["train_samples_per_sec"].toDouble() > 0);
+        QVERIFY(j["test_accuracy"].toDouble() >= 0 && j["test_accuracy"].toDouble() <= 1);
+    }
+
+    void evalReadsTheSavedWeights() {
+        QString weights = m_dir.filePath("tiny.nwweights");
+        Run t = cli({"train", project(), "--json", "--max-steps", "25", "--save-weights", weights});
+        QVERIFY2(t.code == 0, t.err.constData());
+        Run e = cli({"eval", project(), "--weights", weights, "--json"});
+        QVERIFY2(e.code == 0, e.err.constData());
+        QCOMPARE(e.lastJson()["test_accuracy"].toDouble(),
+                 t.lastJson()["test_accuracy"].toDouble());
+        QCOMPARE(e.lastJson()["samples"].toInt(), 64);
+
+        QFile f(weights);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        f.seek(40);
+        f.write("garbage");
+        f.close();
+        Run bad = cli({"eval", project(), "--weights", weights});
+        QCOMPARE(bad.code, 2);
+        QVERIFY(bad.err.contains(weights.toUtf8()));
+    }
+
+    void benchPrintsThroughput() {
+        Run r = cli({"bench", project(), "--steps", "3", "--infer-batch", "8", "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QJsonObject j = r.lastJson();
+        QVERIFY(j["train_samples_per_sec"].toDouble() > 0);
+        QVERIFY(j["infer_samples_per_sec"].toDouble() > 0);
+        QVERIFY(j["arena_bytes"].toDouble() <= j["arena_bytes_without_reuse"].toDouble());
+    }
+
+    void userErrorsExitTwo_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("cuda not built")
+            << QStringList{"train", project(), "--device", "cuda:0"} << "only the CPU backend";
+        QTest::newRow("bad device")
+            << QStringList{"train", project(), "--device", "gpu"} << "unknown device 'gpu'";
+        QTest::newRow("missing project")
+            << QStringList{"train", m_dir.filePath("nope.nwproj")} << "no such file";
+        QTest::newRow("batch 0") << QStringList{"train", project(), "--batch", "0"} << "batch";
+        QTest::newRow("missing weights")
+            << QStringList{"eval", project(), "--weights", m_dir.filePath("none")} << "none";
+    }
+    void userErrorsExitTwo() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        Run r = cli(args);
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(message.toUtf8()), r.err.constData());
+    }
+
+    void missingDatasetNamesThePath() {
+        QTemporaryDir other;
+        QString p = other.filePath("p.nwproj");
+        QFile f(p);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(kProject); // its "data" folder does not exist next to this copy
+        f.close();
+        Run r = cli({"train", p});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("data"), r.err.constData());
+    }
+
+private:
+    QString project() const { return m_dir.filePath("tiny.nwproj"); }
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestCliTrain)
+#include "test_cli_train.moc"
