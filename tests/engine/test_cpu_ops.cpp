@@ -213,37 +213,53 @@ private slots:
         auto status = p.backward();
         QVERIFY2(status.ok(), status.ok() ? "" : status.error().message.c_str());
 
-        const float h = 1e-2f;
-        int checked = 0;
+        // Central differences. Where a kink (ReLU at 0, a max-pool winner changing) lies
+        // within ±h of the point, the difference quotient is off; like Caffe's
+        // GradientChecker skipping its kink region, such an element is checked again with a
+        // ten times smaller step, and fails only when both steps disagree with backward.
+        auto centralDifference = [&](ModelParams::Entry* e, std::vector<float>& v,
+                                     std::size_t i, float h) {
+            float orig = v[i];
+            v[i] = orig + h;
+            upload(backend, e->value, v);
+            float plus = lossAt();
+            v[i] = orig - h;
+            upload(backend, e->value, v);
+            float minus = lossAt();
+            v[i] = orig;
+            upload(backend, e->value, v);
+            return (double(plus) - double(minus)) / (2.0 * h);
+        };
+        int checked = 0, retried = 0;
         for (auto* e : params.trainable()) {
             auto analytic = download(backend, e->grad);
             auto v = download(backend, e->value);
             // At most 12 elements per tensor, spread over it.
             std::size_t stride = std::max<std::size_t>(1, v.size() / 12);
-            for (std::size_t i = 0; i < v.size(); i += stride) {
-                float orig = v[i];
-                v[i] = orig + h;
-                upload(backend, e->value, v);
-                float plus = lossAt();
-                v[i] = orig - h;
-                upload(backend, e->value, v);
-                float minus = lossAt();
-                v[i] = orig;
-                upload(backend, e->value, v);
-                double numeric = (double(plus) - double(minus)) / (2.0 * h);
-                double diff = std::abs(numeric - analytic[i]);
-                double tol = 2e-3 + 3e-2 * std::abs(numeric);
-                QVERIFY2(diff <= tol,
-                         qPrintable(QStringLiteral("%1.%2[%3]: analytic %4, numeric %5")
+            for (std::size_t i = 0; i < v.size(); i += stride, ++checked) {
+                auto agrees = [&](double numeric) {
+                    return std::abs(numeric - analytic[i]) <= 2e-3 + 3e-2 * std::abs(numeric);
+                };
+                double numeric = centralDifference(e, v, i, 1e-2f);
+                if (agrees(numeric)) {
+                    continue;
+                }
+                ++retried;
+                double fine = centralDifference(e, v, i, 1e-3f);
+                QVERIFY2(agrees(fine),
+                         qPrintable(QStringLiteral("%1.%2[%3]: analytic %4, numeric %5 / %6")
                                         .arg(QString::fromStdString(e->nodeId),
                                              QString::fromStdString(e->spec.name))
                                         .arg(i)
                                         .arg(analytic[i])
-                                        .arg(numeric)));
-                ++checked;
+                                        .arg(numeric)
+                                        .arg(fine)));
             }
         }
         QVERIFY(checked > 0);
+        QVERIFY2(retried * 4 <= checked, qPrintable(QStringLiteral("%1 of %2 elements near kinks")
+                                                        .arg(retried)
+                                                        .arg(checked)));
     }
 
     // Forward against hand-computed values: y = relu(W x + b), then the MSE loss.
