@@ -1,14 +1,17 @@
 // netwright: the IDE. A thin composition root: it builds the registry and the document,
 // opens the main window, and handles --screenshot for headless checks.
+#include "app/autosave.h"
 #include "app/project_document.h"
 #include "graph/op_registry.h"
 #include "ui/main_window.h"
+#include "ui/theme.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
 #include <QTimer>
 #include <iostream>
+#include <memory>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -25,6 +28,10 @@ int main(int argc, char** argv) {
         QStringLiteral("Save a picture of the window to PATH once loaded, then quit."),
         QStringLiteral("PATH"));
     parser.addOption(screenshot);
+    QCommandLineOption theme(QStringLiteral("theme"),
+                             QStringLiteral("Colour theme: system (default), light or dark."),
+                             QStringLiteral("THEME"), QStringLiteral("system"));
+    parser.addOption(theme);
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Project to open."));
     if (!parser.parse(QApplication::arguments())) {
         std::cerr << "netwright: " << parser.errorText().toStdString() << "\n";
@@ -35,6 +42,12 @@ int main(int argc, char** argv) {
     }
     if (parser.isSet(QStringLiteral("version"))) {
         parser.showVersion();
+    }
+
+    if (!nw::ui::applyTheme(app, parser.value(theme))) {
+        std::cerr << "netwright: unknown theme '" << parser.value(theme).toStdString()
+                  << "' (use system, light or dark)\n";
+        return 2;
     }
 
     auto registry = nw::graph::makeCoreRegistry();
@@ -54,6 +67,35 @@ int main(int argc, char** argv) {
         }
     }
     window.show();
+
+    // Autosave (not for headless runs) and, after a crash, the offer to restore.
+    std::unique_ptr<nw::app::Autosaver> autosaver;
+    if (!headless) {
+        const auto pending = nw::app::Autosaver::pendingRecoveries();
+        for (const auto& recovery : pending) {
+            const QString what =
+                recovery.original.isEmpty() ? QObject::tr("an unsaved project") : recovery.original;
+            const auto answer = QMessageBox::question(
+                &window, QObject::tr("Recover unsaved changes"),
+                QObject::tr("Netwright did not close properly. Restore the unsaved changes "
+                            "to %1?")
+                    .arg(what),
+                QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+            if (answer == QMessageBox::Yes) {
+                auto status = document.restoreRecovery(recovery.file, recovery.original);
+                if (!status) {
+                    QMessageBox::warning(&window, QObject::tr("Cannot recover"),
+                                         QString::fromStdString(status.error().message));
+                    continue; // keep the file for another try
+                }
+            }
+            nw::app::Autosaver::discard(recovery);
+            if (answer == QMessageBox::Yes) {
+                break; // one document per window
+            }
+        }
+        autosaver = std::make_unique<nw::app::Autosaver>(document);
+    }
 
     if (headless) {
         const QString path = parser.value(screenshot);

@@ -1,6 +1,7 @@
 #include "datasets/catalog.h"
 
 #include "datasets/idx_dataset.h"
+#include "datasets/readers.h"
 #include "datasets/shuffle.h"
 #include "datasets/subset_dataset.h"
 
@@ -57,12 +58,6 @@ Expected<fs::path> findIdxFile(const fs::path& folder, const std::string& base,
     return Error::user(folder.string() + ": missing " + base + " (or " + base + ".gz)" + hint);
 }
 
-struct TrainTest {
-    std::string name; // the dataset's, for the splits' names
-    std::shared_ptr<IdxDataset> train;
-    std::shared_ptr<IdxDataset> test;
-};
-
 // Reads the train and test pairs of an MNIST-style folder. The test set gets the training
 // set's classes.
 Expected<TrainTest> openIdxFolder(const fs::path& folder, const std::string& name,
@@ -91,7 +86,7 @@ Expected<TrainTest> openIdxFolder(const fs::path& folder, const std::string& nam
                            "training images in " +
                            files[0].string());
     }
-    return TrainTest{name, std::move(*train), std::move(*test)};
+    return TrainTest{name, "idx", std::move(*train), std::move(*test), {}};
 }
 
 Expected<TrainTest> openBuiltin(const std::string& name) {
@@ -116,20 +111,40 @@ Expected<TrainTest> openBuiltin(const std::string& name) {
     return openIdxFolder(folder, name, options, install);
 }
 
-Expected<TrainTest> openIdx(const graph::DatasetRef& ref, const fs::path& projectDir) {
+// ref.path resolved against projectDir; `what` says what the kind needs.
+Expected<fs::path> resolvePath(const graph::DatasetRef& ref, const fs::path& projectDir,
+                               const std::string& what) {
     if (ref.path.empty()) {
-        return Error::user("dataset.path: empty; an \"idx\" dataset needs the folder holding "
-                           "its IDX files");
+        return Error::user("dataset.path: empty; a \"" + ref.kind + "\" dataset needs " + what);
     }
-    fs::path folder = fs::path(ref.path);
-    if (folder.is_relative()) {
-        folder = projectDir / folder;
+    fs::path p = fs::path(ref.path);
+    if (p.is_relative()) {
+        p = projectDir / p;
     }
     std::error_code ec;
-    if (!fs::is_directory(folder, ec)) {
-        return Error::user(folder.string() + ": dataset folder not found (dataset.path)");
+    if (!fs::exists(p, ec)) {
+        return Error::user(
+            p.string() +
+            (ref.kind == "csv" ? ": CSV file not found" : ": dataset folder not found") +
+            " (dataset.path)");
     }
-    return openIdxFolder(folder, folder.filename().string(), {}, "");
+    return p;
+}
+
+Expected<TrainTest> openIdx(const graph::DatasetRef& ref, const fs::path& projectDir) {
+    auto folder = resolvePath(ref, projectDir, "the folder holding its IDX files");
+    if (!folder) {
+        return folder.error();
+    }
+    std::error_code ec;
+    if (!fs::is_directory(*folder, ec)) {
+        return Error::user(folder->string() + ": dataset folder not found (dataset.path)");
+    }
+    return openIdxFolder(*folder, folder->filename().string(), {}, "");
+}
+
+bool hasIdxFiles(const fs::path& folder) {
+    return bool(findIdxFile(folder, kTrainImages, ""));
 }
 
 Expected<TrainTest> openByKind(const graph::DatasetRef& ref, const fs::path& projectDir) {
@@ -140,8 +155,15 @@ Expected<TrainTest> openByKind(const graph::DatasetRef& ref, const fs::path& pro
         return openIdx(ref, projectDir);
     }
     if (ref.kind == "cifar" || ref.kind == "image_folder" || ref.kind == "csv") {
-        return Error::user("dataset.kind: \"" + ref.kind +
-                           "\" datasets are not supported yet (supported: builtin, idx)");
+        auto path = resolvePath(ref, projectDir,
+                                ref.kind == "csv" ? "a .csv file or a folder with train.csv"
+                                                  : "its folder");
+        if (!path) {
+            return path.error();
+        }
+        return ref.kind == "cifar"          ? openCifarFolder(*path)
+               : ref.kind == "image_folder" ? openImageFolder(*path)
+                                            : openCsv(*path);
     }
     return Error::user("dataset.kind: unknown kind \"" + ref.kind +
                        "\" (known: builtin, idx, cifar, image_folder, csv)");
@@ -179,6 +201,8 @@ Expected<DatasetSplits> openDataset(const graph::DatasetRef& ref, const fs::path
         return opened.error();
     }
     DatasetSplits splits;
+    splits.format = opened->format;
+    splits.warnings = std::move(opened->warnings);
     splits.train = std::move(opened->train);
     splits.test = std::move(opened->test);
     const std::int64_t n = splits.train->size();
@@ -193,6 +217,38 @@ Expected<DatasetSplits> openDataset(const graph::DatasetRef& ref, const fs::path
         splits.train = subset(all, {order.begin(), cut}, opened->name + "/train");
     }
     return splits;
+}
+
+} // namespace nw::datasets
+
+namespace nw::datasets {
+
+Expected<graph::DatasetRef> datasetRefForSpec(const std::string& spec) {
+    const auto names = builtinDatasetNames();
+    graph::DatasetRef ref;
+    std::error_code ec;
+    if (std::find(names.begin(), names.end(), spec) != names.end() && !fs::exists(spec, ec)) {
+        ref.kind = "builtin";
+        ref.name = spec;
+        return ref;
+    }
+    const fs::path p = fs::absolute(fs::path(spec), ec);
+    ref.path = p.string();
+    if (fs::is_regular_file(p, ec) && p.extension() == ".csv") {
+        ref.kind = "csv";
+    } else if (!fs::is_directory(p, ec)) {
+        return Error::user(spec + ": neither a built-in dataset (" + joined(names) +
+                           "), a dataset folder nor a .csv file");
+    } else if (hasIdxFiles(p)) {
+        ref.kind = "idx";
+    } else if (isCifarFolder(p)) {
+        ref.kind = "cifar";
+    } else if (fs::is_regular_file(p / "train.csv", ec)) {
+        ref.kind = "csv";
+    } else {
+        ref.kind = "image_folder";
+    }
+    return ref;
 }
 
 } // namespace nw::datasets

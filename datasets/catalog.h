@@ -1,6 +1,7 @@
 #pragma once
 // Opens the dataset a project names (graph::DatasetRef): the built-ins (Debian's dataset
-// packages), IDX folders, and the validation split held out of the training data.
+// packages), IDX folders, CIFAR batches, image folders and CSV tables (readers.h), and the
+// validation split held out of the training data.
 
 #include "base/expected.h"
 #include "datasets/dataset.h"
@@ -14,9 +15,11 @@
 namespace nw::datasets {
 
 struct DatasetSplits {
+    std::string format;                // "idx", "cifar-10", "cifar-100", "image_folder", "csv"
+    std::vector<std::string> warnings; // files the reader skipped, "path: why"
     std::shared_ptr<Dataset> train;
     std::shared_ptr<Dataset> validation; // null when validationSplit == 0
-    std::shared_ptr<Dataset> test;
+    std::shared_ptr<Dataset> test;       // null when the files hold no test split (see readers.h)
 };
 
 // Names accepted by kind "builtin" ("fashion-mnist").
@@ -30,7 +33,8 @@ std::filesystem::path builtinDatasetsRoot();
 //  - "builtin": a name from builtinDatasetNames(), read from builtinDatasetsRoot()/<name>/.
 //  - "idx": ref.path is a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte,
 //    t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each plain or with ".gz".
-//  - "cifar", "image_folder", "csv": not supported yet (a user error).
+//  - "cifar", "image_folder", "csv": ref.path is read by openCifarFolder(), openImageFolder()
+//    or openCsv() (readers.h: layouts, shapes, what is refused).
 // validationSplit in (0, 0.9]: the training data is permuted with shuffledIndices(n,
 // CounterRng(0, streamId("validation_split")), 0) and the last round(split * n) samples of
 // that permutation (at least 1, at most n - 1) become `validation`, the others `train`; both
@@ -39,5 +43,10 @@ std::filesystem::path builtinDatasetsRoot();
 // Errors are user errors naming the file or field.
 Expected<DatasetSplits> openDataset(const graph::DatasetRef& ref,
                                     const std::filesystem::path& projectDir);
+
+// A DatasetRef for a command-line SPEC: a built-in name ("fashion-mnist"), a .csv file, or a
+// folder whose contents decide the kind: IDX files -> "idx", CIFAR batches -> "cifar",
+// train.csv -> "csv", else "image_folder". The path is made absolute.
+Expected<graph::DatasetRef> datasetRefForSpec(const std::string& spec);
 
 } // namespace nw::datasets

@@ -51,6 +51,17 @@ Expected<std::unique_ptr<DataLoader>> DataLoader::create(std::shared_ptr<const D
         return Error::internal("DataLoader: prefetch " + std::to_string(options.prefetch) +
                                " must be at least 1");
     }
+    if (options.workers < 1 || options.workers > 16) {
+        return Error::internal("DataLoader: " + std::to_string(options.workers) +
+                               " workers is outside [1, 16]");
+    }
+    auto pipeline = AugmentationPipeline::create(options.augmentation);
+    if (!pipeline) {
+        return pipeline.error();
+    }
+    if (Status s = pipeline->checkShape(dataset->sampleShape(), dataset->name()); !s) {
+        return s.error();
+    }
     if (dataset->size() > kMaxShuffleSize) {
         return Error::user(dataset->name() + ": too many samples to shuffle");
     }
@@ -71,21 +82,26 @@ Expected<std::unique_ptr<DataLoader>> DataLoader::create(std::shared_ptr<const D
                                " must be positive");
         }
     }
-    return std::unique_ptr<DataLoader>(new DataLoader(std::move(dataset), std::move(options)));
+    return std::unique_ptr<DataLoader>(
+        new DataLoader(std::move(dataset), std::move(options), std::move(*pipeline)));
 }
 
-DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options)
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options,
+                       AugmentationPipeline pipeline)
     : m_dataset(std::move(dataset))
     , m_options(std::move(options))
     , m_shape(m_dataset->sampleShape())
     , m_sampleNumel(numElements(m_shape))
-    , m_batchesPerEpoch(countBatches(m_dataset->size(), m_options.batchSize, m_options.dropLast)) {
+    , m_batchesPerEpoch(countBatches(m_dataset->size(), m_options.batchSize, m_options.dropLast))
+    , m_pipeline(std::move(pipeline)) {
     const std::int64_t channels = m_shape.empty() ? 1 : m_shape[0];
     if (!m_options.mean.empty()) {
         m_channelMean = perChannel(m_options.mean, channels);
         m_channelStd = perChannel(m_options.std, channels);
     }
-    m_worker = std::thread([this] { workerLoop(); });
+    for (int k = 0; k < m_options.workers; ++k) {
+        m_workers.emplace_back([this] { workerLoop(); });
+    }
 }
 
 DataLoader::~DataLoader() {
@@ -94,7 +110,9 @@ DataLoader::~DataLoader() {
         m_stop = true;
     }
     m_workReady.notify_all();
-    m_worker.join();
+    for (auto& t : m_workers) {
+        t.join();
+    }
 }
 
 void DataLoader::startEpoch(std::int64_t epoch, std::int64_t firstBatch) {
@@ -112,9 +130,10 @@ void DataLoader::startEpoch(std::int64_t epoch, std::int64_t firstBatch) {
         std::lock_guard lock(m_mutex);
         ++m_generation;
         m_order = std::make_shared<const std::vector<std::int64_t>>(std::move(order));
+        m_epoch = epoch;
         m_nextToMake = firstBatch;
         m_nextToHand = firstBatch;
-        m_queue.clear();
+        m_ready.clear();
     }
     m_workReady.notify_all();
 }
@@ -124,9 +143,9 @@ std::optional<HostBatch> DataLoader::next() {
     if (!m_order || m_nextToHand >= m_batchesPerEpoch) {
         return std::nullopt;
     }
-    m_batchReady.wait(lock, [this] { return !m_queue.empty(); });
-    HostBatch batch = std::move(m_queue.front());
-    m_queue.pop_front();
+    m_batchReady.wait(lock, [this] { return m_ready.contains(m_nextToHand); });
+    auto node = m_ready.extract(m_nextToHand);
+    HostBatch batch = std::move(node.mapped());
     ++m_nextToHand;
     lock.unlock();
     m_workReady.notify_all();
@@ -134,29 +153,33 @@ std::optional<HostBatch> DataLoader::next() {
 }
 
 void DataLoader::workerLoop() {
+    const std::int64_t ahead = m_options.prefetch + m_options.workers;
     std::unique_lock lock(m_mutex);
     for (;;) {
-        m_workReady.wait(lock, [this] {
+        // Batches made or being made, not yet handed out: at most prefetch + workers.
+        m_workReady.wait(lock, [this, ahead] {
             return m_stop || (m_order && m_nextToMake < m_batchesPerEpoch &&
-                              std::ssize(m_queue) < m_options.prefetch);
+                              m_nextToMake - m_nextToHand < ahead);
         });
         if (m_stop) {
             return;
         }
         const std::uint64_t generation = m_generation;
         const std::shared_ptr<const std::vector<std::int64_t>> order = m_order;
+        const std::int64_t epoch = m_epoch;
         const std::int64_t b = m_nextToMake++;
         lock.unlock();
-        HostBatch batch = makeBatch(*order, b);
+        HostBatch batch = makeBatch(*order, epoch, b);
         lock.lock();
         if (generation == m_generation) { // else startEpoch() cancelled it: drop
-            m_queue.push_back(std::move(batch));
+            m_ready.emplace(b, std::move(batch));
             m_batchReady.notify_all();
         }
     }
 }
 
-HostBatch DataLoader::makeBatch(const std::vector<std::int64_t>& order, std::int64_t b) const {
+HostBatch DataLoader::makeBatch(const std::vector<std::int64_t>& order, std::int64_t epoch,
+                                std::int64_t b) const {
     const std::int64_t begin = b * m_options.batchSize;
     const std::int64_t end = std::min<std::int64_t>(begin + m_options.batchSize, std::ssize(order));
     HostBatch batch;
@@ -171,6 +194,7 @@ HostBatch DataLoader::makeBatch(const std::vector<std::int64_t>& order, std::int
         std::span<float> out(batch.inputs.data() + k * m_sampleNumel,
                              static_cast<std::size_t>(m_sampleNumel));
         m_dataset->readSample(i, out);
+        m_pipeline.apply(out, m_shape, m_options.seed, static_cast<std::uint64_t>(epoch), i);
         batch.labels[static_cast<std::size_t>(k)] = m_dataset->label(i);
         if (m_channelMean.empty()) {
             continue;

@@ -1,13 +1,16 @@
 #pragma once
 // The DataLoader: turns a Dataset into a stream of host batches, one epoch at a time, in a
-// seeded order, prepared on a background thread a few batches ahead of the training step.
+// seeded order, augmented and normalised on one or more background threads a few batches
+// ahead of the training step.
 
 #include "base/expected.h"
+#include "datasets/augmentation.h"
 #include "datasets/dataset.h"
+#include "graph/project.h"
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +25,13 @@ struct LoaderOptions {
     std::uint64_t seed = 0;      // the shuffle's seed
     bool dropLast = false;       // drop the last batch when it is smaller than batchSize
     int prefetch = 2;            // batches queued ahead, >= 1
+    int workers = 1;             // worker threads making batches, in [1, 16]; any count gives
+                                 // the same batches in the same order
+    // The project's augmentation steps, applied to each sample after reading it and before
+    // normalisation, with the draws of (seed, epoch, dataset index of the sample); see
+    // AugmentationPipeline. Meant for the training loader only: evaluation loaders leave it
+    // empty. create() fails with the pipeline's validation error.
+    std::vector<graph::AugmentationStep> augmentation;
     // Normalisation x' = (x - mean[c]) / std[c] of the [0, 1] sample values; each is empty
     // (no normalisation), one value for every channel, or one value per channel.
     std::vector<double> mean;
@@ -35,15 +45,16 @@ struct HostBatch {
     std::int64_t index = 0;           // the batch's number in its epoch
 };
 
-// Owns one worker thread for its whole life. startEpoch() and next() are meant for one
+// Owns its worker threads for its whole life. startEpoch() and next() are meant for one
 // consumer thread (they lock, so other uses are safe but unordered). The dataset is shared
 // and only read.
 class DataLoader {
 public:
-    // Checks the options against the dataset (batch size, prefetch, mean/std per channel).
+    // Checks the options against the dataset (batch size, prefetch, workers, mean/std per
+    // channel, the augmentation pipeline and the sample shape it needs).
     static Expected<std::unique_ptr<DataLoader>> create(std::shared_ptr<const Dataset> dataset,
                                                         LoaderOptions options);
-    // Stops the worker (dropping any batches in flight) and joins it.
+    // Stops the workers (dropping any batches in flight) and joins them.
     ~DataLoader();
     DataLoader(const DataLoader&) = delete;
     DataLoader& operator=(const DataLoader&) = delete;
@@ -63,10 +74,12 @@ public:
     std::optional<HostBatch> next();
 
 private:
-    DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options);
+    DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options,
+               AugmentationPipeline pipeline);
     void workerLoop();
-    // Batch `b` of the epoch ordered by `order`. Reads the dataset only; no locks.
-    HostBatch makeBatch(const std::vector<std::int64_t>& order, std::int64_t b) const;
+    // Batch `b` of epoch `epoch` ordered by `order`. Reads the dataset only; no locks.
+    HostBatch makeBatch(const std::vector<std::int64_t>& order, std::int64_t epoch,
+                        std::int64_t b) const;
 
     const std::shared_ptr<const Dataset> m_dataset;
     const LoaderOptions m_options;
@@ -75,6 +88,7 @@ private:
     const std::int64_t m_batchesPerEpoch;
     std::vector<float> m_channelMean; // C entries; empty: no normalisation
     std::vector<float> m_channelStd;  // C entries
+    const AugmentationPipeline m_pipeline;
 
     // Guarded by m_mutex. m_generation counts startEpoch() calls: a batch made for an older
     // generation is dropped.
@@ -83,12 +97,15 @@ private:
     std::condition_variable m_batchReady; // consumer waits: a batch in the queue
     std::uint64_t m_generation = 0;
     std::shared_ptr<const std::vector<std::int64_t>> m_order; // null before startEpoch()
-    std::int64_t m_nextToMake = 0;                            // next batch index the worker makes
-    std::int64_t m_nextToHand = 0;                            // next batch index next() returns
-    std::deque<HostBatch> m_queue; // made, not yet handed out, in order; <= prefetch
+    std::int64_t m_epoch = 0;
+    std::int64_t m_nextToMake = 0; // next batch index a worker starts
+    std::int64_t m_nextToHand = 0; // next batch index next() returns
+    // Made, not yet handed out, by batch index; with the batches being made, at most
+    // prefetch + workers ahead of m_nextToHand.
+    std::map<std::int64_t, HostBatch> m_ready;
     bool m_stop = false;
 
-    std::thread m_worker; // last: starts after everything above is initialised
+    std::vector<std::thread> m_workers; // last: start after everything above is initialised
 };
 
 } // namespace nw::datasets

@@ -43,6 +43,22 @@ bool Graph::removeEdge(const Edge& edge) {
     return true;
 }
 
+void Graph::insertNodeAt(std::size_t index, Node node) {
+    m_nodes.insert(m_nodes.begin() + static_cast<std::ptrdiff_t>(index), std::move(node));
+}
+
+void Graph::eraseNodeAt(std::size_t index) {
+    m_nodes.erase(m_nodes.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
+void Graph::insertEdgeAt(std::size_t index, Edge edge) {
+    m_edges.insert(m_edges.begin() + static_cast<std::ptrdiff_t>(index), std::move(edge));
+}
+
+void Graph::eraseEdgeAt(std::size_t index) {
+    m_edges.erase(m_edges.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
 std::string Graph::uniqueId(std::string_view prefix) const {
     for (std::size_t i = 1;; ++i) {
         std::string id = std::string(prefix) + std::to_string(i);

@@ -55,6 +55,13 @@ public:
     void addEdge(Edge edge) { m_edges.push_back(std::move(edge)); }
     bool removeEdge(const Edge& edge);
 
+    // Positional access for reversible edits (graph/edit.h), which restore exact order.
+    // Indices must be in range (insert: <= size); erasing a node leaves its edges alone.
+    void insertNodeAt(std::size_t index, Node node);
+    void eraseNodeAt(std::size_t index);
+    void insertEdgeAt(std::size_t index, Edge edge);
+    void eraseEdgeAt(std::size_t index);
+
     // An id not yet used: "<prefix>1", "<prefix>2", ...
     std::string uniqueId(std::string_view prefix) const;
 

@@ -1,19 +1,36 @@
 #include "ui/design_page.h"
 
 #include "app/project_document.h"
+#include "graph/fragment.h"
 #include "graph/summary.h"
+#include "ui/graph_editor/graph_scene.h"
+#include "ui/graph_editor/graph_view.h"
+#include "ui/graph_editor/inspector.h"
+#include "ui/graph_editor/node_item.h"
+#include "ui/graph_editor/op_palette.h"
+#include "ui/graph_editor/quick_add_popup.h"
 
+#include <QAction>
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QHeaderView>
-#include <QLabel>
 #include <QListWidget>
+#include <QMenu>
+#include <QMimeData>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStyle>
+#include <QTabWidget>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+#include <cmath>
+#include <limits>
 
 namespace nw::ui {
 
 namespace {
+
+constexpr const char* kFragmentMime = "application/x-netwright-fragment";
 
 QString shapesText(const std::vector<graph::Shape>& shapes, const std::string& op) {
     if (shapes.empty()) {
@@ -31,6 +48,12 @@ QString shapesText(const std::vector<graph::Shape>& shapes, const std::string& o
 DesignPage::DesignPage(app::ProjectDocument& document, QWidget* parent)
     : QWidget(parent)
     , m_document(document)
+    , m_scene(new GraphScene(document, this))
+    , m_view(new GraphView(m_scene, this))
+    , m_palette(new OpPalette(document.registry(), this))
+    , m_inspector(new Inspector(document, this))
+    , m_quickAdd(new QuickAddPopup(document.registry(), this))
+    , m_bottom(new QTabWidget(this))
     , m_layers(new QTreeWidget(this))
     , m_problems(new QListWidget(this)) {
     m_layers->setColumnCount(5);
@@ -42,34 +65,241 @@ DesignPage::DesignPage(app::ProjectDocument& document, QWidget* parent)
     m_layers->header()->setStretchLastSection(false);
     m_layers->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_layers->header()->setSectionResizeMode(2, QHeaderView::Stretch);
+    m_bottom->addTab(m_problems, tr("Problems"));
+    m_bottom->addTab(m_layers, tr("Layers"));
+    m_bottom->setDocumentMode(true);
 
-    auto* problemsBox = new QWidget(this);
-    auto* problemsLayout = new QVBoxLayout(problemsBox);
-    problemsLayout->setContentsMargins(0, 0, 0, 0);
-    problemsLayout->addWidget(new QLabel(tr("Problems"), problemsBox));
-    problemsLayout->addWidget(m_problems);
+    auto* inspectorScroll = new QScrollArea(this);
+    inspectorScroll->setWidget(m_inspector);
+    inspectorScroll->setWidgetResizable(true);
+    inspectorScroll->setFrameShape(QFrame::NoFrame);
 
-    auto* splitter = new QSplitter(Qt::Vertical, this);
-    splitter->addWidget(m_layers);
-    splitter->addWidget(problemsBox);
-    splitter->setStretchFactor(0, 4);
+    auto* centre = new QSplitter(Qt::Vertical, this);
+    centre->addWidget(m_view);
+    centre->addWidget(m_bottom);
+    centre->setStretchFactor(0, 5);
+    centre->setStretchFactor(1, 1);
+    centre->setSizes({660, 110});
+
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(m_palette);
+    splitter->addWidget(centre);
+    splitter->addWidget(inspectorScroll);
     splitter->setStretchFactor(1, 1);
+    splitter->setSizes({190, 800, 290});
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(splitter);
 
+    buildActions();
     connect(&m_document, &app::ProjectDocument::changed, this, &DesignPage::refresh);
+    connect(m_scene, &QGraphicsScene::selectionChanged, this, [this] {
+        const QStringList ids = m_scene->selectedNodeIds();
+        m_inspector->setNode(ids.size() == 1 ? ids.front() : QString());
+    });
+    connect(m_problems, &QListWidget::itemClicked, this, &DesignPage::showProblem);
+    connect(m_problems, &QListWidget::itemActivated, this, &DesignPage::showProblem);
+    connect(m_palette, &OpPalette::opActivated, this, [this](const QString& op) {
+        (void)m_view->dropOp(op, m_view->mapToScene(m_view->viewport()->rect().center()));
+    });
+    connect(m_view, &GraphView::quickAddRequested, this,
+            [this](QPointF scenePos, QPoint globalPos) {
+                m_quickAdd->setProperty("scenePos", scenePos);
+                m_quickAdd->popup(globalPos);
+            });
+    connect(m_quickAdd, &QuickAddPopup::chosen, this, [this](const QString& op) {
+        (void)m_view->dropOp(op, m_quickAdd->property("scenePos").toPointF());
+        m_view->setFocus();
+    });
+    connect(m_view, &GraphView::message, this, &DesignPage::message);
+    // Right-click: add a layer there, or act on the selection.
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, [this](QPoint pos) {
+        QMenu menu(this);
+        const QPointF scenePos = m_view->mapToScene(pos);
+        const QPoint global = m_view->viewport()->mapToGlobal(pos);
+        menu.addAction(tr("Add Layer…"), this, [this, scenePos, global] {
+            m_quickAdd->setProperty("scenePos", scenePos);
+            m_quickAdd->popup(global);
+        });
+        menu.addSeparator();
+        for (QAction* action : std::as_const(m_editActions)) {
+            if (action && action->shortcut() != QKeySequence::Undo &&
+                action->shortcut() != QKeySequence::Redo) {
+                menu.addAction(action);
+            }
+        }
+        menu.exec(global);
+    });
     refresh();
 }
 
+void DesignPage::buildActions() {
+    auto add = [this](QList<QAction*>& list, const QString& text, const QKeySequence& keys,
+                      auto slot) {
+        auto* action = new QAction(text, this);
+        action->setShortcut(keys);
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        connect(action, &QAction::triggered, this, slot);
+        addAction(action);
+        list << action;
+        return action;
+    };
+    QAction* undo = m_document.undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = m_document.undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    m_editActions << undo << redo << nullptr;
+    add(m_editActions, tr("&Copy"), QKeySequence::Copy, [this] { copySelection(); });
+    add(m_editActions, tr("&Paste"), QKeySequence::Paste, [this] {
+        if (auto ids = paste(); !ids) {
+            emit message(QString::fromStdString(ids.error().message));
+        }
+    });
+    add(m_editActions, tr("D&uplicate"), QKeySequence(Qt::CTRL | Qt::Key_D),
+        [this] { (void)duplicateSelection(); });
+    add(m_editActions, tr("&Delete"), QKeySequence::Delete, [this] {
+        if (auto status = m_scene->deleteSelection(); !status) {
+            emit message(QString::fromStdString(status.error().message));
+        }
+    });
+    add(m_editActions, tr("Select &All"), QKeySequence::SelectAll, [this] {
+        for (auto* item : m_scene->items()) {
+            if (item->type() == NodeItem::Type) {
+                item->setSelected(true);
+            }
+        }
+    });
+    m_editActions << nullptr;
+    add(m_editActions, tr("Auto &Layout"), QKeySequence(Qt::CTRL | Qt::Key_L), [this] {
+        (void)m_document.autoLayout(
+            m_scene->selectedNodeIds().size() > 1 ? m_scene->selectedNodeIds() : QStringList());
+        m_view->fitToGraph();
+    });
+    add(m_viewActions, tr("&Fit to View"), QKeySequence(Qt::Key_F),
+        [this] { m_view->fitToGraph(GraphView::kMinZoom); });
+    add(m_viewActions, tr("Zoom &In"), QKeySequence::ZoomIn,
+        [this] { m_view->zoomBy(1.25, m_view->viewport()->rect().center()); });
+    add(m_viewActions, tr("Zoom &Out"), QKeySequence::ZoomOut,
+        [this] { m_view->zoomBy(0.8, m_view->viewport()->rect().center()); });
+    add(m_viewActions, tr("&Actual Size"), QKeySequence(Qt::CTRL | Qt::Key_0),
+        [this] { m_view->setZoom(1.0); });
+}
+
+void DesignPage::copySelection() {
+    const QStringList ids = m_scene->selectedNodeIds();
+    if (ids.isEmpty()) {
+        return;
+    }
+    const QString json = m_document.copyFragment(ids);
+    auto* mime = new QMimeData;
+    mime->setData(kFragmentMime, json.toUtf8());
+    mime->setText(json);
+    QGuiApplication::clipboard()->setMimeData(mime);
+    m_pasteCascade = 0;
+    emit message(tr("Copied %n node(s)", nullptr, static_cast<int>(ids.size())));
+}
+
+Expected<QStringList> DesignPage::paste() {
+    const QMimeData* mime = QGuiApplication::clipboard()->mimeData();
+    if (!mime) {
+        return Error::user("the clipboard is empty");
+    }
+    const QString json = mime->hasFormat(kFragmentMime)
+                             ? QString::fromUtf8(mime->data(kFragmentMime))
+                             : mime->text();
+    auto fragment = graph::fragmentFromJson(json.toStdString(), m_document.registry());
+    if (!fragment) {
+        return Error::user("the clipboard holds no Netwright nodes");
+    }
+    // Place the fragment's top-left at the view's centre, cascading repeated pastes.
+    double left = std::numeric_limits<double>::max(), top = left;
+    for (const auto& n : fragment->nodes()) {
+        left = std::min(left, n.position.x);
+        top = std::min(top, n.position.y);
+    }
+    m_pasteCascade = json == m_lastPaste ? m_pasteCascade + 1 : 0;
+    m_lastPaste = json;
+    const QPointF centre = m_view->mapToScene(m_view->viewport()->rect().center());
+    const double g = CardGeometry::kGrid;
+    const QPointF offset(std::round((centre.x() - CardGeometry::kWidth / 2 - left) / g) * g +
+                             30.0 * m_pasteCascade,
+                         std::round((centre.y() - top) / g) * g + 30.0 * m_pasteCascade);
+    auto ids = m_document.pasteFragment(json, offset);
+    if (ids) {
+        m_scene->selectNodes(*ids);
+    }
+    return ids;
+}
+
+Expected<QStringList> DesignPage::duplicateSelection() {
+    auto ids = m_document.duplicate(m_scene->selectedNodeIds());
+    if (ids) {
+        m_scene->selectNodes(*ids);
+    }
+    return ids;
+}
+
+void DesignPage::showProblem(QListWidgetItem* item) {
+    const QString id = item ? item->data(Qt::UserRole).toString() : QString();
+    NodeItem* node = m_scene->nodeItem(id);
+    if (!node) {
+        return;
+    }
+    m_scene->selectNodes({id});
+    m_view->centerOn(node);
+}
+
 void DesignPage::refresh() {
+    if (m_document.filePath() != m_shownPath) { // a new project: show all of it
+        m_shownPath = m_document.filePath();
+        m_fitPending = true;
+        m_inspector->setNode(QString());
+    }
+    fitIfPending();
+    refreshTables();
+}
+
+void DesignPage::fitIfPending() {
+    if (m_fitPending && m_view->isVisible() && m_view->viewport()->width() > 100) {
+        m_fitPending = false;
+        m_view->fitToGraph();
+    }
+}
+
+void DesignPage::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    fitIfPending();
+}
+
+void DesignPage::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    fitIfPending();
+}
+
+void DesignPage::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) { // the system switched light/dark
+        m_scene->setEditorStyle(EditorStyle::fromPalette());
+    }
+}
+
+void DesignPage::refreshTables() {
     const auto& analysis = m_document.analysis();
     auto summary = graph::summarize(m_document.project().graph, analysis);
 
-    m_layers->clear();
-    for (const auto& row : summary.rows) {
-        auto* item = new QTreeWidgetItem(m_layers);
+    // Update rows in place when the table has the same length (an attribute edit, a move);
+    // setText() ignores unchanged values, so a 1,000-row table costs little per edit.
+    const bool inPlace = m_layers->topLevelItemCount() == static_cast<int>(summary.rows.size());
+    if (!inPlace) {
+        m_layers->clear();
+    }
+    QList<QTreeWidgetItem*> fresh;
+    for (std::size_t r = 0; r < summary.rows.size(); ++r) {
+        const auto& row = summary.rows[r];
+        QTreeWidgetItem* item =
+            inPlace ? m_layers->topLevelItem(static_cast<int>(r)) : new QTreeWidgetItem;
         item->setText(0, QString::fromStdString(row.node));
         item->setText(1, QString::fromStdString(row.op));
         item->setText(2, shapesText(row.outputs, row.op));
@@ -78,10 +308,14 @@ void DesignPage::refresh() {
         item->setTextAlignment(3, Qt::AlignRight | Qt::AlignVCenter);
         item->setTextAlignment(4, Qt::AlignRight | Qt::AlignVCenter);
         const auto* info = analysis.info(row.node);
-        if (info && !info->valid) {
-            item->setForeground(0, palette().brush(QPalette::Disabled, QPalette::Text));
+        item->setForeground(0, info && !info->valid
+                                   ? palette().brush(QPalette::Disabled, QPalette::Text)
+                                   : palette().brush(QPalette::Active, QPalette::Text));
+        if (!inPlace) {
+            fresh << item;
         }
     }
+    m_layers->addTopLevelItems(fresh);
 
     m_problems->clear();
     for (const auto& p : analysis.problems) {
@@ -94,6 +328,9 @@ void DesignPage::refresh() {
     if (analysis.problems.empty()) {
         new QListWidgetItem(tr("No problems: the graph is valid."), m_problems);
     }
+    m_bottom->setTabText(0, analysis.problems.empty()
+                                ? tr("Problems")
+                                : tr("Problems (%1)").arg(analysis.problems.size()));
 }
 
 } // namespace nw::ui

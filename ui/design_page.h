@@ -1,18 +1,32 @@
 #pragma once
-// The Design mode's first form: the model's layers (output shape, parameters, FLOPs) and its
-// problems, read from the ProjectDocument. The node-graph canvas replaces the layer table
-// with the editor issue; the problems list stays.
+// The Design mode: the node-graph editor. The palette (left), the canvas (centre), the
+// inspector (right), and below the canvas the problems list (click selects the node) and the
+// per-layer table. Its edit actions (undo, redo, copy, paste, duplicate, delete, layout, fit)
+// are exposed for the main window's menus and toolbar; all of them act on the
+// ProjectDocument.
 
+#include "base/expected.h"
+
+#include <QList>
 #include <QWidget>
 
-class QTreeWidget;
+class QAction;
 class QListWidget;
+class QListWidgetItem;
+class QTabWidget;
+class QTreeWidget;
 
 namespace nw::app {
 class ProjectDocument;
 }
 
 namespace nw::ui {
+
+class GraphScene;
+class GraphView;
+class Inspector;
+class OpPalette;
+class QuickAddPopup;
 
 class DesignPage : public QWidget {
     Q_OBJECT
@@ -21,13 +35,52 @@ public:
 
     QTreeWidget* layerTable() const { return m_layers; }
     QListWidget* problemList() const { return m_problems; }
+    GraphScene* scene() const { return m_scene; }
+    GraphView* view() const { return m_view; }
+    OpPalette* opPalette() const { return m_palette; }
+    Inspector* inspector() const { return m_inspector; }
+    QuickAddPopup* quickAdd() const { return m_quickAdd; }
+
+    // Edit and view actions, in menu order (nullptr entries are separators).
+    QList<QAction*> editActions() const { return m_editActions; }
+    QList<QAction*> viewActions() const { return m_viewActions; }
+
+    // Clipboard operations on the selection (also the actions' slots).
+    void copySelection();
+    Expected<QStringList> paste();
+    Expected<QStringList> duplicateSelection();
+    // Selects the node a problems-list row names and centres it.
+    void showProblem(QListWidgetItem* item);
+
+signals:
+    void message(const QString& text);
+
+protected:
+    void showEvent(QShowEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void changeEvent(QEvent* event) override;
 
 private:
+    void buildActions();
     void refresh();
+    void refreshTables();
+    void fitIfPending();
 
     app::ProjectDocument& m_document;
+    GraphScene* m_scene;
+    GraphView* m_view;
+    OpPalette* m_palette;
+    Inspector* m_inspector;
+    QuickAddPopup* m_quickAdd;
+    QTabWidget* m_bottom;
     QTreeWidget* m_layers;
     QListWidget* m_problems;
+    QList<QAction*> m_editActions;
+    QList<QAction*> m_viewActions;
+    QString m_shownPath;
+    bool m_fitPending = true;
+    int m_pasteCascade = 0;
+    QString m_lastPaste;
 };
 
 } // namespace nw::ui

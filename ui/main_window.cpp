@@ -7,10 +7,13 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QCoreApplication>
 #include <QFileDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QToolBar>
@@ -43,7 +46,14 @@ MainWindow::MainWindow(app::ProjectDocument& document, QWidget* parent)
     statusBar()->addWidget(m_totals, 1);
     statusBar()->addPermanentWidget(m_problemCount);
     connect(&m_document, &app::ProjectDocument::changed, this, &MainWindow::refresh);
+    connect(m_design, &DesignPage::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 6000); });
     resize(1280, 800);
+    if (persistent()) {
+        QSettings settings;
+        restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+        restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    }
     refresh();
 }
 
@@ -65,9 +75,38 @@ QWidget* MainWindow::placeholder(const QString& what) {
 
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&New"), QKeySequence::New, this, &MainWindow::newProject);
     file->addAction(tr("&Open…"), QKeySequence::Open, this, &MainWindow::openFile);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    rebuildRecentMenu();
+    file->addAction(tr("&Save"), QKeySequence::Save, this, &MainWindow::save);
+    file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, &MainWindow::saveAs);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
+
+    auto fillMenu = [](QMenu* menu, const QList<QAction*>& actions) {
+        for (QAction* a : actions) {
+            if (a) {
+                menu->addAction(a);
+            } else {
+                menu->addSeparator();
+            }
+        }
+    };
+    fillMenu(menuBar()->addMenu(tr("&Edit")), m_design->editActions());
+    fillMenu(menuBar()->addMenu(tr("&View")), m_design->viewActions());
+
+    QToolBar* tools = addToolBar(tr("Edit"));
+    tools->setObjectName(QStringLiteral("editBar"));
+    tools->setMovable(false);
+    tools->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    for (QAction* a : m_design->editActions()) {
+        if (a && (a->shortcut() == QKeySequence::Undo || a->shortcut() == QKeySequence::Redo ||
+                  a->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_L))) {
+            tools->addAction(a);
+        }
+    }
+    tools->addAction(m_design->viewActions().front());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Netwright"), this, [this] {
@@ -78,7 +117,122 @@ void MainWindow::buildMenus() {
     });
 }
 
+void MainWindow::newProject() {
+    if (maybeSave()) {
+        m_document.clear();
+    }
+}
+
+bool MainWindow::maybeSave() {
+    if (!m_document.isModified()) {
+        return true;
+    }
+    const auto answer =
+        m_prompt ? m_prompt()
+                 : QMessageBox::question(
+                       this, tr("Unsaved changes"),
+                       tr("%1 has unsaved changes. Save them?").arg(m_document.displayName()),
+                       QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
+                       QMessageBox::Save);
+    if (answer == QMessageBox::Save) {
+        return save();
+    }
+    return answer == QMessageBox::Discard;
+}
+
+bool MainWindow::save() {
+    if (m_document.filePath().isEmpty()) {
+        return saveAs();
+    }
+    auto status = m_document.save(m_document.filePath());
+    if (!status) {
+        QMessageBox::warning(this, tr("Cannot save the project"),
+                             QString::fromStdString(status.error().message));
+        return false;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(m_document.filePath()), 4000);
+    return true;
+}
+
+bool MainWindow::saveAs() {
+    QString path = QFileDialog::getSaveFileName(this, tr("Save project as"), m_document.filePath(),
+                                                tr("Netwright projects (*.nwproj)"));
+    if (path.isEmpty()) {
+        return false;
+    }
+    if (!path.endsWith(QStringLiteral(".nwproj"))) {
+        path += QStringLiteral(".nwproj");
+    }
+    auto status = m_document.save(path);
+    if (!status) {
+        QMessageBox::warning(this, tr("Cannot save the project"),
+                             QString::fromStdString(status.error().message));
+        return false;
+    }
+    return true;
+}
+
+bool MainWindow::persistent() {
+    return !QCoreApplication::organizationName().isEmpty();
+}
+
+QStringList MainWindow::recentFiles() const {
+    return persistent() ? QSettings().value(QStringLiteral("recentFiles")).toStringList()
+                        : m_recent;
+}
+
+void MainWindow::rememberFile(const QString& path) {
+    if (path.isEmpty()) {
+        return;
+    }
+    QStringList files = recentFiles();
+    files.removeAll(path);
+    files.prepend(path);
+    while (files.size() > kMaxRecentFiles) {
+        files.removeLast();
+    }
+    m_recent = files;
+    if (persistent()) {
+        QSettings().setValue(QStringLiteral("recentFiles"), files);
+    }
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList files = recentFiles();
+    for (int i = 0; i < files.size(); ++i) {
+        const QString path = files[i];
+        m_recentMenu->addAction(QStringLiteral("&%1  %2").arg(i + 1).arg(path), this, [this, path] {
+            if (!maybeSave()) {
+                return;
+            }
+            if (auto status = m_document.load(path); !status) {
+                QMessageBox::warning(this, tr("Cannot open project"),
+                                     QString::fromStdString(status.error().message));
+            }
+        });
+    }
+    m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (maybeSave()) {
+        if (persistent()) {
+            QSettings settings;
+            settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+            settings.setValue(QStringLiteral("window/state"), saveState());
+        }
+        event->accept();
+    } else {
+        event->ignore();
+    }
+}
+
 void MainWindow::openFile() {
+    if (!maybeSave()) {
+        return;
+    }
     QString path = QFileDialog::getOpenFileName(this, tr("Open project"), QString(),
                                                 tr("Netwright projects (*.nwproj)"));
     if (path.isEmpty()) {
@@ -102,7 +256,12 @@ QString MainWindow::totalsText() const {
 }
 
 void MainWindow::refresh() {
-    setWindowTitle(tr("%1 — Netwright").arg(m_document.displayName()));
+    if (m_document.filePath() != m_lastPath) { // opened or saved under a new name
+        m_lastPath = m_document.filePath();
+        rememberFile(m_lastPath);
+    }
+    setWindowTitle(tr("%1[*] — Netwright").arg(m_document.displayName()));
+    setWindowModified(m_document.isModified());
     setWindowFilePath(m_document.filePath());
     m_totals->setText(totalsText());
     const auto& analysis = m_document.analysis();

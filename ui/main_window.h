@@ -1,9 +1,12 @@
 #pragma once
 // The IDE's main window: modes along the side (Design, Data, Train, Experiments, Deploy),
-// a menu bar, and a status bar with the model's totals. It hosts pages; it does not know
-// their insides.
+// a menu bar and toolbar, and a status bar with the model's totals. It hosts pages; it does
+// not know their insides. It owns file handling (new, open, open recent, save, save as), asks
+// before unsaved changes are lost, and restores its geometry and layout on restart.
 
 #include <QMainWindow>
+#include <QMessageBox>
+#include <functional>
 
 class QActionGroup;
 class QLabel;
@@ -26,12 +29,34 @@ public:
     // The status bar's model totals, e.g. "421,834 parameters · 8.67 MFLOPs · ...".
     QString totalsText() const;
 
+    // With unsaved changes, asks Save / Discard / Cancel; true when it is fine to go on
+    // (saved, discarded, or nothing to save).
+    bool maybeSave();
+    // Replaces the question maybeSave() asks (tests answer it without a dialog).
+    void setUnsavedChangesPrompt(std::function<QMessageBox::StandardButton()> prompt) {
+        m_prompt = std::move(prompt);
+    }
+    bool save();
+    bool saveAs();
+    // Most recent first, at most kMaxRecentFiles. Kept in QSettings, together with the window
+    // geometry and dock/toolbar state, when the application has an organization name (the IDE
+    // sets one; tests do not, so they never touch the user's settings).
+    QStringList recentFiles() const;
+    static constexpr int kMaxRecentFiles = 8;
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
 private:
     void buildMenus();
     void addMode(const QString& name, QWidget* page);
     QWidget* placeholder(const QString& what);
     void refresh();
     void openFile();
+    void newProject();
+    static bool persistent();
+    void rememberFile(const QString& path);
+    void rebuildRecentMenu();
 
     app::ProjectDocument& m_document;
     QStackedWidget* m_pages;
@@ -40,6 +65,10 @@ private:
     DesignPage* m_design;
     QLabel* m_totals;
     QLabel* m_problemCount;
+    std::function<QMessageBox::StandardButton()> m_prompt;
+    QMenu* m_recentMenu = nullptr;
+    QStringList m_recent; // used when not persistent
+    QString m_lastPath;
 };
 
 } // namespace nw::ui

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace nw::cli {
 
@@ -33,13 +34,51 @@ struct RunOptions {
     std::string weights;     // eval: read the weights from here
     std::int64_t steps = 50; // bench: timed steps
     std::int64_t inferBatch = 256;
+    // train: experiment tracking (app/cli/train_tracking.h)
+    std::string db;                     // the experiment database; empty: NETWRIGHT_DB or XDG
+    std::string name;                   // the run's name; empty: the project's
+    std::optional<std::int64_t> resume; // continue this stopped or crashed run
+    std::int64_t checkpointEvery = 0;   // steps between checkpoints; 0: every epoch only
+    std::int64_t stopAfter = 0;         // request a stop (resumable) after this global step
 };
 
-// Trains the project; a live progress line on a terminal, with --json a final JSON object.
+// Trains the project (or resumes a run) and records it in the experiment database; a live
+// progress line on a terminal, with --json a final JSON object. SIGINT/SIGTERM stop the run
+// at the next step boundary, resumable.
 int runTrain(const RunOptions& options);
 // Evaluates saved weights on the test split.
 int runEval(const RunOptions& options);
 // Times training and inference steps on preloaded data (warm-up excluded).
 int runBench(const RunOptions& options);
+
+// Options of `export`: PROJECT --weights FILE --format onnx|bundle -o OUT.
+struct ExportCliOptions {
+    std::string project;
+    std::string weights; // a .nwweights file (train --save-weights)
+    std::string format = "onnx";
+    std::string output;
+    std::string reference;     // non-empty: write the reference batch as <reference>.json etc.
+    std::int64_t samples = 64; // reference batch size
+    int threads = 0;
+};
+
+// Exports to ONNX (the bundle is not implemented yet: exit 2), runs the ONNX checker and
+// shape inference, and verifies the file against the engine on a reference batch (exit 1
+// when an output differs by more than 1e-4). docs/export.md.
+int runExport(const ExportCliOptions& options);
+
+// netwright-cli runs: the experiment database (app/cli/runs_commands.cpp).
+struct RunsOptions {
+    std::string db; // empty: NETWRIGHT_DB or the XDG default
+    std::vector<std::int64_t> ids;
+    std::string tag;
+    bool json = false;
+};
+int runRunsList(const RunsOptions& options);
+int runRunsShow(const RunsOptions& options);
+int runRunsCompare(const RunsOptions& options);
+int runRunsExportCsv(const RunsOptions& options);
+int runRunsTag(const RunsOptions& options);
+int runRunsDelete(const RunsOptions& options);
 
 } // namespace nw::cli

@@ -1,6 +1,7 @@
 // netwright-cli: Netwright without a display — validate, summarise (and later train, eval,
 // export) projects on a workstation or a cluster node.
 #include "app/cli/commands.h"
+#include "app/cli/dataset_commands.h"
 
 #include <CLI/CLI.hpp>
 #include <exception>
@@ -24,8 +25,9 @@ int main(int argc, char** argv) {
     summary->add_flag("--json", json, "Print one JSON object instead of the table");
 
     nw::cli::RunOptions run;
-    auto addRunOptions = [&run](CLI::App* cmd) {
-        cmd->add_option("PROJECT", run.project, "Project file (.nwproj)")->required();
+    auto addRunOptions = [&run](CLI::App* cmd, bool projectRequired = true) {
+        cmd->add_option("PROJECT", run.project, "Project file (.nwproj)")
+            ->required(projectRequired);
         cmd->add_option("--batch", run.batch, "Batch size (default: the project's)")
             ->check(CLI::Range(1, 1 << 20));
         cmd->add_option("--seed", run.seed, "Random seed (default: the project's)");
@@ -35,7 +37,7 @@ int main(int argc, char** argv) {
         cmd->add_flag("--json", run.json, "Print one JSON object as the last line");
     };
     auto* train = app.add_subcommand("train", "Train a project on its dataset");
-    addRunOptions(train);
+    addRunOptions(train, false); // not with --resume
     train->add_option("--epochs", run.epochs, "Epochs (default: the project's)")
         ->check(CLI::Range(1, 100000));
     train->add_option("--lr", run.learningRate, "Learning rate (default: the project's)")
@@ -43,6 +45,20 @@ int main(int argc, char** argv) {
     train->add_option("--max-steps", run.maxSteps, "Stop after this many steps")
         ->check(CLI::Range(1ll << 0, 1ll << 40));
     train->add_option("--save-weights", run.saveWeights, "Write the trained weights to FILE");
+    train->add_option("--db", run.db,
+                      "Experiment database (default: $NETWRIGHT_DB, else "
+                      "$XDG_DATA_HOME/netwright/experiments.db)");
+    train->add_option("--name", run.name, "The run's name (default: the project's)");
+    train->add_option("--resume", run.resume,
+                      "Continue this stopped or crashed run from its last checkpoint");
+    train
+        ->add_option("--checkpoint-every", run.checkpointEvery,
+                     "Also checkpoint every N steps (default: every epoch and on stop)")
+        ->check(CLI::Range(0ll, 1ll << 40));
+    train
+        ->add_option("--stop-after", run.stopAfter,
+                     "Stop (resumably, as Ctrl+C does) after this global step")
+        ->check(CLI::Range(0ll, 1ll << 40));
 
     auto* eval = app.add_subcommand("eval", "Evaluate saved weights on the test split");
     addRunOptions(eval);
@@ -57,6 +73,53 @@ int main(int argc, char** argv) {
     bench->add_option("--infer-batch", run.inferBatch, "Inference batch size (default 256)")
         ->check(CLI::Range(1, 1 << 20));
 
+    nw::cli::ExportCliOptions exportOptions;
+    auto* exportCmd = app.add_subcommand(
+        "export", "Export a trained project to ONNX (checked by the ONNX checker and shape "
+                  "inference)");
+    exportCmd->add_option("PROJECT", exportOptions.project, "Project file (.nwproj)")->required();
+    exportCmd->add_option("--weights", exportOptions.weights,
+                          "Weights file written by train --save-weights");
+    exportCmd->add_option("--format", exportOptions.format, "onnx (bundle: not implemented yet)")
+        ->check(CLI::IsMember({"onnx", "bundle"}));
+    exportCmd->add_option("-o,--output", exportOptions.output, "Output file (.onnx)")->required();
+    exportCmd->add_option("--reference", exportOptions.reference,
+                          "Also write the reference batch and the engine's outputs as "
+                          "PREFIX.json, PREFIX.*.f32 (for tests/export/check_onnx.py)");
+    exportCmd->add_option("--samples", exportOptions.samples, "Reference batch size (default 64)")
+        ->check(CLI::Range(1, 65536));
+    exportCmd->add_option("--threads", exportOptions.threads, "CPU threads (default: every core)")
+        ->check(CLI::Range(0, 1024));
+
+    nw::cli::RunsOptions runsOpts;
+    std::int64_t runId = 0; // show, export, tag, delete: one run
+    auto* runs = app.add_subcommand("runs", "The experiment database: recorded training runs");
+    runs->require_subcommand(1);
+    runs->fallthrough(); // --db also after the subcommand
+    runs->add_option("--db", runsOpts.db,
+                     "Experiment database (default: $NETWRIGHT_DB, else "
+                     "$XDG_DATA_HOME/netwright/experiments.db)");
+    auto* runsList = runs->add_subcommand("list", "Every run, newest first");
+    runsList->add_flag("--json", runsOpts.json, "One JSON array");
+    auto* runsShow = runs->add_subcommand("show", "A run: settings, parameters, metrics, files");
+    runsShow->add_option("ID", runId, "Run id")->required();
+    runsShow->add_flag("--json", runsOpts.json, "One JSON object");
+    auto* runsCompare = runs->add_subcommand(
+        "compare", "Runs side by side: differing hyper-parameters, final and best metrics");
+    runsCompare->add_option("IDS", runsOpts.ids, "Run ids")->required()->expected(2, 64);
+    auto* runsExport = runs->add_subcommand("export", "A run's metrics as CSV on stdout");
+    runsExport->add_option("ID", runId, "Run id")->required();
+    bool csv = false;
+    runsExport->add_flag("--csv", csv, "CSV (the only format so far)")->required();
+    auto* runsTag = runs->add_subcommand("tag", "Add a tag to a run");
+    runsTag->add_option("ID", runId, "Run id")->required();
+    runsTag->add_option("TAG", runsOpts.tag, "Tag")->required();
+    auto* runsDelete =
+        runs->add_subcommand("delete", "Delete a run, its metrics and its checkpoints");
+    runsDelete->add_option("ID", runId, "Run id")->required();
+
+    auto runDataset = nw::cli::addDatasetCommands(app);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -67,6 +130,9 @@ int main(int argc, char** argv) {
     }
 
     try {
+        if (auto status = runDataset()) {
+            return *status;
+        }
         if (validate->parsed()) {
             return nw::cli::runValidate(file, json);
         }
@@ -81,6 +147,30 @@ int main(int argc, char** argv) {
         }
         if (bench->parsed()) {
             return nw::cli::runBench(run);
+        }
+        if (runId != 0) {
+            runsOpts.ids = {runId};
+        }
+        if (runsList->parsed()) {
+            return nw::cli::runRunsList(runsOpts);
+        }
+        if (runsShow->parsed()) {
+            return nw::cli::runRunsShow(runsOpts);
+        }
+        if (runsCompare->parsed()) {
+            return nw::cli::runRunsCompare(runsOpts);
+        }
+        if (runsExport->parsed()) {
+            return nw::cli::runRunsExportCsv(runsOpts);
+        }
+        if (runsTag->parsed()) {
+            return nw::cli::runRunsTag(runsOpts);
+        }
+        if (runsDelete->parsed()) {
+            return nw::cli::runRunsDelete(runsOpts);
+        }
+        if (exportCmd->parsed()) {
+            return nw::cli::runExport(exportOptions);
         }
     } catch (const std::exception& e) {
         std::cerr << "netwright-cli: internal error: " << e.what() << "\n";

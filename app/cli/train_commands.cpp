@@ -1,5 +1,6 @@
 // netwright-cli train, eval and bench: the training engine from the command line.
 #include "app/cli/commands.h"
+#include "app/cli/train_tracking.h"
 #include "datasets/catalog.h"
 #include "datasets/data_loader.h"
 #include "engine/cpu/cpu_backend.h"
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -36,9 +38,11 @@ struct Session {
 };
 
 // Reads the project, applies the command-line overrides and opens the backend.
-Expected<std::unique_ptr<Session>> open(const RunOptions& o) {
+// `projectText` non-empty: parse it (a resumed run's snapshot) instead of reading the file.
+Expected<std::unique_ptr<Session>> open(const RunOptions& o, const std::string& projectText = {}) {
     auto s = std::make_unique<Session>();
-    auto project = graph::readProject(o.project, s->registry);
+    auto project = projectText.empty() ? graph::readProject(o.project, s->registry)
+                                       : graph::parseProject(projectText, o.project, s->registry);
     if (!project) {
         return project.error();
     }
@@ -126,8 +130,42 @@ private:
 
 } // namespace
 
-int runTrain(const RunOptions& o) {
-    auto session = open(o);
+extern "C" void onStopSignal(int) {
+    g_stopRequested = true;
+}
+
+int runTrain(const RunOptions& options0) {
+    RunOptions o = options0;
+    auto tracked = TrackedRun::openStore(o.db);
+    if (!tracked) {
+        return fail(tracked.error());
+    }
+    TrackedRun& run = **tracked;
+    std::string resumedProject; // the run's snapshot, with the settings it was started with
+    if (o.resume) {
+        auto r = run.store().run(*o.resume);
+        if (!r) {
+            return fail(r.error());
+        }
+        auto params = run.store().params(*o.resume);
+        if (!params) {
+            return fail(params.error());
+        }
+        for (const auto& [k, v] : *params) {
+            if (k == "run.max_steps") {
+                o.maxSteps = std::stoll(v);
+            }
+        }
+        resumedProject = r->projectJson;
+        o.project = r->projectPath;
+        o.epochs.reset();
+        o.batch.reset();
+        o.learningRate.reset();
+        o.seed.reset();
+    } else if (o.project.empty()) {
+        return fail(Error::user("train needs a PROJECT file or --resume RUN"));
+    }
+    auto session = open(o, resumedProject);
     if (!session) {
         return fail(session.error());
     }
@@ -139,6 +177,17 @@ int runTrain(const RunOptions& o) {
     if (!trainer) {
         return fail(trainer.error());
     }
+    Status begun =
+        o.resume
+            ? run.resume(*o.resume, **trainer)
+            : run.begin(s.project, {o.name,
+                                    o.project,
+                                    s.backend->device().toString(),
+                                    {{"run.max_steps", std::to_string(o.maxSteps)},
+                                     {"run.checkpoint_every", std::to_string(o.checkpointEvery)}}});
+    if (!begun) {
+        return fail(begun.error());
+    }
     if (!o.json) {
         std::cerr << "training " << (s.project.name.empty() ? o.project : s.project.name) << ": "
                   << (*trainer)->trainableParameters() << " parameters, "
@@ -146,17 +195,28 @@ int runTrain(const RunOptions& o) {
                   << options.config.epochs << " epochs\n";
     }
     Progress progress(options.config.epochs);
-    auto result = (*trainer)->run(&progress);
-    if (!result) {
-        return fail(result.error());
+    if (auto st = run.startRecording(**trainer, &progress, o.checkpointEvery, o.stopAfter); !st) {
+        return fail(st.error());
     }
-    if (!o.saveWeights.empty()) {
+    std::signal(SIGINT, onStopSignal);
+    std::signal(SIGTERM, onStopSignal);
+    auto result = (*trainer)->run(run.callbacks());
+    if (result && !o.saveWeights.empty()) {
         if (auto st = (*trainer)->saveWeights(o.saveWeights); !st) {
+            (void)run.finish(st.error(), {});
             return fail(st.error());
         }
     }
+    Status finished = run.finish(result, o.saveWeights);
+    if (!result) {
+        return fail(result.error());
+    }
+    if (!finished) {
+        return fail(finished.error());
+    }
     if (o.json) {
-        ordered_json j{{"outcome", engine::outcomeName(result->outcome)},
+        ordered_json j{{"run_id", run.runId()},
+                       {"outcome", engine::outcomeName(result->outcome)},
                        {"epochs", result->epochs},
                        {"steps", result->steps},
                        {"final_loss", result->finalLoss},
@@ -171,8 +231,9 @@ int runTrain(const RunOptions& o) {
                        {"threads", s.backend->threads()}};
         std::cout << j.dump() << std::endl;
     } else {
-        std::cerr << "done: " << engine::outcomeName(result->outcome) << " after " << result->steps
-                  << " steps in " << duration(result->wallSeconds) << "\n";
+        std::cerr << "done: run " << run.runId() << " " << engine::outcomeName(result->outcome)
+                  << " after " << result->steps << " steps in " << duration(result->wallSeconds)
+                  << "\n";
     }
     return kExitOk;
 }

@@ -2,6 +2,7 @@
 
 #include "datasets/data_loader.h"
 #include "engine/plan/execution_plan.h"
+#include "engine/train/checkpoint_file.h"
 #include "engine/train/grad_clip.h"
 #include "engine/train/metrics.h"
 #include "engine/train/optimizer.h"
@@ -65,7 +66,18 @@ struct Trainer::Impl {
     std::int64_t classes = 0; // prediction width, for accuracy
     std::vector<float> hostPrediction;
     std::vector<float> hostTargets;
-    std::int64_t step = 0;
+    std::int64_t step = 0; // global steps done
+    // The current epoch's running sums and the early-stopping state: members, not locals of
+    // run(), so that a checkpoint taken between steps captures them.
+    double epochLossSum = 0;
+    std::int64_t epochCorrect = 0, epochSamples = 0, epochSteps = 0;
+    double bestMonitored = std::numeric_limits<double>::infinity();
+    std::int64_t epochsWithoutImprovement = 0;
+
+    TrainerProgress progress() const {
+        return {options.config.seed, step,       epochLossSum,  epochCorrect,
+                epochSamples,        epochSteps, bestMonitored, epochsWithoutImprovement};
+    }
 
     datasets::LoaderOptions loaderOptions(bool training) const {
         datasets::LoaderOptions lo;
@@ -75,6 +87,9 @@ struct Trainer::Impl {
         lo.dropLast = training;
         lo.mean = project.dataset.mean;
         lo.std = project.dataset.std;
+        if (training) { // validated by DataLoader::create, so Trainer::create fails on it
+            lo.augmentation = project.augmentation;
+        }
         return lo;
     }
 
@@ -305,6 +320,36 @@ Status Trainer::loadWeights(const std::filesystem::path& path) {
     return engine::loadWeights(m_impl->backend, m_impl->params, path);
 }
 
+Status Trainer::saveCheckpoint(const std::filesystem::path& path) {
+    Impl& im = *m_impl;
+    return engine::saveCheckpoint(im.backend, im.params, im.optimizer, im.progress(), path);
+}
+
+Status Trainer::loadCheckpoint(const std::filesystem::path& path) {
+    Impl& im = *m_impl;
+    auto p = engine::loadCheckpoint(im.backend, im.params, im.optimizer, path);
+    if (!p) {
+        return p.error();
+    }
+    if (p->seed != im.options.config.seed) {
+        return Error::user(path.string() + ": the checkpoint was saved by a run with seed " +
+                           std::to_string(p->seed) + ", this one has seed " +
+                           std::to_string(im.options.config.seed));
+    }
+    im.step = p->step;
+    im.epochLossSum = p->epochLossSum;
+    im.epochCorrect = p->epochCorrect;
+    im.epochSamples = p->epochSamples;
+    im.epochSteps = p->epochSteps;
+    im.bestMonitored = p->bestMonitored;
+    im.epochsWithoutImprovement = p->epochsWithoutImprovement;
+    return Status::success();
+}
+
+std::int64_t Trainer::step() const {
+    return m_impl->step;
+}
+
 Expected<EvalResult> Trainer::evaluate(bool validation) {
     auto& split = validation ? m_impl->splits.validation : m_impl->splits.test;
     if (!split) {
@@ -327,16 +372,21 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
     const auto runStart = Clock::now();
     double trainSeconds = 0;
     std::int64_t trainSamples = 0;
-    double bestMonitored = std::numeric_limits<double>::infinity();
-    std::int64_t epochsWithoutImprovement = 0;
 
-    for (std::int64_t epoch = 0; epoch < cfg.epochs; ++epoch) {
+    // Resuming (im.step > 0): mid-epoch, the epoch's sums come from the checkpoint; at an
+    // epoch boundary the next epoch starts afresh.
+    const std::int64_t firstEpoch = im.step / perEpoch;
+    for (std::int64_t epoch = firstEpoch; epoch < cfg.epochs; ++epoch) {
         result.epochs = epoch + 1;
-        im.trainLoader->startEpoch(epoch);
+        const std::int64_t firstBatch = epoch == firstEpoch ? im.step % perEpoch : 0;
+        im.trainLoader->startEpoch(epoch, firstBatch);
+        if (firstBatch == 0) {
+            im.epochLossSum = 0;
+            im.epochCorrect = im.epochSamples = im.epochSteps = 0;
+        }
         EpochEvent ev;
         ev.epoch = epoch;
-        double lossSum = 0;
-        std::int64_t correctSum = 0, samples = 0, steps = 0;
+        std::int64_t samples = 0, steps = 0; // this call's, for throughput
         auto epochStart = Clock::now();
         while (true) {
             if (!waitWhilePaused()) {
@@ -394,8 +444,10 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
             trainSeconds += stepSeconds;
             ++im.step;
             ++steps;
-            lossSum += *loss;
-            correctSum += *correct;
+            ++im.epochSteps;
+            im.epochLossSum += *loss;
+            im.epochCorrect += *correct;
+            im.epochSamples += batch->size;
             samples += batch->size;
             trainSamples += batch->size;
             result.finalLoss = *loss;
@@ -419,10 +471,10 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
             break;
         }
         ev.seconds = secondsSince(epochStart);
-        ev.trainLoss = lossSum / double(steps);
-        ev.trainAccuracy = double(correctSum) / double(samples);
+        ev.trainLoss = im.epochLossSum / double(im.epochSteps);
+        ev.trainAccuracy = double(im.epochCorrect) / double(im.epochSamples);
         ev.samplesPerSecond = ev.seconds > 0 ? double(samples) / ev.seconds : 0;
-        bool epochDone = steps == perEpoch;
+        bool epochDone = im.epochSteps == perEpoch;
         bool stopped = result.outcome == TrainResult::Outcome::Stopped;
         if (im.options.evaluateEachEpoch && !stopped) {
             if (im.splits.validation) {
@@ -443,23 +495,28 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
                 result.test = *t;
             }
         }
+        // Early stopping on the validation loss, else the training loss (never the test
+        // split: choosing a model on the test set would bias its test accuracy). Updated
+        // before onEpoch so that a checkpoint taken there includes this epoch.
+        bool earlyStop = false;
+        if (epochDone && cfg.earlyStoppingPatience > 0) {
+            double monitored = ev.hasValidation ? ev.validation.loss : ev.trainLoss;
+            if (monitored < im.bestMonitored) {
+                im.bestMonitored = monitored;
+                im.epochsWithoutImprovement = 0;
+            } else if (++im.epochsWithoutImprovement >= cfg.earlyStoppingPatience) {
+                earlyStop = true;
+            }
+        }
         if (callbacks) {
             callbacks->onEpoch(ev);
         }
         if (!epochDone) {
             break; // stopped, or the step limit ended the epoch early
         }
-        // Early stopping on the validation loss, else the training loss (never the test
-        // split: choosing a model on the test set would bias its test accuracy).
-        if (cfg.earlyStoppingPatience > 0) {
-            double monitored = ev.hasValidation ? ev.validation.loss : ev.trainLoss;
-            if (monitored < bestMonitored) {
-                bestMonitored = monitored;
-                epochsWithoutImprovement = 0;
-            } else if (++epochsWithoutImprovement >= cfg.earlyStoppingPatience) {
-                result.outcome = TrainResult::Outcome::EarlyStopped;
-                break;
-            }
+        if (earlyStop) {
+            result.outcome = TrainResult::Outcome::EarlyStopped;
+            break;
         }
     }
     result.steps = im.step;

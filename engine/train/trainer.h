@@ -88,8 +88,9 @@ public:
                                                      Backend& backend, TrainOptions options);
     ~Trainer();
 
-    // Trains until the epochs are done, maxSteps is reached, early stopping or a stop
-    // request. A NaN or infinite loss stops the run with an error naming the step.
+    // Trains from the current step (0, or a loaded checkpoint's) until the epochs are done,
+    // maxSteps is reached, early stopping or a stop request. A NaN or infinite loss stops the run
+    // with an error naming the step.
     Expected<TrainResult> run(TrainerCallbacks* callbacks = nullptr);
 
     // Loss and accuracy of the current model on the test split (or validation).
@@ -98,6 +99,18 @@ public:
     // The model's parameters and state to / from a weights file (engine/train/weights_file.h).
     Status saveWeights(const std::filesystem::path& path);
     Status loadWeights(const std::filesystem::path& path);
+
+    // The whole training state to / from a checkpoint (engine/train/checkpoint_file.h):
+    // parameters, optimizer state, global step, the current epoch's sums, early stopping.
+    // Call between steps: from a callback on the training thread, or while run() is not
+    // running. After loadCheckpoint(), run() continues at the checkpoint's step (epoch
+    // step / batchesPerEpoch(), batch step % batchesPerEpoch()) and reproduces exactly the
+    // steps an uninterrupted run would take. A checkpoint of another seed, graph or optimizer
+    // is a user error naming the file.
+    Status saveCheckpoint(const std::filesystem::path& path);
+    Status loadCheckpoint(const std::filesystem::path& path);
+    // Global steps done so far (the checkpoint's step after loadCheckpoint()).
+    std::int64_t step() const;
 
     // Thread-safe; take effect between steps.
     void requestStop();

@@ -8,6 +8,7 @@
 
 #include "base/expected.h"
 #include "engine/plan/model_params.h"
+#include "engine/train/binary_io.h"
 
 #include <filesystem>
 
@@ -21,5 +22,12 @@ Status saveWeights(Backend& backend, const ModelParams& params, const std::files
 // in the file with the same shape; an extra or missing one is an error naming it. A corrupt
 // or truncated file is an error naming the file.
 Status loadWeights(Backend& backend, ModelParams& params, const std::filesystem::path& path);
+
+// The entries part of the layout (entry count, then the entries), shared with the checkpoint
+// file (engine/train/checkpoint_file.h). readWeightEntries() has loadWeights()'s contract;
+// `fileName` is named in its errors.
+Status appendWeightEntries(std::string& out, Backend& backend, const ModelParams& params);
+Status readWeightEntries(binio::Reader& in, Backend& backend, ModelParams& params,
+                         const std::string& fileName);
 
 } // namespace nw::engine

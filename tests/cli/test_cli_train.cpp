@@ -59,6 +59,8 @@ class TestCliTrain : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() {
+        // Every train records a run: keep them out of the user's experiment database.
+        qputenv("NETWRIGHT_DB", m_dir.filePath("experiments.db").toUtf8());
         QVERIFY(writeMnistFolder(m_dir.filePath("data"), 320, 64, true));
         QFile f(project());
         QVERIFY(f.open(QIODevice::WriteOnly));

@@ -261,17 +261,21 @@ private slots:
         QTest::addColumn<QString>("path");
         QTest::addColumn<double>("split");
         QTest::addColumn<QString>("message");
-        QTest::newRow("cifar") << "cifar"
-                               << ""
-                               << "x" << 0.0
-                               << "dataset.kind: \"cifar\" datasets are not supported yet";
-        QTest::newRow("image_folder")
-            << "image_folder"
-            << ""
-            << "x" << 0.0 << "\"image_folder\" datasets are not supported yet";
-        QTest::newRow("csv") << "csv"
-                             << ""
-                             << "x" << 0.0 << "\"csv\" datasets are not supported yet";
+        QTest::newRow("cifar folder missing") << "cifar"
+                                              << ""
+                                              << "x" << 0.0 << "x: dataset folder not found";
+        QTest::newRow("cifar without batches") << "cifar"
+                                               << ""
+                                               << "partial" << 0.0 << "partial: not a CIFAR folder";
+        QTest::newRow("image_folder missing") << "image_folder"
+                                              << ""
+                                              << "x" << 0.0 << "x: dataset folder not found";
+        QTest::newRow("csv without path") << "csv"
+                                          << ""
+                                          << "" << 0.0 << "dataset.path: empty; a \"csv\"";
+        QTest::newRow("csv missing") << "csv"
+                                     << ""
+                                     << "x.csv" << 0.0 << "x.csv: CSV file not found";
         QTest::newRow("unknown kind") << "parquet"
                                       << ""
                                       << "x" << 0.0 << "dataset.kind: unknown kind \"parquet\"";

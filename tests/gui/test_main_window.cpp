@@ -1,12 +1,15 @@
-// The first IDE window, offscreen: it shows the loaded project's layers, totals and problems,
-// switches modes, and writes a screenshot from the command line.
+// The IDE window, offscreen: it shows the loaded project's canvas, layers, totals and problems,
+// marks unsaved edits, switches modes, and writes a screenshot (light or dark) from the command
+// line.
 #include "app/project_document.h"
 #include "graph/op_registry.h"
 #include "ui/design_page.h"
+#include "ui/graph_editor/graph_scene.h"
 #include "ui/main_window.h"
 
 #include <QImage>
 #include <QListWidget>
+#include <QMenuBar>
 #include <QProcess>
 #include <QStackedWidget>
 #include <QTemporaryDir>
@@ -68,6 +71,32 @@ private slots:
                  qPrintable(window.totalsText()));
         QCOMPARE(window.designPage()->problemList()->count(), 1);
         QVERIFY(window.designPage()->problemList()->item(0)->text().contains("No problems"));
+        // The canvas shows the same graph.
+        QCOMPARE(window.designPage()->scene()->nodeItemCount(), 15);
+        QCOMPARE(window.designPage()->scene()->edgeItemCount(), 14);
+    }
+
+    void editsMarkTheWindowModifiedAndUndo() {
+        auto registry = nw::graph::makeCoreRegistry();
+        nw::app::ProjectDocument doc(registry);
+        nw::ui::MainWindow window(doc);
+        QVERIFY(doc.load(kSample).ok());
+        QStringList menus;
+        for (auto* a : window.menuBar()->actions()) {
+            menus << a->text();
+        }
+        QCOMPARE(menus, (QStringList{"&File", "&Edit", "&View", "&Help"}));
+        QVERIFY(!window.isWindowModified());
+        QVERIFY(doc.setAttribute("fc1", "units", std::int64_t{64}).ok());
+        QVERIFY(window.isWindowModified());
+        QVERIFY(window.totalsText() != QString());
+        auto* undo = window.designPage()->editActions().front();
+        QVERIFY(undo->isEnabled());
+        undo->trigger();
+        QVERIFY(!window.isWindowModified());
+        QVERIFY2(window.totalsText().contains(QStringLiteral("421,834 parameters")),
+                 qPrintable(window.totalsText()));
+        QCOMPARE(window.recentFiles(), QStringList{kSample});
     }
 
     void listsProblemsWithTheirNode() {
@@ -137,6 +166,24 @@ private slots:
         QImage image(png);
         QVERIFY2(!image.isNull(), "no PNG was written");
         QVERIFY(image.width() >= 800 && image.height() >= 600);
+    }
+
+    void screenshotInTheDarkTheme() {
+        QTemporaryDir dir;
+        QString png = dir.filePath(QStringLiteral("dark.png"));
+        QProcess ide;
+        ide.start(QStringLiteral(NW_IDE_PATH), {QStringLiteral("--theme"), QStringLiteral("dark"),
+                                                QStringLiteral("--screenshot"), png, kSample});
+        QVERIFY(ide.waitForFinished(60000));
+        QCOMPARE(ide.exitCode(), 0);
+        QImage image(png);
+        QVERIFY(!image.isNull());
+        QVERIFY(qGray(image.pixel(image.width() / 2, image.height() - 40)) < 100); // dark
+        QProcess bad;
+        bad.start(QStringLiteral(NW_IDE_PATH), {QStringLiteral("--theme"), QStringLiteral("pink"),
+                                                QStringLiteral("--screenshot"), png, kSample});
+        QVERIFY(bad.waitForFinished(60000));
+        QCOMPARE(bad.exitCode(), 2);
     }
 
     void screenshotOfAnUnreadableProjectFails() {

@@ -1,0 +1,212 @@
+#include "app/cli/train_tracking.h"
+
+#include "engine/tracking/sha256.h"
+#include "graph/project_file.h"
+
+#include <nlohmann/json.hpp>
+
+namespace nw::cli {
+
+std::atomic<bool> g_stopRequested{false};
+
+namespace {
+
+void flatten(const nlohmann::json& j, const std::string& prefix, tracking::Params& out) {
+    if (j.is_object()) {
+        for (const auto& [k, v] : j.items()) {
+            flatten(v, prefix.empty() ? k : prefix + "." + k, out);
+        }
+    } else if (j.is_string()) {
+        out.emplace_back(prefix, j.get<std::string>());
+    } else {
+        out.emplace_back(prefix, j.dump());
+    }
+}
+
+} // namespace
+
+tracking::Params flattenProjectParams(const std::string& projectJson) {
+    tracking::Params out;
+    auto j = nlohmann::json::parse(projectJson, nullptr, false);
+    if (j.is_discarded()) {
+        return out;
+    }
+    for (const char* section : {"dataset", "augmentation", "training"}) {
+        if (j.contains(section)) {
+            flatten(j[section], section, out);
+        }
+    }
+    return out;
+}
+
+// Fans the Trainer's events out to the progress display and the recorder, and applies the
+// checkpoint and stop policies at step boundaries (on the training thread).
+class TrackedRun::Callbacks final : public engine::TrainerCallbacks {
+public:
+    Callbacks(TrackedRun& run, engine::TrainerCallbacks* inner, std::int64_t every,
+              std::int64_t stopAfter)
+        : m_run(run)
+        , m_inner(inner)
+        , m_every(every)
+        , m_stopAfter(stopAfter) {}
+
+    void onStep(const engine::StepEvent& e) override {
+        m_run.m_recorder->onStep(e);
+        if (m_inner) {
+            m_inner->onStep(e);
+        }
+        if (m_every > 0 && e.step % m_every == 0) {
+            (void)m_run.checkpoint(*m_run.m_trainer);
+        }
+        if (g_stopRequested || (m_stopAfter > 0 && e.step >= m_stopAfter)) {
+            m_run.m_trainer->requestStop();
+        }
+    }
+    void onEpoch(const engine::EpochEvent& e) override {
+        m_run.m_recorder->onEpoch(e);
+        if (m_inner) {
+            m_inner->onEpoch(e);
+        }
+        (void)m_run.checkpoint(*m_run.m_trainer);
+    }
+
+private:
+    TrackedRun& m_run;
+    engine::TrainerCallbacks* m_inner;
+    std::int64_t m_every, m_stopAfter;
+};
+
+TrackedRun::~TrackedRun() {
+    if (m_writer) {
+        (void)m_writer->close();
+    }
+}
+
+Expected<std::unique_ptr<TrackedRun>> TrackedRun::openStore(const std::string& dbOverride) {
+    auto store = tracking::ExperimentStore::open(tracking::defaultDatabasePath(dbOverride));
+    if (!store) {
+        return store.error();
+    }
+    auto run = std::unique_ptr<TrackedRun>(new TrackedRun());
+    run->m_store = std::move(*store);
+    return run;
+}
+
+std::filesystem::path TrackedRun::checkpointPath() const {
+    return tracking::runDirectory(m_store->path(), m_runId) / "checkpoint.nwckpt";
+}
+
+Status TrackedRun::begin(const graph::Project& project, const RunDescription& d) {
+    tracking::RunRecord r;
+    r.name = d.name.empty() ? project.name : d.name;
+    r.projectJson = graph::serializeProject(project);
+    r.projectPath = std::filesystem::absolute(d.projectPath).string();
+    auto j = nlohmann::json::parse(r.projectJson, nullptr, false);
+    if (!j.is_discarded()) {
+        r.graphHash = tracking::sha256Hex(j.value("graph", nlohmann::json()).dump());
+        const auto& ds = j.value("dataset", nlohmann::json::object());
+        r.dataset = ds.value("kind", "") + ":" + ds.value("name", ds.value("path", ""));
+    }
+    r.seed = project.training.seed;
+    r.device = d.device;
+    auto id = m_store->createRun(r);
+    if (!id) {
+        return id.error();
+    }
+    m_runId = *id;
+    auto params = flattenProjectParams(r.projectJson);
+    params.insert(params.end(), d.extraParams.begin(), d.extraParams.end());
+    return m_store->setParams(m_runId, params);
+}
+
+Status TrackedRun::resume(std::int64_t runId, engine::Trainer& trainer) {
+    auto r = m_store->run(runId);
+    if (!r) {
+        return r.error();
+    }
+    if (r->status != "stopped" && r->status != "crashed") {
+        return Error::user("run " + std::to_string(runId) + " is " + r->status +
+                           "; only a stopped or crashed run can be resumed");
+    }
+    m_runId = runId;
+    const auto path = checkpointPath();
+    if (!std::filesystem::exists(path)) {
+        return Error::user("run " + std::to_string(runId) + " has no checkpoint (" + path.string() +
+                           "); it stopped before its first one");
+    }
+    if (auto s = trainer.loadCheckpoint(path); !s) {
+        return s;
+    }
+    const bool partialEpoch = trainer.step() % trainer.batchesPerEpoch() != 0;
+    if (auto s = m_store->deleteMetricsAfter(runId, trainer.step(), partialEpoch); !s) {
+        return s;
+    }
+    return m_store->reopenRun(runId);
+}
+
+Status TrackedRun::startRecording(engine::Trainer& trainer, engine::TrainerCallbacks* inner,
+                                  std::int64_t checkpointEvery, std::int64_t stopAfter) {
+    auto writer = tracking::MetricWriter::start(m_store->path(), m_runId);
+    if (!writer) {
+        return writer.error();
+    }
+    m_writer = std::move(*writer);
+    m_trainer = &trainer;
+    m_recorder = std::make_unique<tracking::RunRecorder>(*m_writer);
+    m_callbacks = std::make_unique<Callbacks>(*this, inner, checkpointEvery, stopAfter);
+    return Status::success();
+}
+
+engine::TrainerCallbacks* TrackedRun::callbacks() {
+    return m_callbacks.get();
+}
+
+// Metrics up to the checkpoint's step are committed before it is written, so a resumed run
+// (which drops the metrics after its checkpoint's step) never has a gap.
+Status TrackedRun::checkpoint(engine::Trainer& trainer) {
+    Status s = m_writer->flush();
+    if (s) {
+        s = trainer.saveCheckpoint(checkpointPath());
+    }
+    if (!s && m_checkpointError.ok()) {
+        m_checkpointError = s;
+    }
+    return s;
+}
+
+Status TrackedRun::finish(const Expected<engine::TrainResult>& result,
+                          const std::string& weightsFile) {
+    std::string status = "failed";
+    if (result) {
+        status = result->outcome == engine::TrainResult::Outcome::Stopped ? "stopped" : "completed";
+        if (result->outcome == engine::TrainResult::Outcome::Stopped) {
+            (void)checkpoint(*m_trainer);
+        }
+    }
+    Status writerStatus = m_writer ? m_writer->close() : Status::success();
+    auto addArtifact = [this](const char* kind, const std::filesystem::path& p) {
+        std::error_code ec;
+        auto bytes = std::filesystem::file_size(p, ec);
+        auto sha = tracking::sha256File(p);
+        if (ec || !sha) {
+            return;
+        }
+        (void)m_store->addArtifact(
+            m_runId, {kind, std::filesystem::absolute(p).string(), std::int64_t(bytes), *sha, 0});
+    };
+    if (std::filesystem::exists(checkpointPath())) {
+        addArtifact("checkpoint", checkpointPath());
+    }
+    if (!weightsFile.empty() && result) {
+        addArtifact("weights", weightsFile);
+    }
+    if (auto s = m_store->finishRun(m_runId, status); !s) {
+        return s;
+    }
+    if (!writerStatus) {
+        return writerStatus;
+    }
+    return m_checkpointError;
+}
+
+} // namespace nw::cli

@@ -1,0 +1,322 @@
+// Per-op ONNX emitters, opset 17. Shapes follow the engine's kernels (engine/cpu/ops/):
+// Conv2D weight [F, C/groups, kh, kw], Dense weight [units, F], BatchNorm gamma, beta,
+// running_mean, running_var [C], LayerNorm gamma, beta [product of the normalised dims].
+#include "graph/onnx/op_mapping.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+
+namespace nw::graph::onnx_export {
+
+std::int64_t MapContext::i(std::string_view name) const {
+    return std::get<std::int64_t>(attrs.find(name)->second);
+}
+double MapContext::f(std::string_view name) const {
+    return std::get<double>(attrs.find(name)->second);
+}
+bool MapContext::b(std::string_view name) const {
+    return std::get<bool>(attrs.find(name)->second);
+}
+const std::string& MapContext::s(std::string_view name) const {
+    return std::get<std::string>(attrs.find(name)->second);
+}
+const IntList& MapContext::ints(std::string_view name) const {
+    return std::get<IntList>(attrs.find(name)->second);
+}
+
+Expected<std::string> MapContext::param(const std::string& name,
+                                        const std::vector<std::int64_t>& engineDims,
+                                        const std::vector<std::int64_t>& onnxDims) {
+    auto it = weights.find({node.id, name});
+    if (it == weights.end()) {
+        return Error::user("node '" + node.id + "': parameter '" + name +
+                           "' is missing from the weights");
+    }
+    const HostTensor& t = it->second;
+    std::int64_t count = 1;
+    for (std::int64_t d : engineDims) {
+        count *= d;
+    }
+    if (t.dims != engineDims || static_cast<std::int64_t>(t.data.size()) != count) {
+        return Error::user("node '" + node.id + "': parameter '" + name +
+                           "' has the wrong shape for the graph");
+    }
+    std::string initName = node.id + "." + name;
+    builder.floatInitializer(initName, onnxDims.empty() ? engineDims : onnxDims, t.data);
+    return initName;
+}
+
+std::string MapContext::helper(std::string_view suffix) const {
+    return node.id + "/" + std::string(suffix);
+}
+
+namespace {
+
+using Dims = std::vector<std::int64_t>;
+
+Status emitConv2d(MapContext& c) {
+    const Shape& x = c.info.inputs[0];
+    const Shape& y = c.info.outputs[0];
+    const IntList& k = c.ints("kernel_size");
+    const IntList& stride = c.ints("stride");
+    const IntList& dil = c.ints("dilation");
+    std::int64_t groups = c.i("groups");
+    std::int64_t filters = c.i("filters");
+    // ONNX pads: [top, left, bottom, right]. "same" as TensorFlow: the extra pixel of an odd
+    // total goes to the end, exactly as the CPU kernel pads.
+    std::array<std::int64_t, 4> pads{};
+    for (int d = 0; d < 2; ++d) {
+        if (c.s("padding_mode") == "same") {
+            std::int64_t effective = dil[d] * (k[d] - 1) + 1;
+            std::int64_t total =
+                std::max<std::int64_t>((y[2 + d] - 1) * stride[d] + effective - x[2 + d], 0);
+            pads[d] = total / 2;
+            pads[2 + d] = total - total / 2;
+        } else {
+            pads[d] = pads[2 + d] = c.ints("padding")[d];
+        }
+    }
+    std::vector<std::string> in{c.inputs[0]};
+    auto w = c.param("weight", {filters, x[1] / groups, k[0], k[1]});
+    if (!w) {
+        return w.error();
+    }
+    in.push_back(*w);
+    if (c.b("use_bias")) {
+        auto bias = c.param("bias", {filters});
+        if (!bias) {
+            return bias.error();
+        }
+        in.push_back(*bias);
+    }
+    auto& n = c.builder.node("Conv", c.node.id, in, {c.output});
+    ModelBuilder::attr(n, "kernel_shape", k);
+    ModelBuilder::attr(n, "strides", stride);
+    ModelBuilder::attr(n, "dilations", dil);
+    ModelBuilder::attr(n, "pads", pads);
+    ModelBuilder::attr(n, "group", groups);
+    return Status::success();
+}
+
+Status emitDense(MapContext& c) {
+    std::int64_t in = c.info.inputs[0][1];
+    std::int64_t units = c.i("units");
+    auto w = c.param("weight", {units, in});
+    if (!w) {
+        return w.error();
+    }
+    std::vector<std::string> inputs{c.inputs[0], *w};
+    if (c.b("use_bias")) {
+        auto bias = c.param("bias", {units});
+        if (!bias) {
+            return bias.error();
+        }
+        inputs.push_back(*bias);
+    }
+    auto& n = c.builder.node("Gemm", c.node.id, inputs, {c.output});
+    ModelBuilder::attr(n, "transB", std::int64_t{1});
+    return Status::success();
+}
+
+Status emitBatchNorm(MapContext& c) {
+    Dims ch{c.info.inputs[0][1]};
+    std::vector<std::string> inputs{c.inputs[0]};
+    for (const char* name : {"gamma", "beta", "running_mean", "running_var"}) {
+        auto p = c.param(name, ch);
+        if (!p) {
+            return p.error();
+        }
+        inputs.push_back(*p);
+    }
+    auto& n = c.builder.node("BatchNormalization", c.node.id, inputs, {c.output});
+    ModelBuilder::attr(n, "epsilon", static_cast<float>(c.f("epsilon")));
+    return Status::success();
+}
+
+Status emitLayerNorm(MapContext& c) {
+    const Shape& x = c.info.inputs[0];
+    std::int64_t k = c.i("normalized_dims");
+    Dims normalized(x.dims.end() - k, x.dims.end());
+    std::int64_t inner = 1;
+    for (std::int64_t d : normalized) {
+        inner *= d;
+    }
+    auto gamma = c.param("gamma", {inner}, normalized);
+    if (!gamma) {
+        return gamma.error();
+    }
+    auto beta = c.param("beta", {inner}, normalized);
+    if (!beta) {
+        return beta.error();
+    }
+    auto& n =
+        c.builder.node("LayerNormalization", c.node.id, {c.inputs[0], *gamma, *beta}, {c.output});
+    ModelBuilder::attr(n, "axis", x.rank() - k);
+    ModelBuilder::attr(n, "epsilon", static_cast<float>(c.f("epsilon")));
+    return Status::success();
+}
+
+Status emitPool(MapContext& c, const char* type) {
+    const IntList& p = c.ints("padding");
+    auto& n = c.builder.node(type, c.node.id, {c.inputs[0]}, {c.output});
+    ModelBuilder::attr(n, "kernel_shape", c.ints("kernel_size"));
+    ModelBuilder::attr(n, "strides", c.ints("stride"));
+    ModelBuilder::attr(n, "pads", {p[0], p[1], p[0], p[1]});
+    if (std::string_view(type) == "AveragePool") {
+        ModelBuilder::attr(n, "count_include_pad", std::int64_t{1}); // padding counts as zeros
+    }
+    return Status::success();
+}
+
+Status emitMaxPool(MapContext& c) {
+    return emitPool(c, "MaxPool");
+}
+Status emitAvgPool(MapContext& c) {
+    return emitPool(c, "AveragePool");
+}
+
+// [N, C, H, W] -> GlobalAveragePool [N, C, 1, 1] -> Flatten [N, C].
+Status emitGlobalAvgPool(MapContext& c) {
+    std::string pooled = c.helper("pooled");
+    c.builder.node("GlobalAveragePool", c.node.id, {c.inputs[0]}, {pooled});
+    auto& f = c.builder.node("Flatten", c.helper("flatten"), {pooled}, {c.output});
+    ModelBuilder::attr(f, "axis", std::int64_t{1});
+    return Status::success();
+}
+
+Status emitUnary(MapContext& c, const char* type) {
+    c.builder.node(type, c.node.id, {c.inputs[0]}, {c.output});
+    return Status::success();
+}
+
+Status emitReLU(MapContext& c) {
+    return emitUnary(c, "Relu");
+}
+Status emitSigmoid(MapContext& c) {
+    return emitUnary(c, "Sigmoid");
+}
+Status emitTanh(MapContext& c) {
+    return emitUnary(c, "Tanh");
+}
+
+Status emitLeakyReLU(MapContext& c) {
+    auto& n = c.builder.node("LeakyRelu", c.node.id, {c.inputs[0]}, {c.output});
+    ModelBuilder::attr(n, "alpha", static_cast<float>(c.f("alpha")));
+    return Status::success();
+}
+
+Status emitELU(MapContext& c) {
+    auto& n = c.builder.node("Elu", c.node.id, {c.inputs[0]}, {c.output});
+    ModelBuilder::attr(n, "alpha", static_cast<float>(c.f("alpha")));
+    return Status::success();
+}
+
+// ONNX has Gelu only from opset 20, so: erf form 0.5 * x * (1 + Erf(x / sqrt(2)));
+// tanh form 0.5 * x * (1 + Tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))).
+Status emitGELU(MapContext& c) {
+    ModelBuilder& b = c.builder;
+    const std::string& x = c.inputs[0];
+    b.scalar(c.helper("one"), 1.0f);
+    b.scalar(c.helper("half"), 0.5f);
+    std::string core; // Erf(...) or Tanh(...)
+    if (c.s("approximate") == "tanh") {
+        b.scalar(c.helper("k"), 0.044715f);
+        b.scalar(c.helper("sqrt_2_over_pi"), static_cast<float>(std::sqrt(2.0 / std::numbers::pi)));
+        b.node("Mul", c.helper("x2"), {x, x}, {c.helper("x2")});
+        b.node("Mul", c.helper("x3"), {c.helper("x2"), x}, {c.helper("x3")});
+        b.node("Mul", c.helper("kx3"), {c.helper("x3"), c.helper("k")}, {c.helper("kx3")});
+        b.node("Add", c.helper("inner"), {x, c.helper("kx3")}, {c.helper("inner")});
+        b.node("Mul", c.helper("scaled"), {c.helper("inner"), c.helper("sqrt_2_over_pi")},
+               {c.helper("scaled")});
+        b.node("Tanh", c.helper("tanh"), {c.helper("scaled")}, {c.helper("tanh")});
+        core = c.helper("tanh");
+    } else {
+        b.scalar(c.helper("sqrt2"), static_cast<float>(std::numbers::sqrt2));
+        b.node("Div", c.helper("div"), {x, c.helper("sqrt2")}, {c.helper("div")});
+        b.node("Erf", c.helper("erf"), {c.helper("div")}, {c.helper("erf")});
+        core = c.helper("erf");
+    }
+    b.node("Add", c.helper("plus1"), {core, c.helper("one")}, {c.helper("plus1")});
+    b.node("Mul", c.helper("times_x"), {x, c.helper("plus1")}, {c.helper("times_x")});
+    b.node("Mul", c.node.id, {c.helper("times_x"), c.helper("half")}, {c.output});
+    return Status::success();
+}
+
+Status emitSoftmax(MapContext& c) {
+    auto& n = c.builder.node("Softmax", c.node.id, {c.inputs[0]}, {c.output});
+    ModelBuilder::attr(n, "axis", c.i("axis"));
+    return Status::success();
+}
+
+Status emitFlatten(MapContext& c) {
+    auto& n = c.builder.node("Flatten", c.node.id, {c.inputs[0]}, {c.output});
+    ModelBuilder::attr(n, "axis", std::int64_t{1});
+    return Status::success();
+}
+
+// The target shape is the inferred one with the batch as 0 ("copy the input's batch"), so
+// the batch stays dynamic and no -1 is left for the runtime to resolve.
+Status emitReshape(MapContext& c) {
+    Dims target = c.info.outputs[0].dims;
+    target[0] = 0;
+    c.builder.int64Initializer(c.helper("shape"), target);
+    c.builder.node("Reshape", c.node.id, {c.inputs[0], c.helper("shape")}, {c.output});
+    return Status::success();
+}
+
+Status emitAdd(MapContext& c) {
+    c.builder.node(c.inputs.size() == 2 ? "Add" : "Sum", c.node.id, c.inputs, {c.output});
+    return Status::success();
+}
+
+Status emitConcat(MapContext& c) {
+    auto& n = c.builder.node("Concat", c.node.id, c.inputs, {c.output});
+    ModelBuilder::attr(n, "axis", c.i("axis"));
+    return Status::success();
+}
+
+struct Mapping {
+    std::string_view op;
+    EmitFn emit;
+};
+
+// One line per op, in the palette's order.
+constexpr std::array kMappings{
+    Mapping{"Dense", emitDense},
+    Mapping{"Conv2D", emitConv2d},
+    Mapping{"MaxPool2D", emitMaxPool},
+    Mapping{"AvgPool2D", emitAvgPool},
+    Mapping{"GlobalAvgPool", emitGlobalAvgPool},
+    Mapping{"BatchNorm", emitBatchNorm},
+    Mapping{"LayerNorm", emitLayerNorm},
+    Mapping{"ReLU", emitReLU},
+    Mapping{"LeakyReLU", emitLeakyReLU},
+    Mapping{"ELU", emitELU},
+    Mapping{"GELU", emitGELU},
+    Mapping{"Sigmoid", emitSigmoid},
+    Mapping{"Tanh", emitTanh},
+    Mapping{"Softmax", emitSoftmax},
+    Mapping{"Flatten", emitFlatten},
+    Mapping{"Reshape", emitReshape},
+    Mapping{"Add", emitAdd},
+    Mapping{"Concat", emitConcat},
+};
+
+} // namespace
+
+EmitFn findEmitter(std::string_view op) {
+    for (const Mapping& m : kMappings) {
+        if (m.op == op) {
+            return m.emit;
+        }
+    }
+    return nullptr;
+}
+
+bool isStructuralOp(std::string_view op) {
+    return op == "Input" || op == "Dropout" || op == "Loss";
+}
+
+} // namespace nw::graph::onnx_export

@@ -1,0 +1,396 @@
+// The reference interpreter: one function per ONNX op the exporter emits. Shapes: NCHW for
+// Conv and the pools; Gemm with transB = 1 only.
+#include "graph/onnx/reference_runner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <numeric>
+
+namespace nw::graph::onnx_export {
+
+namespace {
+
+using Dims = std::vector<std::int64_t>;
+using I = std::int64_t;
+
+I numel(const Dims& d) {
+    return std::accumulate(d.begin(), d.end(), I{1}, std::multiplies<>());
+}
+
+const onnx::AttributeProto* findAttr(const onnx::NodeProto& n, const std::string& name) {
+    for (const auto& a : n.attribute()) {
+        if (a.name() == name) {
+            return &a;
+        }
+    }
+    return nullptr;
+}
+I attrInt(const onnx::NodeProto& n, const std::string& name, I def) {
+    const auto* a = findAttr(n, name);
+    return a ? a->i() : def;
+}
+double attrFloat(const onnx::NodeProto& n, const std::string& name, double def) {
+    const auto* a = findAttr(n, name);
+    return a ? a->f() : def;
+}
+Dims attrInts(const onnx::NodeProto& n, const std::string& name, Dims def) {
+    const auto* a = findAttr(n, name);
+    return a ? Dims(a->ints().begin(), a->ints().end()) : def;
+}
+
+// The inputs of one node, looked up by name; an empty name is an absent optional input.
+struct Args {
+    std::vector<const Value*> in;
+    const onnx::NodeProto& node;
+    const Value& x(std::size_t i = 0) const { return *in[i]; }
+    bool has(std::size_t i) const { return i < in.size() && in[i] != nullptr; }
+};
+
+Value unary(const Value& x, const std::function<double(double)>& f) {
+    Value y{x.dims, std::vector<float>(x.data.size())};
+    for (std::size_t i = 0; i < x.data.size(); ++i) {
+        y.data[i] = static_cast<float>(f(x.data[i]));
+    }
+    return y;
+}
+
+// a op b where both have one shape or one of them is a scalar.
+Expected<Value> binary(const Value& a, const Value& b,
+                       const std::function<double(double, double)>& f) {
+    std::size_t na = a.data.size(), nb = b.data.size();
+    if (na != nb && na != 1 && nb != 1) {
+        return Error::internal("reference runner: unsupported broadcast");
+    }
+    Value y{na >= nb ? a.dims : b.dims, std::vector<float>(std::max(na, nb))};
+    for (std::size_t i = 0; i < y.data.size(); ++i) {
+        y.data[i] = static_cast<float>(f(a.data[na == 1 ? 0 : i], b.data[nb == 1 ? 0 : i]));
+    }
+    return y;
+}
+
+// Conv, MaxPool, AveragePool over NCHW with pads [top, left, bottom, right].
+struct Window {
+    Dims k, s, d, pads;
+    I outH(I h) const { return (h + pads[0] + pads[2] - (d[0] * (k[0] - 1) + 1)) / s[0] + 1; }
+    I outW(I w) const { return (w + pads[1] + pads[3] - (d[1] * (k[1] - 1) + 1)) / s[1] + 1; }
+};
+
+Window windowOf(const onnx::NodeProto& n, const Dims& kernel) {
+    return {attrInts(n, "kernel_shape", kernel), attrInts(n, "strides", {1, 1}),
+            attrInts(n, "dilations", {1, 1}), attrInts(n, "pads", {0, 0, 0, 0})};
+}
+
+Value conv(const Args& a) {
+    const Value &x = a.x(0), &w = a.x(1);
+    I n = x.dims[0], c = x.dims[1], h = x.dims[2], wd = x.dims[3], f = w.dims[0];
+    I g = attrInt(a.node, "group", 1), cg = c / g, fg = f / g;
+    Window win = windowOf(a.node, {w.dims[2], w.dims[3]});
+    I oh = win.outH(h), ow = win.outW(wd);
+    Value y{{n, f, oh, ow}, std::vector<float>(static_cast<std::size_t>(n * f * oh * ow))};
+    for (I b = 0; b < n; ++b)
+        for (I o = 0; o < f; ++o)
+            for (I i = 0; i < oh; ++i)
+                for (I j = 0; j < ow; ++j) {
+                    double acc = a.has(2) ? a.x(2).data[o] : 0.0;
+                    for (I ci = 0; ci < cg; ++ci)
+                        for (I p = 0; p < win.k[0]; ++p)
+                            for (I q = 0; q < win.k[1]; ++q) {
+                                I r = i * win.s[0] - win.pads[0] + p * win.d[0];
+                                I col = j * win.s[1] - win.pads[1] + q * win.d[1];
+                                if (r < 0 || r >= h || col < 0 || col >= wd) {
+                                    continue;
+                                }
+                                I ch = o / fg * cg + ci;
+                                acc += double(x.data[((b * c + ch) * h + r) * wd + col]) *
+                                       w.data[((o * cg + ci) * win.k[0] + p) * win.k[1] + q];
+                            }
+                    y.data[((b * f + o) * oh + i) * ow + j] = static_cast<float>(acc);
+                }
+    return y;
+}
+
+Value pool(const Args& a, bool isMax) {
+    const Value& x = a.x();
+    I n = x.dims[0], c = x.dims[1], h = x.dims[2], wd = x.dims[3];
+    Window win = windowOf(a.node, {h, wd});
+    I oh = win.outH(h), ow = win.outW(wd);
+    Value y{{n, c, oh, ow}, std::vector<float>(static_cast<std::size_t>(n * c * oh * ow))};
+    for (I bc = 0; bc < n * c; ++bc)
+        for (I i = 0; i < oh; ++i)
+            for (I j = 0; j < ow; ++j) {
+                double acc = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+                for (I p = 0; p < win.k[0]; ++p)
+                    for (I q = 0; q < win.k[1]; ++q) {
+                        I r = i * win.s[0] - win.pads[0] + p, col = j * win.s[1] - win.pads[1] + q;
+                        if (r >= 0 && r < h && col >= 0 && col < wd) {
+                            double v = x.data[(bc * h + r) * wd + col];
+                            acc = isMax ? std::max(acc, v) : acc + v;
+                        }
+                    }
+                // count_include_pad = 1: the padded window size divides.
+                y.data[(bc * oh + i) * ow + j] =
+                    static_cast<float>(isMax ? acc : acc / double(win.k[0] * win.k[1]));
+            }
+    return y;
+}
+
+Value gemm(const Args& a) { // A [N, K] x B[M, K]^T + C[M]
+    const Value &x = a.x(0), &w = a.x(1);
+    I n = x.dims[0], k = x.dims[1], m = w.dims[0];
+    Value y{{n, m}, std::vector<float>(static_cast<std::size_t>(n * m))};
+    for (I b = 0; b < n; ++b)
+        for (I o = 0; o < m; ++o) {
+            double acc = a.has(2) ? a.x(2).data[o] : 0.0;
+            for (I i = 0; i < k; ++i) {
+                acc += double(x.data[b * k + i]) * w.data[o * k + i];
+            }
+            y.data[b * m + o] = static_cast<float>(acc);
+        }
+    return y;
+}
+
+Value batchNorm(const Args& a) {
+    const Value& x = a.x();
+    I c = x.dims[1], inner = numel(x.dims) / x.dims[0] / c;
+    double eps = attrFloat(a.node, "epsilon", 1e-5);
+    Value y{x.dims, std::vector<float>(x.data.size())};
+    for (std::size_t i = 0; i < x.data.size(); ++i) {
+        I ch = static_cast<I>(i) / inner % c;
+        double norm = (x.data[i] - double(a.x(3).data[ch])) / std::sqrt(a.x(4).data[ch] + eps);
+        y.data[i] = static_cast<float>(norm * a.x(1).data[ch] + a.x(2).data[ch]);
+    }
+    return y;
+}
+
+Value layerNorm(const Args& a) {
+    const Value& x = a.x();
+    I axis = attrInt(a.node, "axis", -1);
+    axis = axis < 0 ? axis + static_cast<I>(x.dims.size()) : axis;
+    I inner = numel(Dims(x.dims.begin() + axis, x.dims.end()));
+    double eps = attrFloat(a.node, "epsilon", 1e-5);
+    Value y{x.dims, std::vector<float>(x.data.size())};
+    for (I o = 0; o < numel(x.dims) / inner; ++o) {
+        const float* v = x.data.data() + o * inner;
+        double mean = 0, var = 0;
+        for (I i = 0; i < inner; ++i) {
+            mean += v[i];
+        }
+        mean /= double(inner);
+        for (I i = 0; i < inner; ++i) {
+            var += (v[i] - mean) * (v[i] - mean);
+        }
+        double inv = 1.0 / std::sqrt(var / double(inner) + eps);
+        for (I i = 0; i < inner; ++i) {
+            y.data[o * inner + i] =
+                static_cast<float>((v[i] - mean) * inv * a.x(1).data[i] + a.x(2).data[i]);
+        }
+    }
+    return y;
+}
+
+Value softmax(const Args& a) {
+    const Value& x = a.x();
+    I axis = attrInt(a.node, "axis", -1);
+    axis = axis < 0 ? axis + static_cast<I>(x.dims.size()) : axis;
+    I len = x.dims[axis], inner = numel(Dims(x.dims.begin() + axis + 1, x.dims.end()));
+    Value y{x.dims, std::vector<float>(x.data.size())};
+    for (I o = 0; o < numel(x.dims) / (len * inner); ++o)
+        for (I i = 0; i < inner; ++i) {
+            auto at = [&](I k) { return (o * len + k) * inner + i; };
+            double mx = -std::numeric_limits<double>::infinity(), sum = 0;
+            for (I k = 0; k < len; ++k) {
+                mx = std::max(mx, double(x.data[at(k)]));
+            }
+            for (I k = 0; k < len; ++k) {
+                sum += std::exp(x.data[at(k)] - mx);
+            }
+            for (I k = 0; k < len; ++k) {
+                y.data[at(k)] = static_cast<float>(std::exp(x.data[at(k)] - mx) / sum);
+            }
+        }
+    return y;
+}
+
+Value concat(const Args& a) {
+    Dims dims = a.x().dims;
+    I rank = static_cast<I>(dims.size()), axis = attrInt(a.node, "axis", 1);
+    axis = axis < 0 ? axis + rank : axis;
+    I outer = numel(Dims(dims.begin(), dims.begin() + axis));
+    dims[axis] = 0;
+    for (const Value* v : a.in) {
+        dims[axis] += v->dims[axis];
+    }
+    Value y{dims, {}};
+    y.data.reserve(static_cast<std::size_t>(numel(dims)));
+    for (I o = 0; o < outer; ++o)
+        for (const Value* v : a.in) {
+            I chunk = numel(v->dims) / outer;
+            y.data.insert(y.data.end(), v->data.begin() + o * chunk,
+                          v->data.begin() + (o + 1) * chunk);
+        }
+    return y;
+}
+
+using Int64s = std::map<std::string, Dims>;
+using OpFn = Expected<Value> (*)(const Args&, const Int64s&);
+
+Expected<Value> alphaUnary(const Args& a, bool elu) {
+    double al = attrFloat(a.node, "alpha", elu ? 1.0 : 0.01);
+    return unary(a.x(), [=](double v) { return v > 0 ? v : elu ? al * std::expm1(v) : al * v; });
+}
+
+Expected<Value> sum(const Args& a) {
+    Value s = a.x(0);
+    for (std::size_t k = 1; k < a.in.size(); ++k) {
+        auto next = binary(s, a.x(k), std::plus<double>());
+        if (!next) {
+            return next.error();
+        }
+        s = std::move(*next);
+    }
+    return s;
+}
+
+Value flatten(const Args& a) {
+    Value r = a.x();
+    I axis = attrInt(a.node, "axis", 1);
+    r.dims = {numel(Dims(r.dims.begin(), r.dims.begin() + axis)),
+              numel(Dims(r.dims.begin() + axis, r.dims.end()))};
+    return r;
+}
+
+// Reshape: 0 copies the input's dimension, -1 takes what is left.
+Value reshape(const Args& a, const Int64s& int64s) {
+    Value r = a.x();
+    Dims shape = int64s.at(a.node.input(1));
+    I known = 1, infer = -1;
+    for (std::size_t k = 0; k < shape.size(); ++k) {
+        shape[k] = shape[k] == 0 ? r.dims[k] : shape[k];
+        if (shape[k] == -1) {
+            infer = static_cast<I>(k);
+        } else {
+            known *= shape[k];
+        }
+    }
+    if (infer >= 0) {
+        shape[static_cast<std::size_t>(infer)] = numel(r.dims) / known;
+    }
+    r.dims = shape;
+    return r;
+}
+
+Expected<Value> gemmChecked(const Args& a) {
+    if (attrInt(a.node, "transB", 0) != 1 || findAttr(a.node, "alpha") ||
+        findAttr(a.node, "beta") || findAttr(a.node, "transA")) {
+        return Error::internal("reference runner: Gemm supports transB = 1 only");
+    }
+    return gemm(a);
+}
+
+struct OpEntry {
+    const char* name;
+    OpFn fn;
+};
+
+const OpEntry kOps[] = {
+    {"Conv", [](const Args& a, const Int64s&) -> Expected<Value> { return conv(a); }},
+    {"Gemm", [](const Args& a, const Int64s&) { return gemmChecked(a); }},
+    {"MaxPool", [](const Args& a, const Int64s&) -> Expected<Value> { return pool(a, true); }},
+    {"AveragePool", [](const Args& a, const Int64s&) -> Expected<Value> { return pool(a, false); }},
+    {"GlobalAveragePool",
+     [](const Args& a, const Int64s&) -> Expected<Value> { return pool(a, false); }},
+    {"BatchNormalization",
+     [](const Args& a, const Int64s&) -> Expected<Value> { return batchNorm(a); }},
+    {"LayerNormalization",
+     [](const Args& a, const Int64s&) -> Expected<Value> { return layerNorm(a); }},
+    {"Softmax", [](const Args& a, const Int64s&) -> Expected<Value> { return softmax(a); }},
+    {"Concat", [](const Args& a, const Int64s&) -> Expected<Value> { return concat(a); }},
+    {"Flatten", [](const Args& a, const Int64s&) -> Expected<Value> { return flatten(a); }},
+    {"Reshape", [](const Args& a, const Int64s& i) -> Expected<Value> { return reshape(a, i); }},
+    {"Relu",
+     [](const Args& a, const Int64s&) -> Expected<Value> {
+         return unary(a.x(), [](double v) { return std::max(v, 0.0); });
+     }},
+    {"LeakyRelu", [](const Args& a, const Int64s&) { return alphaUnary(a, false); }},
+    {"Elu", [](const Args& a, const Int64s&) { return alphaUnary(a, true); }},
+    {"Sigmoid",
+     [](const Args& a, const Int64s&) -> Expected<Value> {
+         return unary(a.x(), [](double v) { return 1 / (1 + std::exp(-v)); });
+     }},
+    {"Tanh",
+     [](const Args& a, const Int64s&) -> Expected<Value> {
+         return unary(a.x(), [](double v) { return std::tanh(v); });
+     }},
+    {"Erf",
+     [](const Args& a, const Int64s&) -> Expected<Value> {
+         return unary(a.x(), [](double v) { return std::erf(v); });
+     }},
+    {"Identity", [](const Args& a, const Int64s&) -> Expected<Value> { return a.x(); }},
+    {"Add", [](const Args& a, const Int64s&) { return binary(a.x(0), a.x(1), std::plus<>()); }},
+    {"Mul",
+     [](const Args& a, const Int64s&) { return binary(a.x(0), a.x(1), std::multiplies<>()); }},
+    {"Div", [](const Args& a, const Int64s&) { return binary(a.x(0), a.x(1), std::divides<>()); }},
+    {"Sum", [](const Args& a, const Int64s&) { return sum(a); }},
+};
+
+OpFn findOp(const std::string& op) {
+    for (const OpEntry& e : kOps) {
+        if (op == e.name) {
+            return e.fn;
+        }
+    }
+    return nullptr;
+}
+
+} // namespace
+
+Expected<std::map<std::string, Value>> runModel(const onnx::ModelProto& model, Value input) {
+    const onnx::GraphProto& g = model.graph();
+    std::map<std::string, Value> values;
+    Int64s int64s; // Reshape's shape initializers
+    for (const auto& t : g.initializer()) {
+        Dims dims(t.dims().begin(), t.dims().end());
+        if (t.data_type() == onnx::TensorProto::INT64) {
+            int64s[t.name()] = Dims(t.int64_data().begin(), t.int64_data().end());
+            continue;
+        }
+        Value v{dims, std::vector<float>(static_cast<std::size_t>(numel(dims)))};
+        if (t.raw_data().size() != v.data.size() * sizeof(float)) {
+            return Error::internal("reference runner: initializer '" + t.name() + "' is not f32");
+        }
+        std::memcpy(v.data.data(), t.raw_data().data(), t.raw_data().size());
+        values[t.name()] = std::move(v);
+    }
+    values[g.input(0).name()] = std::move(input);
+    for (const auto& n : g.node()) {
+        Args a{{}, n};
+        for (const auto& name : n.input()) {
+            auto it = values.find(name);
+            if (it == values.end() && !int64s.count(name) && !name.empty()) {
+                return Error::internal("reference runner: node '" + n.name() + "' reads '" + name +
+                                       "', which is not computed yet");
+            }
+            a.in.push_back(it == values.end() ? nullptr : &it->second);
+        }
+        OpFn fn = findOp(n.op_type());
+        if (fn == nullptr) {
+            return Error::internal("reference runner: op '" + n.op_type() + "' (node '" + n.name() +
+                                   "') is not supported");
+        }
+        Expected<Value> y = fn(a, int64s);
+        if (!y) {
+            return y.error();
+        }
+        values[n.output(0)] = std::move(*y);
+    }
+    std::map<std::string, Value> outputs;
+    for (const auto& o : g.output()) {
+        outputs[o.name()] = values[o.name()];
+    }
+    return outputs;
+}
+
+} // namespace nw::graph::onnx_export

@@ -1,0 +1,259 @@
+// The experiment store: schema creation, migration from version 1 (data kept), the metric
+// writer's batching and heartbeat, crash detection, a reader while a writer commits, and
+// SHA-256. Every database lives in a QTemporaryDir.
+#include "engine/tracking/metric_writer.h"
+#include "engine/tracking/schema.h"
+#include "engine/tracking/sha256.h"
+#include "engine/tracking/store.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <atomic>
+#include <sqlite3.h>
+#include <thread>
+
+using namespace nw::tracking;
+
+namespace {
+
+// Runs SQL on a raw connection (not the store's), as another program would.
+bool rawExec(const QString& path, const char* sql) {
+    sqlite3* db = nullptr;
+    bool ok = sqlite3_open(path.toUtf8().constData(), &db) == SQLITE_OK &&
+              sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+    sqlite3_close(db);
+    return ok;
+}
+
+QString rawText(const QString& path, const char* sql) {
+    sqlite3* db = nullptr;
+    sqlite3_stmt* st = nullptr;
+    QString out;
+    if (sqlite3_open(path.toUtf8().constData(), &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        out = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+
+std::unique_ptr<ExperimentStore> openStore(const QString& path) {
+    auto s = ExperimentStore::open(path.toStdString());
+    if (!s) {
+        qWarning("%s", s.error().message.c_str());
+        return nullptr;
+    }
+    return std::move(*s);
+}
+
+} // namespace
+
+class TestTrackingStore : public QObject {
+    Q_OBJECT
+private slots:
+    void createsTheSchemaInWalMode() {
+        QString path = m_dir.filePath("new/sub/experiments.db");
+        auto store = openStore(path);
+        QVERIFY(store);
+        QCOMPARE(*schemaVersion(store->database()), kSchemaVersion);
+        QCOMPARE(rawText(path, "PRAGMA journal_mode"), QString("wal"));
+        RunRecord record;
+        record.name = "a";
+        record.seed = 7;
+        auto id = store->createRun(record);
+        QVERIFY(id.ok());
+        QVERIFY(store->setParams(*id, {{"training.seed", "7"}}).ok());
+        auto r = store->run(*id);
+        QCOMPARE(r->status, std::string("running"));
+        QCOMPARE(r->seed, std::uint64_t(7));
+        QCOMPARE(r->host, hostName());
+        QCOMPARE(store->params(*id)->front().second, std::string("7"));
+        QVERIFY(store->addTag(*id, "baseline").ok());
+        QVERIFY(store->addTag(*id, "baseline").ok()); // no duplicate
+        QVERIFY(store->addTag(*id, "x").ok());
+        QCOMPARE(store->run(*id)->tags, (std::vector<std::string>{"baseline", "x"}));
+        QVERIFY(store->finishRun(*id, "completed").ok());
+        QVERIFY(store->run(*id)->endedAt > 0);
+        QVERIFY(!store->run(*id + 1).ok());
+        QVERIFY(store->run(*id + 1).error().message.find("unknown run id") != std::string::npos);
+        QVERIFY(store->deleteRun(*id).ok());
+        QVERIFY(store->runs()->empty());
+    }
+
+    void migratesFromVersion1() {
+        QString path = m_dir.filePath("v1.db");
+        QVERIFY(rawExec(path, kSchemaV1));
+        QVERIFY(rawExec(path, "INSERT INTO runs (name, status, started_at, seed) "
+                              "VALUES ('old', 'completed', 1700000000, 5);"
+                              "INSERT INTO params VALUES (1, 'training.epochs', '3');"
+                              "INSERT INTO metrics VALUES (1, 'train/loss', 1, 0, 2.5, 1.0);"
+                              "INSERT INTO metrics VALUES (1, 'train/loss', 2, 0, 1.5, 2.0);"));
+        QCOMPARE(rawText(path, "PRAGMA user_version"), QString("1"));
+        auto store = openStore(path);
+        QVERIFY(store);
+        QCOMPARE(rawText(path, "PRAGMA user_version"), QString::number(kSchemaVersion));
+        auto r = store->run(1);
+        QVERIFY(r.ok());
+        QCOMPARE(r->name, std::string("old"));
+        QCOMPARE(r->status, std::string("completed"));
+        QVERIFY(r->tags.empty());
+        QCOMPARE(*store->metricCount(1), std::int64_t(2));
+        QCOMPARE(store->metrics(1, "train/loss")->back().value, 1.5);
+        QCOMPARE(store->params(1)->front().first, std::string("training.epochs"));
+        // The version-2 parts work on the migrated file.
+        QVERIFY(store->addArtifact(1, {"weights", "/w", 3, sha256Hex("abc"), 0}).ok());
+        QCOMPARE(store->artifacts(1)->size(), std::size_t(1));
+        QVERIFY(store->addTag(1, "kept").ok());
+        QCOMPARE(rawText(path, "SELECT name FROM sqlite_master WHERE name = 'metrics_by_run'"),
+                 QString("metrics_by_run"));
+    }
+
+    void refusesANewerSchemaAndNonDatabases() {
+        QString newer = m_dir.filePath("v99.db");
+        QVERIFY(rawExec(newer, "PRAGMA user_version = 99"));
+        auto s = ExperimentStore::open(newer.toStdString());
+        QVERIFY(!s.ok());
+        QVERIFY(s.error().message.find("v99.db") != std::string::npos);
+        QString text = m_dir.filePath("notes.txt");
+        QFile f(text);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(4096, 'x'));
+        f.close();
+        auto t = ExperimentStore::open(text.toStdString());
+        QVERIFY(!t.ok());
+        QCOMPARE(t.error().kind, nw::Error::Kind::User);
+        QVERIFY(t.error().message.find("notes.txt") != std::string::npos);
+        QVERIFY(!ExperimentStore::open(m_dir.path().toStdString()).ok()); // a folder
+    }
+
+    // A run whose process is gone, or whose heartbeat is stale on another host, is crashed;
+    // a live one (this process) is not. Committed metrics stay.
+    void marksCrashedRuns_data() {
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<qint64>("pid");
+        QTest::addColumn<double>("age");
+        QTest::addColumn<QString>("status");
+        const qint64 me = QCoreApplication::applicationPid();
+        const QString host = QString::fromStdString(hostName());
+        QTest::newRow("live, this process") << host << me << 0.5 << "running";
+        QTest::newRow("stale, this process") << host << me << 60.0 << "running";
+        QTest::newRow("process gone") << host << qint64(999999999) << 0.5 << "crashed";
+        QTest::newRow("other host, fresh") << "elsewhere" << qint64(1) << 0.5 << "running";
+        QTest::newRow("other host, stale") << "elsewhere" << qint64(1) << 30.0 << "crashed";
+    }
+    void marksCrashedRuns() {
+        QFETCH(QString, host);
+        QFETCH(qint64, pid);
+        QFETCH(double, age);
+        QFETCH(QString, status);
+        QString path = m_dir.filePath(QString("crash-%1.db").arg(QTest::currentDataTag()));
+        {
+            auto store = openStore(path);
+            QVERIFY(store);
+            auto id = store->createRun({});
+            std::vector<MetricPoint> pts{{"train/loss", 1, 0, 1.0, 0},
+                                         {"train/loss", 2, 0, 0.5, 0}};
+            QVERIFY(store->appendMetrics(*id, pts).ok());
+        }
+        QString sql = QString("UPDATE runs SET host = '%1', pid = %2, heartbeat_at = %3")
+                          .arg(host)
+                          .arg(pid)
+                          .arg(nowSeconds() - age, 0, 'f', 3);
+        QVERIFY(rawExec(path, sql.toUtf8().constData()));
+        auto store = openStore(path);
+        QVERIFY(store);
+        QCOMPARE(QString::fromStdString(store->run(1)->status), status);
+        QCOMPARE(*store->metricCount(1), std::int64_t(2));
+    }
+
+    void writerBatchesAndBeats() {
+        QString path = m_dir.filePath("writer.db");
+        auto store = openStore(path);
+        auto id = store->createRun({});
+        QVERIFY(rawExec(path, "UPDATE runs SET heartbeat_at = 0"));
+        WriterOptions o;
+        o.heartbeatInterval = std::chrono::milliseconds(50);
+        auto writer = MetricWriter::start(path.toStdString(), *id, o);
+        QVERIFY(writer.ok());
+        for (int i = 1; i <= 2500; ++i) {
+            (*writer)->push({"train/loss", i, 0, 1.0 / i, nowSeconds()});
+        }
+        QVERIFY((*writer)->flush().ok());
+        QCOMPARE(*store->metricCount(*id), std::int64_t(2500));
+        QTRY_VERIFY(store->run(*id)->heartbeatAt > nowSeconds() - 5);
+        QVERIFY((*writer)->close().ok());
+        QCOMPARE((*writer)->committedRows(), std::int64_t(2500));
+        auto pts = store->metrics(*id, "train/loss");
+        QCOMPARE(pts->size(), std::size_t(2500));
+        QCOMPARE(pts->back().step, std::int64_t(2500));
+    }
+
+    // WAL: a reader (its own connection, another thread, as the IDE in another process) sees
+    // a growing, consistent count while the writer commits, and never fails on a lock.
+    void readerWhileWriterCommits() {
+        QString path = m_dir.filePath("concurrent.db");
+        auto store = openStore(path);
+        auto id = store->createRun({});
+        WriterOptions o;
+        o.flushInterval = std::chrono::milliseconds(5);
+        o.batchRows = 100;
+        auto writer = MetricWriter::start(path.toStdString(), *id, o);
+        QVERIFY(writer.ok());
+        std::atomic<bool> done{false};
+        std::atomic<int> reads{0}, errors{0}, regressions{0};
+        std::thread reader([&] {
+            auto r = ExperimentStore::open(path.toStdString(), false);
+            if (!r) {
+                ++errors;
+                return;
+            }
+            std::int64_t last = 0;
+            while (!done) {
+                auto n = (*r)->metricCount(*id);
+                auto pts = (*r)->metrics(*id, "train/loss");
+                if (!n || !pts) {
+                    ++errors;
+                    continue;
+                }
+                regressions += *n < last ? 1 : 0;
+                last = *n;
+                ++reads;
+            }
+        });
+        for (int i = 1; i <= 20000; ++i) {
+            (*writer)->push({"train/loss", i, 0, double(i), 0});
+            if (i % 1000 == 0) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+        }
+        QVERIFY((*writer)->close().ok());
+        done = true;
+        reader.join();
+        QCOMPARE(errors.load(), 0);
+        QCOMPARE(regressions.load(), 0);
+        QVERIFY(reads.load() > 0);
+        QCOMPARE(*store->metricCount(*id), std::int64_t(20000));
+    }
+
+    void sha256KnownAnswers() {
+        QCOMPARE(sha256Hex(""),
+                 std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(sha256Hex("abc"),
+                 std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QString f = m_dir.filePath("abc.txt");
+        QFile file(f);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("abc");
+        file.close();
+        QCOMPARE(*sha256File(f.toStdString()), sha256Hex("abc"));
+        QVERIFY(!sha256File(m_dir.filePath("none").toStdString()).ok());
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_GUILESS_MAIN(TestTrackingStore)
+#include "test_tracking_store.moc"

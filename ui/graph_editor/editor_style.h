@@ -1,0 +1,49 @@
+#pragma once
+// How the canvas looks: card geometry, port positions and the colours of the light and dark
+// themes. Items read one EditorStyle (owned by the scene); nothing here is a global.
+
+#include <QColor>
+#include <QPointF>
+#include <QRectF>
+#include <string>
+
+namespace nw::ui {
+
+// Card geometry in scene units. Data flows top to bottom: inputs on the top edge, outputs
+// on the bottom edge, spread evenly across the width.
+struct CardGeometry {
+    static constexpr double kWidth = 200;
+    static constexpr double kHeaderHeight = 24;
+    static constexpr double kHeight = 64;
+    static constexpr double kPortRadius = 6;
+    // How close (scene units) a press or drop must be to a port to hit it.
+    static constexpr double kPortHitRadius = 11;
+    static constexpr double kGrid = 10;
+
+    static QRectF rect() { return {0, 0, kWidth, kHeight}; }
+    // Port centres relative to the card's top-left.
+    static QPointF inputPort(int index, int count) {
+        return {kWidth * (index + 1) / (count + 1), 0};
+    }
+    static QPointF outputPort(int index, int count) {
+        return {kWidth * (index + 1) / (count + 1), kHeight};
+    }
+};
+
+struct EditorStyle {
+    bool dark = false;
+    QColor canvas, gridMinor, gridMajor;
+    QColor card, cardBorder, cardText, cardSubtleText, headerText;
+    QColor selection, error, edge, edgeLabel, edgeLabelText;
+    QColor portFill, portCompatible, portIncompatible;
+
+    static EditorStyle light();
+    static EditorStyle darkTheme();
+    // Light or dark, following the application palette (the system theme).
+    static EditorStyle fromPalette();
+
+    // The header colour of an op category ("Convolution", "Activation", ...).
+    QColor categoryColor(const std::string& category) const;
+};
+
+} // namespace nw::ui

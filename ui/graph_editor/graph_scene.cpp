@@ -1,0 +1,274 @@
+#include "ui/graph_editor/graph_scene.h"
+
+#include "app/project_document.h"
+#include "graph/connection.h"
+#include "graph/summary.h"
+#include "ui/graph_editor/edge_item.h"
+#include "ui/graph_editor/node_item.h"
+
+#include <QPainter>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace nw::ui {
+
+namespace {
+
+std::string edgeKey(const graph::Edge& e) {
+    std::string key;
+    key.reserve(e.from.node.size() + e.to.node.size() + 12);
+    key.append(e.from.node).append(1, ':').append(std::to_string(e.from.port));
+    key.append(1, '>').append(e.to.node).append(1, ':').append(std::to_string(e.to.port));
+    return key;
+}
+
+QString q(const std::string& s) {
+    return QString::fromStdString(s);
+}
+
+} // namespace
+
+GraphScene::GraphScene(app::ProjectDocument& document, QObject* parent)
+    : QGraphicsScene(parent)
+    , m_document(document)
+    , m_style(EditorStyle::fromPalette()) {
+    setItemIndexMethod(QGraphicsScene::BspTreeIndex);
+    connect(&m_document, &app::ProjectDocument::changed, this, &GraphScene::sync);
+    sync();
+}
+
+GraphScene::~GraphScene() {
+    blockSignals(true);
+    m_drag.reset();
+    clear();
+}
+
+void GraphScene::setEditorStyle(const EditorStyle& style) {
+    m_style = style; // items hold a reference to m_style
+    sync();          // header colours live in each card's NodeView
+    for (auto* item : items()) {
+        item->update();
+    }
+    update();
+}
+
+EdgeItem* GraphScene::edgeItem(const graph::Edge& edge) const {
+    auto it = m_edges.find(edgeKey(edge));
+    return it == m_edges.end() ? nullptr : it->second;
+}
+
+void GraphScene::sync() {
+    m_syncing = true;
+    const auto& g = m_document.graph();
+    const auto& analysis = m_document.analysis();
+    const auto& registry = m_document.registry();
+
+    QHash<QString, QStringList> errors;
+    for (const auto& p : analysis.problems) {
+        if (p.severity == graph::Problem::Severity::Error && !p.nodeId.empty()) {
+            errors[q(p.nodeId)] << q(p.field.empty() ? p.message : p.field + ": " + p.message);
+        }
+    }
+
+    std::unordered_map<std::string_view, int> highestInput; // for variadic ops' free socket
+    for (const auto& e : g.edges()) {
+        auto [it, fresh] = highestInput.try_emplace(e.to.node, e.to.port);
+        if (!fresh) {
+            it->second = std::max(it->second, e.to.port);
+        }
+    }
+
+    for (const auto& node : g.nodes()) {
+        const QString id = q(node.id);
+        const auto* schema = registry.find(node.op);
+        const auto* info = analysis.info(node.id);
+        NodeView view;
+        view.id = id;
+        view.op = q(node.op);
+        view.header = m_style.categoryColor(schema ? schema->category : std::string());
+        const auto highest = highestInput.find(node.id);
+        view.inputs =
+            graph::visibleInputCount(schema, highest == highestInput.end() ? -1 : highest->second);
+        view.outputs = graph::outputCount(node, registry);
+        view.shape = info && !info->outputs.empty()      ? q(info->outputs.front().toString())
+                     : schema && schema->outputs.empty() ? tr("no output")
+                                                         : QStringLiteral("?");
+        const auto params = info ? info->cost.trainableParams : 0;
+        view.params =
+            params > 0 ? tr("%1 params").arg(q(graph::formatCount(params))) : tr("no parameters");
+        view.problems = errors.value(id).join(QLatin1Char('\n'));
+
+        NodeItem*& item = m_byId[node.id];
+        if (!item) {
+            item = new NodeItem(view, m_style);
+            addItem(item);
+            m_nodes.insert(id, item);
+            connect(item, &NodeItem::moved, this, [this, id] { updateEdgesOf(id); });
+        }
+        item->setView(view);
+        const QPointF pos(node.position.x, node.position.y);
+        if (item->pos() != pos) {
+            item->setSnapping(false); // the document's position is the truth
+            item->setPos(pos);
+            item->setSnapping(true);
+        }
+    }
+    // Every node has its item; more items than nodes means some nodes are gone.
+    if (m_nodes.size() != static_cast<qsizetype>(g.nodes().size())) {
+        QSet<QString> live;
+        for (const auto& node : g.nodes()) {
+            live.insert(q(node.id));
+        }
+        for (auto it = m_nodes.begin(); it != m_nodes.end();) {
+            if (!live.contains(it.key())) {
+                m_byId.erase(it.key().toStdString());
+                delete it.value();
+                it = m_nodes.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    bool edgesChanged = false;
+    std::unordered_set<std::string> liveEdges;
+    for (const auto& e : g.edges()) {
+        std::string key = edgeKey(e);
+        EdgeItem*& item = m_edges[key];
+        if (!item) {
+            item = new EdgeItem(e, m_style);
+            addItem(item);
+            edgesChanged = true;
+        }
+        liveEdges.insert(std::move(key));
+        const auto* info = analysis.info(e.from.node);
+        const auto port = static_cast<std::size_t>(e.from.port);
+        item->setLabel(info && port < info->outputs.size() ? q(info->outputs[port].toString())
+                                                           : QString());
+        placeEdge(item);
+    }
+    for (auto it = m_edges.begin(); it != m_edges.end();) {
+        if (!liveEdges.contains(it->first)) {
+            edgesChanged = true;
+            delete it->second;
+            it = m_edges.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (edgesChanged || m_edgesByNode.empty()) {
+        m_edgesByNode.clear();
+        for (const auto& [key, item] : m_edges) {
+            m_edgesByNode[item->edge().from.node].push_back(item);
+            m_edgesByNode[item->edge().to.node].push_back(item);
+        }
+    }
+    m_syncing = false;
+}
+
+void GraphScene::placeEdge(EdgeItem* edge) {
+    auto from_ = m_byId.find(edge->edge().from.node);
+    auto to_ = m_byId.find(edge->edge().to.node);
+    NodeItem* from = from_ == m_byId.end() ? nullptr : from_->second;
+    NodeItem* to = to_ == m_byId.end() ? nullptr : to_->second;
+    if (!from || !to) {
+        edge->setVisible(false); // a dangling edge; analyze() reports it
+        return;
+    }
+    edge->setVisible(true);
+    edge->setEnds(from->outputPortPos(edge->edge().from.port),
+                  to->inputPortPos(edge->edge().to.port));
+}
+
+void GraphScene::updateEdgesOf(const QString& id) {
+    if (m_syncing) {
+        return; // sync() places every edge once the nodes are in place
+    }
+    auto it = m_edgesByNode.find(id.toStdString());
+    if (it != m_edgesByNode.end()) {
+        for (EdgeItem* edge : it->second) {
+            placeEdge(edge);
+        }
+    }
+}
+
+QStringList GraphScene::selectedNodeIds() const {
+    QStringList ids;
+    for (const auto& node : m_document.graph().nodes()) {
+        NodeItem* item = m_nodes.value(q(node.id));
+        if (item && item->isSelected()) {
+            ids << item->id();
+        }
+    }
+    return ids;
+}
+
+std::vector<graph::Edge> GraphScene::selectedEdges() const {
+    std::vector<graph::Edge> out;
+    for (const auto& e : m_document.graph().edges()) {
+        EdgeItem* item = edgeItem(e);
+        if (item && item->isSelected()) {
+            out.push_back(e);
+        }
+    }
+    return out;
+}
+
+void GraphScene::selectNodes(const QStringList& ids) {
+    clearSelection();
+    for (const auto& id : ids) {
+        if (NodeItem* item = m_nodes.value(id)) {
+            item->setSelected(true);
+        }
+    }
+}
+
+Status GraphScene::deleteSelection() {
+    const QStringList nodes = selectedNodeIds();
+    std::vector<graph::Edge> edges;
+    for (const auto& e : selectedEdges()) { // edges of deleted nodes go with them
+        if (!nodes.contains(q(e.from.node)) && !nodes.contains(q(e.to.node))) {
+            edges.push_back(e);
+        }
+    }
+    if (nodes.isEmpty() && edges.empty()) {
+        return Status::success();
+    }
+    auto* stack = m_document.undoStack();
+    stack->beginMacro(tr("Delete"));
+    Status status;
+    for (const auto& e : edges) {
+        if (status) {
+            status = m_document.disconnect(e);
+        }
+    }
+    if (status && !nodes.isEmpty()) {
+        status = m_document.removeNodes(nodes);
+    }
+    stack->endMacro();
+    return status;
+}
+
+void GraphScene::drawBackground(QPainter* painter, const QRectF& rect) {
+    painter->fillRect(rect, m_style.canvas);
+    const double scale = painter->worldTransform().m11();
+    auto drawGrid = [&](double step, const QColor& colour) {
+        if (step * scale < 8) {
+            return; // too dense to help
+        }
+        painter->setPen(QPen(colour, 0));
+        QVector<QLineF> lines;
+        for (double x = std::floor(rect.left() / step) * step; x < rect.right(); x += step) {
+            lines.append(QLineF(x, rect.top(), x, rect.bottom()));
+        }
+        for (double y = std::floor(rect.top() / step) * step; y < rect.bottom(); y += step) {
+            lines.append(QLineF(rect.left(), y, rect.right(), y));
+        }
+        painter->drawLines(lines);
+    };
+    drawGrid(20, m_style.gridMinor);
+    drawGrid(100, m_style.gridMajor);
+}
+
+} // namespace nw::ui

@@ -1,0 +1,101 @@
+#pragma once
+// The canvas model: a QGraphicsScene that observes the ProjectDocument and keeps one
+// NodeItem per node id and one EdgeItem per edge, updating them in place on every
+// changed() (QtNodes' way). It turns mouse gestures into document edits — connect by
+// dragging from an output socket to an input socket (only compatible sockets highlighted),
+// pick up an edge at its input socket to reconnect or drop it in empty space to disconnect,
+// move cards — and never edits the graph itself.
+
+#include "base/expected.h"
+#include "graph/graph.h"
+#include "ui/graph_editor/editor_style.h"
+
+#include <QGraphicsScene>
+#include <QHash>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace nw::app {
+class ProjectDocument;
+}
+
+namespace nw::ui {
+
+class EdgeItem;
+class NodeItem;
+
+class GraphScene : public QGraphicsScene {
+    Q_OBJECT
+public:
+    // `document` must outlive the scene.
+    explicit GraphScene(app::ProjectDocument& document, QObject* parent = nullptr);
+    // Removes the items while the scene's own members are alive, without notifying views.
+    ~GraphScene() override;
+
+    app::ProjectDocument& document() const { return m_document; }
+    const EditorStyle& editorStyle() const { return m_style; }
+    void setEditorStyle(const EditorStyle& style);
+
+    NodeItem* nodeItem(const QString& id) const { return m_nodes.value(id); }
+    EdgeItem* edgeItem(const graph::Edge& edge) const;
+    int nodeItemCount() const { return static_cast<int>(m_nodes.size()); }
+    int edgeItemCount() const { return static_cast<int>(m_edges.size()); }
+
+    // Selected node ids in graph order, and selected edges.
+    QStringList selectedNodeIds() const;
+    std::vector<graph::Edge> selectedEdges() const;
+    void selectNodes(const QStringList& ids);
+
+    // What a drop at `scenePos` of a connection dragged from `from` does: connect to the
+    // input socket there (replacing `picked`, the edge being reconnected, if any), or with
+    // no socket there disconnect `picked`. Refusals are returned and also emitted as message.
+    Status dropConnection(const graph::PortRef& from, QPointF scenePos,
+                          const std::optional<graph::Edge>& picked = std::nullopt);
+    // Input sockets that accept a connection from `from`, by node id.
+    QHash<QString, QSet<int>> compatibleInputs(const graph::PortRef& from) const;
+    // Deletes the selected nodes (with their edges) and the selected edges, one undo step.
+    Status deleteSelection();
+
+    // Rebuilds and updates the items from the document (called on every changed()).
+    void sync();
+
+signals:
+    // A refused edit or another note for the status bar.
+    void message(const QString& text);
+
+protected:
+    void mousePressEvent(QGraphicsSceneMouseEvent* event) override;
+    void mouseMoveEvent(QGraphicsSceneMouseEvent* event) override;
+    void mouseReleaseEvent(QGraphicsSceneMouseEvent* event) override;
+    void drawBackground(QPainter* painter, const QRectF& rect) override;
+
+private:
+    struct ConnectionDrag {
+        graph::PortRef from;
+        std::optional<graph::Edge> picked; // the edge picked up at its input socket
+        QGraphicsPathItem* preview = nullptr;
+    };
+
+    NodeItem* nodeAt(QPointF scenePos) const;
+    void updateEdgesOf(const QString& id);
+    void placeEdge(EdgeItem* edge);
+    void beginConnection(const graph::PortRef& from, std::optional<graph::Edge> picked,
+                         QPointF scenePos);
+    void endConnection();
+    void commitMoves();
+
+    app::ProjectDocument& m_document;
+    EditorStyle m_style;
+    QHash<QString, NodeItem*> m_nodes;
+    std::unordered_map<std::string, EdgeItem*> m_edges; // by edgeKey()
+    std::unordered_map<std::string, NodeItem*> m_byId;  // m_nodes by std::string, for sync()
+    // The edges touching each node; rebuilt only when edges come or go.
+    std::unordered_map<std::string, std::vector<EdgeItem*>> m_edgesByNode;
+    std::optional<ConnectionDrag> m_drag;
+    bool m_syncing = false;
+};
+
+} // namespace nw::ui

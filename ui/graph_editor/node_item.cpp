@@ -1,0 +1,181 @@
+#include "ui/graph_editor/node_item.h"
+
+#include <QFontMetricsF>
+#include <QPainter>
+#include <QStyleOptionGraphicsItem>
+#include <cmath>
+
+namespace nw::ui {
+
+namespace {
+
+constexpr double kRadius = 6;
+
+} // namespace
+
+NodeItem::NodeItem(const NodeView& view, const EditorStyle& style)
+    : m_view(view)
+    , m_style(style) {
+    setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
+    setAcceptHoverEvents(true);
+    setCacheMode(DeviceCoordinateCache);
+    setToolTip(view.problems);
+}
+
+QRectF NodeItem::boundingRect() const {
+    const double m = CardGeometry::kPortRadius + 3;
+    return CardGeometry::rect().adjusted(-m, -m, m, m);
+}
+
+void NodeItem::setView(const NodeView& view) {
+    if (view == m_view) {
+        return;
+    }
+    m_view = view;
+    setToolTip(view.problems);
+    update();
+}
+
+QPointF NodeItem::inputPortPos(int port) const {
+    return mapToScene(CardGeometry::inputPort(port, m_view.inputs));
+}
+
+QPointF NodeItem::outputPortPos(int port) const {
+    return mapToScene(CardGeometry::outputPort(port, m_view.outputs));
+}
+
+int NodeItem::inputPortAt(QPointF scenePos) const {
+    for (int i = 0; i < m_view.inputs; ++i) {
+        if (QLineF(inputPortPos(i), scenePos).length() <= CardGeometry::kPortHitRadius) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+int NodeItem::outputPortAt(QPointF scenePos) const {
+    for (int i = 0; i < m_view.outputs; ++i) {
+        if (QLineF(outputPortPos(i), scenePos).length() <= CardGeometry::kPortHitRadius) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+void NodeItem::setConnectionHighlight(bool active, const QSet<int>& compatible) {
+    if (active == m_highlight && compatible == m_compatible) {
+        return;
+    }
+    m_highlight = active;
+    m_compatible = compatible;
+    update();
+}
+
+QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant& value) {
+    if (change == ItemPositionChange && m_snap && scene()) {
+        QPointF p = value.toPointF();
+        const double g = CardGeometry::kGrid;
+        return QPointF(std::round(p.x() / g) * g, std::round(p.y() / g) * g);
+    }
+    if (change == ItemPositionHasChanged) {
+        emit moved();
+    }
+    return QGraphicsObject::itemChange(change, value);
+}
+
+void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
+    const QRectF card = CardGeometry::rect();
+    const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
+    if (lod < 0.35) { // far out (overview of a large graph): plain blocks, no text or sockets
+        painter->fillRect(card, m_style.card);
+        painter->fillRect(QRectF(0, 0, card.width(), CardGeometry::kHeaderHeight), m_view.header);
+        if (!m_view.problems.isEmpty() || isSelected()) {
+            painter->setPen(QPen(isSelected() ? m_style.selection : m_style.error, 3 / lod));
+            painter->drawRect(card);
+        }
+        return;
+    }
+    painter->setRenderHint(QPainter::Antialiasing);
+
+    // Card and header.
+    QPainterPath body;
+    body.addRoundedRect(card, kRadius, kRadius);
+    painter->setPen(Qt::NoPen);
+    painter->fillPath(body, m_style.card);
+    painter->save();
+    painter->setClipPath(body);
+    painter->fillRect(QRectF(0, 0, card.width(), CardGeometry::kHeaderHeight), m_view.header);
+    painter->restore();
+
+    // Outline: red when invalid, the selection colour when selected.
+    const bool invalid = !m_view.problems.isEmpty();
+    QPen outline(m_style.cardBorder, 1);
+    if (invalid) {
+        outline = QPen(m_style.error, 2.5);
+    }
+    if (isSelected()) {
+        outline = QPen(m_style.selection, 2.5);
+    }
+    painter->setPen(outline);
+    painter->setBrush(Qt::NoBrush);
+    painter->drawRoundedRect(card, kRadius, kRadius);
+    if (invalid && isSelected()) { // keep the error visible on a selected card
+        painter->setPen(QPen(m_style.error, 1.5, Qt::DashLine));
+        painter->drawRoundedRect(card.adjusted(-4, -4, 4, 4), kRadius + 3, kRadius + 3);
+    }
+
+    {
+        QFont font = painter->font();
+        font.setPixelSize(13);
+        font.setBold(true);
+        painter->setFont(font);
+        painter->setPen(m_style.headerText);
+        const QRectF head(10, 0, card.width() - 20, CardGeometry::kHeaderHeight);
+        QFontMetricsF fm(font);
+        painter->drawText(head, Qt::AlignVCenter | Qt::AlignLeft,
+                          fm.elidedText(m_view.id, Qt::ElideRight, head.width() * 0.6));
+        font.setBold(false);
+        font.setPixelSize(11);
+        painter->setFont(font);
+        painter->drawText(head, Qt::AlignVCenter | Qt::AlignRight, m_view.op);
+
+        const QRectF line1(10, CardGeometry::kHeaderHeight + 3, card.width() - 20, 18);
+        const QRectF line2 = line1.translated(0, 17);
+        font.setPixelSize(12);
+        painter->setFont(font);
+        painter->setPen(invalid ? m_style.error : m_style.cardText);
+        painter->drawText(line1, Qt::AlignVCenter | Qt::AlignLeft,
+                          invalid && m_view.shape == QLatin1String("?") ? tr("invalid")
+                                                                        : m_view.shape);
+        font.setPixelSize(11);
+        painter->setFont(font);
+        painter->setPen(m_style.cardSubtleText);
+        painter->drawText(line2, Qt::AlignVCenter | Qt::AlignLeft, m_view.params);
+    }
+    paintPorts(painter);
+}
+
+void NodeItem::paintPorts(QPainter* painter) const {
+    const double r = CardGeometry::kPortRadius;
+    for (int i = 0; i < m_view.inputs; ++i) {
+        QColor ring = m_style.edge;
+        QColor fill = m_style.portFill;
+        double radius = r;
+        if (m_highlight) {
+            bool ok = m_compatible.contains(i);
+            ring = ok ? m_style.portCompatible : m_style.portIncompatible;
+            fill = ok ? m_style.portCompatible.lighter(160) : m_style.portFill;
+            radius = ok ? r + 2 : r - 1;
+        }
+        painter->setPen(QPen(ring, 2));
+        painter->setBrush(fill);
+        painter->drawEllipse(CardGeometry::inputPort(i, m_view.inputs), radius, radius);
+    }
+    for (int i = 0; i < m_view.outputs; ++i) {
+        painter->setPen(QPen(m_view.header, 2));
+        painter->setBrush(m_view.header.lighter(130));
+        painter->drawEllipse(CardGeometry::outputPort(i, m_view.outputs), r, r);
+    }
+}
+
+} // namespace nw::ui

@@ -1,0 +1,72 @@
+#pragma once
+// A node on the canvas: a card with a header coloured by op category, its id and op, the
+// output shape and the parameter count, and its ports as sockets on the top (inputs) and
+// bottom (outputs) edges. Identity is the node id; the scene updates the item from the
+// document, the item never edits the graph itself.
+
+#include "ui/graph_editor/editor_style.h"
+
+#include <QGraphicsObject>
+#include <QSet>
+#include <QString>
+
+namespace nw::ui {
+
+// What the card shows, all derived from the graph and its analysis.
+struct NodeView {
+    QString id;
+    QString op;
+    QColor header;
+    QString shape;    // "[N, 32, 28, 28]", "?" when unknown
+    QString params;   // "320 params"
+    QString problems; // error messages, one per line; empty when valid
+    int inputs = 0;
+    int outputs = 0;
+    bool operator==(const NodeView&) const = default;
+};
+
+class NodeItem : public QGraphicsObject {
+    Q_OBJECT
+public:
+    enum { Type = UserType + 1 };
+    NodeItem(const NodeView& view, const EditorStyle& style);
+
+    int type() const override { return Type; }
+    QRectF boundingRect() const override;
+    void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+    const QString& id() const { return m_view.id; }
+    const NodeView& view() const { return m_view; }
+    // Repaints only when something shown changed.
+    void setView(const NodeView& view);
+
+    // Port centres in scene coordinates.
+    QPointF inputPortPos(int port) const;
+    QPointF outputPortPos(int port) const;
+    // The port near `scenePos` (within CardGeometry::kPortHitRadius), or -1.
+    int inputPortAt(QPointF scenePos) const;
+    int outputPortAt(QPointF scenePos) const;
+
+    // While a connection is dragged: which input ports accept it (others are dimmed).
+    void setConnectionHighlight(bool active, const QSet<int>& compatible);
+    // Grid snapping while the user drags the card.
+    void setSnapping(bool on) { m_snap = on; }
+
+signals:
+    // The card moved (dragged, or placed by the scene); edges follow.
+    void moved();
+
+protected:
+    QVariant itemChange(GraphicsItemChange change, const QVariant& value) override;
+
+private:
+    void paintPorts(QPainter* painter) const;
+
+    NodeView m_view;
+    const EditorStyle& m_style;
+    bool m_highlight = false;
+    QSet<int> m_compatible;
+    bool m_snap = true;
+};
+
+} // namespace nw::ui
