@@ -62,10 +62,30 @@ struct ExportCliOptions {
     int threads = 0;
 };
 
-// Exports to ONNX (the bundle is not implemented yet: exit 2), runs the ONNX checker and
-// shape inference, and verifies the file against the engine on a reference batch (exit 1
-// when an output differs by more than 1e-4). docs/export.md.
+// Exports to ONNX (runs the ONNX checker and shape inference) or to an inference bundle,
+// and verifies the file against the engine on a reference batch (exit 1 when an output
+// differs by more than 1e-4). docs/export.md.
 int runExport(const ExportCliOptions& options);
+
+// netwright-cli infer MODEL INPUT...: top-k classes of images (PNG/JPEG) or IDX samples.
+struct InferOptions {
+    std::string model; // .nwbundle
+    std::vector<std::string> inputs;
+    int top = 3;
+    int threads = 0;
+    bool json = false;
+};
+int runInfer(const InferOptions& options);
+
+// netwright-cli bench-infer MODEL --batch B: latency and throughput of a bundle.
+struct BenchInferOptions {
+    std::string model;
+    std::int64_t batch = 1;
+    std::int64_t runs = 0; // 0: as many as fit in about two seconds
+    int threads = 0;
+    bool json = false;
+};
+int runBenchInfer(const BenchInferOptions& options);
 
 // netwright-cli runs: the experiment database (app/cli/runs_commands.cpp).
 struct RunsOptions {

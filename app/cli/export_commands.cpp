@@ -1,6 +1,7 @@
 // netwright-cli export: a project and its trained weights to ONNX, checked by the ONNX checker
 // and shape inference, with the training engine's outputs on a reference batch.
 #include "app/cli/commands.h"
+#include "app/cli/bundle_commands.h"
 #include "app/cli/export_support.h"
 #include "datasets/catalog.h"
 #include "datasets/data_loader.h"
@@ -75,9 +76,8 @@ Reference makeReference(const graph::Project& project, const std::filesystem::pa
 } // namespace
 
 int runExport(const ExportCliOptions& o) {
-    if (o.format == "bundle") {
-        std::cerr << "error: --format bundle is not implemented yet (the inference bundle "
-                     "arrives with engine/bundle, issue 8); use --format onnx\n";
+    if (o.format != "onnx" && o.format != "bundle") {
+        std::cerr << "error: --format must be onnx or bundle, got '" << o.format << "'\n";
         return kExitUser;
     }
     if (o.weights.empty()) {
@@ -115,6 +115,15 @@ int runExport(const ExportCliOptions& o) {
     auto weights = hostWeights(backend, params);
     if (!weights) {
         return fail(weights.error());
+    }
+    if (o.format == "bundle") {
+        auto outputs = runReference(backend, **plan, ref.inputs);
+        if (!outputs) {
+            return fail(outputs.error());
+        }
+        BundleExport be{*project, registry, *weights, ref.classLabels, ref.inputs, *outputs,
+                        ref.batch, ref.source};
+        return exportBundle(o, be);
     }
     ox::ExportOptions options;
     options.modelName = project->name;

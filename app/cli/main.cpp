@@ -80,9 +80,11 @@ int main(int argc, char** argv) {
     exportCmd->add_option("PROJECT", exportOptions.project, "Project file (.nwproj)")->required();
     exportCmd->add_option("--weights", exportOptions.weights,
                           "Weights file written by train --save-weights");
-    exportCmd->add_option("--format", exportOptions.format, "onnx (bundle: not implemented yet)")
+    exportCmd->add_option("--format", exportOptions.format,
+                          "onnx, or bundle (Netwright's optimised inference bundle)")
         ->check(CLI::IsMember({"onnx", "bundle"}));
-    exportCmd->add_option("-o,--output", exportOptions.output, "Output file (.onnx)")->required();
+    exportCmd->add_option("-o,--output", exportOptions.output, "Output file (.onnx, .nwbundle)")
+        ->required();
     exportCmd->add_option("--reference", exportOptions.reference,
                           "Also write the reference batch and the engine's outputs as "
                           "PREFIX.json, PREFIX.*.f32 (for tests/export/check_onnx.py)");
@@ -117,6 +119,31 @@ int main(int argc, char** argv) {
     auto* runsDelete =
         runs->add_subcommand("delete", "Delete a run, its metrics and its checkpoints");
     runsDelete->add_option("ID", runId, "Run id")->required();
+
+    nw::cli::InferOptions inferOptions;
+    auto* infer = app.add_subcommand("infer", "Classify images (PNG, JPEG) or IDX samples with "
+                                              "an inference bundle; prints the top classes");
+    infer->add_option("MODEL", inferOptions.model, "Inference bundle (.nwbundle)")->required();
+    infer->add_option("INPUT", inferOptions.inputs, "Images or IDX files")->required();
+    infer->add_option("--top", inferOptions.top, "Classes shown per input (default 3)")
+        ->check(CLI::Range(1, 1000));
+    infer->add_option("--threads", inferOptions.threads, "CPU threads (default: every core)")
+        ->check(CLI::Range(0, 1024));
+    infer->add_flag("--json", inferOptions.json, "One JSON array");
+
+    nw::cli::BenchInferOptions benchInferOptions;
+    auto* benchInfer =
+        app.add_subcommand("bench-infer", "Latency and throughput of an inference bundle");
+    benchInfer->add_option("MODEL", benchInferOptions.model, "Inference bundle (.nwbundle)")
+        ->required();
+    benchInfer->add_option("--batch", benchInferOptions.batch, "Batch size (default 1)")
+        ->check(CLI::Range(1, 1 << 20));
+    benchInfer->add_option("--runs", benchInferOptions.runs, "Timed runs (default: ~2 s)")
+        ->check(CLI::Range(1, 10000000));
+    benchInfer->add_option("--threads", benchInferOptions.threads,
+                           "CPU threads (default: every core)")
+        ->check(CLI::Range(0, 1024));
+    benchInfer->add_flag("--json", benchInferOptions.json, "One JSON object");
 
     auto runDataset = nw::cli::addDatasetCommands(app);
 
@@ -171,6 +198,12 @@ int main(int argc, char** argv) {
         }
         if (exportCmd->parsed()) {
             return nw::cli::runExport(exportOptions);
+        }
+        if (infer->parsed()) {
+            return nw::cli::runInfer(inferOptions);
+        }
+        if (benchInfer->parsed()) {
+            return nw::cli::runBenchInfer(benchInferOptions);
         }
     } catch (const std::exception& e) {
         std::cerr << "netwright-cli: internal error: " << e.what() << "\n";

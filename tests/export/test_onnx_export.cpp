@@ -305,15 +305,16 @@ private slots:
         QVERIFY(QFile::exists(kOutDir + "/cli-lenet5.json"));
     }
 
-    void cliBundleIsNotImplementedYet() {
-        QString out = kOutDir + "/never.bundle";
+    // The bundle (tests/bundle) shares export's front half: unreadable weights write nothing.
+    void cliBundleWithUnreadableWeightsWritesNothing() {
+        QString out = kOutDir + "/never.nwbundle";
         QProcess p;
         p.start(QStringLiteral(NW_CLI_PATH),
-                {"export", NW_SOURCE_DIR "/resources/templates/mlp.nwproj", "--weights", "x",
-                 "--format", "bundle", "-o", out});
+                {"export", NW_SOURCE_DIR "/resources/templates/mlp.nwproj", "--weights",
+                 kOutDir + "/no-such.nwweights", "--format", "bundle", "-o", out});
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 2);
-        QVERIFY(p.readAllStandardError().contains("not implemented yet"));
+        QVERIFY(p.readAllStandardError().contains("no-such.nwweights"));
         QVERIFY(!QFile::exists(out));
     }
 

@@ -1,0 +1,244 @@
+#include "app/cli/bundle_commands.h"
+
+#include "datasets/idx.h"
+#include "engine/bundle/runtime/model.h"
+#include "engine/bundle/runtime/netwright_rt.h"
+#include "engine/bundle/writer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace nw::cli {
+
+namespace {
+
+constexpr double kVerifyTolerance = 1e-4;
+
+int fail(const Error& e) {
+    std::cerr << "error: " << e.message << "\n";
+    return e.kind == Error::Kind::User ? kExitUser : kExitInternal;
+}
+
+std::int64_t count(const bundle::Dims& d) {
+    return std::accumulate(d.begin(), d.end(), std::int64_t{1}, std::multiplies<>());
+}
+
+// One sample per image file (resized to the input, grey or colour as it needs), or every
+// sample of an IDX file; raw values in [0, 1], then the bundle's normalisation.
+Expected<std::vector<float>> readInputs(const std::vector<std::string>& files,
+                                        const bundle::BundleHeader& h,
+                                        std::vector<std::string>& names) {
+    const auto& shape = h.inputShape; // [C, H, W]
+    if (shape.size() != 3) {
+        return Error::user("infer reads images, but the model's input is not [C, H, W]");
+    }
+    std::int64_t c = shape[0], hgt = shape[1], wid = shape[2], per = count(shape);
+    std::vector<float> out;
+    for (const auto& f : files) {
+        bool idx = f.find("idx") != std::string::npos || f.ends_with(".gz");
+        if (idx) {
+            auto arr = datasets::readIdx(f);
+            if (!arr) {
+                return arr.error();
+            }
+            std::int64_t n = arr->dims.empty() ? 0 : arr->dims[0];
+            if (n == 0 || std::int64_t(arr->data.size()) != n * per) {
+                return Error::user(f + ": holds samples that are not " + std::to_string(per) +
+                                   " values each");
+            }
+            for (std::int64_t i = 0; i < n; ++i) {
+                names.push_back(f + "[" + std::to_string(i) + "]");
+            }
+            for (auto v : arr->data) {
+                out.push_back(float(v) / 255.0f);
+            }
+            continue;
+        }
+        cv::Mat img = cv::imread(f, c == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+        if (img.empty()) {
+            return Error::user(f + ": cannot be read as an image (PNG or JPEG)");
+        }
+        if (img.rows != hgt || img.cols != wid) {
+            cv::resize(img, img, cv::Size(int(wid), int(hgt)), 0, 0, cv::INTER_AREA);
+        }
+        if (c == 3) {
+            cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+        }
+        for (std::int64_t ch = 0; ch < c; ++ch) {
+            for (int y = 0; y < img.rows; ++y) {
+                const auto* row = img.ptr<std::uint8_t>(y);
+                for (int x = 0; x < img.cols; ++x) {
+                    out.push_back(float(row[x * c + ch]) / 255.0f);
+                }
+            }
+        }
+        names.push_back(f);
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        auto ch = std::size_t((std::int64_t(i) % per) / (hgt * wid));
+        if (!h.mean.empty()) {
+            double m = h.mean[h.mean.size() == 1 ? 0 : ch], s = h.std[h.std.size() == 1 ? 0 : ch];
+            out[i] = float((out[i] - m) / s);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+int exportBundle(const ExportCliOptions& o, const BundleExport& in) {
+    bundle::BundleMetadata meta;
+    meta.labels = in.labels;
+    meta.mean = in.project.dataset.mean;
+    meta.std = in.project.dataset.std;
+    auto b = bundle::buildBundle(in.project.graph, in.registry, in.weights, meta);
+    if (!b) {
+        return fail(b.error());
+    }
+    std::size_t layers = b->header.layers.size(), fused = 0;
+    for (const auto& l : b->header.layers) {
+        fused += l.activation.empty() || l.op == "activation" ? 0 : 1;
+    }
+    if (auto st = bundle::writeBundle(*b, o.output); !st) {
+        return fail(st.error());
+    }
+    auto model = rt::Model::load(o.output);
+    if (!model) {
+        return fail(model.error());
+    }
+    std::vector<float> out(std::size_t(in.batch * count((*model)->outputShape())));
+    if (auto st = (*model)->run(in.inputs.data(), in.batch, out.data()); !st) {
+        return fail(st.error());
+    }
+    double maxAbs = 0, maxRel = 0;
+    for (std::size_t i = 0; i < out.size() && i < in.engineOutputs.size(); ++i) {
+        double d = std::abs(double(out[i]) - in.engineOutputs[i]);
+        maxAbs = std::max(maxAbs, d);
+        maxRel = std::max(maxRel, d / std::max(std::abs(double(in.engineOutputs[i])), 1e-3));
+    }
+    std::printf("wrote %s: inference bundle v%u, %zu layers (%zu with a fused activation), "
+                "%zu weights\n",
+                o.output.c_str(), bundle::kBundleFormatVersion, layers, fused, b->blob.size());
+    std::printf("reference batch: %s\n", in.source.c_str());
+    std::printf("verification: the engine against the bundle (libnetwright_rt), tolerance "
+                "%.0e\n  %-16s %14s %14s\n  %-16s %14.3e %14.3e%s\n",
+                kVerifyTolerance, "output", "max abs error", "max rel error",
+                b->header.outputName.c_str(), maxAbs, maxRel,
+                maxAbs <= kVerifyTolerance ? "" : "  FAILED");
+    if (maxAbs > kVerifyTolerance || out.size() != in.engineOutputs.size()) {
+        std::cerr << "error: the bundle differs from the trained model (" << o.output
+                  << " was written; please report this as a bug)\n";
+        return kExitInternal;
+    }
+    return kExitOk;
+}
+
+int runInfer(const InferOptions& o) {
+    nw_rt_set_threads(o.threads);
+    auto model = rt::Model::load(o.model);
+    if (!model) {
+        return fail(model.error());
+    }
+    const auto& h = (*model)->header();
+    std::vector<std::string> names;
+    auto inputs = readInputs(o.inputs, h, names);
+    if (!inputs) {
+        return fail(inputs.error());
+    }
+    auto batch = std::int64_t(names.size());
+    auto classes = count((*model)->outputShape());
+    std::vector<float> logits(std::size_t(batch * classes));
+    if (auto st = (*model)->run(inputs->data(), batch, logits.data()); !st) {
+        return fail(st.error());
+    }
+    nlohmann::ordered_json all = nlohmann::ordered_json::array();
+    for (std::int64_t i = 0; i < batch; ++i) {
+        const float* row = logits.data() + i * classes;
+        float mx = *std::max_element(row, row + classes);
+        std::vector<double> p(static_cast<std::size_t>(classes));
+        double sum = 0;
+        for (std::int64_t k = 0; k < classes; ++k) {
+            sum += p[std::size_t(k)] = std::exp(double(row[k]) - mx);
+        }
+        std::vector<std::int64_t> order(static_cast<std::size_t>(classes));
+        std::iota(order.begin(), order.end(), 0);
+        int top = std::min<int>(o.top, int(classes));
+        std::partial_sort(order.begin(), order.begin() + top, order.end(),
+                          [&p](auto a, auto b) { return p[std::size_t(a)] > p[std::size_t(b)]; });
+        nlohmann::ordered_json ranks = nlohmann::ordered_json::array();
+        if (!o.json) {
+            std::printf("%s\n", names[std::size_t(i)].c_str());
+        }
+        for (int t = 0; t < top; ++t) {
+            auto k = std::size_t(order[std::size_t(t)]);
+            std::string label = k < h.labels.size() ? h.labels[k] : std::to_string(k);
+            double prob = p[k] / sum;
+            ranks.push_back({{"class", k}, {"label", label}, {"probability", prob}});
+            if (!o.json) {
+                std::printf("  %d. %-20s %6.2f%%\n", t + 1, label.c_str(), 100 * prob);
+            }
+        }
+        all.push_back({{"input", names[std::size_t(i)]}, {"top", ranks}});
+    }
+    if (o.json) {
+        std::cout << all.dump() << std::endl;
+    }
+    return kExitOk;
+}
+
+int runBenchInfer(const BenchInferOptions& o) {
+    nw_rt_set_threads(o.threads);
+    auto model = rt::Model::load(o.model);
+    if (!model) {
+        return fail(model.error());
+    }
+    auto& m = **model;
+    std::vector<float> in(std::size_t(o.batch * count(m.inputShape())), 0.5f);
+    std::vector<float> out(std::size_t(o.batch * count(m.outputShape())));
+    using Clock = std::chrono::steady_clock;
+    for (int i = 0; i < 10; ++i) { // warm-up, and the executor for this batch is prepared
+        if (auto st = m.run(in.data(), o.batch, out.data()); !st) {
+            return fail(st.error());
+        }
+    }
+    std::int64_t runs = o.runs;
+    if (runs <= 0) { // about two seconds' worth
+        auto t0 = Clock::now();
+        (void)m.run(in.data(), o.batch, out.data());
+        double one = std::chrono::duration<double>(Clock::now() - t0).count();
+        runs = std::clamp<std::int64_t>(std::int64_t(2.0 / std::max(one, 1e-6)), 20, 100000);
+    }
+    std::vector<double> times;
+    times.reserve(std::size_t(runs));
+    for (std::int64_t i = 0; i < runs; ++i) {
+        auto t0 = Clock::now();
+        (void)m.run(in.data(), o.batch, out.data());
+        times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    std::sort(times.begin(), times.end());
+    double median = times[times.size() / 2];
+    double total = std::accumulate(times.begin(), times.end(), 0.0);
+    double rate = double(o.batch * runs) / (total / 1000.0);
+    if (o.json) {
+        std::cout << nlohmann::ordered_json{{"batch", o.batch},
+                                            {"runs", runs},
+                                            {"median_ms", median},
+                                            {"p90_ms", times[times.size() * 9 / 10]},
+                                            {"samples_per_sec", rate}}
+                         .dump()
+                  << std::endl;
+    } else {
+        std::printf("batch %lld: median %.3f ms, %.0f samples/s over %lld runs\n",
+                    (long long)o.batch, median, rate, (long long)runs);
+    }
+    return kExitOk;
+}
+
+} // namespace nw::cli

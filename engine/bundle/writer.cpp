@@ -1,0 +1,322 @@
+#include "engine/bundle/writer.h"
+
+#include "graph/analysis.h"
+#include "graph/project_file.h"
+
+#include <cmath>
+#include <unordered_map>
+
+namespace nw::bundle {
+
+namespace {
+
+struct Failure {
+    std::string message;
+};
+
+class Builder {
+public:
+    Builder(const graph::Graph& g, const graph::OpRegistry& r, const graph::WeightMap& w)
+        : m_graph(g)
+        , m_registry(r)
+        , m_weights(w) {}
+
+    Bundle build(const BundleMetadata& meta) {
+        m_analysis = graph::analyze(m_graph, m_registry);
+        for (const auto& p : m_analysis.problems) {
+            if (p.severity == graph::Problem::Severity::Error) {
+                throw Failure{"the graph is invalid: " + p.toString()};
+            }
+        }
+        for (const auto& e : m_graph.edges()) {
+            m_consumers[e.from.node].push_back(e.to.node);
+        }
+        m_bundle.header.producer = meta.producer;
+        m_bundle.header.labels = meta.labels;
+        m_bundle.header.mean = meta.mean;
+        m_bundle.header.std = meta.std;
+        std::string prediction;
+        for (const auto& id : m_analysis.order) {
+            const graph::Node& n = *m_graph.findNode(id);
+            if (n.op == "Input") {
+                m_tensor[id] = 0;
+                m_bundle.header.inputShape = perSample(id);
+            } else if (n.op == "Loss") {
+                prediction = input(n, 0) >= 0 ? inputNode(n, 0) : "";
+            } else if (!m_tensor.count(id)) {
+                emit(n);
+            }
+        }
+        if (m_bundle.header.inputShape.empty() || prediction.empty()) {
+            throw Failure{"the graph needs one Input and one Loss node"};
+        }
+        int out = m_tensor.at(prediction);
+        if (out != int(m_bundle.header.layers.size())) {
+            // The prediction is not the last layer written: copy it through a reshape.
+            addLayer(m_graph.findNode(prediction)->id, "reshape", {out}, perSample(prediction));
+        }
+        return std::move(m_bundle);
+    }
+
+private:
+    graph::AttrMap attrs(const graph::Node& n) const {
+        auto a = m_registry.find(n.op)->defaults();
+        for (const auto& [k, v] : n.attrs) {
+            a[k] = v;
+        }
+        return a;
+    }
+    Dims perSample(const std::string& id) const {
+        const auto& s = m_analysis.info(id)->outputs.at(0).dims;
+        return Dims(s.begin() + 1, s.end());
+    }
+    std::string inputNode(const graph::Node& n, int port) const {
+        for (const auto& e : m_graph.edges()) {
+            if (e.to.node == n.id && e.to.port == port) {
+                return e.from.node;
+            }
+        }
+        throw Failure{"node '" + n.id + "': input " + std::to_string(port) + " is missing"};
+    }
+    int input(const graph::Node& n, int port) const { return m_tensor.at(inputNode(n, port)); }
+    // The node that alone consumes `id`'s output, if any.
+    const graph::Node* soleConsumer(const std::string& id) const {
+        auto it = m_consumers.find(id);
+        if (it == m_consumers.end() || it->second.size() != 1) {
+            return nullptr;
+        }
+        return m_graph.findNode(it->second.front());
+    }
+    const graph::HostTensor& weight(const std::string& node, const char* name) const {
+        auto it = m_weights.find({node, name});
+        if (it == m_weights.end()) {
+            throw Failure{"node '" + node + "': the weights have no " + name};
+        }
+        return it->second;
+    }
+    BlobRef blob(std::vector<float> data, Dims dims) {
+        auto& b = m_bundle.blob;
+        while (b.size() % 16 != 0) {
+            b.push_back(0.0f); // 64-byte alignment
+        }
+        BlobRef ref{b.size() * sizeof(float), std::move(dims)};
+        b.insert(b.end(), data.begin(), data.end());
+        return ref;
+    }
+    Layer& addLayer(const std::string& name, const std::string& op, std::vector<int> inputs,
+                    Dims shape) {
+        Layer l;
+        l.op = op;
+        l.name = name;
+        l.inputs = std::move(inputs);
+        l.shape = std::move(shape);
+        m_bundle.header.layers.push_back(std::move(l));
+        return m_bundle.header.layers.back();
+    }
+    int lastTensor() const { return int(m_bundle.header.layers.size()); }
+
+    static std::string activationName(const graph::Node& n, const graph::AttrMap& a,
+                                      double& alpha) {
+        alpha = a.count("alpha") ? std::get<double>(a.at("alpha")) : 0.0;
+        if (n.op == "ReLU") {
+            return "relu";
+        }
+        if (n.op == "LeakyReLU") {
+            return "leaky_relu";
+        }
+        if (n.op == "ELU") {
+            return "elu";
+        }
+        if (n.op == "GELU") {
+            return std::get<std::string>(a.at("approximate")) == "tanh" ? "gelu_tanh" : "gelu_erf";
+        }
+        if (n.op == "Sigmoid") {
+            return "sigmoid";
+        }
+        if (n.op == "Tanh") {
+            return "tanh";
+        }
+        return "";
+    }
+
+    // Folds a BatchNorm consuming `producer` into its weights [F, ...] and bias [F].
+    void foldBatchNorm(const graph::Node& bn, std::vector<float>& w, std::vector<float>& b) {
+        const auto& gamma = weight(bn.id, "gamma").data;
+        const auto& beta = weight(bn.id, "beta").data;
+        const auto& mean = weight(bn.id, "running_mean").data;
+        const auto& var = weight(bn.id, "running_var").data;
+        double eps = std::get<double>(attrs(bn).at("epsilon"));
+        std::size_t f = b.size(), per = w.size() / f;
+        for (std::size_t i = 0; i < f; ++i) {
+            double scale = gamma[i] / std::sqrt(double(var[i]) + eps);
+            for (std::size_t k = 0; k < per; ++k) {
+                w[i * per + k] = float(w[i * per + k] * scale);
+            }
+            b[i] = float((b[i] - mean[i]) * scale + beta[i]);
+        }
+    }
+
+    // After a conv/dense/bn layer for `node`: folds a following BatchNorm (when `canFold`)
+    // and a following activation into it, and records which graph nodes it stands for.
+    void absorbFollowers(const graph::Node& node, Layer* layer, std::vector<float>* w,
+                         std::vector<float>* b) {
+        std::string last = node.id;
+        m_tensor[last] = lastTensor();
+        const graph::Node* next = soleConsumer(last);
+        if (w && next && next->op == "BatchNorm") {
+            foldBatchNorm(*next, *w, *b);
+            last = next->id;
+            m_tensor[last] = lastTensor();
+            next = soleConsumer(last);
+        }
+        if (w) {
+            layer->blobs["weight"] = blob(*w, layer->blobs["weight"].dims);
+            layer->blobs["bias"] = blob(*b, {std::int64_t(b->size())});
+        }
+        double alpha = 0;
+        if (next && (layer->op != "batch_norm" || next->op == "ReLU")) {
+            std::string act = activationName(*next, attrs(*next), alpha);
+            if (!act.empty()) {
+                layer->activation = act;
+                layer->reals["alpha"] = alpha;
+                m_tensor[next->id] = lastTensor();
+            }
+        }
+    }
+
+    void emit(const graph::Node& n) {
+        auto a = attrs(n);
+        const Dims shape = perSample(n.id);
+        if (n.op == "Dropout") {
+            m_tensor[n.id] = input(n, 0);
+        } else if (n.op == "Flatten" || n.op == "Reshape") {
+            const graph::Node* next = soleConsumer(n.id);
+            if (n.op == "Flatten" && next && next->op == "Dense") {
+                m_tensor[n.id] = input(n, 0); // Dense reads the unflattened tensor
+            } else {
+                addLayer(n.id, "reshape", {input(n, 0)}, shape);
+                m_tensor[n.id] = lastTensor();
+            }
+        } else if (n.op == "Conv2D" || n.op == "Dense") {
+            emitWeighted(n, a, shape);
+        } else if (n.op == "BatchNorm") {
+            Layer& l = addLayer(n.id, "batch_norm", {input(n, 0)}, shape);
+            l.reals["epsilon"] = std::get<double>(a.at("epsilon"));
+            for (auto [from, to] : {std::pair{"gamma", "scale"},
+                                    {"beta", "shift"},
+                                    {"running_mean", "mean"},
+                                    {"running_var", "variance"}}) {
+                const auto& t = weight(n.id, from);
+                l.blobs[to] = blob(t.data, t.dims);
+            }
+            absorbFollowers(n, &m_bundle.header.layers.back(), nullptr, nullptr);
+        } else if (n.op == "LayerNorm") {
+            Layer& l = addLayer(n.id, "layer_norm", {input(n, 0)}, shape);
+            l.reals["epsilon"] = std::get<double>(a.at("epsilon"));
+            l.ints["normalized_dims"] = {std::get<std::int64_t>(a.at("normalized_dims"))};
+            for (auto [from, to] : {std::pair{"gamma", "scale"}, {"beta", "shift"}}) {
+                const auto& t = weight(n.id, from);
+                l.blobs[to] = blob(t.data, t.dims);
+            }
+            m_tensor[n.id] = lastTensor();
+        } else if (n.op == "MaxPool2D" || n.op == "AvgPool2D") {
+            Layer& l =
+                addLayer(n.id, n.op == "MaxPool2D" ? "max_pool" : "avg_pool", {input(n, 0)}, shape);
+            l.ints["kernel"] = std::get<graph::IntList>(a.at("kernel_size"));
+            l.ints["stride"] = std::get<graph::IntList>(a.at("stride"));
+            l.ints["pad"] = std::get<graph::IntList>(a.at("padding"));
+            m_tensor[n.id] = lastTensor();
+        } else if (n.op == "GlobalAvgPool") {
+            addLayer(n.id, "global_avg_pool", {input(n, 0)}, shape);
+            m_tensor[n.id] = lastTensor();
+        } else if (n.op == "Softmax" || n.op == "Concat") {
+            auto rank = std::int64_t(shape.size()) + 1;
+            auto axis = std::get<std::int64_t>(a.at("axis"));
+            std::vector<int> ins;
+            for (int p = 0; p < (n.op == "Concat" ? int(m_analysis.info(n.id)->inputs.size()) : 1);
+                 ++p) {
+                ins.push_back(input(n, p));
+            }
+            Layer& l = addLayer(n.id, n.op == "Softmax" ? "softmax" : "concat", ins, shape);
+            l.ints["axis"] = {axis < 0 ? axis + rank : axis};
+            m_tensor[n.id] = lastTensor();
+        } else if (n.op == "Add") {
+            std::vector<int> ins;
+            for (int p = 0; p < int(m_analysis.info(n.id)->inputs.size()); ++p) {
+                ins.push_back(input(n, p));
+            }
+            addLayer(n.id, "add", ins, shape);
+            absorbFollowers(n, &m_bundle.header.layers.back(), nullptr, nullptr);
+        } else {
+            double alpha = 0;
+            std::string act = activationName(n, a, alpha);
+            if (act.empty()) {
+                throw Failure{"node '" + n.id + "': " + n.op + " cannot go into a bundle"};
+            }
+            Layer& l = addLayer(n.id, "activation", {input(n, 0)}, shape);
+            l.activation = act;
+            l.reals["alpha"] = alpha;
+            m_tensor[n.id] = lastTensor();
+        }
+    }
+
+    void emitWeighted(const graph::Node& n, const graph::AttrMap& a, const Dims& shape) {
+        const auto& w = weight(n.id, "weight");
+        bool hasBias = std::get<bool>(a.at("use_bias"));
+        std::vector<float> wd = w.data;
+        std::vector<float> bd =
+            hasBias ? weight(n.id, "bias").data : std::vector<float>(std::size_t(w.dims[0]), 0.0f);
+        int in = input(n, 0);
+        Layer& l = addLayer(n.id, n.op == "Conv2D" ? "conv2d" : "dense", {in}, shape);
+        l.blobs["weight"].dims = w.dims;
+        if (n.op == "Conv2D") {
+            const auto& k = std::get<graph::IntList>(a.at("kernel_size"));
+            const auto& s = std::get<graph::IntList>(a.at("stride"));
+            const auto& d = std::get<graph::IntList>(a.at("dilation"));
+            Dims x = in == 0 ? m_bundle.header.inputShape
+                             : m_bundle.header.layers[std::size_t(in - 1)].shape;
+            std::vector<std::int64_t> padL(2), padR(2);
+            bool same = std::get<std::string>(a.at("padding_mode")) == "same";
+            for (int i = 0; i < 2; ++i) {
+                std::int64_t eff = d[i] * (k[i] - 1) + 1;
+                if (same) {
+                    std::int64_t total =
+                        std::max<std::int64_t>((shape[1 + i] - 1) * s[i] + eff - x[1 + i], 0);
+                    padL[i] = total / 2;
+                    padR[i] = total - total / 2;
+                } else {
+                    padL[i] = padR[i] = std::get<graph::IntList>(a.at("padding"))[i];
+                }
+            }
+            l.ints = {{"kernel", k},   {"stride", s},
+                      {"dilation", d}, {"pad_l", padL},
+                      {"pad_r", padR}, {"groups", {std::get<std::int64_t>(a.at("groups"))}}};
+        }
+        absorbFollowers(n, &m_bundle.header.layers.back(), &wd, &bd);
+    }
+
+    const graph::Graph& m_graph;
+    const graph::OpRegistry& m_registry;
+    const graph::WeightMap& m_weights;
+    graph::GraphAnalysis m_analysis;
+    std::unordered_map<std::string, std::vector<std::string>> m_consumers;
+    std::unordered_map<std::string, int> m_tensor; // graph node -> bundle tensor
+    Bundle m_bundle;
+};
+
+} // namespace
+
+Expected<Bundle> buildBundle(const graph::Graph& graph, const graph::OpRegistry& registry,
+                             const graph::WeightMap& weights, const BundleMetadata& metadata) {
+    try {
+        return Builder(graph, registry, weights).build(metadata);
+    } catch (const Failure& f) {
+        return Error::user(f.message);
+    }
+}
+
+Status writeBundle(const Bundle& bundle, const std::string& path) {
+    return graph::writeFileAtomically(path, serializeBundle(bundle));
+}
+
+} // namespace nw::bundle

@@ -1,0 +1,283 @@
+// The inference bundle: built from every template, it computes what the training engine
+// computes; it survives serialisation; corrupt and hostile files are refused with a message
+// (fuzzed); the C API reports errors as codes; the CLI exports, infers and benchmarks.
+#include "app/cli/export_support.h"
+#include "engine/bundle/runtime/model.h"
+#include "engine/bundle/runtime/netwright_rt.h"
+#include "engine/bundle/writer.h"
+#include "engine/core/rng.h"
+#include "engine/cpu/cpu_backend.h"
+#include "graph/project_file.h"
+#include "tests/datasets/dataset_fixtures.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QtTest>
+#include <cstring>
+#include <fstream>
+#include <zlib.h>
+
+using namespace nw;
+
+namespace {
+
+struct Built {
+    bundle::Bundle bundle;
+    std::vector<float> inputs;
+    std::vector<float> expected; // the engine's prediction
+    std::int64_t batch = 3;
+};
+
+// Seeded weights (batch-norm statistics randomised too, so folding is exercised), a random
+// batch, and the engine's inference output for it.
+Built build(const QString& projectFile) {
+    auto registry = graph::makeCoreRegistry();
+    auto project = graph::readProject(projectFile.toStdString(), registry);
+    if (!project) {
+        qFatal("%s", project.error().message.c_str());
+    }
+    engine::cpu::CpuBackend backend;
+    engine::ModelParams params(backend);
+    Built b;
+    auto plan = engine::ExecutionPlan::compile(project->graph, registry, backend, params,
+                                               {b.batch, false, 1});
+    if (!plan || !params.initialize(7)) {
+        qFatal("cannot compile %s", qPrintable(projectFile));
+    }
+    for (const auto& e : params.entries()) {
+        if (e->spec.name == "running_mean" || e->spec.name == "running_var" ||
+            e->spec.name == "gamma" || e->spec.name == "beta") {
+            std::vector<float> v(std::size_t(e->value.numel()));
+            engine::CounterRng(3, engine::streamId(e->nodeId + e->spec.name))
+                .fillUniform(v, 0.5f, 1.5f);
+            (void)backend.copyFromHost(e->value, v.data());
+        }
+    }
+    b.inputs.resize(std::size_t((*plan)->input().numel()));
+    engine::CounterRng(9, 0).fillNormal(b.inputs, 0.0f, 1.0f);
+    auto out = cli::runReference(backend, **plan, b.inputs);
+    auto weights = cli::hostWeights(backend, params);
+    if (!out || !weights) {
+        qFatal("engine reference failed");
+    }
+    b.expected = *out;
+    auto bundle = bundle::buildBundle(project->graph, registry, *weights, {});
+    if (!bundle) {
+        qFatal("%s", bundle.error().message.c_str());
+    }
+    b.bundle = std::move(*bundle);
+    return b;
+}
+
+double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+    double m = a.size() == b.size() ? 0 : 1e30;
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+        m = std::max(m, std::abs(double(a[i]) - b[i]));
+    }
+    return m;
+}
+
+// Re-seals bytes whose middle was changed: a valid checksum, so the parser must find the
+// problem itself.
+void reseal(std::string& bytes) {
+    auto crc = std::uint32_t(
+        crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), uInt(bytes.size() - 4)));
+    std::memcpy(bytes.data() + bytes.size() - 4, &crc, 4);
+}
+
+} // namespace
+
+class TestBundle : public QObject {
+    Q_OBJECT
+private slots:
+    void matchesTheEngine_data() {
+        QTest::addColumn<QString>("project");
+        for (const char* t : {"mlp", "lenet5", "fashion-mnist-cnn", "resnet-small"}) {
+            QTest::newRow(t) << QString(NW_SOURCE_DIR "/resources/templates/%1.nwproj").arg(t);
+        }
+        QTest::newRow("all ops") << QString(NW_SOURCE_DIR "/tests/export/data/all_ops.nwproj");
+    }
+    void matchesTheEngine() {
+        QFETCH(QString, project);
+        Built b = build(project);
+        // Round trip through the file format before running.
+        auto parsed = bundle::parseBundle(bundle::serializeBundle(b.bundle), "mem");
+        QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().message.c_str());
+        auto model = rt::Model::fromBundle(std::move(*parsed), "mem");
+        QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+        std::vector<float> out(b.expected.size());
+        QVERIFY((*model)->run(b.inputs.data(), b.batch, out.data()).ok());
+        double err = maxAbsDiff(out, b.expected);
+        QVERIFY2(err <= 1e-4, qPrintable(QString("max abs error %1").arg(err)));
+    }
+
+    void foldsAndFuses() {
+        Built b = build(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj");
+        QStringList ops;
+        for (const auto& l : b.bundle.header.layers) {
+            ops << QString::fromStdString(l.op + (l.activation.empty() ? "" : "+" + l.activation));
+        }
+        // conv+bn+relu, pool, conv+bn+relu, pool, (flatten)+dense+relu, (dropout) dense
+        QCOMPARE(ops, (QStringList{"conv2d+relu", "max_pool", "conv2d+relu", "max_pool",
+                                   "dense+relu", "dense"}));
+    }
+
+    void refusesCorruptFiles() {
+        Built b = build(NW_SOURCE_DIR "/resources/templates/lenet5.nwproj");
+        const std::string good = bundle::serializeBundle(b.bundle);
+        auto refused = [](const std::string& bytes, const char* fragment) {
+            auto p = bundle::parseBundle(bytes, "x.nwbundle");
+            if (p.ok()) {
+                auto m = rt::Model::fromBundle(std::move(*p), "x.nwbundle");
+                QVERIFY2(!m.ok(), "a corrupt bundle was accepted");
+                QVERIFY2(m.error().message.find(fragment) != std::string::npos,
+                         m.error().message.c_str());
+                return;
+            }
+            QVERIFY2(p.error().message.find(fragment) != std::string::npos,
+                     p.error().message.c_str());
+        };
+        refused(good.substr(0, good.size() / 2), "x.nwbundle");
+        refused("NWBUNDLX" + good.substr(8), "signature");
+        std::string flipped = good;
+        flipped[good.size() / 2] ^= 1;
+        refused(flipped, "checksum");
+        // Valid checksums over a hostile header: the parser and the runtime must catch it.
+        auto edited = [&good](const std::string& from, const std::string& to) {
+            std::string s = good;
+            auto at = s.find(from);
+            if (at == std::string::npos) {
+                qFatal("no '%s' in the header", from.c_str());
+            }
+            s.replace(at, from.size(), to);
+            // Keep the header length consistent: pad or trim inside the JSON whitespace is
+            // not available, so rewrite the length field.
+            std::uint64_t headerBytes = 0;
+            std::memcpy(&headerBytes, good.data() + 12, 8);
+            headerBytes = headerBytes + to.size() - from.size();
+            std::memcpy(s.data() + 12, &headerBytes, 8);
+            reseal(s);
+            return s;
+        };
+        refused(edited("\"op\":\"conv2d\"", "\"op\":\"conv9d\""), "unknown op");
+        refused(edited("\"inputs\":[0]", "\"inputs\":[7]"), "does not exist");
+        refused(edited("\"kernel\":[5,5]", "\"kernel\":[50,5]"), "kernel");
+    }
+
+    // Random byte mutations (re-sealed half the time): every one is either refused with a
+    // message or, if it still parses, runs or is refused by the runtime — never a crash.
+    void survivesMutations() {
+        Built b = build(NW_SOURCE_DIR "/resources/templates/mlp.nwproj");
+        const std::string good = bundle::serializeBundle(b.bundle);
+        std::uint64_t headerBytes = 0;
+        std::memcpy(&headerBytes, good.data() + 12, 8);
+        engine::CounterRng rng(17, 0);
+        int refused = 0;
+        for (int i = 0; i < 300; ++i) {
+            std::string s = good;
+            // Mostly the header, where structure lives.
+            auto span = std::size_t(i % 4 == 0 ? s.size() : 20 + headerBytes);
+            for (int k = 0; k < 1 + i % 3; ++k) {
+                auto pos = std::size_t(rng.uniform(std::uint64_t(i * 8 + k)) * float(span));
+                s[std::min(pos, s.size() - 1)] =
+                    char(rng.uniform(std::uint64_t(9999 + i * 8 + k)) * 256);
+            }
+            if (i % 2 == 0) {
+                reseal(s);
+            }
+            auto p = bundle::parseBundle(s, "fuzz");
+            if (!p.ok()) {
+                ++refused;
+                QVERIFY(p.error().message.rfind("fuzz: ", 0) == 0);
+                continue;
+            }
+            auto m = rt::Model::fromBundle(std::move(*p), "fuzz");
+            if (!m.ok()) {
+                ++refused;
+                continue;
+            }
+            std::vector<float> out(std::size_t(b.batch * 10));
+            (void)(*m)->run(b.inputs.data(), b.batch, out.data());
+        }
+        QVERIFY(refused > 150);
+    }
+
+    void cApi() {
+        QTemporaryDir dir;
+        Built b = build(NW_SOURCE_DIR "/resources/templates/mlp.nwproj");
+        std::string path = dir.filePath("m.nwbundle").toStdString();
+        QVERIFY(bundle::writeBundle(b.bundle, path).ok());
+
+        nw_rt_model* model = nullptr;
+        QCOMPARE(nw_rt_load(dir.filePath("missing").toUtf8().constData(), &model), NW_RT_ERROR_IO);
+        QVERIFY(model == nullptr);
+        QVERIFY(std::string(nw_rt_last_load_error()).find("missing") != std::string::npos);
+
+        QCOMPARE(nw_rt_load(path.c_str(), &model), NW_RT_OK);
+        int64_t dims[8];
+        QCOMPARE(nw_rt_input_shape(model, dims, 8), 3);
+        QCOMPARE(dims[0], int64_t(1));
+        QCOMPARE(dims[2], int64_t(28));
+        QCOMPARE(nw_rt_output_shape(model, dims, 8), 1);
+        QCOMPARE(dims[0], int64_t(10));
+        std::vector<float> out(b.expected.size());
+        QCOMPARE(nw_rt_run(model, b.inputs.data(), b.batch, out.data()), NW_RT_OK);
+        QVERIFY(maxAbsDiff(out, b.expected) <= 1e-4);
+        QCOMPARE(nw_rt_run(model, nullptr, 1, out.data()), NW_RT_ERROR_ARGUMENT);
+        QVERIFY(std::string(nw_rt_error(model)).find("input") != std::string::npos);
+        nw_rt_free(model);
+    }
+
+    void cliExportInferBench() {
+        QTemporaryDir dir;
+        QVERIFY(datasets::testing::writeMnistFolder(dir.filePath("data"), 160, 32, false));
+        QFile f(dir.filePath("p.nwproj"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"format_version": 1, "dataset": {"kind": "idx", "path": "data"},
+          "training": {"batch_size": 16, "epochs": 1},
+          "graph": {"nodes": [
+            {"id": "input", "op": "Input", "attributes": {"shape": [1, 4, 4]}},
+            {"id": "conv", "op": "Conv2D", "attributes": {"filters": 4, "padding": [1, 1]}},
+            {"id": "bn", "op": "BatchNorm"}, {"id": "relu", "op": "ReLU"},
+            {"id": "flatten", "op": "Flatten"},
+            {"id": "fc", "op": "Dense", "attributes": {"units": 10}},
+            {"id": "loss", "op": "Loss"}],
+           "edges": [{"from": "input", "to": "conv"}, {"from": "conv", "to": "bn"},
+                     {"from": "bn", "to": "relu"}, {"from": "relu", "to": "flatten"},
+                     {"from": "flatten", "to": "fc"}, {"from": "fc", "to": "loss"}]}})");
+        f.close();
+        auto cli = [](const QStringList& args) {
+            QProcess p;
+            p.start(NW_CLI_PATH, args);
+            p.waitForFinished(120000);
+            return std::pair{p.exitCode(), p.readAllStandardOutput() + p.readAllStandardError()};
+        };
+        qputenv("NETWRIGHT_DB", dir.filePath("db").toUtf8());
+        QString weights = dir.filePath("w.nwweights"), model = dir.filePath("m.nwbundle");
+        auto [trainCode, trainOut] =
+            cli({"train", dir.filePath("p.nwproj"), "--save-weights", weights});
+        QVERIFY2(trainCode == 0, trainOut.constData());
+        auto [code, out] = cli({"export", dir.filePath("p.nwproj"), "--weights", weights,
+                                "--format", "bundle", "-o", model});
+        QVERIFY2(code == 0, out.constData());
+        QVERIFY(out.contains("max abs error"));
+        auto [inferCode, inferOut] =
+            cli({"infer", model, dir.filePath("data/t10k-images-idx3-ubyte"), "--json"});
+        QVERIFY2(inferCode == 0, inferOut.constData());
+        auto results = QJsonDocument::fromJson(inferOut.trimmed().split('\n').last()).array();
+        QCOMPARE(results.size(), 32);
+        QCOMPARE(results[0].toObject()["top"].toArray().size(), 3);
+        auto [benchCode, benchOut] =
+            cli({"bench-infer", model, "--batch", "4", "--runs", "5", "--json"});
+        QVERIFY2(benchCode == 0, benchOut.constData());
+        QVERIFY(QJsonDocument::fromJson(benchOut.trimmed())["samples_per_sec"].toDouble() > 0);
+        auto [badCode, badOut] = cli({"bench-infer", dir.filePath("p.nwproj")});
+        QCOMPARE(badCode, 2);
+        QVERIFY(badOut.contains("p.nwproj"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBundle)
+#include "test_bundle.moc"
