@@ -55,6 +55,8 @@ int runBench(const RunOptions& options);
 struct ExportCliOptions {
     std::string project;
     std::string weights; // a .nwweights file (train --save-weights)
+    std::int64_t run = 0; // or a tracked run: its last checkpoint and its graph
+    std::string db;       // the experiment database for --run (default: as `runs`)
     std::string format = "onnx";
     std::string output;
     std::string reference;     // non-empty: write the reference batch as <reference>.json etc.

@@ -1,8 +1,9 @@
 // netwright-cli export: a project and its trained weights to ONNX, checked by the ONNX checker
 // and shape inference, with the training engine's outputs on a reference batch.
-#include "app/cli/commands.h"
 #include "app/cli/bundle_commands.h"
+#include "app/cli/commands.h"
 #include "app/cli/export_support.h"
+#include "app/cli/run_weights.h"
 #include "datasets/catalog.h"
 #include "datasets/data_loader.h"
 #include "engine/cpu/cpu_backend.h"
@@ -13,6 +14,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <random>
 
 namespace nw::cli {
@@ -80,9 +82,9 @@ int runExport(const ExportCliOptions& o) {
         std::cerr << "error: --format must be onnx or bundle, got '" << o.format << "'\n";
         return kExitUser;
     }
-    if (o.weights.empty()) {
+    if (o.weights.empty() == (o.run == 0)) {
         std::cerr << "error: export needs the trained weights: --weights FILE (written by "
-                     "train --save-weights)\n";
+                     "train --save-weights) or --run ID (a tracked run's last checkpoint)\n";
         return kExitUser;
     }
     graph::OpRegistry registry = graph::makeCoreRegistry();
@@ -91,6 +93,20 @@ int runExport(const ExportCliOptions& o) {
         return fail(project.error());
     }
     std::filesystem::path dir = std::filesystem::path(o.project).parent_path();
+    std::optional<RunWeights> fromRun;
+    if (o.run != 0) {
+        // The graph exactly as the run trained it, and its last checkpoint.
+        auto found = findRunWeights(o.run, o.db, registry);
+        if (!found) {
+            return fail(found.error());
+        }
+        if (found->project.graph != project->graph) {
+            std::cerr << "note: " << o.project << " has changed since run " << o.run
+                      << "; exporting the graph as the run trained it\n";
+        }
+        project = found->project;
+        fromRun = std::move(*found);
+    }
     graph::GraphAnalysis analysis = graph::analyze(project->graph, registry);
     std::int64_t perSample = 0;
     for (const auto& n : project->graph.nodes()) {
@@ -109,7 +125,9 @@ int runExport(const ExportCliOptions& o) {
     if (!plan) {
         return fail(plan.error());
     }
-    if (auto st = engine::loadWeights(backend, params, o.weights); !st) {
+    if (auto st = fromRun ? loadRunWeights(backend, params, *fromRun)
+                          : engine::loadWeights(backend, params, o.weights);
+        !st) {
         return fail(st.error());
     }
     auto weights = hostWeights(backend, params);
@@ -121,9 +139,15 @@ int runExport(const ExportCliOptions& o) {
         if (!outputs) {
             return fail(outputs.error());
         }
-        BundleExport be{*project, registry, *weights, ref.classLabels, ref.inputs, *outputs,
-                        ref.batch, ref.source};
-        return exportBundle(o, be);
+        BundleExport be{*project,   registry, *weights,  ref.classLabels,
+                        ref.inputs, *outputs, ref.batch, ref.source};
+        int rc = exportBundle(o, be);
+        if (rc == kExitOk && fromRun) {
+            if (auto st = recordExport(*fromRun, o.db, o.output, "bundle"); !st) {
+                return fail(st.error());
+            }
+        }
+        return rc;
     }
     ox::ExportOptions options;
     options.modelName = project->name;
@@ -189,6 +213,11 @@ int runExport(const ExportCliOptions& o) {
         std::printf("reference written: %s.json; compare with ONNX Runtime and onnx's "
                     "reference evaluator: python3 tests/export/check_onnx.py %s.json\n",
                     o.reference.c_str(), o.reference.c_str());
+    }
+    if (verified && fromRun) {
+        if (auto st = recordExport(*fromRun, o.db, o.output, "onnx"); !st) {
+            return fail(st.error());
+        }
     }
     if (!verified) {
         std::cerr << "error: the exported model differs from the trained one by more than "

@@ -80,6 +80,10 @@ int main(int argc, char** argv) {
     exportCmd->add_option("PROJECT", exportOptions.project, "Project file (.nwproj)")->required();
     exportCmd->add_option("--weights", exportOptions.weights,
                           "Weights file written by train --save-weights");
+    exportCmd->add_option("--run", exportOptions.run,
+                          "A tracked run instead of --weights: its last checkpoint and the "
+                          "graph as it trained it");
+    exportCmd->add_option("--db", exportOptions.db, "Experiment database for --run");
     exportCmd->add_option("--format", exportOptions.format,
                           "onnx, or bundle (Netwright's optimised inference bundle)")
         ->check(CLI::IsMember({"onnx", "bundle"}));

@@ -273,6 +273,17 @@ private slots:
             cli({"bench-infer", model, "--batch", "4", "--runs", "5", "--json"});
         QVERIFY2(benchCode == 0, benchOut.constData());
         QVERIFY(QJsonDocument::fromJson(benchOut.trimmed())["samples_per_sec"].toDouble() > 0);
+        // From the tracked run instead of a weights file: its checkpoint, recorded back.
+        QString fromRun = dir.filePath("run.nwbundle");
+        auto [runCode, runOut] = cli({"export", dir.filePath("p.nwproj"), "--run", "1", "--format",
+                                      "bundle", "-o", fromRun});
+        QVERIFY2(runCode == 0, runOut.constData());
+        auto [showCode, showOut] = cli({"runs", "show", "1"});
+        QVERIFY2(showCode == 0 && showOut.contains("run.nwbundle"), showOut.constData());
+        auto [noRunCode, noRunOut] = cli(
+            {"export", dir.filePath("p.nwproj"), "--run", "99", "-o", dir.filePath("never.onnx")});
+        QCOMPARE(noRunCode, 2);
+        QVERIFY(noRunOut.contains("99"));
         auto [badCode, badOut] = cli({"bench-infer", dir.filePath("p.nwproj")});
         QCOMPARE(badCode, 2);
         QVERIFY(badOut.contains("p.nwproj"));
