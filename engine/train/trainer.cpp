@@ -476,7 +476,9 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
         ev.samplesPerSecond = ev.seconds > 0 ? double(samples) / ev.seconds : 0;
         bool epochDone = im.epochSteps == perEpoch;
         bool stopped = result.outcome == TrainResult::Outcome::Stopped;
-        if (im.options.evaluateEachEpoch && !stopped) {
+        // A completed epoch is evaluated even when a stop arrived at its very end, so its
+        // test and validation metrics are recorded before the run stops.
+        if (im.options.evaluateEachEpoch && (epochDone || !stopped)) {
             if (im.splits.validation) {
                 auto v = im.evaluate(im.splits.validation);
                 if (!v) {
