@@ -4,16 +4,19 @@
 #include "engine/bundle/runtime/model.h"
 #include "engine/bundle/runtime/netwright_rt.h"
 #include "engine/bundle/writer.h"
+#include "graph/onnx/reference_runner.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 
 namespace nw::cli {
 
@@ -32,9 +35,16 @@ std::int64_t count(const bundle::Dims& d) {
 
 // One sample per image file (resized to the input, grey or colour as it needs), or every
 // sample of an IDX file; raw values in [0, 1], then the bundle's normalisation.
+// What infer needs of a model, whether a bundle or an ONNX file we exported.
+struct ModelInterface {
+    bundle::Dims inputShape; // per sample
+    std::int64_t classes = 0;
+    std::vector<std::string> labels;
+    std::vector<double> mean, std;
+};
+
 Expected<std::vector<float>> readInputs(const std::vector<std::string>& files,
-                                        const bundle::BundleHeader& h,
-                                        std::vector<std::string>& names) {
+                                        const ModelInterface& h, std::vector<std::string>& names) {
     const auto& shape = h.inputShape; // [C, H, W]
     if (shape.size() != 3) {
         return Error::user("infer reads images, but the model's input is not [C, H, W]");
@@ -91,6 +101,45 @@ Expected<std::vector<float>> readInputs(const std::vector<std::string>& files,
     return out;
 }
 
+// Reads an ONNX model exported by Netwright and its interface (input shape, classes, and
+// the labels and normalisation from its metadata).
+Expected<onnx::ModelProto> readOnnxModel(const std::string& path, ModelInterface& h) {
+    std::ifstream in(path, std::ios::binary);
+    onnx::ModelProto model;
+    if (!in || !model.ParseFromIstream(&in)) {
+        return Error::user(path + ": cannot be read as an ONNX model");
+    }
+    const auto& g = model.graph();
+    if (g.input_size() != 1 || g.output_size() < 1) {
+        return Error::user(path + ": infer runs models with one input");
+    }
+    auto dims = [](const onnx::ValueInfoProto& v) {
+        bundle::Dims d;
+        for (const auto& dim : v.type().tensor_type().shape().dim()) {
+            d.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+        }
+        return d;
+    };
+    bundle::Dims in0 = dims(g.input(0)), out0 = dims(g.output(0));
+    if (in0.size() < 2 || out0.size() != 2 || out0[1] < 1) {
+        return Error::user(path + ": infer needs an input [N, ...] and an output [N, classes]");
+    }
+    h.inputShape.assign(in0.begin() + 1, in0.end());
+    h.classes = out0[1];
+    for (const auto& p : model.metadata_props()) {
+        auto j = nlohmann::json::parse(p.value(), nullptr, false);
+        if (p.key() == "class_labels" && j.is_array()) {
+            for (const auto& l : j) {
+                h.labels.push_back(l.is_string() ? l.get<std::string>() : l.dump());
+            }
+        } else if (p.key() == "input_normalization" && j.is_object()) {
+            h.mean = j.value("mean", std::vector<double>{});
+            h.std = j.value("std", std::vector<double>{});
+        }
+    }
+    return model;
+}
+
 } // namespace
 
 int exportBundle(const ExportCliOptions& o, const BundleExport& in) {
@@ -142,21 +191,51 @@ int exportBundle(const ExportCliOptions& o, const BundleExport& in) {
 
 int runInfer(const InferOptions& o) {
     nw_rt_set_threads(o.threads);
-    auto model = rt::Model::load(o.model);
-    if (!model) {
-        return fail(model.error());
+    // A model is a bundle, or an ONNX file exported by us (run by graph/onnx's reference
+    // interpreter: exact, not fast).
+    std::unique_ptr<rt::Model> bundleModel;
+    std::optional<onnx::ModelProto> onnxModel;
+    ModelInterface h;
+    if (o.model.ends_with(".onnx")) {
+        auto m = readOnnxModel(o.model, h);
+        if (!m) {
+            return fail(m.error());
+        }
+        onnxModel = std::move(*m);
+    } else {
+        auto m = rt::Model::load(o.model);
+        if (!m) {
+            return fail(m.error());
+        }
+        bundleModel = std::move(*m);
+        const auto& header = bundleModel->header();
+        h = {header.inputShape, count(bundleModel->outputShape()), header.labels, header.mean,
+             header.std};
     }
-    const auto& h = (*model)->header();
     std::vector<std::string> names;
     auto inputs = readInputs(o.inputs, h, names);
     if (!inputs) {
         return fail(inputs.error());
     }
     auto batch = std::int64_t(names.size());
-    auto classes = count((*model)->outputShape());
+    auto classes = h.classes;
     std::vector<float> logits(std::size_t(batch * classes));
-    if (auto st = (*model)->run(inputs->data(), batch, logits.data()); !st) {
-        return fail(st.error());
+    if (bundleModel) {
+        if (auto st = bundleModel->run(inputs->data(), batch, logits.data()); !st) {
+            return fail(st.error());
+        }
+    } else {
+        bundle::Dims dims{batch};
+        dims.insert(dims.end(), h.inputShape.begin(), h.inputShape.end());
+        auto outs = graph::onnx_export::runModel(*onnxModel, {dims, *inputs});
+        if (!outs) {
+            return fail(outs.error());
+        }
+        const auto& first = outs->count("logits") ? outs->at("logits") : outs->begin()->second;
+        if (first.data.size() != logits.size()) {
+            return fail(Error::user(o.model + ": its output is not [N, classes]"));
+        }
+        logits = first.data;
     }
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
     for (std::int64_t i = 0; i < batch; ++i) {

@@ -71,7 +71,7 @@ int runExport(const ExportCliOptions& options);
 
 // netwright-cli infer MODEL INPUT...: top-k classes of images (PNG/JPEG) or IDX samples.
 struct InferOptions {
-    std::string model; // .nwbundle
+    std::string model; // .nwbundle, or .onnx exported by netwright-cli export
     std::vector<std::string> inputs;
     int top = 3;
     int threads = 0;

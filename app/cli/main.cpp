@@ -84,8 +84,9 @@ int main(int argc, char** argv) {
                           "A tracked run instead of --weights: its last checkpoint and the "
                           "graph as it trained it");
     exportCmd->add_option("--db", exportOptions.db, "Experiment database for --run");
-    exportCmd->add_option("--format", exportOptions.format,
-                          "onnx, or bundle (Netwright's optimised inference bundle)")
+    exportCmd
+        ->add_option("--format", exportOptions.format,
+                     "onnx, or bundle (Netwright's optimised inference bundle)")
         ->check(CLI::IsMember({"onnx", "bundle"}));
     exportCmd->add_option("-o,--output", exportOptions.output, "Output file (.onnx, .nwbundle)")
         ->required();
@@ -126,8 +127,12 @@ int main(int argc, char** argv) {
 
     nw::cli::InferOptions inferOptions;
     auto* infer = app.add_subcommand("infer", "Classify images (PNG, JPEG) or IDX samples with "
-                                              "an inference bundle; prints the top classes");
-    infer->add_option("MODEL", inferOptions.model, "Inference bundle (.nwbundle)")->required();
+                                              "an inference bundle or an exported ONNX model; "
+                                              "prints the top classes");
+    infer
+        ->add_option("MODEL", inferOptions.model,
+                     "Inference bundle (.nwbundle) or ONNX model (.onnx) exported by Netwright")
+        ->required();
     infer->add_option("INPUT", inferOptions.inputs, "Images or IDX files")->required();
     infer->add_option("--top", inferOptions.top, "Classes shown per input (default 3)")
         ->check(CLI::Range(1, 1000));
@@ -144,8 +149,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1 << 20));
     benchInfer->add_option("--runs", benchInferOptions.runs, "Timed runs (default: ~2 s)")
         ->check(CLI::Range(1, 10000000));
-    benchInfer->add_option("--threads", benchInferOptions.threads,
-                           "CPU threads (default: every core)")
+    benchInfer
+        ->add_option("--threads", benchInferOptions.threads, "CPU threads (default: every core)")
         ->check(CLI::Range(0, 1024));
     benchInfer->add_flag("--json", benchInferOptions.json, "One JSON object");
 

@@ -273,6 +273,23 @@ private slots:
             cli({"bench-infer", model, "--batch", "4", "--runs", "5", "--json"});
         QVERIFY2(benchCode == 0, benchOut.constData());
         QVERIFY(QJsonDocument::fromJson(benchOut.trimmed())["samples_per_sec"].toDouble() > 0);
+        // The ONNX export of the same weights classifies the same way.
+        QString onnxFile = dir.filePath("m.onnx");
+        auto [onnxCode, onnxOut] =
+            cli({"export", dir.filePath("p.nwproj"), "--weights", weights, "-o", onnxFile});
+        QVERIFY2(onnxCode == 0, onnxOut.constData());
+        auto [inferOnnxCode, inferOnnxOut] =
+            cli({"infer", onnxFile, dir.filePath("data/t10k-images-idx3-ubyte"), "--json"});
+        QVERIFY2(inferOnnxCode == 0, inferOnnxOut.constData());
+        auto onnxResults =
+            QJsonDocument::fromJson(inferOnnxOut.trimmed().split('\n').last()).array();
+        QCOMPARE(onnxResults.size(), 32);
+        for (int i = 0; i < 32; ++i) {
+            auto top = [i](const QJsonArray& r) {
+                return r[i].toObject()["top"].toArray()[0].toObject()["class"].toInt();
+            };
+            QCOMPARE(top(onnxResults), top(results));
+        }
         // From the tracked run instead of a weights file: its checkpoint, recorded back.
         QString fromRun = dir.filePath("run.nwbundle");
         auto [runCode, runOut] = cli({"export", dir.filePath("p.nwproj"), "--run", "1", "--format",
