@@ -87,6 +87,13 @@ Status CpuBackend::copyFromHost(const Tensor& dst, const void* src) {
     if (!dst.defined() || dst.device() != Device::cpu()) {
         return Error::internal("copyFromHost: " + dst.toString() + " is not a CPU tensor");
     }
+    if (dst.rank() == 4 && dst.dtype() == DType::F32) { // row-major host -> channels-last
+        dnnl::memory from(rowMajorDesc(dst.shape()), m_dnnl->engine, const_cast<void*>(src));
+        dnnl::memory to = wrap(*m_dnnl, dst);
+        dnnl::reorder(from, to).execute(m_dnnl->stream, from, to);
+        m_dnnl->stream.wait();
+        return Status::success();
+    }
     std::memcpy(data(dst), src, dst.bytes());
     return Status::success();
 }
@@ -94,6 +101,13 @@ Status CpuBackend::copyFromHost(const Tensor& dst, const void* src) {
 Status CpuBackend::copyToHost(const Tensor& src, void* dst) {
     if (!src.defined() || src.device() != Device::cpu()) {
         return Error::internal("copyToHost: " + src.toString() + " is not a CPU tensor");
+    }
+    if (src.rank() == 4 && src.dtype() == DType::F32) { // channels-last -> row-major host
+        dnnl::memory from = wrap(*m_dnnl, src);
+        dnnl::memory to(rowMajorDesc(src.shape()), m_dnnl->engine, dst);
+        dnnl::reorder(from, to).execute(m_dnnl->stream, from, to);
+        m_dnnl->stream.wait();
+        return Status::success();
     }
     std::memcpy(dst, data(src), src.bytes());
     return Status::success();

@@ -25,8 +25,12 @@ inline DnnlDims toDnnl(const Dims& d) {
     return DnnlDims(d.begin(), d.end());
 }
 
-// Row-major f32 descriptor for `dims` (nc, nchw, ...).
+// How the CPU backend stores a tensor of `dims`: row-major (nc, ncw, ...), except 4-D
+// tensors, which are channels-last (nhwc). Host copies (copyFromHost / copyToHost) convert,
+// so outside the backend every tensor reads as row-major.
 dnnl::memory::desc plainDesc(const Dims& dims);
+// The row-major descriptor (nchw for 4-D): the layout host code and the graph's semantics use.
+dnnl::memory::desc rowMajorDesc(const Dims& dims);
 // Descriptor for the same dims that lets the primitive choose its layout.
 dnnl::memory::desc anyDesc(const Dims& dims);
 

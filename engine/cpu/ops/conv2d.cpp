@@ -43,9 +43,15 @@ public:
         // oneDNN's grouped weights: [groups, F/groups, C/groups, kh, kw].
         Dims dnnlW = groups == 1 ? m_weightShape
                                  : Dims{groups, m_filters / groups, x[1] / groups, k[0], k[1]};
+        // Grouped weights: the same OHWI memory as plainDesc(m_weightShape), seen as
+        // [groups, F/groups, C/groups, kh, kw] through explicit strides.
+        std::int64_t og = m_filters / groups, ig = x[1] / groups;
         auto plainW = groups == 1 ? plainDesc(m_weightShape)
                                   : memory::desc(toDnnl(dnnlW), memory::data_type::f32,
-                                                 memory::format_tag::goihw);
+                                                 memory::dims{og * k[0] * k[1] * ig,
+                                                              k[0] * k[1] * ig, 1, k[1] * ig, ig});
+        // The primitive picks its layouts (blocked on AVX-512 for training); forcing our nhwc
+        // measured slower in backward than the reorders it saves.
         auto xAny = anyDesc(x), yAny = anyDesc(y), wAny = anyDesc(dnnlW);
         auto bd = plainDesc({m_filters});
         auto fwdDesc = m_bias ? convolution_forward::desc(prop_kind::forward_training,

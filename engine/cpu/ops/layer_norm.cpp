@@ -33,6 +33,10 @@ public:
         m_mean = memory(fwdPd.mean_desc(), m_ctx.engine);
         m_variance = memory(fwdPd.variance_desc(), m_ctx.engine);
         m_scratchDx = memory(m_flat, m_ctx.engine);
+        // A 4-D tensor is stored channels-last; the [outer, inner] view needs row-major.
+        for (auto* b : {&m_x, &m_y, &m_dy, &m_dx}) {
+            *b = LayoutBridge(m_ctx, plainDesc(x), rowMajorDesc(x));
+        }
     }
 
     std::vector<ParamSpec> params() const override {
@@ -42,34 +46,44 @@ public:
 
     Status forward(const ForwardArgs& a) override {
         return run("layer-norm forward", [&] {
-            m_fwd.execute(m_ctx.stream, {{DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0], m_flat)},
-                                         {DNNL_ARG_DST, wrap(m_ctx, a.outputs[0], m_flat)},
+            memory y = m_y.output(m_ctx, a.outputs[0]);
+            m_fwd.execute(m_ctx.stream, {{DNNL_ARG_SRC, flat(m_x.input(m_ctx, a.inputs[0]))},
+                                         {DNNL_ARG_DST, flat(y)},
                                          {DNNL_ARG_SCALE, wrap(m_ctx, a.params[0])},
                                          {DNNL_ARG_SHIFT, wrap(m_ctx, a.params[1])},
                                          {DNNL_ARG_MEAN, m_mean},
                                          {DNNL_ARG_VARIANCE, m_variance}});
+            m_y.commit(m_ctx, a.outputs[0]);
         });
     }
 
     Status backward(const BackwardArgs& a) override {
         return run("layer-norm backward", [&] {
-            memory dx =
-                a.gradInputs[0].defined() ? wrap(m_ctx, a.gradInputs[0], m_flat) : m_scratchDx;
-            m_bwd.execute(m_ctx.stream, {{DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0], m_flat)},
-                                         {DNNL_ARG_MEAN, m_mean},
-                                         {DNNL_ARG_VARIANCE, m_variance},
-                                         {DNNL_ARG_DIFF_DST, wrap(m_ctx, a.gradOutputs[0], m_flat)},
-                                         {DNNL_ARG_SCALE, wrap(m_ctx, a.params[0])},
-                                         // oneDNN 2.6 wants the shift too when use_shift is set
-                                         {DNNL_ARG_SHIFT, wrap(m_ctx, a.params[1])},
-                                         {DNNL_ARG_DIFF_SRC, dx},
-                                         {DNNL_ARG_DIFF_SCALE, wrap(m_ctx, a.gradParams[0])},
-                                         {DNNL_ARG_DIFF_SHIFT, wrap(m_ctx, a.gradParams[1])}});
+            bool wantDx = a.gradInputs[0].defined();
+            memory dx = wantDx ? flat(m_dx.output(m_ctx, a.gradInputs[0])) : m_scratchDx;
+            m_bwd.execute(m_ctx.stream,
+                          {{DNNL_ARG_SRC, flat(m_x.input(m_ctx, a.inputs[0]))},
+                           {DNNL_ARG_MEAN, m_mean},
+                           {DNNL_ARG_VARIANCE, m_variance},
+                           {DNNL_ARG_DIFF_DST, flat(m_dy.input(m_ctx, a.gradOutputs[0]))},
+                           {DNNL_ARG_SCALE, wrap(m_ctx, a.params[0])},
+                           // oneDNN 2.6 wants the shift too when use_shift is set
+                           {DNNL_ARG_SHIFT, wrap(m_ctx, a.params[1])},
+                           {DNNL_ARG_DIFF_SRC, dx},
+                           {DNNL_ARG_DIFF_SCALE, wrap(m_ctx, a.gradParams[0])},
+                           {DNNL_ARG_DIFF_SHIFT, wrap(m_ctx, a.gradParams[1])}});
+            if (wantDx) {
+                m_dx.commit(m_ctx, a.gradInputs[0]);
+            }
         });
     }
 
 private:
+    // The same memory seen as [outer, inner].
+    memory flat(const memory& m) const { return memory(m_flat, m_ctx.engine, m.get_data_handle()); }
+
     std::int64_t m_inner = 1;
+    LayoutBridge m_x, m_y, m_dy, m_dx;
     memory::desc m_flat;
     layer_normalization_forward m_fwd;
     layer_normalization_backward m_bwd;

@@ -47,65 +47,60 @@ private:
 
 class ConcatKernel final : public CpuKernel {
 public:
+    // oneDNN concat forward; backward reorders each input's slice of the output gradient
+    // (a sub-memory view) into its gradient. Works in any storage layout.
     ConcatKernel(CpuBackend& backend, const KernelConfig& c)
         : CpuKernel(backend, c) {
         const Dims& y = c.outputs[0];
         auto rank = static_cast<std::int64_t>(y.size());
         std::int64_t axis = attrInt("axis");
-        auto ax = static_cast<std::size_t>(axis < 0 ? axis + rank : axis);
-        m_outer = 1;
-        for (std::size_t d = 0; d < ax; ++d) {
-            m_outer *= y[d];
-        }
-        std::int64_t inner = 1;
-        for (std::size_t d = ax + 1; d < y.size(); ++d) {
-            inner *= y[d];
-        }
+        int ax = static_cast<int>(axis < 0 ? axis + rank : axis);
+        m_yDesc = plainDesc(y);
+        std::vector<dnnl::memory::desc> srcs;
+        DnnlDims offsets(y.size(), 0);
         for (const Dims& x : c.inputs) {
-            m_chunks.push_back(x[ax] * inner);
+            srcs.push_back(plainDesc(x));
+            m_slices.push_back(m_yDesc.submemory_desc(toDnnl(x), offsets));
+            offsets[std::size_t(ax)] += x[std::size_t(ax)];
         }
-        m_rowOut = y[ax] * inner;
+        m_fwd = dnnl::concat(dnnl::concat::primitive_desc(m_yDesc, ax, srcs, m_ctx.engine));
+        for (std::size_t i = 0; i < c.inputs.size(); ++i) {
+            m_bwd.emplace_back(
+                dnnl::reorder::primitive_desc(m_ctx.engine, m_slices[i], m_ctx.engine, srcs[i]));
+        }
     }
 
     bool backwardReadsInputs() const override { return false; }
 
     Status forward(const ForwardArgs& a) override {
-        copySlices(a.inputs, a.outputs[0], true);
-        return Status::success();
+        return run("concat forward", [&] {
+            std::unordered_map<int, dnnl::memory> args{
+                {DNNL_ARG_DST, wrap(m_ctx, a.outputs[0], m_yDesc)}};
+            for (std::size_t i = 0; i < a.inputs.size(); ++i) {
+                args.emplace(DNNL_ARG_MULTIPLE_SRC + int(i), wrap(m_ctx, a.inputs[i]));
+            }
+            m_fwd.execute(m_ctx.stream, args);
+        });
     }
 
     Status backward(const BackwardArgs& a) override {
-        copySlices(a.gradInputs, a.gradOutputs[0], false);
-        return Status::success();
+        return run("concat backward", [&] {
+            for (std::size_t i = 0; i < a.gradInputs.size(); ++i) {
+                if (!a.gradInputs[i].defined()) {
+                    continue;
+                }
+                dnnl::memory slice(m_slices[i], m_ctx.engine, CpuBackend::data(a.gradOutputs[0]));
+                dnnl::memory dx = wrap(m_ctx, a.gradInputs[i]);
+                m_bwd[i].execute(m_ctx.stream, slice, dx);
+            }
+        });
     }
 
 private:
-    // Each outer row of the joined tensor is the inputs' rows side by side.
-    void copySlices(std::span<const Tensor> parts, const Tensor& joined, bool gather) const {
-        float* j = CpuBackend::f32(joined);
-        std::int64_t offset = 0;
-        for (std::size_t k = 0; k < parts.size(); ++k) {
-            std::int64_t chunk = m_chunks[k];
-            if (parts[k].defined()) {
-                float* p = CpuBackend::f32(parts[k]);
-                auto bytes = static_cast<std::size_t>(chunk) * sizeof(float);
-#pragma omp parallel for
-                for (std::int64_t o = 0; o < m_outer; ++o) {
-                    float* row = j + o * m_rowOut + offset;
-                    if (gather) {
-                        std::memcpy(row, p + o * chunk, bytes);
-                    } else {
-                        std::memcpy(p + o * chunk, row, bytes);
-                    }
-                }
-            }
-            offset += chunk;
-        }
-    }
-
-    std::int64_t m_outer = 1;
-    std::int64_t m_rowOut = 0;
-    std::vector<std::int64_t> m_chunks;
+    dnnl::memory::desc m_yDesc;
+    std::vector<dnnl::memory::desc> m_slices;
+    dnnl::concat m_fwd;
+    std::vector<dnnl::reorder> m_bwd;
 };
 
 } // namespace
