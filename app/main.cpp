@@ -32,6 +32,11 @@ int main(int argc, char** argv) {
                              QStringLiteral("Colour theme: system (default), light or dark."),
                              QStringLiteral("THEME"), QStringLiteral("system"));
     parser.addOption(theme);
+    QCommandLineOption mode(QStringLiteral("mode"),
+                            QStringLiteral("Start in MODE: design (default), data, train, "
+                                           "experiments or deploy."),
+                            QStringLiteral("MODE"));
+    parser.addOption(mode);
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Project to open."));
     if (!parser.parse(QApplication::arguments())) {
         std::cerr << "netwright: " << parser.errorText().toStdString() << "\n";
@@ -95,6 +100,15 @@ int main(int argc, char** argv) {
             }
         }
         autosaver = std::make_unique<nw::app::Autosaver>(document);
+    }
+    // Started without a project (and nothing recovered): the welcome page.
+    if (parser.positionalArguments().isEmpty() && !document.isModified()) {
+        window.showWelcome();
+    }
+
+    if (parser.isSet(mode) && !window.showMode(parser.value(mode))) {
+        std::cerr << "netwright: unknown mode '" << parser.value(mode).toStdString() << "'\n";
+        return 2;
     }
 
     if (headless) {

@@ -1,11 +1,13 @@
 #include "app/project_document.h"
 
 #include "app/commands/graph_edit_command.h"
+#include "app/commands/training_config_command.h"
 #include "graph/connection.h"
 #include "graph/fragment.h"
 #include "graph/layout.h"
 #include "graph/project_file.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <cctype>
 
@@ -99,6 +101,26 @@ void ProjectDocument::clear() {
     m_undo.clear();
     reanalyze();
     emit changed();
+}
+
+Status ProjectDocument::newFromTemplate(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return Error::user(path.toStdString() + ": cannot read the template");
+    }
+    const QByteArray text = file.readAll();
+    auto project = graph::parseProject(std::string_view(text.constData(), text.size()),
+                                       path.toStdString(), m_registry);
+    if (!project) {
+        return project.error();
+    }
+    m_project = std::move(*project);
+    m_path.clear();
+    m_recovered = false;
+    m_undo.clear();
+    reanalyze();
+    emit changed();
+    return Status::success();
 }
 
 QString ProjectDocument::displayName() const {
@@ -257,6 +279,17 @@ Expected<QStringList> ProjectDocument::duplicate(const QStringList& ids) {
 
 void ProjectDocument::reanalyze() {
     m_analysis = graph::analyze(m_project.graph, m_registry);
+}
+
+void ProjectDocument::setTrainingConfig(const graph::TrainingConfig& config) {
+    if (config != m_project.training) {
+        m_undo.push(new TrainingConfigCommand(*this, m_project.training, config));
+    }
+}
+
+void ProjectDocument::applyTrainingConfig(const graph::TrainingConfig& config) {
+    m_project.training = config;
+    emit changed();
 }
 
 } // namespace nw::app

@@ -18,6 +18,8 @@
 
 namespace nw::app {
 
+struct DataSettings; // app/commands/data_settings_command.h
+
 class ProjectDocument : public QObject {
     Q_OBJECT
 public:
@@ -35,6 +37,9 @@ public:
     Status save(const QString& path);
     // Starts an empty, unnamed project.
     void clear();
+    // Starts an unsaved project from a template file (a path or a Qt resource ":/templates/…"):
+    // the template's graph and settings, no file path, nothing to undo.
+    Status newFromTemplate(const QString& path);
     // Opens an autosaved copy (app/autosave.h) as unsaved changes to `originalPath` (empty:
     // an unsaved project): the document shows the recovered graph and is modified.
     Status restoreRecovery(const QString& recoveryFile, const QString& originalPath);
@@ -78,8 +83,41 @@ public:
     // Copy + paste in one step, offset so the copies do not hide the originals.
     Expected<QStringList> duplicate(const QStringList& ids);
 
+    // --- Blocks (graph/group.h), defined in project_document_blocks.cpp. Each is one undo step.
+
+    // Groups `ids` into a new block named `name`; returns its id ("block1").
+    Expected<QString> groupNodes(const QStringList& ids, const QString& name);
+    // Removes the block; its nodes stay.
+    Status ungroup(const QString& groupId);
+    Status renameGroup(const QString& groupId, const QString& name);
+    // Collapses the block to one card, or expands it again.
+    Status setGroupCollapsed(const QString& groupId, bool collapsed);
+    // The block's nodes, inner edges and the block itself as clipboard JSON: "save to library"
+    // stores it, pasteFragment() inserts it again as a new block.
+    QString copyGroup(const QString& groupId) const;
+
     // For app/commands/ only: applies an edit, re-analyzes and emits changed().
     Status applyEdit(const graph::GraphEdit& edit);
+
+    // --- Data settings (the project's dataset and augmentation pipeline, not the graph).
+
+    // Per-channel input normalisation stored in the dataset reference: one mean and one std
+    // (> 0) per channel, both empty for none. One undo step.
+    Status setNormalization(const std::vector<double>& mean, const std::vector<double>& std);
+    // Replaces the augmentation pipeline. Checked as training checks it
+    // (datasets::AugmentationPipeline::create()); an invalid pipeline is refused, naming the
+    // step and field, and never stored. mergeKey >= 0: consecutive calls with the same key
+    // merge into one undo step (a parameter dragged in a spin box).
+    Status setAugmentation(const std::vector<graph::AugmentationStep>& steps, const QString& text,
+                           int mergeKey = -1);
+
+    // For app/commands/ only: stores the settings and emits changed().
+    void applyDataSettings(const DataSettings& settings);
+
+    // --- Run configuration (Train mode). One undo step; consecutive changes merge.
+    void setTrainingConfig(const graph::TrainingConfig& config);
+    // For app/commands/ only: stores the configuration and emits changed().
+    void applyTrainingConfig(const graph::TrainingConfig& config);
 
 signals:
     // The project (graph, settings, file or modified state) changed; the analysis is already

@@ -6,13 +6,17 @@ find_package(ZLIB REQUIRED)
 find_package(Threads REQUIRED)
 
 # Optional: the Qt GUI.
-find_package(Qt6 QUIET COMPONENTS Gui Widgets Svg)
-if(Qt6Widgets_FOUND AND Qt6Gui_FOUND)
+# Qt Charts (the Train and Experiments modes) needs Qt's OpenGL CMake files
+# (libqt6opengl6-dev), which qt6-charts-dev does not pull in.
+find_package(Qt6 QUIET COMPONENTS Gui Widgets Svg Charts)
+if(Qt6Widgets_FOUND AND Qt6Gui_FOUND AND Qt6Charts_FOUND)
     set(_gui_found TRUE)
 else()
     set(_gui_found FALSE)
 endif()
-nw_resolve_option(NW_WITH_GUI ${_gui_found} "Qt 6 Widgets not found (qt6-base-dev)" NW_GUI_ENABLED)
+nw_resolve_option(NW_WITH_GUI ${_gui_found}
+                  "Qt 6 Widgets or Charts not found (qt6-base-dev, qt6-charts-dev, libqt6opengl6-dev)"
+                  NW_GUI_ENABLED)
 
 # Optional: CUDA with cuDNN (CUDA 13 and cuDNN 9 live under /usr/local/cuda).
 set(_cuda_found FALSE)

@@ -23,7 +23,7 @@ std::size_t indexOfNode(const Graph& g, std::string_view id) {
 
 bool GraphEdit::empty() const {
     return removeEdges.empty() && removeNodes.empty() && addNodes.empty() && addEdges.empty() &&
-           attrs.empty() && moves.empty();
+           attrs.empty() && moves.empty() && !groups;
 }
 
 GraphEdit GraphEdit::inverted() const {
@@ -38,6 +38,9 @@ GraphEdit GraphEdit::inverted() const {
     }
     for (auto it = moves.rbegin(); it != moves.rend(); ++it) {
         inv.moves.push_back({it->node, it->after, it->before});
+    }
+    if (groups) {
+        inv.groups = GroupsChange{groups->after, groups->before};
     }
     return inv;
 }
@@ -100,6 +103,12 @@ Status GraphEdit::apply(Graph& graph) const {
         }
         n->position = m.after;
     }
+    if (groups) {
+        if (g.groups() != groups->before) {
+            return fail("the blocks are not what the edit expects");
+        }
+        g.setGroups(groups->after);
+    }
     graph = std::move(g);
     return Status::success();
 }
@@ -137,6 +146,16 @@ Expected<GraphEdit> makeRemoveNodes(const Graph& graph, const std::vector<std::s
         if (gone.contains(edges[i].from.node) || gone.contains(edges[i].to.node)) {
             edit.removeEdges.push_back({i, edges[i]});
         }
+    }
+    std::vector<NodeGroup> groups;
+    for (NodeGroup group : graph.groups()) {
+        std::erase_if(group.nodes, [&gone](const std::string& id) { return gone.contains(id); });
+        if (!group.nodes.empty()) {
+            groups.push_back(std::move(group));
+        }
+    }
+    if (groups != graph.groups()) {
+        edit.groups = GroupsChange{graph.groups(), std::move(groups)};
     }
     return edit;
 }
@@ -226,6 +245,16 @@ Expected<GraphEdit> makeInsertFragment(const Graph& graph, const Graph& fragment
     }
     for (const auto& e : fragment.edges()) {
         edit.addEdges.push_back({graph.edges().size() + edit.addEdges.size(), e});
+    }
+    if (!fragment.groups().empty()) {
+        auto groups = graph.groups();
+        for (const auto& group : fragment.groups()) {
+            if (group.id.empty() || graph.findGroup(group.id)) {
+                return fail("block '" + group.id + "' already exists");
+            }
+            groups.push_back(group);
+        }
+        edit.groups = GroupsChange{graph.groups(), std::move(groups)};
     }
     return edit;
 }

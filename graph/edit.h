@@ -47,9 +47,16 @@ struct MoveChange {
     friend bool operator==(const MoveChange&, const MoveChange&) = default;
 };
 
+// The graph's whole group list before and after an edit (the list is short).
+struct GroupsChange {
+    std::vector<NodeGroup> before;
+    std::vector<NodeGroup> after;
+    friend bool operator==(const GroupsChange&, const GroupsChange&) = default;
+};
+
 // Applied in this order: edges removed (highest index first), nodes removed (highest index
 // first), nodes added (lowest index first), edges added (lowest index first), attribute
-// changes, moves. Add indices are relative to the graph after the removals.
+// changes, moves, groups. Add indices are relative to the graph after the removals.
 struct GraphEdit {
     std::vector<IndexedEdge> removeEdges;
     std::vector<IndexedNode> removeNodes;
@@ -57,6 +64,7 @@ struct GraphEdit {
     std::vector<IndexedEdge> addEdges;
     std::vector<AttrChange> attrs;
     std::vector<MoveChange> moves;
+    std::optional<GroupsChange> groups; // nullopt: groups untouched
 
     bool empty() const;
     // The edit that undoes this one.
@@ -72,7 +80,8 @@ struct GraphEdit {
 // Fails when the id is empty or taken.
 Expected<GraphEdit> makeAddNode(const Graph& graph, Node node, const OpRegistry& registry);
 
-// Removes the nodes and every edge touching them. Unknown ids fail.
+// Removes the nodes and every edge touching them, and drops them from their groups (a group
+// left empty goes too). Unknown ids fail.
 Expected<GraphEdit> makeRemoveNodes(const Graph& graph, const std::vector<std::string>& ids);
 
 // Connects an output port to an input port. An edge already feeding that input is replaced
@@ -96,7 +105,10 @@ Expected<GraphEdit> makeSetAttribute(const Graph& graph, const std::string& node
 Expected<GraphEdit> makeMoveNodes(const Graph& graph,
                                   const std::map<std::string, Position>& positions);
 
-// Adds a set of nodes and the edges between them (a pasted fragment); ids must be free.
+// Adds a set of nodes and the edges between them (a pasted fragment), and the fragment's
+// groups; node and group ids must be free (prepareFragment() makes them so).
 Expected<GraphEdit> makeInsertFragment(const Graph& graph, const Graph& fragment);
+
+// Group edits (blocks) are declared in graph/group.h.
 
 } // namespace nw::graph

@@ -1,5 +1,6 @@
 #include "graph/fragment.h"
 
+#include "graph/group.h"
 #include "graph/project_file.h"
 
 #include <algorithm>
@@ -22,6 +23,14 @@ Graph extractFragment(const Graph& graph, const std::vector<std::string>& ids) {
             out.addEdge(e);
         }
     }
+    std::vector<NodeGroup> groups;
+    for (const auto& group : graph.groups()) {
+        if (std::all_of(group.nodes.begin(), group.nodes.end(),
+                        [&keep](const std::string& id) { return keep.contains(id); })) {
+            groups.push_back(group);
+        }
+    }
+    out.setGroups(std::move(groups));
     return out;
 }
 
@@ -50,6 +59,26 @@ Graph prepareFragment(const Graph& target, const Graph& fragment, Position offse
         e.to.node = renamed.at(e.to.node);
         out.addEdge(std::move(e));
     }
+    std::vector<NodeGroup> groups;
+    Graph takenGroups; // the target's groups plus those handed out so far
+    takenGroups.setGroups(target.groups());
+    for (NodeGroup group : fragment.groups()) {
+        if (takenGroups.findGroup(group.id)) {
+            auto stem = group.id;
+            while (!stem.empty() && std::isdigit(static_cast<unsigned char>(stem.back()))) {
+                stem.pop_back();
+            }
+            group.id = uniqueGroupId(takenGroups, stem.empty() ? "block" : stem);
+        }
+        for (auto& id : group.nodes) {
+            id = renamed.at(id);
+        }
+        auto all = takenGroups.groups();
+        all.push_back(group);
+        takenGroups.setGroups(std::move(all));
+        groups.push_back(std::move(group));
+    }
+    out.setGroups(std::move(groups));
     return out;
 }
 

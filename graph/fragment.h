@@ -12,12 +12,13 @@
 
 namespace nw::graph {
 
-// The nodes in `ids` (graph order) and the edges whose both ends are among them.
+// The nodes in `ids` (graph order), the edges whose both ends are among them, and the
+// blocks (groups) all of whose members are among them.
 Graph extractFragment(const Graph& graph, const std::vector<std::string>& ids);
 
 // The fragment made ready to insert into `target`: ids that clash get fresh ones
-// ("conv1" -> "conv3" when conv1 and conv2 are taken), edges follow the renaming, and every
-// position is shifted by `offset`.
+// ("conv1" -> "conv3" when conv1 and conv2 are taken), edges and blocks follow the renaming,
+// clashing block ids get fresh ones, and every position is shifted by `offset`.
 Graph prepareFragment(const Graph& target, const Graph& fragment, Position offset);
 
 std::string fragmentToJson(const Graph& fragment);

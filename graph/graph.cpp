@@ -59,6 +59,15 @@ void Graph::eraseEdgeAt(std::size_t index) {
     m_edges.erase(m_edges.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
+const NodeGroup* Graph::findGroup(std::string_view id) const {
+    for (const auto& g : m_groups) {
+        if (g.id == id) {
+            return &g;
+        }
+    }
+    return nullptr;
+}
+
 std::string Graph::uniqueId(std::string_view prefix) const {
     for (std::size_t i = 1;; ++i) {
         std::string id = std::string(prefix) + std::to_string(i);

@@ -39,10 +39,22 @@ struct Edge {
     friend bool operator==(const Edge&, const Edge&) = default;
 };
 
+// A named block: editor metadata over ordinary nodes (graph/group.h). Validation, shape
+// inference, the engine and the exporters never read it; the canvas draws it as a titled
+// frame, or as one card when collapsed. A node belongs to at most one group.
+struct NodeGroup {
+    std::string id;                 // unique among the graph's groups, e.g. "block1"
+    std::string name;               // shown in the frame's title, e.g. "Residual block"
+    std::vector<std::string> nodes; // member node ids, in graph order
+    bool collapsed = false;         // drawn as one card
+    friend bool operator==(const NodeGroup&, const NodeGroup&) = default;
+};
+
 class Graph {
 public:
     const std::vector<Node>& nodes() const { return m_nodes; }
     const std::vector<Edge>& edges() const { return m_edges; }
+    const std::vector<NodeGroup>& groups() const { return m_groups; }
 
     const Node* findNode(std::string_view id) const;
     Node* findNode(std::string_view id);
@@ -62,6 +74,10 @@ public:
     void insertEdgeAt(std::size_t index, Edge edge);
     void eraseEdgeAt(std::size_t index);
 
+    // Replaces every group (edits restore the list as a whole; it is small).
+    void setGroups(std::vector<NodeGroup> groups) { m_groups = std::move(groups); }
+    const NodeGroup* findGroup(std::string_view id) const;
+
     // An id not yet used: "<prefix>1", "<prefix>2", ...
     std::string uniqueId(std::string_view prefix) const;
 
@@ -70,6 +86,7 @@ public:
 private:
     std::vector<Node> m_nodes;
     std::vector<Edge> m_edges;
+    std::vector<NodeGroup> m_groups;
 };
 
 } // namespace nw::graph

@@ -2,6 +2,7 @@
 // the nested readers; parseProject() turns it into an Error value at the boundary.
 #include "graph/project_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -219,9 +220,44 @@ Edge readEdge(const json& j, const std::string& path) {
     return e;
 }
 
+NodeGroup readGroup(const json& j, const std::string& path, const Graph& g,
+                    std::set<std::string>& grouped) {
+    requireObject(j, path);
+    requireKeys(j, path, {"id", "name", "nodes", "collapsed"});
+    NodeGroup group;
+    group.id = asString(required(j, "id", path), child(path, "id"));
+    if (group.id.empty()) {
+        failAt(child(path, "id"), "must not be empty");
+    }
+    group.name = asString(required(j, "name", path), child(path, "name"));
+    if (group.name.empty()) {
+        failAt(child(path, "name"), "must not be empty");
+    }
+    const std::string np = child(path, "nodes");
+    const json& nodes = required(j, "nodes", path);
+    if (!nodes.is_array() || nodes.empty()) {
+        failAt(np, "must be a non-empty list of node ids");
+    }
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const std::string p = np + "[" + std::to_string(i) + "]";
+        std::string id = asString(nodes[i], p);
+        if (!g.findNode(id)) {
+            failAt(p, "no node '" + id + "' in the graph");
+        }
+        if (!grouped.insert(id).second) {
+            failAt(p, "node '" + id + "' is already in a block");
+        }
+        group.nodes.push_back(std::move(id));
+    }
+    if (const json* c = optional(j, "collapsed")) {
+        group.collapsed = asBool(*c, child(path, "collapsed"));
+    }
+    return group;
+}
+
 Graph readGraph(const json& j, const std::string& path, const OpRegistry& registry) {
     requireObject(j, path);
-    requireKeys(j, path, {"nodes", "edges"});
+    requireKeys(j, path, {"nodes", "edges", "groups"});
     Graph g;
     const json& nodes = required(j, "nodes", path);
     if (!nodes.is_array()) {
@@ -242,6 +278,24 @@ Graph readGraph(const json& j, const std::string& path, const OpRegistry& regist
         for (std::size_t i = 0; i < edges->size(); ++i) {
             g.addEdge(readEdge((*edges)[i], child(path, "edges") + "[" + std::to_string(i) + "]"));
         }
+    }
+    if (const json* groups = optional(j, "groups")) { // optional: files before blocks lack it
+        const std::string gp = child(path, "groups");
+        if (!groups->is_array()) {
+            failAt(gp, "must be a list, got " + typeName(*groups));
+        }
+        std::vector<NodeGroup> out;
+        std::set<std::string> grouped;
+        for (std::size_t i = 0; i < groups->size(); ++i) {
+            const std::string p = gp + "[" + std::to_string(i) + "]";
+            NodeGroup group = readGroup((*groups)[i], p, g, grouped);
+            if (std::any_of(out.begin(), out.end(),
+                            [&group](const NodeGroup& o) { return o.id == group.id; })) {
+                failAt(p + ".id", "duplicate block id '" + group.id + "'");
+            }
+            out.push_back(std::move(group));
+        }
+        g.setGroups(std::move(out));
     }
     return g;
 }

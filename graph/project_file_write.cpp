@@ -44,7 +44,18 @@ ojson graphToJson(const Graph& g) {
                               {"to", e.to.node},
                               {"to_port", e.to.port}});
     }
-    return ojson{{"nodes", std::move(nodes)}, {"edges", std::move(edges)}};
+    ojson out{{"nodes", std::move(nodes)}, {"edges", std::move(edges)}};
+    if (!g.groups().empty()) { // written only when used, so older files keep their bytes
+        ojson groups = ojson::array();
+        for (const NodeGroup& group : g.groups()) {
+            groups.push_back(ojson{{"id", group.id},
+                                   {"name", group.name},
+                                   {"nodes", group.nodes},
+                                   {"collapsed", group.collapsed}});
+        }
+        out["groups"] = std::move(groups);
+    }
+    return out;
 }
 
 ojson datasetToJson(const DatasetRef& d) {

@@ -12,7 +12,8 @@ packages=(
     # toolchain
     build-essential cmake ninja-build ccache pkg-config git
     # Qt 6 (IDE, charts, SVG icons, SQLite driver) and what its CMake files look for
-    qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev libqt6sql6-sqlite
+    qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-svg-dev
+    libqt6sql6-sqlite
     libgl-dev libglx-dev fonts-dejavu-core
     # engine, datasets, tracking, export
     libdnnl-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev

@@ -1,5 +1,6 @@
 #include "ui/design_page.h"
 
+#include "app/block_library.h"
 #include "app/project_document.h"
 #include "graph/fragment.h"
 #include "graph/summary.h"
@@ -55,7 +56,8 @@ DesignPage::DesignPage(app::ProjectDocument& document, QWidget* parent)
     , m_quickAdd(new QuickAddPopup(document.registry(), this))
     , m_bottom(new QTabWidget(this))
     , m_layers(new QTreeWidget(this))
-    , m_problems(new QListWidget(this)) {
+    , m_problems(new QListWidget(this))
+    , m_blocks(std::make_unique<app::BlockLibrary>()) {
     m_layers->setColumnCount(5);
     m_layers->setHeaderLabels(
         {tr("Node"), tr("Op"), tr("Output shape"), tr("Parameters"), tr("FLOPs")});
@@ -177,6 +179,7 @@ void DesignPage::buildActions() {
             m_scene->selectedNodeIds().size() > 1 ? m_scene->selectedNodeIds() : QStringList());
         m_view->fitToGraph();
     });
+    buildBlockActions();
     add(m_viewActions, tr("&Fit to View"), QKeySequence(Qt::Key_F),
         [this] { m_view->fitToGraph(GraphView::kMinZoom); });
     add(m_viewActions, tr("Zoom &In"), QKeySequence::ZoomIn,

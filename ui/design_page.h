@@ -9,6 +9,8 @@
 
 #include <QList>
 #include <QWidget>
+#include <functional>
+#include <memory>
 
 class QAction;
 class QListWidget;
@@ -17,8 +19,9 @@ class QTabWidget;
 class QTreeWidget;
 
 namespace nw::app {
+class BlockLibrary;
 class ProjectDocument;
-}
+} // namespace nw::app
 
 namespace nw::ui {
 
@@ -32,6 +35,7 @@ class DesignPage : public QWidget {
     Q_OBJECT
 public:
     explicit DesignPage(app::ProjectDocument& document, QWidget* parent = nullptr);
+    ~DesignPage() override;
 
     QTreeWidget* layerTable() const { return m_layers; }
     QListWidget* problemList() const { return m_problems; }
@@ -52,6 +56,22 @@ public:
     // Selects the node a problems-list row names and centres it.
     void showProblem(QListWidgetItem* item);
 
+    // Blocks (design_page_blocks.cpp), on the selection; each is one undo step.
+    Expected<QString> groupSelection(const QString& name);
+    Status ungroupSelection();
+    Status toggleSelectedGroup();
+    // Saves the selected block to the library under its name; inserts a saved block at the
+    // centre of the view as a new block, selected.
+    Status saveSelectedBlock();
+    Expected<QStringList> insertBlock(const QString& name);
+    app::BlockLibrary& blockLibrary() const { return *m_blocks; }
+    // Replaces the library (tests use a temporary folder).
+    void setBlockLibrary(std::unique_ptr<app::BlockLibrary> library);
+    // Replaces the name dialog of "Group" and "Rename Block" (tests answer without a dialog).
+    // Returns the name, or an empty string for "cancel".
+    using NamePrompt = std::function<QString(const QString& title, const QString& suggested)>;
+    void setNamePrompt(NamePrompt prompt) { m_namePrompt = std::move(prompt); }
+
 signals:
     void message(const QString& text);
 
@@ -62,6 +82,9 @@ protected:
 
 private:
     void buildActions();
+    void buildBlockActions();
+    QString askName(const QString& title, const QString& suggested);
+    void renameGroup(const QString& id);
     void refresh();
     void refreshTables();
     void fitIfPending();
@@ -81,6 +104,8 @@ private:
     bool m_fitPending = true;
     int m_pasteCascade = 0;
     QString m_lastPaste;
+    std::unique_ptr<app::BlockLibrary> m_blocks;
+    NamePrompt m_namePrompt;
 };
 
 } // namespace nw::ui

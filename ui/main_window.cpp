@@ -1,14 +1,20 @@
 #include "ui/main_window.h"
 
 #include "app/project_document.h"
+#include "app/training_controller.h"
 #include "graph/summary.h"
+#include "ui/datasets/data_page.h"
 #include "ui/design_page.h"
+#include "ui/experiments/experiments_page.h"
+#include "ui/training/train_page.h"
+#include "ui/welcome_page.h"
 
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QCoreApplication>
+#include <QDir>
 #include <QFileDialog>
 #include <QLabel>
 #include <QMenuBar>
@@ -16,6 +22,7 @@
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTemporaryFile>
 #include <QToolBar>
 
 namespace nw::ui {
@@ -27,6 +34,9 @@ MainWindow::MainWindow(app::ProjectDocument& document, QWidget* parent)
     , m_modes(new QActionGroup(this))
     , m_modeBar(new QToolBar(tr("Modes"), this))
     , m_design(new DesignPage(document, this))
+    , m_training(new app::TrainingController(document.registry(), this))
+    , m_train(new TrainPage(document, *m_training, this))
+    , m_experiments(new ExperimentsPage(this))
     , m_totals(new QLabel(this))
     , m_problemCount(new QLabel(this)) {
     setCentralWidget(m_pages);
@@ -36,13 +46,24 @@ MainWindow::MainWindow(app::ProjectDocument& document, QWidget* parent)
     addToolBar(Qt::LeftToolBarArea, m_modeBar);
 
     addMode(tr("Design"), m_design);
-    addMode(tr("Data"), placeholder(tr("The dataset browser and augmentation preview")));
-    addMode(tr("Train"), placeholder(tr("Training with live charts")));
-    addMode(tr("Experiments"), placeholder(tr("The experiment table and run comparison")));
+    addMode(tr("Data"), new DataPage(m_document, this));
+    addMode(tr("Train"), m_train);
+    addMode(tr("Experiments"), m_experiments);
+    connect(m_training, &app::TrainingController::finished, m_experiments,
+            &ExperimentsPage::reload);
+    connect(m_experiments, &ExperimentsPage::openSnapshot, this, &MainWindow::openRunSnapshot);
+    connect(m_experiments, &ExperimentsPage::resumeRequested, this, [this](qint64 runId) {
+        if (m_train->resumeRun(runId)) {
+            showMode(tr("Train"));
+        } else {
+            statusBar()->showMessage(tr("A run is already in progress"), 6000);
+        }
+    });
     addMode(tr("Deploy"), placeholder(tr("Export to ONNX and to an inference bundle")));
     m_modes->actions().first()->setChecked(true);
 
     buildMenus();
+    buildWelcome();
     statusBar()->addWidget(m_totals, 1);
     statusBar()->addPermanentWidget(m_problemCount);
     connect(&m_document, &app::ProjectDocument::changed, this, &MainWindow::refresh);
@@ -109,6 +130,7 @@ void MainWindow::buildMenus() {
     tools->addAction(m_design->viewActions().front());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Welcome"), this, &MainWindow::showWelcome);
     help->addAction(tr("&About Netwright"), this, [this] {
         QMessageBox::about(this, tr("About Netwright"),
                            tr("<b>Netwright</b> %1<br>A desktop IDE for building, training and "
@@ -214,10 +236,26 @@ void MainWindow::rebuildRecentMenu() {
         });
     }
     m_recentMenu->setEnabled(!files.isEmpty());
+    if (m_welcome) {
+        m_welcome->setRecentFiles(files);
+    }
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (m_training->isActive()) {
+        const bool stop =
+            m_stopRunPrompt
+                ? m_stopRunPrompt()
+                : QMessageBox::question(this, tr("Training in progress"),
+                                        tr("A training run is in progress. Stop it and close? What "
+                                           "it recorded so far is kept.")) == QMessageBox::Yes;
+        if (!stop) {
+            event->ignore();
+            return;
+        }
+    }
     if (maybeSave()) {
+        m_training->stopAndWait(); // the run's end (status, checkpoint) is recorded first
         if (persistent()) {
             QSettings settings;
             settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
@@ -227,6 +265,37 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     } else {
         event->ignore();
     }
+}
+
+bool MainWindow::showMode(const QString& name) {
+    const QList<QAction*> actions = m_modes->actions();
+    for (int i = 0; i < actions.size(); ++i) {
+        if (actions[i]->text().remove(QLatin1Char('&')).compare(name, Qt::CaseInsensitive) == 0) {
+            actions[i]->setChecked(true);
+            m_pages->setCurrentIndex(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+// The snapshot opens as unsaved changes to the file it came from (dataset paths resolve as
+// when it was trained); saving it writes the snapshot there, "Save As" keeps both.
+void MainWindow::openRunSnapshot(const QString& projectJson, const QString& projectPath) {
+    if (!maybeSave()) {
+        return;
+    }
+    QTemporaryFile file(QDir::tempPath() + QStringLiteral("/netwright-run-XXXXXX.nwproj"));
+    if (!file.open() || file.write(projectJson.toUtf8()) < 0 || !file.flush()) {
+        statusBar()->showMessage(tr("Cannot write a temporary file for the run's project"), 6000);
+        return;
+    }
+    if (auto s = m_document.restoreRecovery(file.fileName(), projectPath); !s) {
+        QMessageBox::warning(this, tr("Cannot open the run's project"),
+                             QString::fromStdString(s.error().message));
+        return;
+    }
+    showMode(tr("Design"));
 }
 
 void MainWindow::openFile() {

@@ -14,11 +14,15 @@ class QStackedWidget;
 
 namespace nw::app {
 class ProjectDocument;
-}
+class TrainingController;
+} // namespace nw::app
 
 namespace nw::ui {
 
 class DesignPage;
+class WelcomePage;
+class ExperimentsPage;
+class TrainPage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -26,6 +30,19 @@ public:
     explicit MainWindow(app::ProjectDocument& document, QWidget* parent = nullptr);
 
     DesignPage* designPage() const { return m_design; }
+    // The welcome page (main_window_welcome.cpp): shown at start without a project, and from
+    // Help > Welcome; opening or starting a project from it switches to Design.
+    WelcomePage* welcomePage() const { return m_welcome; }
+    void showWelcome();
+    bool isWelcomeShown() const;
+    TrainPage* trainPage() const { return m_train; }
+    ExperimentsPage* experimentsPage() const { return m_experiments; }
+    app::TrainingController* trainingController() const { return m_training; }
+    // Switches to the mode named `name` (case-insensitive: "design", "train", ...); false when
+    // there is no such mode.
+    bool showMode(const QString& name);
+    // Replaces the question closing asks while a run is active (true: stop it and close).
+    void setStopRunPrompt(std::function<bool()> prompt) { m_stopRunPrompt = std::move(prompt); }
     // The status bar's model totals, e.g. "421,834 parameters · 8.67 MFLOPs · ...".
     QString totalsText() const;
 
@@ -57,18 +74,26 @@ private:
     static bool persistent();
     void rememberFile(const QString& path);
     void rebuildRecentMenu();
+    void buildWelcome();
+    void openFromWelcome(const QString& path, bool asTemplate);
+    void openRunSnapshot(const QString& projectJson, const QString& projectPath);
 
     app::ProjectDocument& m_document;
     QStackedWidget* m_pages;
     QActionGroup* m_modes;
     QToolBar* m_modeBar;
     DesignPage* m_design;
+    app::TrainingController* m_training;
+    TrainPage* m_train;
+    ExperimentsPage* m_experiments;
+    std::function<bool()> m_stopRunPrompt;
     QLabel* m_totals;
     QLabel* m_problemCount;
     std::function<QMessageBox::StandardButton()> m_prompt;
     QMenu* m_recentMenu = nullptr;
     QStringList m_recent; // used when not persistent
     QString m_lastPath;
+    WelcomePage* m_welcome = nullptr;
 };
 
 } // namespace nw::ui

@@ -130,6 +130,8 @@ private:
 
 } // namespace
 
+std::atomic<bool> g_stopRequested{false};
+
 extern "C" void onStopSignal(int) {
     g_stopRequested = true;
 }
@@ -195,7 +197,9 @@ int runTrain(const RunOptions& options0) {
                   << options.config.epochs << " epochs\n";
     }
     Progress progress(options.config.epochs);
-    if (auto st = run.startRecording(**trainer, &progress, o.checkpointEvery, o.stopAfter); !st) {
+    if (auto st = run.startRecording(**trainer, &progress, o.checkpointEvery, o.stopAfter,
+                                     &g_stopRequested);
+        !st) {
         return fail(st.error());
     }
     std::signal(SIGINT, onStopSignal);

@@ -1,76 +1,19 @@
 #pragma once
-// How netwright-cli train records a run: a TrackedRun owns the run's row in the experiment
-// store, its MetricWriter, the checkpoint policy (every epoch, every N steps when asked, and
-// on stop) and the final status. Checkpoints live in runs/<id>/checkpoint.nwckpt next to the
-// database.
+// How netwright-cli train records a run: the shared recorder lives in
+// engine/tracking/tracked_run.h (the IDE's TrainingController uses it too); the CLI adds the
+// stop flag its signal handler sets.
 
-#include "base/expected.h"
-#include "engine/tracking/metric_writer.h"
-#include "engine/tracking/run_recorder.h"
-#include "engine/tracking/store.h"
-#include "engine/train/trainer.h"
-#include "graph/project.h"
+#include "engine/tracking/tracked_run.h"
 
 #include <atomic>
-#include <filesystem>
-#include <memory>
-#include <string>
 
 namespace nw::cli {
 
-// What a new run records besides the project.
-struct RunDescription {
-    std::string name;
-    std::string projectPath;
-    std::string device;
-    tracking::Params extraParams; // run.max_steps, ...
-};
+using tracking::flattenProjectParams;
+using tracking::RunDescription;
+using tracking::TrackedRun;
 
 // Set from a signal handler: the next step boundary requests a stop.
 extern std::atomic<bool> g_stopRequested;
-
-class TrackedRun {
-public:
-    // Opens the store (`dbOverride`, else NETWRIGHT_DB, else the XDG default).
-    static Expected<std::unique_ptr<TrackedRun>> openStore(const std::string& dbOverride);
-    ~TrackedRun(); // closes the writer (committing what is queued)
-
-    // A new run of `project` (overrides applied): its row and flattened parameters.
-    Status begin(const graph::Project& project, const RunDescription& description);
-    // Resuming run `runId`: the caller reads it with store().run(), creates a Trainer and
-    // calls resume(), which loads the checkpoint, drops metrics after its step and marks the
-    // run running again. A run that is not stopped or crashed, or has no checkpoint, is a user
-    // error naming the run.
-    Status resume(std::int64_t runId, engine::Trainer& trainer);
-
-    // Starts the metric writer; `inner` (the progress display) still gets every event.
-    // checkpointEvery: steps between checkpoints (0: every epoch only); stopAfter: request a
-    // stop after this global step (0: never).
-    Status startRecording(engine::Trainer& trainer, engine::TrainerCallbacks* inner,
-                          std::int64_t checkpointEvery, std::int64_t stopAfter);
-    engine::TrainerCallbacks* callbacks();
-
-    // Final checkpoint (on stop), artifacts, status. `outcome` empty: the run failed.
-    Status finish(const Expected<engine::TrainResult>& result, const std::string& weightsFile);
-
-    tracking::ExperimentStore& store() { return *m_store; }
-    std::int64_t runId() const { return m_runId; }
-    std::filesystem::path checkpointPath() const;
-
-private:
-    class Callbacks;
-    Status checkpoint(engine::Trainer& trainer);
-
-    std::unique_ptr<tracking::ExperimentStore> m_store;
-    std::int64_t m_runId = 0;
-    std::unique_ptr<tracking::MetricWriter> m_writer;
-    std::unique_ptr<tracking::RunRecorder> m_recorder;
-    std::unique_ptr<Callbacks> m_callbacks;
-    engine::Trainer* m_trainer = nullptr;
-    Status m_checkpointError;
-};
-
-// Parameters as flat "a.b.c" keys from the project's JSON (training.*, dataset.*).
-tracking::Params flattenProjectParams(const std::string& projectJson);
 
 } // namespace nw::cli

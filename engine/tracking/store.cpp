@@ -239,6 +239,30 @@ Status ExperimentStore::addTag(std::int64_t runId, const std::string& tag) {
     return st ? st->bind(1, runId).bind(2, joinTags(r->tags)).run() : Status(st.error());
 }
 
+Status ExperimentStore::renameRun(std::int64_t runId, const std::string& name) {
+    if (auto r = run(runId); !r) {
+        return r.error();
+    }
+    auto st = m_db->prepare("UPDATE runs SET name = ?2 WHERE id = ?1");
+    return st ? st->bind(1, runId).bind(2, name).run() : Status(st.error());
+}
+
+Status ExperimentStore::setNotes(std::int64_t runId, const std::string& notes) {
+    if (auto r = run(runId); !r) {
+        return r.error();
+    }
+    auto st = m_db->prepare("UPDATE runs SET notes = ?2 WHERE id = ?1");
+    return st ? st->bind(1, runId).bind(2, notes).run() : Status(st.error());
+}
+
+Status ExperimentStore::setTags(std::int64_t runId, const std::vector<std::string>& tags) {
+    if (auto r = run(runId); !r) {
+        return r.error();
+    }
+    auto st = m_db->prepare("UPDATE runs SET tags = ?2 WHERE id = ?1");
+    return st ? st->bind(1, runId).bind(2, joinTags(tags)).run() : Status(st.error());
+}
+
 Status ExperimentStore::deleteRun(std::int64_t runId) {
     if (auto r = run(runId); !r) {
         return r.error();

@@ -95,6 +95,11 @@ public:
     Status deleteMetricsAfter(std::int64_t runId, std::int64_t step, bool partialEpoch = false);
     Status addArtifact(std::int64_t runId, const Artifact& artifact);
     Status addTag(std::int64_t runId, const std::string& tag);
+    // Replace a run's name, notes or whole tag list (the Experiments mode's edits). An unknown
+    // id is a user error naming it.
+    Status renameRun(std::int64_t runId, const std::string& name);
+    Status setNotes(std::int64_t runId, const std::string& notes);
+    Status setTags(std::int64_t runId, const std::vector<std::string>& tags);
     Status deleteRun(std::int64_t runId);
     // Marks stale 'running' runs 'crashed'; returns how many.
     Expected<int> recoverCrashedRuns(double staleSeconds = kStaleSeconds);

@@ -5,6 +5,7 @@
 #include "graph/connection.h"
 #include "graph/edit.h"
 #include "graph/fragment.h"
+#include "graph/group.h"
 #include "graph/layout.h"
 #include "graph/op_registry.h"
 
@@ -48,6 +49,16 @@ Graph chain() {
     return g;
 }
 
+// chain() with conv1 and relu1 grouped as block1 "Feature".
+Graph chainWithBlock() {
+    Graph g = chain();
+    auto edit = makeGroup(g, {"relu1", "conv1"}, "Feature");
+    if (!edit || !edit->apply(g)) {
+        qFatal("cannot group the test graph");
+    }
+    return g;
+}
+
 using EditFactory = std::function<nw::Expected<GraphEdit>(const Graph&)>;
 
 } // namespace
@@ -86,11 +97,31 @@ private slots:
             auto frag = prepareFragment(g, extractFragment(g, {"conv1", "relu1"}), {30, 30});
             return makeInsertFragment(g, frag);
         });
+        QTest::newRow("group") << EditFactory([](const Graph& g) {
+            return makeGroup(g, {"fc", "flatten"}, "Head");
+        });
+        QTest::newRow("ungroup") << EditFactory(
+            [](const Graph&) { return makeUngroup(chainWithBlock(), "block1"); });
+        QTest::newRow("rename block") << EditFactory(
+            [](const Graph&) { return makeRenameGroup(chainWithBlock(), "block1", "Stem"); });
+        QTest::newRow("collapse block") << EditFactory(
+            [](const Graph&) { return makeSetGroupCollapsed(chainWithBlock(), "block1", true); });
+        QTest::newRow("remove a grouped node") << EditFactory([](const Graph&) {
+            return makeRemoveNodes(chainWithBlock(), {"conv1", "relu1"});
+        });
+        QTest::newRow("insert a block twice") << EditFactory([](const Graph&) {
+            Graph g = chainWithBlock();
+            auto frag = prepareFragment(g, extractFragment(g, {"conv1", "relu1"}), {30, 30});
+            return makeInsertFragment(g, frag);
+        });
     }
 
     void inverseRestoresTheGraph() {
         QFETCH(EditFactory, make);
-        const Graph original = chain();
+        const QString row = QTest::currentDataTag();
+        const bool onBlock =
+            row.contains("block") || row.contains("ungroup") || row.contains("grouped");
+        const Graph original = onBlock ? chainWithBlock() : chain();
         Graph g = original;
         auto edit = make(g);
         QVERIFY2(edit.ok(), edit.ok() ? "" : edit.error().message.c_str());
@@ -237,6 +268,66 @@ private slots:
         QCOMPARE(ready.edges()[0], (Edge{{"conv2", 0}, {"relu2", 0}}));
         QCOMPARE(ready.nodes()[0].position.x, 50.0);
         QVERIFY(!fragmentFromJson("{ not json", registry()).ok());
+    }
+
+    void groupingKeepsGraphOrderAndExposesBoundaryPorts() {
+        Graph g = chainWithBlock();
+        QCOMPARE(g.groups().size(), std::size_t{1});
+        const NodeGroup& block = g.groups().front();
+        QCOMPARE(block.id, std::string("block1"));
+        QCOMPARE(block.nodes, (std::vector<std::string>{"conv1", "relu1"}));
+        QVERIFY(!block.collapsed);
+        QCOMPARE(groupOf(g, "relu1"), &block);
+        QVERIFY(!groupOf(g, "fc"));
+        auto ports = groupPorts(g, block);
+        QCOMPARE(ports.inputs, (std::vector<PortRef>{{"conv1", 0}}));
+        QCOMPARE(ports.outputs, (std::vector<PortRef>{{"relu1", 0}}));
+        // The engine's view is unchanged: analysis ignores blocks.
+        QCOMPARE(analyze(g, registry()).problems.size(),
+                 analyze(chain(), registry()).problems.size());
+    }
+
+    void groupEditsRefuseBadRequests_data() {
+        QTest::addColumn<EditFactory>("make");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("nothing selected")
+            << EditFactory([](const Graph& g) { return makeGroup(g, {}, "B"); }) << "select";
+        QTest::newRow("unknown node")
+            << EditFactory([](const Graph& g) { return makeGroup(g, {"ghost"}, "B"); })
+            << "'ghost'";
+        QTest::newRow("already grouped") << EditFactory([](const Graph& g) {
+            return makeGroup(g, {"conv1", "fc"}, "B");
+        }) << "already in block 'Feature'";
+        QTest::newRow("empty name")
+            << EditFactory([](const Graph& g) { return makeGroup(g, {"fc"}, ""); }) << "name";
+        QTest::newRow("rename to nothing")
+            << EditFactory([](const Graph& g) { return makeRenameGroup(g, "block1", ""); })
+            << "name";
+        QTest::newRow("ungroup unknown")
+            << EditFactory([](const Graph& g) { return makeUngroup(g, "block9"); }) << "'block9'";
+    }
+
+    void groupEditsRefuseBadRequests() {
+        QFETCH(EditFactory, make);
+        QFETCH(QString, message);
+        auto edit = make(chainWithBlock());
+        QVERIFY(!edit.ok());
+        QVERIFY2(QString::fromStdString(edit.error().message).contains(message),
+                 edit.error().message.c_str());
+    }
+
+    void blocksTravelInFragments() {
+        Graph g = chainWithBlock();
+        Graph frag = extractFragment(g, {"conv1", "relu1"});
+        QCOMPARE(frag.groups().size(), std::size_t{1});
+        QVERIFY(extractFragment(g, {"conv1"}).groups().empty()); // a partial block is not copied
+        auto back = fragmentFromJson(fragmentToJson(frag), registry());
+        QVERIFY2(back.ok(), back.ok() ? "" : back.error().message.c_str());
+        QVERIFY(*back == frag);
+        Graph ready = prepareFragment(g, *back, {0, 0});
+        QCOMPARE(ready.groups().front().id, std::string("block2"));
+        QCOMPARE(ready.groups().front().nodes, (std::vector<std::string>{"conv2", "relu2"}));
+        QCOMPARE(ready.groups().front().name, std::string("Feature"));
     }
 };
 

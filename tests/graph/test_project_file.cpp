@@ -76,6 +76,7 @@ private slots:
     void attributeNumbersFollowTheSchema();
     void missingAttributesGetDefaults();
     void minimalFileParses();
+    void blocksRoundTrip();
     void malformed_data();
     void malformed();
     void refusedPaths();
@@ -201,6 +202,20 @@ void TestProjectFile::minimalFileParses() {
     QVERIFY(parse(training(R"("batch_size": 1, "device": "cuda:0")"), "t").ok());
 }
 
+void TestProjectFile::blocksRoundTrip() {
+    Project p = sampleProject();
+    const std::string plain = serializeProject(p);
+    QVERIFY(plain.find("\"groups\": [") == std::string::npos); // no blocks, no field
+    auto& g = p.graph;
+    QVERIFY(g.nodes().size() >= 3);
+    g.setGroups({NodeGroup{"block1", "Stem", {g.nodes()[1].id, g.nodes()[2].id}, true}});
+    const std::string text = serializeProject(p);
+    auto back = parseProject(text, "blocks", registry());
+    QVERIFY2(back.ok(), back.ok() ? "" : back.error().message.c_str());
+    QVERIFY(*back == p);
+    QCOMPARE(serializeProject(*back), text); // stable bytes
+}
+
 void TestProjectFile::malformed_data() {
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<QString>("fragment"); // expected after "bad.nwproj: "
@@ -288,6 +303,27 @@ void TestProjectFile::malformed_data() {
     row("device without index", training(R"("device": "cuda:")"), "training.device: must be");
     row("unknown training field", training(R"("lr": 0.1)"), "training.lr: unknown field");
     row("dataset kind", doc(R"("dataset": {"kind": "s3"})"), "dataset.kind: must be one of: ");
+    const auto grouped = [](const char* groups) {
+        return QByteArray(R"({"format_version": 1, "graph": {"nodes": [{"id": "a", "op": "ReLU"},)"
+                          R"({"id": "b", "op": "ReLU"}], "groups": [)") +
+               groups + "]}}";
+    };
+    row("block of a missing node", grouped(R"({"id": "block1", "name": "B", "nodes": ["x"]})"),
+        "graph.groups[0].nodes[0]: no node 'x' in the graph");
+    row("block without nodes", grouped(R"({"id": "block1", "name": "B", "nodes": []})"),
+        "graph.groups[0].nodes: must be a non-empty list of node ids");
+    row("block without name", grouped(R"({"id": "block1", "name": "", "nodes": ["a"]})"),
+        "graph.groups[0].name: must not be empty");
+    row("node in two blocks",
+        grouped(R"({"id": "block1", "name": "B", "nodes": ["a"]},)"
+                R"({"id": "block2", "name": "C", "nodes": ["a"]})"),
+        "graph.groups[1].nodes[0]: node 'a' is already in a block");
+    row("duplicate block id",
+        grouped(R"({"id": "block1", "name": "B", "nodes": ["a"]},)"
+                R"({"id": "block1", "name": "C", "nodes": ["b"]})"),
+        "graph.groups[1].id: duplicate block id 'block1'");
+    row("unknown block field", grouped(R"({"id": "b1", "name": "B", "nodes": ["a"], "x": 1})"),
+        "graph.groups[0].x: unknown field");
     row("dataset path empty", doc(R"("dataset": {"kind": "idx", "path": ""})"),
         "dataset.path: must not be empty");
     row("normalization sizes",

@@ -324,6 +324,10 @@ private slots:
             QTest::keyClick(f.page.view(), Qt::Key_Delete);
             return !hasEdge(f.doc.graph(), edge) && f.doc.graph().findNode("fc");
         });
+        QTest::newRow("group into a block") << Action([](Fixture& f) {
+            f.page.scene()->selectNodes({"conv1", "flatten"});
+            return f.page.groupSelection("Features").ok();
+        });
         QTest::newRow("delete key") << Action([](Fixture& f) {
             f.page.scene()->selectNodes({"fc"});
             f.page.view()->setFocus();

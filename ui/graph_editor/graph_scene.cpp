@@ -4,6 +4,7 @@
 #include "graph/connection.h"
 #include "graph/summary.h"
 #include "ui/graph_editor/edge_item.h"
+#include "ui/graph_editor/group_item.h"
 #include "ui/graph_editor/node_item.h"
 
 #include <QPainter>
@@ -131,6 +132,8 @@ void GraphScene::sync() {
         }
     }
 
+    syncGroups(); // before the edges: they attach to collapsed blocks
+
     bool edgesChanged = false;
     std::unordered_set<std::string> liveEdges;
     for (const auto& e : g.edges()) {
@@ -168,17 +171,20 @@ void GraphScene::sync() {
 }
 
 void GraphScene::placeEdge(EdgeItem* edge) {
-    auto from_ = m_byId.find(edge->edge().from.node);
-    auto to_ = m_byId.find(edge->edge().to.node);
-    NodeItem* from = from_ == m_byId.end() ? nullptr : from_->second;
-    NodeItem* to = to_ == m_byId.end() ? nullptr : to_->second;
+    const auto& e = edge->edge();
+    GroupItem* block = collapsedGroupOf(e.from.node);
+    if (block && block == collapsedGroupOf(e.to.node)) {
+        edge->setVisible(false); // inside a collapsed block
+        return;
+    }
+    const auto from = edgeEnd(e.from, true);
+    const auto to = edgeEnd(e.to, false);
     if (!from || !to) {
         edge->setVisible(false); // a dangling edge; analyze() reports it
         return;
     }
     edge->setVisible(true);
-    edge->setEnds(from->outputPortPos(edge->edge().from.port),
-                  to->inputPortPos(edge->edge().to.port));
+    edge->setEnds(*from, *to);
 }
 
 void GraphScene::updateEdgesOf(const QString& id) {
@@ -191,13 +197,15 @@ void GraphScene::updateEdgesOf(const QString& id) {
             placeEdge(edge);
         }
     }
+    refitGroupOf(id.toStdString());
 }
 
 QStringList GraphScene::selectedNodeIds() const {
     QStringList ids;
     for (const auto& node : m_document.graph().nodes()) {
         NodeItem* item = m_nodes.value(q(node.id));
-        if (item && item->isSelected()) {
+        GroupItem* block = collapsedGroupOf(node.id);
+        if (item && (item->isSelected() || (block && block->isSelected()))) {
             ids << item->id();
         }
     }

@@ -8,6 +8,7 @@
 
 #include "base/expected.h"
 #include "graph/graph.h"
+#include "graph/group.h"
 #include "ui/graph_editor/editor_style.h"
 
 #include <QGraphicsScene>
@@ -25,6 +26,7 @@ class ProjectDocument;
 namespace nw::ui {
 
 class EdgeItem;
+class GroupItem;
 class NodeItem;
 
 class GraphScene : public QGraphicsScene {
@@ -43,8 +45,14 @@ public:
     EdgeItem* edgeItem(const graph::Edge& edge) const;
     int nodeItemCount() const { return static_cast<int>(m_nodes.size()); }
     int edgeItemCount() const { return static_cast<int>(m_edges.size()); }
+    GroupItem* groupItem(const QString& id) const { return m_groups.value(id); }
+    int groupItemCount() const { return static_cast<int>(m_groups.size()); }
+    // The block the selection belongs to: a selected collapsed card, or the block holding
+    // every selected node. Empty when none.
+    QString selectedGroupId() const;
 
-    // Selected node ids in graph order, and selected edges.
+    // Selected node ids in graph order (the members of a selected collapsed block included),
+    // and selected edges.
     QStringList selectedNodeIds() const;
     std::vector<graph::Edge> selectedEdges() const;
     void selectNodes(const QStringList& ids);
@@ -65,6 +73,8 @@ public:
 signals:
     // A refused edit or another note for the status bar.
     void message(const QString& text);
+    // The user double-clicked a block's title (the page asks for the new name).
+    void groupRenameRequested(const QString& id);
 
 protected:
     void mousePressEvent(QGraphicsSceneMouseEvent* event) override;
@@ -86,6 +96,14 @@ private:
                          QPointF scenePos);
     void endConnection();
     void commitMoves();
+    // graph_scene_groups.cpp: one GroupItem per block, member cards hidden while collapsed.
+    void syncGroups();
+    void refitGroupOf(const std::string& nodeId);
+    QRectF membersRect(const std::vector<std::string>& members) const;
+    // Where an edge end attaches: its node's socket, or the collapsed block's socket; nullopt
+    // when the node has no item.
+    std::optional<QPointF> edgeEnd(const graph::PortRef& ref, bool output) const;
+    GroupItem* collapsedGroupOf(const std::string& nodeId) const;
 
     app::ProjectDocument& m_document;
     EditorStyle m_style;
@@ -94,6 +112,9 @@ private:
     std::unordered_map<std::string, NodeItem*> m_byId;  // m_nodes by std::string, for sync()
     // The edges touching each node; rebuilt only when edges come or go.
     std::unordered_map<std::string, std::vector<EdgeItem*>> m_edgesByNode;
+    QHash<QString, GroupItem*> m_groups;
+    std::unordered_map<std::string, std::string> m_groupOfNode;      // node id -> block id
+    std::unordered_map<std::string, graph::GroupPorts> m_groupPorts; // collapsed blocks only
     std::optional<ConnectionDrag> m_drag;
     bool m_syncing = false;
 };

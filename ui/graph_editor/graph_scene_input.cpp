@@ -22,7 +22,7 @@ NodeItem* GraphScene::nodeAt(QPointF scenePos) const {
                            QPointF(CardGeometry::kPortHitRadius, CardGeometry::kPortHitRadius),
                        QSizeF(2 * CardGeometry::kPortHitRadius, 2 * CardGeometry::kPortHitRadius));
     for (QGraphicsItem* item : items(probe)) {
-        if (item->type() == NodeItem::Type) {
+        if (item->type() == NodeItem::Type && item->isVisible()) { // not in a collapsed block
             auto* node = static_cast<NodeItem*>(item);
             if (node->inputPortAt(scenePos) >= 0 || node->outputPortAt(scenePos) >= 0 ||
                 node->sceneBoundingRect().contains(scenePos)) {

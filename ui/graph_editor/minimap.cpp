@@ -2,6 +2,7 @@
 
 #include "ui/graph_editor/graph_scene.h"
 #include "ui/graph_editor/graph_view.h"
+#include "ui/graph_editor/group_item.h"
 #include "ui/graph_editor/node_item.h"
 
 #include <QMouseEvent>
@@ -59,7 +60,15 @@ void Minimap::paintEvent(QPaintEvent*) {
     const QTransform map = toMap();
     p.setPen(Qt::NoPen);
     for (QGraphicsItem* item : m_view->graphScene()->items()) {
-        if (item->type() != NodeItem::Type) {
+        if (item->type() == GroupItem::Type && item->isVisible()) { // a collapsed block's card
+            const auto* block = static_cast<GroupItem*>(item);
+            if (block->view().collapsed) {
+                p.setBrush(style.cardBorder);
+                p.drawRect(map.mapRect(block->mapRectToScene(CardGeometry::rect())));
+            }
+            continue;
+        }
+        if (item->type() != NodeItem::Type || !item->isVisible()) { // hidden: in a collapsed block
             continue;
         }
         auto* node = static_cast<NodeItem*>(item);

@@ -1,17 +1,15 @@
-#include "app/cli/train_tracking.h"
+#include "engine/tracking/tracked_run.h"
 
 #include "engine/tracking/sha256.h"
 #include "graph/project_file.h"
 
 #include <nlohmann/json.hpp>
 
-namespace nw::cli {
-
-std::atomic<bool> g_stopRequested{false};
+namespace nw::tracking {
 
 namespace {
 
-void flatten(const nlohmann::json& j, const std::string& prefix, tracking::Params& out) {
+void flatten(const nlohmann::json& j, const std::string& prefix, Params& out) {
     if (j.is_object()) {
         for (const auto& [k, v] : j.items()) {
             flatten(v, prefix.empty() ? k : prefix + "." + k, out);
@@ -25,8 +23,8 @@ void flatten(const nlohmann::json& j, const std::string& prefix, tracking::Param
 
 } // namespace
 
-tracking::Params flattenProjectParams(const std::string& projectJson) {
-    tracking::Params out;
+Params flattenProjectParams(const std::string& projectJson) {
+    Params out;
     auto j = nlohmann::json::parse(projectJson, nullptr, false);
     if (j.is_discarded()) {
         return out;
@@ -44,11 +42,12 @@ tracking::Params flattenProjectParams(const std::string& projectJson) {
 class TrackedRun::Callbacks final : public engine::TrainerCallbacks {
 public:
     Callbacks(TrackedRun& run, engine::TrainerCallbacks* inner, std::int64_t every,
-              std::int64_t stopAfter)
+              std::int64_t stopAfter, const std::atomic<bool>* stopFlag)
         : m_run(run)
         , m_inner(inner)
         , m_every(every)
-        , m_stopAfter(stopAfter) {}
+        , m_stopAfter(stopAfter)
+        , m_stopFlag(stopFlag) {}
 
     void onStep(const engine::StepEvent& e) override {
         m_run.m_recorder->onStep(e);
@@ -58,7 +57,7 @@ public:
         if (m_every > 0 && e.step % m_every == 0) {
             (void)m_run.checkpoint(*m_run.m_trainer);
         }
-        if (g_stopRequested || (m_stopAfter > 0 && e.step >= m_stopAfter)) {
+        if ((m_stopFlag && m_stopFlag->load()) || (m_stopAfter > 0 && e.step >= m_stopAfter)) {
             m_run.m_trainer->requestStop();
         }
     }
@@ -74,6 +73,7 @@ private:
     TrackedRun& m_run;
     engine::TrainerCallbacks* m_inner;
     std::int64_t m_every, m_stopAfter;
+    const std::atomic<bool>* m_stopFlag;
 };
 
 TrackedRun::~TrackedRun() {
@@ -83,7 +83,7 @@ TrackedRun::~TrackedRun() {
 }
 
 Expected<std::unique_ptr<TrackedRun>> TrackedRun::openStore(const std::string& dbOverride) {
-    auto store = tracking::ExperimentStore::open(tracking::defaultDatabasePath(dbOverride));
+    auto store = ExperimentStore::open(defaultDatabasePath(dbOverride));
     if (!store) {
         return store.error();
     }
@@ -93,17 +93,17 @@ Expected<std::unique_ptr<TrackedRun>> TrackedRun::openStore(const std::string& d
 }
 
 std::filesystem::path TrackedRun::checkpointPath() const {
-    return tracking::runDirectory(m_store->path(), m_runId) / "checkpoint.nwckpt";
+    return runDirectory(m_store->path(), m_runId) / "checkpoint.nwckpt";
 }
 
 Status TrackedRun::begin(const graph::Project& project, const RunDescription& d) {
-    tracking::RunRecord r;
+    RunRecord r;
     r.name = d.name.empty() ? project.name : d.name;
     r.projectJson = graph::serializeProject(project);
     r.projectPath = std::filesystem::absolute(d.projectPath).string();
     auto j = nlohmann::json::parse(r.projectJson, nullptr, false);
     if (!j.is_discarded()) {
-        r.graphHash = tracking::sha256Hex(j.value("graph", nlohmann::json()).dump());
+        r.graphHash = sha256Hex(j.value("graph", nlohmann::json()).dump());
         const auto& ds = j.value("dataset", nlohmann::json::object());
         r.dataset = ds.value("kind", "") + ":" + ds.value("name", ds.value("path", ""));
     }
@@ -145,15 +145,16 @@ Status TrackedRun::resume(std::int64_t runId, engine::Trainer& trainer) {
 }
 
 Status TrackedRun::startRecording(engine::Trainer& trainer, engine::TrainerCallbacks* inner,
-                                  std::int64_t checkpointEvery, std::int64_t stopAfter) {
-    auto writer = tracking::MetricWriter::start(m_store->path(), m_runId);
+                                  std::int64_t checkpointEvery, std::int64_t stopAfter,
+                                  const std::atomic<bool>* stopFlag) {
+    auto writer = MetricWriter::start(m_store->path(), m_runId);
     if (!writer) {
         return writer.error();
     }
     m_writer = std::move(*writer);
     m_trainer = &trainer;
-    m_recorder = std::make_unique<tracking::RunRecorder>(*m_writer);
-    m_callbacks = std::make_unique<Callbacks>(*this, inner, checkpointEvery, stopAfter);
+    m_recorder = std::make_unique<RunRecorder>(*m_writer);
+    m_callbacks = std::make_unique<Callbacks>(*this, inner, checkpointEvery, stopAfter, stopFlag);
     return Status::success();
 }
 
@@ -187,7 +188,7 @@ Status TrackedRun::finish(const Expected<engine::TrainResult>& result,
     auto addArtifact = [this](const char* kind, const std::filesystem::path& p) {
         std::error_code ec;
         auto bytes = std::filesystem::file_size(p, ec);
-        auto sha = tracking::sha256File(p);
+        auto sha = sha256File(p);
         if (ec || !sha) {
             return;
         }
@@ -209,4 +210,4 @@ Status TrackedRun::finish(const Expected<engine::TrainResult>& result,
     return m_checkpointError;
 }
 
-} // namespace nw::cli
+} // namespace nw::tracking

@@ -1,0 +1,308 @@
+#include "app/training_controller.h"
+
+#include "engine/cpu/cpu_backend.h"
+#include "engine/tracking/tracked_run.h"
+#include "graph/project_file.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <vector>
+
+namespace nw::app {
+
+// What the UI thread and the worker share for one run.
+struct TrainingController::Job {
+    graph::Project project;
+    std::filesystem::path projectDir;
+    std::string projectPath;
+    std::string databasePath;
+    std::string runName;
+    qint64 maxSteps = 0;
+    qint64 resumeRunId = 0; // > 0: continue this stopped or crashed run from its checkpoint
+
+    std::atomic<bool> stopRequested{false}; // read by the recorder at every step boundary
+    std::mutex mutex;                       // guards the members below
+    engine::Trainer* trainer = nullptr;     // while run() runs
+    bool paused = false;
+    std::vector<engine::StepEvent> pendingSteps;
+    bool deliveryPosted = false;
+};
+
+// On the worker thread: queues step events for the UI thread (one posted delivery per batch)
+// and posts epoch events.
+class TrainingController::Forwarder final : public engine::TrainerCallbacks {
+public:
+    Forwarder(TrainingController* controller, std::shared_ptr<Job> job)
+        : m_controller(controller)
+        , m_job(std::move(job)) {}
+
+    void onStep(const engine::StepEvent& e) override {
+        std::lock_guard lock(m_job->mutex);
+        m_job->pendingSteps.push_back(e);
+        if (!m_job->deliveryPosted) {
+            m_job->deliveryPosted = true;
+            QMetaObject::invokeMethod(
+                m_controller, [c = m_controller] { c->deliverSteps(); }, Qt::QueuedConnection);
+        }
+    }
+    void onEpoch(const engine::EpochEvent& e) override {
+        QMetaObject::invokeMethod(
+            m_controller,
+            [c = m_controller, e] {
+                c->deliverSteps(); // the epoch's steps come first
+                emit c->epochFinished(e);
+            },
+            Qt::QueuedConnection);
+    }
+
+private:
+    TrainingController* m_controller;
+    std::shared_ptr<Job> m_job;
+};
+
+TrainingController::TrainingController(const graph::OpRegistry& registry, QObject* parent)
+    : QObject(parent)
+    , m_registry(registry) {
+    qRegisterMetaType<engine::StepEvent>();
+    qRegisterMetaType<engine::EpochEvent>();
+    qRegisterMetaType<RunFinished>();
+}
+
+TrainingController::~TrainingController() {
+    stopAndWait();
+}
+
+QString TrainingController::databasePath() const {
+    return QString::fromStdString(
+        tracking::defaultDatabasePath(m_databasePath.toStdString()).string());
+}
+
+bool TrainingController::start(const graph::Project& project, const QString& projectPath,
+                               qint64 maxSteps, const QString& runName) {
+    if (isActive()) {
+        return false;
+    }
+    auto job = std::make_shared<Job>();
+    job->project = project;
+    job->projectPath = projectPath.toStdString();
+    job->projectDir =
+        (projectPath.isEmpty() ? QDir::currentPath() : QFileInfo(projectPath).absolutePath())
+            .toStdString();
+    job->runName = runName.toStdString();
+    job->maxSteps = maxSteps;
+    launch(job);
+    return true;
+}
+
+bool TrainingController::resumeRun(qint64 runId) {
+    if (isActive() || runId <= 0) {
+        return false;
+    }
+    auto job = std::make_shared<Job>();
+    job->resumeRunId = runId;
+    launch(job);
+    return true;
+}
+
+void TrainingController::launch(std::shared_ptr<Job> job) {
+    job->databasePath = databasePath().toStdString();
+    m_job = job;
+    m_runId = 0;
+    m_thread = QThread::create([this, job] { work(job); });
+    m_thread->setObjectName(QStringLiteral("training"));
+    connect(m_thread, &QThread::finished, m_thread, &QObject::deleteLater);
+    setState(State::Starting);
+    m_thread->start();
+}
+
+void TrainingController::pause() {
+    if (!m_job || (m_state != State::Running && m_state != State::Starting)) {
+        return;
+    }
+    std::lock_guard lock(m_job->mutex);
+    m_job->paused = true;
+    if (m_job->trainer) {
+        m_job->trainer->setPaused(true);
+    }
+    setState(State::Paused);
+}
+
+void TrainingController::resume() {
+    if (!m_job || m_state != State::Paused) {
+        return;
+    }
+    std::lock_guard lock(m_job->mutex);
+    m_job->paused = false;
+    if (m_job->trainer) {
+        m_job->trainer->setPaused(false);
+    }
+    setState(m_runId ? State::Running : State::Starting);
+}
+
+void TrainingController::stop() {
+    if (!m_job || !isActive()) {
+        return;
+    }
+    m_job->stopRequested = true;
+    std::lock_guard lock(m_job->mutex);
+    if (m_job->trainer) {
+        m_job->trainer->requestStop(); // also wakes a paused trainer
+    }
+    setState(State::Stopping);
+}
+
+void TrainingController::stopAndWait() {
+    if (!m_thread) {
+        return;
+    }
+    stop();
+    m_thread->wait();
+    // The worker's queued events (its last steps and finished()) are delivered here, so the
+    // caller sees the final state before it goes on.
+    deliverSteps();
+    QCoreApplication::sendPostedEvents(this);
+}
+
+void TrainingController::setState(State state) {
+    if (m_state != state) {
+        m_state = state;
+        emit stateChanged(state);
+    }
+}
+
+void TrainingController::deliverSteps() {
+    if (!m_job) {
+        return;
+    }
+    std::vector<engine::StepEvent> pending;
+    {
+        std::lock_guard lock(m_job->mutex);
+        pending.swap(m_job->pendingSteps);
+        m_job->deliveryPosted = false;
+    }
+    if (!pending.empty()) {
+        emit steps(QList<engine::StepEvent>(pending.begin(), pending.end()));
+    }
+}
+
+void TrainingController::onFinished(const RunFinished& result) {
+    deliverSteps();
+    m_thread = nullptr; // deletes itself once finished
+    m_job.reset();
+    setState(State::Idle);
+    emit finished(result);
+}
+
+// The worker: backend, trainer, store row, run, final record. Everything it creates lives
+// and dies on this thread; the store connection included.
+void TrainingController::work(std::shared_ptr<Job> job) {
+    RunFinished result;
+    result.status = QStringLiteral("failed");
+    auto post = [this, &result] {
+        QMetaObject::invokeMethod(
+            this, [this, r = result] { onFinished(r); }, Qt::QueuedConnection);
+    };
+    auto fail = [&](const Error& error) {
+        result.message = QString::fromStdString(error.message);
+        post();
+    };
+    auto tracked = tracking::TrackedRun::openStore(job->databasePath);
+    if (!tracked) {
+        return fail(tracked.error());
+    }
+    tracking::TrackedRun& run = **tracked;
+    if (job->resumeRunId > 0) { // the run's own snapshot and settings, as `train --resume`
+        auto record = run.store().run(job->resumeRunId);
+        if (!record) {
+            return fail(record.error());
+        }
+        auto project = graph::parseProject(record->projectJson, record->projectPath, m_registry);
+        if (!project) {
+            return fail(project.error());
+        }
+        job->project = std::move(*project);
+        job->projectPath = record->projectPath;
+        job->projectDir = std::filesystem::path(record->projectPath).parent_path();
+        if (auto params = run.store().params(job->resumeRunId)) {
+            for (const auto& [k, v] : *params) {
+                if (k == "run.max_steps") {
+                    job->maxSteps = std::stoll(v);
+                }
+            }
+        }
+    }
+    if (job->project.training.device != "cpu") {
+        return fail(Error::user("training.device: '" + job->project.training.device +
+                                "' is not available; this build trains on the cpu only"));
+    }
+    engine::cpu::CpuBackend backend;
+    engine::TrainOptions options;
+    options.config = job->project.training;
+    options.maxSteps = job->maxSteps;
+    auto trainer =
+        engine::Trainer::create(job->project, job->projectDir, m_registry, backend, options);
+    if (!trainer) {
+        return fail(trainer.error());
+    }
+    tracking::RunDescription description{
+        job->runName,
+        job->projectPath,
+        backend.device().toString(),
+        {{"run.max_steps", std::to_string(job->maxSteps)}, {"run.source", "ide"}}};
+    if (job->projectPath.empty()) {
+        description.projectPath = (job->projectDir / "untitled.nwproj").string();
+    }
+    if (auto s = job->resumeRunId > 0 ? run.resume(job->resumeRunId, **trainer)
+                                      : run.begin(job->project, description);
+        !s) {
+        return fail(s.error());
+    }
+    result.runId = run.runId();
+    Forwarder forwarder(this, job);
+    if (auto s = run.startRecording(**trainer, &forwarder, 0, 0, &job->stopRequested); !s) {
+        (void)run.finish(s.error(), {});
+        return fail(s.error());
+    }
+    {
+        std::lock_guard lock(job->mutex);
+        job->trainer = trainer->get();
+        (*trainer)->setPaused(job->paused);
+        if (job->stopRequested) {
+            (*trainer)->requestStop();
+        }
+    }
+    const qint64 runId = run.runId(), params = (*trainer)->trainableParameters(),
+                 batches = (*trainer)->batchesPerEpoch(), startStep = (*trainer)->step();
+    QMetaObject::invokeMethod(
+        this,
+        [this, runId, params, batches, startStep] {
+            m_runId = runId;
+            if (m_state == State::Starting) {
+                setState(State::Running);
+            }
+            emit runStarted(runId, params, batches, startStep);
+        },
+        Qt::QueuedConnection);
+    auto outcome = (*trainer)->run(run.callbacks());
+    {
+        std::lock_guard lock(job->mutex);
+        job->trainer = nullptr;
+    }
+    Status finished = run.finish(outcome, {});
+    if (outcome) {
+        result.status = outcome->outcome == engine::TrainResult::Outcome::Stopped
+                            ? QStringLiteral("stopped")
+                            : QStringLiteral("completed");
+        result.steps = outcome->steps;
+        result.wallSeconds = outcome->wallSeconds;
+        if (!finished) {
+            result.message = QString::fromStdString(finished.error().message);
+        }
+    } else {
+        result.message = QString::fromStdString(outcome.error().message);
+    }
+    post();
+}
+
+} // namespace nw::app

@@ -1,0 +1,35 @@
+#pragma once
+// The difference between two graphs by node id (two runs of one project, an edited model):
+// nodes added and removed, nodes whose op or attributes changed, edges added and removed.
+// Positions and groups are editor layout and are not compared.
+
+#include "graph/graph.h"
+
+#include <string>
+#include <vector>
+
+namespace nw::graph {
+
+struct NodeChange {
+    std::string id;
+    std::vector<std::string> details; // "op: Conv2D -> Dense", "units: 10 -> 20", ...
+};
+
+struct GraphDiff {
+    std::vector<std::string> addedNodes; // ids in `after` only, in its order
+    std::vector<std::string> removedNodes;
+    std::vector<NodeChange> changedNodes;
+    std::vector<Edge> addedEdges;
+    std::vector<Edge> removedEdges;
+    bool empty() const {
+        return addedNodes.empty() && removedNodes.empty() && changedNodes.empty() &&
+               addedEdges.empty() && removedEdges.empty();
+    }
+};
+
+GraphDiff diffGraphs(const Graph& before, const Graph& after);
+
+// "conv1:0 -> fc:1"
+std::string edgeToString(const Edge& edge);
+
+} // namespace nw::graph

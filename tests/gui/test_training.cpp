@@ -1,0 +1,375 @@
+// The Train mode, offscreen: a short run started from the UI on a tiny IDX dataset the test
+// writes itself fills the charts and the progress bar and is recorded in the experiment store
+// (NETWRIGHT_DB points into a temporary folder, never the user's database); pause and resume;
+// stop; closing the window during a run; undoable form edits; chart downsampling.
+#include "app/project_document.h"
+#include "app/training_controller.h"
+#include "engine/tracking/store.h"
+#include "graph/op_registry.h"
+#include "tests/datasets/dataset_fixtures.h"
+#include "ui/design_page.h"
+#include "ui/experiments/experiments_page.h"
+#include "ui/main_window.h"
+#include "ui/training/metric_chart.h"
+#include "ui/training/train_page.h"
+#include "ui/training/training_form.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QTemporaryDir>
+#include <QValueAxis>
+#include <QtTest>
+
+using namespace nw;
+using nw::ui::TrainPage;
+
+namespace {
+
+// A 16-pixel MLP over the fixture's MNIST-style folder: 320 samples, batch 16 = 20 steps an
+// epoch.
+const char* kProject = R"({
+  "format_version": 1,
+  "name": "tiny",
+  "dataset": {"kind": "idx", "path": "data"},
+  "training": {"batch_size": 16, "epochs": 2, "seed": 3,
+               "optimizer": {"type": "adam", "learning_rate": 0.01}},
+  "graph": {
+    "nodes": [
+      {"id": "input", "op": "Input", "attributes": {"shape": [1, 4, 4]}},
+      {"id": "flatten", "op": "Flatten"},
+      {"id": "fc", "op": "Dense", "attributes": {"units": 10}},
+      {"id": "loss", "op": "Loss"}
+    ],
+    "edges": [
+      {"from": "input", "to": "flatten"},
+      {"from": "flatten", "to": "fc"},
+      {"from": "fc", "to": "loss"}
+    ]
+  }
+})";
+
+using State = app::TrainingController::State;
+
+} // namespace
+
+class TestTraining : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        qputenv("NETWRIGHT_DB", m_dir.filePath("experiments.db").toUtf8());
+        QVERIFY(datasets::testing::writeMnistFolder(m_dir.filePath("data"), 320, 64, false));
+        QFile f(m_dir.filePath("tiny.nwproj"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(kProject);
+    }
+
+    void init() {
+        m_document = std::make_unique<app::ProjectDocument>(m_registry);
+        QVERIFY(m_document->load(m_dir.filePath("tiny.nwproj")).ok());
+        m_window = std::make_unique<ui::MainWindow>(*m_document);
+        m_window->setUnsavedChangesPrompt([] { return QMessageBox::Discard; });
+        m_window->show();
+    }
+
+    void cleanup() {
+        m_window->trainingController()->stopAndWait();
+        m_window.reset();
+        m_document.reset();
+    }
+
+    void shortRunFillsChartsAndIsRecorded() {
+        TrainPage* page = m_window->trainPage();
+        QVERIFY(m_window->showMode(QStringLiteral("train")));
+        page->runNameEdit()->setText(QStringLiteral("  first try "));
+        QSignalSpy finished(m_window->trainingController(), &app::TrainingController::finished);
+        QVERIFY(page->startButton()->isEnabled());
+        QTest::mouseClick(page->startButton(), Qt::LeftButton);
+        QVERIFY(!page->startButton()->isEnabled());
+        QVERIFY(!page->form()->isEnabled());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        const auto result = finished.first().first().value<app::RunFinished>();
+        QCOMPARE(result.status, QStringLiteral("completed"));
+        QCOMPARE(result.steps, 40);
+        QVERIFY(result.runId > 0);
+
+        QCOMPARE(page->lossChart()->storedCount(TrainPage::TrainStep), 40);
+        QCOMPARE(page->lossChart()->storedCount(TrainPage::TrainEpoch), 2);
+        QCOMPARE(page->lossChart()->storedCount(TrainPage::Test), 2);
+        QCOMPARE(page->accuracyChart()->storedCount(TrainPage::Test), 2);
+        QCOMPARE(page->learningRateChart()->storedCount(0), 40);
+        QCOMPARE(page->throughputChart()->storedCount(0), 40);
+        QCOMPARE(page->lossChart()->displayedCount(TrainPage::TrainStep), 40);
+        QCOMPARE(page->progressBar()->value(), page->progressBar()->maximum());
+        QVERIFY(page->startButton()->isEnabled());
+        QVERIFY(page->statusLabel()->text().contains(QStringLiteral("completed")));
+
+        auto store =
+            tracking::ExperimentStore::open(m_dir.filePath("experiments.db").toStdString());
+        QVERIFY(store.ok());
+        auto run = (*store)->run(result.runId);
+        QVERIFY(run.ok());
+        QCOMPARE(QString::fromStdString(run->status), QStringLiteral("completed"));
+        QCOMPARE(QString::fromStdString(run->name), QStringLiteral("first try"));
+        auto loss = (*store)->metrics(result.runId, "train/loss");
+        QVERIFY(loss.ok());
+        QCOMPARE(qsizetype(loss->size()), 40);
+        auto params = (*store)->params(result.runId);
+        QVERIFY(params.ok());
+        bool hasLr = false;
+        for (const auto& [k, v] : *params) {
+            hasLr = hasLr || k == "training.optimizer.learning_rate";
+        }
+        QVERIFY(hasLr);
+    }
+
+    void pauseResumeAndStop() {
+        TrainPage* page = m_window->trainPage();
+        page->form()->epochsBox()->setValue(5000); // far longer than the test waits
+        auto* controller = m_window->trainingController();
+        QSignalSpy finished(controller, &app::TrainingController::finished);
+        QTest::mouseClick(page->startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(page->lossChart()->storedCount(TrainPage::TrainStep) > 5, 30000);
+
+        QTest::mouseClick(page->pauseButton(), Qt::LeftButton);
+        QCOMPARE(controller->state(), State::Paused);
+        QVERIFY(page->resumeButton()->isEnabled());
+        QVERIFY(!page->pauseButton()->isEnabled());
+        // The step in flight (and an epoch's evaluation) lands, then nothing more.
+        qsizetype paused = -1;
+        for (int i = 0; i < 40 && page->lossChart()->storedCount(TrainPage::TrainStep) != paused;
+             ++i) {
+            paused = page->lossChart()->storedCount(TrainPage::TrainStep);
+            QTest::qWait(300);
+        }
+        QTest::qWait(400);
+        QCOMPARE(page->lossChart()->storedCount(TrainPage::TrainStep), paused);
+
+        QTest::mouseClick(page->resumeButton(), Qt::LeftButton);
+        QCOMPARE(controller->state(), State::Running);
+        QTRY_VERIFY_WITH_TIMEOUT(page->lossChart()->storedCount(TrainPage::TrainStep) > paused,
+                                 30000);
+
+        QTest::mouseClick(page->stopButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+        const auto result = finished.first().first().value<app::RunFinished>();
+        QCOMPARE(result.status, QStringLiteral("stopped"));
+        QCOMPARE(controller->state(), State::Idle);
+        QVERIFY(page->startButton()->isEnabled());
+
+        auto store =
+            tracking::ExperimentStore::open(m_dir.filePath("experiments.db").toStdString());
+        QVERIFY(store.ok());
+        auto run = (*store)->run(result.runId);
+        QVERIFY(run.ok());
+        QCOMPARE(QString::fromStdString(run->status), QStringLiteral("stopped"));
+        auto loss = (*store)->metrics(result.runId, "train/loss");
+        QVERIFY(loss.ok());
+        QCOMPARE(qint64(loss->size()), result.steps); // nothing recorded is lost
+    }
+
+    void stoppedRunResumesFromItsCheckpoint() {
+        TrainPage* page = m_window->trainPage();
+        page->form()->epochsBox()->setValue(5000);
+        auto* controller = m_window->trainingController();
+        QSignalSpy finished(controller, &app::TrainingController::finished);
+        QTest::mouseClick(page->startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(page->lossChart()->storedCount(TrainPage::TrainStep) > 5, 30000);
+        controller->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+        const auto first = finished.takeFirst().first().value<app::RunFinished>();
+        QCOMPARE(first.status, QStringLiteral("stopped"));
+
+        // Experiments > Resume: the same run continues in the Train mode.
+        ui::ExperimentsPage* experiments = m_window->experimentsPage();
+        experiments->reload();
+        experiments->selectRuns({first.runId});
+        const auto buttons = experiments->findChildren<QPushButton*>();
+        auto resume = std::find_if(buttons.begin(), buttons.end(), [](QPushButton* b) {
+            return b->text() == QStringLiteral("Resume");
+        });
+        QVERIFY(resume != buttons.end());
+        (*resume)->click();
+        QVERIFY(controller->isActive());
+        QCOMPARE(m_window->findChild<QStackedWidget*>()->currentWidget(),
+                 static_cast<QWidget*>(page));
+        QTRY_COMPARE_WITH_TIMEOUT(controller->runId(), first.runId, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            page->lossChart()->storedCount(TrainPage::TrainStep) > first.steps + 5, 30000);
+        controller->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+        const auto second = finished.first().first().value<app::RunFinished>();
+        QCOMPARE(second.status, QStringLiteral("stopped"));
+        QCOMPARE(second.runId, first.runId);
+
+        auto store =
+            tracking::ExperimentStore::open(m_dir.filePath("experiments.db").toStdString());
+        QVERIFY(store.ok());
+        auto loss = (*store)->metrics(first.runId, "train/loss");
+        QVERIFY(loss.ok());
+        QVERIFY(qint64(loss->size()) > first.steps);
+        for (std::size_t i = 0; i < loss->size(); ++i) { // steps 1..N, no gap, no repeat
+            QCOMPARE((*loss)[i].step, std::int64_t(i + 1));
+        }
+        QCOMPARE(page->lossChart()->storedCount(TrainPage::TrainStep), qsizetype(loss->size()));
+    }
+
+    void closingDuringARunAsksThenStops() {
+        TrainPage* page = m_window->trainPage();
+        page->form()->epochsBox()->setValue(5000);
+        auto* controller = m_window->trainingController();
+        QSignalSpy finished(controller, &app::TrainingController::finished);
+        QTest::mouseClick(page->startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(controller->runId() > 0, 30000);
+
+        int asked = 0;
+        m_window->setStopRunPrompt([&] {
+            ++asked;
+            return false;
+        });
+        QVERIFY(!m_window->close());
+        QCOMPARE(asked, 1);
+        QVERIFY(controller->isActive());
+
+        m_window->setStopRunPrompt([&] {
+            ++asked;
+            return true;
+        });
+        QVERIFY(m_window->close());
+        QCOMPARE(asked, 2);
+        QVERIFY(!controller->isActive());
+        QCOMPARE(finished.count(), 1);
+        auto store =
+            tracking::ExperimentStore::open(m_dir.filePath("experiments.db").toStdString());
+        QVERIFY(store.ok());
+        auto run = (*store)->run(finished.first().first().value<app::RunFinished>().runId);
+        QVERIFY(run.ok());
+        QCOMPARE(QString::fromStdString(run->status), QStringLiteral("stopped"));
+    }
+
+    void aRunThatCannotStartSaysWhy() {
+        QByteArray text(kProject);
+        text.replace("\"path\": \"data\"", "\"path\": \"no-such-folder\"");
+        QFile f(m_dir.filePath("broken.nwproj"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(text);
+        f.close();
+        QVERIFY(m_document->load(f.fileName()).ok());
+        TrainPage* page = m_window->trainPage();
+        QSignalSpy finished(m_window->trainingController(), &app::TrainingController::finished);
+        QTest::mouseClick(page->startButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+        const auto result = finished.first().first().value<app::RunFinished>();
+        QCOMPARE(result.status, QStringLiteral("failed"));
+        QCOMPARE(result.runId, 0); // nothing recorded for a run that never started
+        QVERIFY2(result.message.contains(QStringLiteral("no-such-folder")),
+                 qPrintable(result.message));
+        QVERIFY(page->statusLabel()->text().contains(QStringLiteral("no-such-folder")));
+        QVERIFY(page->startButton()->isEnabled());
+        QVERIFY(page->form()->isEnabled());
+    }
+
+    void formEditsAreUndoable() {
+        auto* form = m_window->trainPage()->form();
+        QCOMPARE(m_document->project().training.optimizer.learningRate, 0.01);
+        form->learningRateBox()->setValue(0.05);
+        form->learningRateBox()->setValue(0.02); // merges with the previous edit
+        QCOMPARE(m_document->project().training.optimizer.learningRate, 0.02);
+        form->optimizerBox()->setCurrentIndex(form->optimizerBox()->findData("sgd"));
+        QCOMPARE(m_document->project().training.optimizer.type, std::string("sgd"));
+        QVERIFY(m_document->isModified());
+        m_document->undoStack()->undo(); // the optimizer: its own step
+        QCOMPARE(m_document->project().training.optimizer.type, std::string("adam"));
+        QCOMPARE(m_document->project().training.optimizer.learningRate, 0.02);
+        m_document->undoStack()->undo(); // both learning-rate edits: one merged step
+        QCOMPARE(m_document->project().training.optimizer.learningRate, 0.01);
+        QCOMPARE(form->learningRateBox()->value(), 0.01);
+        QVERIFY(!m_document->isModified());
+    }
+
+    void opensOnTheProjectsLastRun() {
+        // The earlier tests recorded runs of this project: the Train mode opens on the newest.
+        TrainPage* page = m_window->trainPage();
+        QVERIFY(m_window->showMode(QStringLiteral("Train")));
+        QVERIFY(page->progressLabel()->text().startsWith(QStringLiteral("Showing run")));
+        QVERIFY(page->lossChart()->storedCount(TrainPage::TrainStep) > 0);
+        auto store =
+            tracking::ExperimentStore::open(m_dir.filePath("experiments.db").toStdString());
+        QVERIFY(store.ok());
+        auto runs = (*store)->runs();
+        QVERIFY(runs.ok() && runs->size() >= 3);
+        QVERIFY(page->showStoredRun(runs->back().id)); // the first, completed run
+        QCOMPARE(page->lossChart()->storedCount(TrainPage::TrainStep), 40);
+        QCOMPARE(page->accuracyChart()->storedCount(TrainPage::Test), 2);
+        QVERIFY(!page->showStoredRun(999999));
+    }
+
+    void opensARunsSnapshotAsUnsavedChanges() {
+        QByteArray text(kProject);
+        text.replace("\"name\": \"tiny\"", "\"name\": \"snapshot\"");
+        QVERIFY(m_window->showMode(QStringLiteral("experiments")));
+        emit m_window->experimentsPage()->openSnapshot(QString::fromUtf8(text),
+                                                       m_dir.filePath("tiny.nwproj"));
+        QCOMPARE(m_document->project().name, std::string("snapshot"));
+        QCOMPARE(m_document->filePath(), m_dir.filePath("tiny.nwproj"));
+        QVERIFY(m_document->isModified()); // the file on disk is untouched until saved
+        QCOMPARE(m_window->findChild<QStackedWidget*>()->currentWidget(),
+                 static_cast<QWidget*>(m_window->designPage()));
+    }
+
+    void chartKeepsEveryPointAndDrawsFew() {
+        ui::MetricChart chart(QStringLiteral("loss"), QStringLiteral("step"));
+        const int curve = chart.addCurve(QStringLiteral("train"), Qt::blue);
+        constexpr int n = 1'000'000;
+        for (int i = 0; i < n; ++i) {
+            chart.append(curve, i, i == 777'777 ? 50.0 : 1.0 + (i % 7) * 0.01);
+        }
+        QElapsedTimer timer;
+        timer.start();
+        chart.refresh();
+        QVERIFY2(timer.elapsed() < 2000, "a refresh of a million points must stay interactive");
+        QCOMPARE(chart.storedCount(curve), n);
+        QVERIFY(chart.displayedCount(curve) <= ui::MetricChart::kDisplayPoints + 2);
+        const auto shown = ui::MetricChart::downsample(
+            {QPointF(0, 1), QPointF(1, 9), QPointF(2, 1), QPointF(3, 1), QPointF(4, 1),
+             QPointF(5, 1), QPointF(6, 1), QPointF(7, 1), QPointF(8, 1), QPointF(9, 1)},
+            4);
+        QVERIFY(std::any_of(shown.begin(), shown.end(),
+                            [](const QPointF& p) { return p.y() == 9; })); // spikes stay
+        auto* series = qobject_cast<QLineSeries*>(chart.chart()->series().first());
+        QVERIFY(series);
+        emit series->hovered(QPointF(3, 0.5), true); // the hover read-out
+        QCOMPARE(chart.readout(), QStringLiteral("train · step 3: 0.5"));
+        // A zoomed chart keeps its view while points arrive; a double click resets it.
+        auto* xAxis = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Horizontal).first());
+        QVERIFY(xAxis);
+        chart.chart()->zoomIn(QRectF(0, 0, 100, 100)); // as the rubber band does
+        QVERIFY(chart.chart()->isZoomed());
+        const double zoomedMin = xAxis->min();
+        chart.append(curve, n, 1.0);
+        chart.refresh();
+        QCOMPARE(xAxis->min(), zoomedMin);
+        QTest::mouseDClick(chart.viewport(), Qt::LeftButton);
+        QVERIFY(!chart.chart()->isZoomed());
+        QCOMPARE(xAxis->min(), 0.0);
+        chart.setLogScale(true);
+        chart.setSmoothing(0.9);
+        QVERIFY(chart.displayedCount(curve) > 0);
+    }
+
+private:
+    QTemporaryDir m_dir;
+    graph::OpRegistry m_registry = graph::makeCoreRegistry();
+    std::unique_ptr<app::ProjectDocument> m_document;
+    std::unique_ptr<ui::MainWindow> m_window;
+};
+
+QTEST_MAIN(TestTraining)
+#include "test_training.moc"

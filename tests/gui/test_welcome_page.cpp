@@ -1,0 +1,124 @@
+// The welcome page, offscreen: the templates and the sample come from the binary's resources,
+// choosing one starts an unsaved project in Design mode, recent projects reopen, and the IDE
+// started without a project shows the page (also in a --screenshot).
+#include "app/project_document.h"
+#include "graph/op_registry.h"
+#include "graph/project_file.h"
+#include "ui/main_window.h"
+#include "ui/welcome_page.h"
+
+#include <QImage>
+#include <QListWidget>
+#include <QProcess>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using nw::ui::MainWindow;
+using nw::ui::WelcomePage;
+
+namespace {
+
+const QString kSample = QStringLiteral(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj");
+
+const nw::graph::OpRegistry& registry() {
+    static const auto r = nw::graph::makeCoreRegistry();
+    return r;
+}
+
+struct Fixture {
+    nw::app::ProjectDocument doc{registry()};
+    MainWindow window{doc};
+    Fixture() {
+        window.setUnsavedChangesPrompt([] { return QMessageBox::Discard; });
+        window.showWelcome();
+        window.show();
+        if (!QTest::qWaitForWindowExposed(&window)) {
+            qFatal("the window is not exposed");
+        }
+    }
+    WelcomePage* page() const { return window.welcomePage(); }
+};
+
+} // namespace
+
+class TestWelcomePage : public QObject {
+    Q_OBJECT
+private slots:
+    void templatesAreCompiledIntoTheBinary() {
+        const QStringList templates = WelcomePage::templatePaths();
+        QCOMPARE(templates.size(), 4);
+        QVERIFY(templates.contains(":/templates/lenet5.nwproj"));
+        QVERIFY(QFile::exists(WelcomePage::samplePath()));
+        for (const QString& path : templates) { // every bundled template is a valid project
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QByteArray text = file.readAll();
+            auto project = nw::graph::parseProject(std::string_view(text.constData(), text.size()),
+                                                   path.toStdString(), registry());
+            QVERIFY2(project.ok(), project.ok() ? "" : project.error().message.c_str());
+        }
+    }
+
+    void aTemplateStartsAnUnsavedProjectInDesign() {
+        Fixture f;
+        QVERIFY(f.window.isWelcomeShown());
+        QCOMPARE(f.page()->templateList()->count(), 4);
+        QListWidgetItem* lenet = nullptr;
+        for (int i = 0; i < f.page()->templateList()->count(); ++i) {
+            auto* item = f.page()->templateList()->item(i);
+            if (item->data(Qt::UserRole).toString().contains("lenet5")) {
+                lenet = item;
+            }
+        }
+        QVERIFY(lenet);
+        const QRect at = f.page()->templateList()->visualItemRect(lenet);
+        QTest::mouseClick(f.page()->templateList()->viewport(), Qt::LeftButton, {}, at.center());
+        QVERIFY(!f.window.isWelcomeShown());
+        QVERIFY(!f.doc.graph().nodes().empty());
+        QVERIFY(f.doc.filePath().isEmpty()); // a new project: Save asks where
+        QVERIFY(!f.doc.isModified());
+        QCOMPARE(f.doc.undoStack()->count(), 0);
+    }
+
+    void theSampleButtonOpensTheSample() {
+        Fixture f;
+        QTest::mouseClick(f.page()->sampleButton(), Qt::LeftButton);
+        auto sample = nw::graph::readProject(kSample.toStdString(), registry());
+        QVERIFY(sample.ok());
+        QVERIFY(f.doc.project().graph.nodes().size() == sample->graph.nodes().size());
+        QVERIFY(!f.window.isWelcomeShown());
+    }
+
+    void recentProjectsReopen() {
+        Fixture f;
+        QTemporaryDir dir;
+        const QString path = dir.filePath("mine.nwproj");
+        QVERIFY(f.doc.load(kSample).ok());
+        QVERIFY(f.doc.save(path).ok());
+        f.doc.clear();
+        f.window.showWelcome();
+        QCOMPARE(f.page()->recentList()->count(), 2); // saved after opening the sample
+        QCOMPARE(f.page()->recentList()->item(0)->data(Qt::UserRole).toString(), path);
+        const QRect at = f.page()->recentList()->visualItemRect(f.page()->recentList()->item(0));
+        QTest::mouseClick(f.page()->recentList()->viewport(), Qt::LeftButton, {}, at.center());
+        QCOMPARE(f.doc.filePath(), path);
+        QVERIFY(!f.window.isWelcomeShown());
+    }
+
+    void startingWithoutAProjectShowsTheWelcomePage() {
+        QTemporaryDir dir;
+        const QString png = dir.filePath("welcome.png");
+        QProcess ide;
+        ide.start(QStringLiteral(NW_IDE_PATH), {QStringLiteral("--screenshot"), png});
+        QVERIFY(ide.waitForFinished(60000));
+        QCOMPARE(ide.exitCode(), 0);
+        QImage image(png);
+        QVERIFY2(!image.isNull(), "no PNG was written");
+        QVERIFY(image.width() >= 800 && image.height() >= 600);
+    }
+};
+
+QTEST_MAIN(TestWelcomePage)
+#include "test_welcome_page.moc"

@@ -1,0 +1,143 @@
+#include "ui/datasets/augmentation_preview.h"
+
+#include "app/project_document.h"
+#include "datasets/augmentation.h"
+#include "ui/datasets/sample_image.h"
+
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPixmap>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QVBoxLayout>
+#include <algorithm>
+
+namespace nw::ui {
+
+namespace {
+
+constexpr int kTileSize = 76; // pixels on the longer side
+constexpr int kColumns = 5;   // tiles per row: the original and four variants
+
+} // namespace
+
+AugmentationPreview::AugmentationPreview(app::ProjectDocument& document, QWidget* parent)
+    : QWidget(parent)
+    , m_document(document)
+    , m_seed(document.project().training.seed)
+    , m_seedLabel(new QLabel(this))
+    , m_reseed(new QPushButton(tr("Reseed"), this))
+    , m_message(new QLabel(this))
+    , m_tiles(new QWidget(this))
+    , m_grid(new QGridLayout(m_tiles)) {
+    m_message->setWordWrap(true);
+    m_message->setForegroundRole(QPalette::PlaceholderText);
+    m_grid->setContentsMargins(0, 0, 0, 0);
+    m_grid->setSpacing(4);
+    m_grid->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_tiles->setMinimumWidth(kColumns * (kTileSize + 4) + (kColumns - 1) * 4);
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_seedLabel, 1);
+    top->addWidget(m_reseed);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(top);
+    layout->addWidget(m_tiles);
+    layout->addWidget(m_message);
+    layout->addStretch(1);
+    m_reseed->setToolTip(tr("Draw a new seed: the same seed always gives the same variants."));
+    connect(m_reseed, &QPushButton::clicked, this, &AugmentationPreview::reseed);
+    // Graph edits change nothing here: redraw only when the pipeline or the seed changed.
+    connect(&m_document, &app::ProjectDocument::changed, this, [this] {
+        const auto& project = m_document.project();
+        if (project.augmentation != m_renderedSteps ||
+            (m_followProject && project.training.seed != m_seed)) {
+            render();
+        }
+    });
+    render();
+}
+
+void AugmentationPreview::setSample(std::shared_ptr<const datasets::Dataset> dataset,
+                                    std::int64_t index) {
+    m_dataset = std::move(dataset);
+    m_index = index;
+    render();
+}
+
+void AugmentationPreview::setVariantCount(int count) {
+    m_variants = std::clamp(count, 1, 64);
+    render();
+}
+
+void AugmentationPreview::setSeed(std::uint64_t seed) {
+    m_seed = seed;
+    m_followProject = false;
+    render();
+}
+
+void AugmentationPreview::reseed() {
+    std::uint64_t seed = m_seed;
+    while (seed == m_seed) {
+        seed = QRandomGenerator::global()->generate() % 1000000u;
+    }
+    setSeed(seed);
+}
+
+QString AugmentationPreview::messageText() const {
+    return m_message->isHidden() ? QString() : m_message->text();
+}
+
+void AugmentationPreview::render() {
+    if (m_followProject) {
+        m_seed = m_document.project().training.seed;
+    }
+    m_renderedSteps = m_document.project().augmentation;
+    m_images.clear();
+    while (QLayoutItem* item = m_grid->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+    m_seedLabel->setText(tr("Seed %1 · variant v = epoch v of a run").arg(m_seed));
+    auto say = [this](const QString& text) {
+        m_message->setText(text);
+        m_message->setVisible(!text.isEmpty());
+    };
+    if (!m_dataset || m_index < 0 || m_index >= m_dataset->size()) {
+        say(tr("Select a sample to preview its augmentation."));
+        return;
+    }
+    auto pipeline = datasets::AugmentationPipeline::create(m_document.project().augmentation);
+    if (!pipeline) {
+        say(QString::fromStdString(pipeline.error().message));
+        return;
+    }
+    const auto shape = m_dataset->sampleShape();
+    if (Status s = pipeline->checkShape(shape, m_dataset->name()); !s) {
+        say(QString::fromStdString(s.error().message));
+        return;
+    }
+    std::vector<float> sample(std::size_t(m_dataset->sampleNumel()));
+    for (int v = -1; v < m_variants; ++v) {
+        m_dataset->readSample(m_index, sample);
+        if (v >= 0) {
+            pipeline->apply(sample, shape, m_seed, std::uint64_t(v), m_index);
+        }
+        m_images << sampleToImage(sample, shape);
+    }
+    for (int k = 0; k < m_images.size(); ++k) {
+        auto* tile = new QLabel(m_tiles);
+        tile->setPixmap(QPixmap::fromImage(
+            m_images[k].scaled(kTileSize, kTileSize, Qt::KeepAspectRatio, Qt::FastTransformation)));
+        tile->setToolTip(k == 0 ? tr("Original") : tr("Variant %1 (epoch %1)").arg(k - 1));
+        if (k == 0) {
+            tile->setStyleSheet(QStringLiteral("border: 2px solid palette(highlight);"));
+        }
+        m_grid->addWidget(tile, k / kColumns, k % kColumns);
+    }
+    say(pipeline->empty() ? tr("No augmentation steps: the variants equal the original.")
+                          : QString());
+}
+
+} // namespace nw::ui

@@ -1,0 +1,223 @@
+#include "ui/training/metric_chart.h"
+
+#include <QChart>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QPen>
+#include <QToolTip>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace nw::ui {
+
+MetricChart::MetricChart(const QString& title, const QString& xTitle, QWidget* parent)
+    : QChartView(new QChart(), parent)
+    , m_xAxis(new QValueAxis(this)) {
+    chart()->setTitle(title);
+    chart()->legend()->setAlignment(Qt::AlignBottom);
+    chart()->setMargins(QMargins(4, 4, 4, 4));
+    m_xAxis->setTitleText(xTitle);
+    m_xAxis->setLabelFormat(QStringLiteral("%.0f"));
+    chart()->addAxis(m_xAxis, Qt::AlignBottom);
+    rebuildValueAxis();
+    setRenderHint(QPainter::Antialiasing);
+    setRubberBand(QChartView::RectangleRubberBand);
+    setMinimumSize(260, 180);
+    m_refreshTimer.setSingleShot(true);
+    m_refreshTimer.setInterval(100);
+    connect(&m_refreshTimer, &QTimer::timeout, this, &MetricChart::refresh);
+}
+
+int MetricChart::addCurve(const QString& name, QColor color, bool dashed) {
+    auto* series = new QLineSeries(this);
+    series->setName(name);
+    QPen pen(color);
+    pen.setWidthF(dashed ? 2.0 : 1.5);
+    if (dashed) {
+        pen.setStyle(Qt::DashLine);
+    }
+    series->setPen(pen);
+    chart()->addSeries(series);
+    series->attachAxis(m_xAxis);
+    series->attachAxis(m_yAxis);
+    const int index = int(m_curves.size());
+    connect(series, &QLineSeries::hovered, this,
+            [this, index](const QPointF& p, bool state) { onHovered(index, p, state); });
+    m_curves.push_back({name, series, {}, dashed});
+    return index;
+}
+
+void MetricChart::append(int curve, double x, double y) {
+    if (!std::isfinite(y)) {
+        return;
+    }
+    m_curves[std::size_t(curve)].points.emplace_back(x, y);
+    scheduleRefresh();
+}
+
+void MetricChart::clearPoints() {
+    for (auto& c : m_curves) {
+        c.points.clear();
+        c.points.shrink_to_fit();
+        c.series->clear();
+    }
+    refresh();
+}
+
+void MetricChart::clearCurves() {
+    for (auto& c : m_curves) {
+        chart()->removeSeries(c.series);
+        delete c.series;
+    }
+    m_curves.clear();
+    refresh();
+}
+
+void MetricChart::setSmoothing(double weight) {
+    m_smoothing = std::clamp(weight, 0.0, 0.99);
+    refresh();
+}
+
+void MetricChart::setLogScale(bool on) {
+    if (m_log != on) {
+        m_log = on;
+        rebuildValueAxis();
+        refresh();
+    }
+}
+
+qsizetype MetricChart::storedCount(int curve) const {
+    return qsizetype(m_curves[std::size_t(curve)].points.size());
+}
+
+qsizetype MetricChart::displayedCount(int curve) const {
+    return m_curves[std::size_t(curve)].series->count();
+}
+
+void MetricChart::scheduleRefresh() {
+    if (!m_refreshTimer.isActive()) {
+        m_refreshTimer.start();
+    }
+}
+
+void MetricChart::rebuildValueAxis() {
+    if (m_yAxis) {
+        for (auto& c : m_curves) {
+            c.series->detachAxis(m_yAxis);
+        }
+        chart()->removeAxis(m_yAxis);
+        delete m_yAxis;
+    }
+    if (m_log) {
+        auto* axis = new QLogValueAxis(this);
+        axis->setLabelFormat(QStringLiteral("%.3g"));
+        axis->setMinorTickCount(-1);
+        m_yAxis = axis;
+    } else {
+        auto* axis = new QValueAxis(this);
+        axis->setLabelFormat(QStringLiteral("%.3g"));
+        m_yAxis = axis;
+    }
+    chart()->addAxis(m_yAxis, Qt::AlignLeft);
+    for (auto& c : m_curves) {
+        c.series->attachAxis(m_yAxis);
+    }
+}
+
+std::vector<QPointF> MetricChart::downsample(const std::vector<QPointF>& points, int maxPoints) {
+    const std::size_t n = points.size();
+    if (n <= std::size_t(maxPoints) || maxPoints < 4) {
+        return points;
+    }
+    const std::size_t buckets = std::size_t(maxPoints) / 2;
+    std::vector<QPointF> out;
+    out.reserve(buckets * 2 + 2);
+    out.push_back(points.front());
+    for (std::size_t b = 0; b < buckets; ++b) {
+        const std::size_t begin = 1 + b * (n - 2) / buckets, end = 1 + (b + 1) * (n - 2) / buckets;
+        if (begin >= end) {
+            continue;
+        }
+        auto [lo, hi] = std::minmax_element(
+            points.begin() + std::ptrdiff_t(begin), points.begin() + std::ptrdiff_t(end),
+            [](const QPointF& a, const QPointF& c) { return a.y() < c.y(); });
+        if (lo > hi) {
+            std::swap(lo, hi);
+        }
+        out.push_back(*lo);
+        if (hi != lo) {
+            out.push_back(*hi);
+        }
+    }
+    out.push_back(points.back());
+    return out;
+}
+
+void MetricChart::refresh() {
+    m_refreshTimer.stop();
+    double xMin = std::numeric_limits<double>::max(), xMax = std::numeric_limits<double>::lowest();
+    double yMin = xMin, yMax = xMax;
+    for (auto& c : m_curves) {
+        const std::vector<QPointF>* source = &c.points;
+        std::vector<QPointF> smoothed;
+        if (m_smoothing > 0 && c.points.size() > 2) {
+            smoothed.reserve(c.points.size());
+            double ema = c.points.front().y();
+            for (const QPointF& p : c.points) {
+                ema = m_smoothing * ema + (1 - m_smoothing) * p.y();
+                smoothed.emplace_back(p.x(), ema);
+            }
+            source = &smoothed;
+        }
+        std::vector<QPointF> shown = downsample(*source, kDisplayPoints);
+        if (m_log) {
+            std::erase_if(shown, [](const QPointF& p) { return p.y() <= 0; });
+        }
+        for (const QPointF& p : shown) {
+            xMin = std::min(xMin, p.x());
+            xMax = std::max(xMax, p.x());
+            yMin = std::min(yMin, p.y());
+            yMax = std::max(yMax, p.y());
+        }
+        c.series->setPointsVisible(c.dashed || shown.size() < 40); // a lone point shows
+        c.series->replace(QList<QPointF>(shown.begin(), shown.end()));
+    }
+    if (xMin > xMax || chart()->isZoomed()) { // a zoomed view stays where the user put it
+        return;
+    }
+    if (xMax - xMin < 4) { // a few points: keep them off the edges
+        const double mid = (xMin + xMax) / 2;
+        xMin = mid - 2;
+        xMax = mid + 2;
+    }
+    if (yMax - yMin < 1e-12) { // a flat curve (a constant learning rate): centred
+        const double d = std::max(std::abs(yMin) * 0.1, 1e-6);
+        yMin -= d;
+        yMax += d;
+    }
+    m_xAxis->setRange(xMin, xMax);
+    const double pad = m_log ? 0 : (yMax - yMin) * 0.05;
+    m_yAxis->setRange(m_log ? yMin * 0.9 : yMin - pad, m_log ? yMax * 1.1 : yMax + pad);
+}
+
+void MetricChart::mouseDoubleClickEvent(QMouseEvent* event) {
+    chart()->zoomReset();
+    refresh();
+    QChartView::mouseDoubleClickEvent(event);
+}
+
+void MetricChart::onHovered(int curve, const QPointF& point, bool state) {
+    if (!state) {
+        QToolTip::hideText();
+        return;
+    }
+    m_readout = QStringLiteral("%1 · %2 %3: %4")
+                    .arg(m_curves[std::size_t(curve)].name, m_xAxis->titleText())
+                    .arg(point.x(), 0, 'f', 0)
+                    .arg(point.y(), 0, 'g', 5);
+    QToolTip::showText(QCursor::pos(), m_readout, this);
+}
+
+} // namespace nw::ui

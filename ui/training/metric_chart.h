@@ -1,0 +1,77 @@
+#pragma once
+// MetricChart: a Qt Charts view of a few metric curves that stays responsive with millions
+// of points. Every appended point is kept (a run's whole history); what the chart draws is a
+// min/max-per-bucket downsample of at most kDisplayPoints per curve, rebuilt at most ten
+// times a second. Smoothing (an exponential moving average, as TensorBoard's slider), a log
+// scale for the value axis, a hover read-out and rubber-band zoom (right click zooms out,
+// double click resets; a zoomed chart keeps its view while points arrive).
+
+#include <QChartView>
+#include <QPointF>
+#include <QString>
+#include <QTimer>
+#include <vector>
+
+class QLineSeries;
+class QValueAxis;
+class QAbstractAxis;
+
+namespace nw::ui {
+
+class MetricChart : public QChartView {
+    Q_OBJECT
+public:
+    static constexpr int kDisplayPoints = 2000;
+
+    MetricChart(const QString& title, const QString& xTitle, QWidget* parent = nullptr);
+
+    // A new curve; returns its index. `dashed` for per-epoch curves over per-step ones.
+    int addCurve(const QString& name, QColor color, bool dashed = false);
+    void append(int curve, double x, double y);
+    // Drops every curve (not the curves' definitions).
+    void clearPoints();
+    // Removes the curves too.
+    void clearCurves();
+
+    // 0 (none) to 0.99 (heavy): the EMA weight of the previous smoothed value.
+    void setSmoothing(double weight);
+    void setLogScale(bool on);
+    bool logScale() const { return m_log; }
+
+    // Points stored / drawn for a curve (tests; the drawn count updates on refresh()).
+    qsizetype storedCount(int curve) const;
+    qsizetype displayedCount(int curve) const;
+    int curveCount() const { return int(m_curves.size()); }
+    // The last hover read-out ("train loss · step 120: 0.4312"), empty before any hover.
+    QString readout() const { return m_readout; }
+    // Rebuilds the drawn series now (normally done by a timer when points arrive).
+    void refresh();
+
+    // min/max-per-bucket downsample of `points` (sorted by x) to about `maxPoints` points,
+    // keeping the first and last point and every bucket's extremes (spikes stay visible).
+    static std::vector<QPointF> downsample(const std::vector<QPointF>& points, int maxPoints);
+
+protected:
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
+
+private:
+    struct Curve {
+        QString name;
+        QLineSeries* series = nullptr;
+        std::vector<QPointF> points;
+        bool dashed = false;
+    };
+    void scheduleRefresh();
+    void rebuildValueAxis();
+    void onHovered(int curve, const QPointF& point, bool state);
+
+    QValueAxis* m_xAxis;
+    QAbstractAxis* m_yAxis = nullptr;
+    std::vector<Curve> m_curves;
+    QTimer m_refreshTimer;
+    double m_smoothing = 0;
+    bool m_log = false;
+    QString m_readout;
+};
+
+} // namespace nw::ui

@@ -1,0 +1,138 @@
+#include "ui/training/training_form.h"
+
+#include "app/project_document.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QSpinBox>
+#include <limits>
+
+namespace nw::ui {
+
+namespace {
+
+void selectData(QComboBox* box, const std::string& value) {
+    int i = box->findData(QString::fromStdString(value));
+    if (i < 0) { // a value this build does not list (another device): show it as it is
+        box->addItem(QString::fromStdString(value), QString::fromStdString(value));
+        i = box->count() - 1;
+    }
+    box->setCurrentIndex(i);
+}
+
+std::string dataOf(const QComboBox* box) {
+    return box->currentData().toString().toStdString();
+}
+
+} // namespace
+
+TrainingForm::TrainingForm(app::ProjectDocument& document, QWidget* parent)
+    : QWidget(parent)
+    , m_document(document)
+    , m_optimizer(new QComboBox(this))
+    , m_learningRate(new QDoubleSpinBox(this))
+    , m_weightDecay(new QDoubleSpinBox(this))
+    , m_schedule(new QComboBox(this))
+    , m_warmup(new QSpinBox(this))
+    , m_batchSize(new QSpinBox(this))
+    , m_epochs(new QSpinBox(this))
+    , m_seed(new QSpinBox(this))
+    , m_device(new QComboBox(this))
+    , m_patience(new QSpinBox(this))
+    , m_clip(new QDoubleSpinBox(this)) {
+    for (const char* o : {"sgd", "adam", "adamw", "rmsprop"}) {
+        m_optimizer->addItem(QString::fromLatin1(o).toUpper(), QString::fromLatin1(o));
+    }
+    m_learningRate->setDecimals(6);
+    m_learningRate->setRange(1e-6, 10.0);
+    m_learningRate->setSingleStep(1e-4);
+    m_weightDecay->setDecimals(6);
+    m_weightDecay->setRange(0, 1);
+    m_weightDecay->setSingleStep(1e-4);
+    m_schedule->addItem(tr("Constant"), QStringLiteral("constant"));
+    m_schedule->addItem(tr("Step decay"), QStringLiteral("step"));
+    m_schedule->addItem(tr("Cosine"), QStringLiteral("cosine"));
+    m_warmup->setRange(0, 1'000'000);
+    m_warmup->setSuffix(tr(" steps"));
+    m_batchSize->setRange(1, 65536);
+    m_epochs->setRange(1, 100000);
+    m_seed->setRange(0, std::numeric_limits<int>::max());
+    m_device->addItem(tr("CPU"), QStringLiteral("cpu")); // the only backend in this build
+    m_patience->setRange(0, 1000);
+    m_patience->setSpecialValueText(tr("Off"));
+    m_patience->setSuffix(tr(" epochs"));
+    m_clip->setRange(0, 1000);
+    m_clip->setSpecialValueText(tr("Off"));
+
+    auto* form = new QFormLayout(this);
+    form->addRow(tr("Optimizer"), m_optimizer);
+    form->addRow(tr("Learning rate"), m_learningRate);
+    form->addRow(tr("Weight decay"), m_weightDecay);
+    form->addRow(tr("Schedule"), m_schedule);
+    form->addRow(tr("Warm-up"), m_warmup);
+    form->addRow(tr("Batch size"), m_batchSize);
+    form->addRow(tr("Epochs"), m_epochs);
+    form->addRow(tr("Seed"), m_seed);
+    form->addRow(tr("Device"), m_device);
+    form->addRow(tr("Early stopping"), m_patience);
+    form->addRow(tr("Gradient clip"), m_clip);
+
+    for (QComboBox* box : {m_optimizer, m_schedule, m_device}) {
+        connect(box, &QComboBox::currentIndexChanged, this, &TrainingForm::store);
+    }
+    for (QSpinBox* box : {m_warmup, m_batchSize, m_epochs, m_seed, m_patience}) {
+        connect(box, &QSpinBox::valueChanged, this, &TrainingForm::store);
+    }
+    for (QDoubleSpinBox* box : {m_learningRate, m_weightDecay, m_clip}) {
+        connect(box, &QDoubleSpinBox::valueChanged, this, &TrainingForm::store);
+    }
+    connect(&m_document, &app::ProjectDocument::changed, this, &TrainingForm::load);
+    load();
+}
+
+graph::TrainingConfig TrainingForm::config() const {
+    graph::TrainingConfig c = m_document.project().training; // keeps fields not shown
+    c.optimizer.type = dataOf(m_optimizer);
+    c.optimizer.learningRate = m_learningRate->value();
+    c.optimizer.weightDecay = m_weightDecay->value();
+    c.schedule.type = dataOf(m_schedule);
+    c.schedule.warmupSteps = m_warmup->value();
+    c.batchSize = m_batchSize->value();
+    c.epochs = m_epochs->value();
+    c.seed = std::uint64_t(m_seed->value());
+    c.device = dataOf(m_device);
+    c.earlyStoppingPatience = m_patience->value();
+    c.gradClipNorm = m_clip->value();
+    return c;
+}
+
+void TrainingForm::load() {
+    if (m_loading) {
+        return;
+    }
+    m_loading = true;
+    const graph::TrainingConfig& c = m_document.project().training;
+    selectData(m_optimizer, c.optimizer.type);
+    m_learningRate->setValue(c.optimizer.learningRate);
+    m_weightDecay->setValue(c.optimizer.weightDecay);
+    selectData(m_schedule, c.schedule.type);
+    m_warmup->setValue(int(c.schedule.warmupSteps));
+    m_batchSize->setValue(int(c.batchSize));
+    m_epochs->setValue(int(c.epochs));
+    m_seed->setValue(int(std::min<std::uint64_t>(c.seed, std::numeric_limits<int>::max())));
+    selectData(m_device, c.device);
+    m_patience->setValue(int(c.earlyStoppingPatience));
+    m_clip->setValue(c.gradClipNorm);
+    m_loading = false;
+}
+
+void TrainingForm::store() {
+    if (!m_loading) {
+        m_loading = true; // the document's changed() must not reload mid-edit
+        m_document.setTrainingConfig(config());
+        m_loading = false;
+    }
+}
+
+} // namespace nw::ui
