@@ -9,6 +9,7 @@
 #include "engine/cpu/cpu_backend.h"
 #include "graph/project_file.h"
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/cli_run.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -249,10 +250,8 @@ private slots:
                      {"from": "flatten", "to": "fc"}, {"from": "fc", "to": "loss"}]}})");
         f.close();
         auto cli = [](const QStringList& args) {
-            QProcess p;
-            p.start(NW_CLI_PATH, args);
-            p.waitForFinished(120000);
-            return std::pair{p.exitCode(), p.readAllStandardOutput() + p.readAllStandardError()};
+            auto r = nw::testing::runCli(args);
+            return std::pair{r.exitCode, (r.out + r.err).toUtf8()};
         };
         qputenv("NETWRIGHT_DB", dir.filePath("db").toUtf8());
         QString weights = dir.filePath("w.nwweights"), model = dir.filePath("m.nwbundle");

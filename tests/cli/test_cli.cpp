@@ -1,35 +1,18 @@
 // netwright-cli end to end: the real binary (NW_CLI_PATH) run with QProcess on the sample and
 // on broken files; exit status 0 for success, 2 for user errors, messages naming node and field.
+#include "tests/support/cli_run.h"
+
 #include <QtTest>
 
 namespace {
 
 const QString kSample = NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj";
 
-struct Run {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-Run runCli(const QStringList& args) {
-    QProcess p;
-    p.start(NW_CLI_PATH, args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(30000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "netwright-cli did not run to completion: " + p.errorString();
-        return r;
-    }
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    return r;
-}
+using Run = nw::testing::CliRun;
+using nw::testing::runCli;
 
 QString describe(const Run& r) {
-    return QString("exit %1\nstdout: %2\nstderr: %3").arg(r.exitCode).arg(r.out, r.err);
+    return r.describe();
 }
 
 QJsonObject readJson(const QString& path) {

@@ -1,6 +1,7 @@
 // netwright-cli train, eval and bench on a small IDX dataset the test writes itself: exit
 // codes, the final JSON line, and weights that eval reads back.
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/cli_run.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -11,24 +12,10 @@ using namespace nw::datasets::testing;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QByteArray out;
-    QByteArray err;
-    QJsonObject lastJson() const {
-        auto lines = out.trimmed().split('\n');
-        return QJsonDocument::fromJson(lines.last()).object();
-    }
-};
+using Run = nw::testing::CliRun;
 
 Run cli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(NW_CLI_PATH), args);
-    if (!p.waitForFinished(120000)) {
-        qFatal("netwright-cli did not finish");
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
+    return nw::testing::runCli(args);
 }
 
 // A 16-pixel MLP over the fixture's MNIST-style folder (labels i % 10).
@@ -69,7 +56,7 @@ private slots:
 
     void trainsAndPrintsJson() {
         Run r = cli({"train", project(), "--json", "--threads", "1"});
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QJsonObject j = r.lastJson();
         for (const char* key :
              {"test_accuracy", "final_loss", "epochs", "train_samples_per_sec", "wall_seconds"}) {
@@ -84,9 +71,9 @@ private slots:
     void evalReadsTheSavedWeights() {
         QString weights = m_dir.filePath("tiny.nwweights");
         Run t = cli({"train", project(), "--json", "--max-steps", "25", "--save-weights", weights});
-        QVERIFY2(t.code == 0, t.err.constData());
+        QVERIFY2(t.exitCode == 0, qPrintable(t.describe()));
         Run e = cli({"eval", project(), "--weights", weights, "--json"});
-        QVERIFY2(e.code == 0, e.err.constData());
+        QVERIFY2(e.exitCode == 0, qPrintable(e.describe()));
         QCOMPARE(e.lastJson()["test_accuracy"].toDouble(),
                  t.lastJson()["test_accuracy"].toDouble());
         QCOMPARE(e.lastJson()["samples"].toInt(), 64);
@@ -97,13 +84,13 @@ private slots:
         f.write("garbage");
         f.close();
         Run bad = cli({"eval", project(), "--weights", weights});
-        QCOMPARE(bad.code, 2);
-        QVERIFY(bad.err.contains(weights.toUtf8()));
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY(bad.err.contains(weights));
     }
 
     void benchPrintsThroughput() {
         Run r = cli({"bench", project(), "--steps", "3", "--infer-batch", "8", "--json"});
-        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QJsonObject j = r.lastJson();
         QVERIFY(j["train_samples_per_sec"].toDouble() > 0);
         QVERIFY(j["infer_samples_per_sec"].toDouble() > 0);
@@ -127,8 +114,8 @@ private slots:
         QFETCH(QStringList, args);
         QFETCH(QString, message);
         Run r = cli(args);
-        QCOMPARE(r.code, 2);
-        QVERIFY2(r.err.contains(message.toUtf8()), r.err.constData());
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message), qPrintable(r.describe()));
     }
 
     void missingDatasetNamesThePath() {
@@ -139,8 +126,8 @@ private slots:
         f.write(kProject); // its "data" folder does not exist next to this copy
         f.close();
         Run r = cli({"train", p});
-        QCOMPARE(r.code, 2);
-        QVERIFY2(r.err.contains("data"), r.err.constData());
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("data"), qPrintable(r.describe()));
     }
 
 private:

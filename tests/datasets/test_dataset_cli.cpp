@@ -1,6 +1,7 @@
 // netwright-cli dataset info / preview end to end: the real binary (NW_CLI_PATH) on datasets
 // written here; exit 0 on success, 2 on user errors naming the file or field.
 #include "reader_fixtures.h"
+#include "tests/support/cli_run.h"
 
 #include <QtTest>
 
@@ -8,33 +9,11 @@ using namespace nw::datasets::testing;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-Run runCli(const QStringList& args, const QProcessEnvironment& env = {}) {
-    QProcess p;
-    if (!env.isEmpty()) {
-        p.setProcessEnvironment(env);
-    }
-    p.start(NW_CLI_PATH, args);
-    Run r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(60000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "netwright-cli did not run to completion: " + p.errorString();
-        return r;
-    }
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    return r;
-}
+using Run = nw::testing::CliRun;
+using nw::testing::runCli;
 
 QString describe(const Run& r) {
-    return QString("exit %1\nstdout: %2\nstderr: %3").arg(r.exitCode).arg(r.out, r.err);
+    return r.describe();
 }
 
 // The MLP template with `augmentation` as its pipeline, written to `path`.
