@@ -8,6 +8,8 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <climits>
+#include <cmath>
+#include <optional>
 
 namespace nw::ui {
 
@@ -25,9 +27,8 @@ QString intListText(const graph::IntList& list) {
     return parts.join(QStringLiteral(", "));
 }
 
-// "3, 3" or "[3 3]" -> {3, 3}; a part that is no integer is dropped (the spec then refuses a
-// list of the wrong length).
-graph::IntList parseIntList(const QString& text) {
+// "3, 3" or "[3 3]" -> {3, 3}; nullopt when a part is not an integer.
+std::optional<graph::IntList> parseIntList(const QString& text) {
     QString body = text.trimmed();
     body.remove(QLatin1Char('[')).remove(QLatin1Char(']'));
     graph::IntList out;
@@ -35,17 +36,25 @@ graph::IntList parseIntList(const QString& text) {
          body.split(QRegularExpression(QStringLiteral("[,\\s]+")), Qt::SkipEmptyParts)) {
         bool ok = false;
         const qlonglong v = part.toLongLong(&ok);
-        if (ok) {
-            out.push_back(v);
+        if (!ok) {
+            return std::nullopt;
         }
+        out.push_back(v);
     }
     return out;
+}
+
+// Enough decimals to show the default: epsilon 1e-5 needs 8.
+int decimalsFor(const graph::AttrSpec& spec) {
+    const double def = std::abs(std::get<double>(spec.defaultValue));
+    return def > 0 && def < 1e-3 ? 8 : 4;
 }
 
 } // namespace
 
 QWidget* makeAttrEditor(const graph::AttrSpec& spec, QWidget* parent,
-                        std::function<void(const graph::AttrValue&)> commit) {
+                        std::function<void(const graph::AttrValue&)> commit,
+                        std::function<void(const QString&)> invalid) {
     QWidget* editor = nullptr;
     switch (spec.type) {
     case graph::AttrType::Int: {
@@ -60,7 +69,7 @@ QWidget* makeAttrEditor(const graph::AttrSpec& spec, QWidget* parent,
     }
     case graph::AttrType::Float: {
         auto* box = new QDoubleSpinBox(parent);
-        box->setDecimals(3);
+        box->setDecimals(decimalsFor(spec));
         box->setRange(spec.min.value_or(-1e9), spec.max.value_or(1e9));
         const double span = spec.max.value_or(1e9) - spec.min.value_or(-1e9);
         box->setSingleStep(span <= 1.0 ? 0.05 : span <= 10.0 ? 0.1 : 1.0);
@@ -98,8 +107,16 @@ QWidget* makeAttrEditor(const graph::AttrSpec& spec, QWidget* parent,
     case graph::AttrType::IntList: {
         auto* edit = new QLineEdit(parent);
         edit->setPlaceholderText(q(spec.rangeText()));
-        QObject::connect(edit, &QLineEdit::editingFinished, edit,
-                         [commit, edit] { commit(graph::AttrValue(parseIntList(edit->text()))); });
+        const QString name = q(spec.name);
+        QObject::connect(edit, &QLineEdit::editingFinished, edit, [commit, invalid, edit, name] {
+            auto list = parseIntList(edit->text());
+            if (list) {
+                commit(graph::AttrValue(*list));
+            } else if (invalid) {
+                invalid(QObject::tr("%1: '%2' is not a list of integers (e.g. 3, 3)")
+                            .arg(name, edit->text()));
+            }
+        });
         editor = edit;
         break;
     }

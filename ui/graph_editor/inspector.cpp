@@ -2,19 +2,12 @@
 
 #include "app/project_document.h"
 #include "graph/summary.h"
+#include "ui/attr_editor.h"
 
-#include <QCheckBox>
-#include <QComboBox>
-#include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QLabel>
-#include <QLineEdit>
-#include <QRegularExpression>
 #include <QSignalBlocker>
-#include <QSpinBox>
 #include <QVBoxLayout>
-#include <climits>
-#include <cmath>
 
 namespace nw::ui {
 
@@ -22,40 +15,6 @@ namespace {
 
 QString q(const std::string& s) {
     return QString::fromStdString(s);
-}
-
-QString intListText(const graph::IntList& list) {
-    QStringList parts;
-    for (auto v : list) {
-        parts << QString::number(v);
-    }
-    return parts.join(QStringLiteral(", "));
-}
-
-// "3, 3", "[3 3]" -> {3, 3}; nullopt when something is not an integer.
-std::optional<graph::IntList> parseIntList(const QString& text) {
-    QString body = text.trimmed();
-    body.remove(QLatin1Char('[')).remove(QLatin1Char(']'));
-    graph::IntList out;
-    const auto parts =
-        body.split(QRegularExpression(QStringLiteral("[,\\s]+")), Qt::SkipEmptyParts);
-    for (const auto& part : parts) {
-        bool ok = false;
-        const qlonglong v = part.toLongLong(&ok);
-        if (!ok) {
-            return std::nullopt;
-        }
-        out.push_back(v);
-    }
-    return out;
-}
-
-int decimalsFor(const graph::AttrSpec& spec) {
-    const double def = std::abs(std::get<double>(spec.defaultValue));
-    if (def > 0 && def < 1e-3) {
-        return 8;
-    }
-    return 4;
 }
 
 } // namespace
@@ -142,82 +101,20 @@ void Inspector::rebuild() {
     m_doc->setText(schema ? q(schema->doc) : tr("Unknown op '%1'.").arg(m_op));
     if (schema) {
         for (const auto& spec : schema->attrs) {
-            QWidget* editor = makeEditor(spec);
-            const QString tip =
-                q(spec.doc) + QStringLiteral("\n") + tr("Allowed: %1").arg(q(spec.rangeText()));
-            editor->setToolTip(tip);
-            editor->setObjectName(q(spec.name));
-            auto* label = new QLabel(q(spec.name), m_form);
-            label->setToolTip(tip);
+            const QString name = q(spec.name);
+            QWidget* editor = makeAttrEditor(
+                spec, m_form, [this, name](const graph::AttrValue& v) { commit(name, v); },
+                [this](const QString& message) {
+                    showError(message);
+                    refreshValues(); // show the stored value again
+                });
+            auto* label = new QLabel(name, m_form);
+            label->setToolTip(editor->toolTip());
             m_formLayout->addRow(label, editor);
             m_editors.insert(q(spec.name), editor);
         }
     }
     refreshValues();
-}
-
-QWidget* Inspector::makeEditor(const graph::AttrSpec& spec) {
-    const QString name = q(spec.name);
-    switch (spec.type) {
-    case graph::AttrType::Int: {
-        auto* box = new QSpinBox(m_form);
-        box->setRange(spec.min ? static_cast<int>(std::max<double>(*spec.min, INT_MIN)) : INT_MIN,
-                      spec.max ? static_cast<int>(std::min<double>(*spec.max, INT_MAX)) : INT_MAX);
-        box->setKeyboardTracking(false);
-        connect(box, &QSpinBox::valueChanged, this,
-                [this, name](int v) { commit(name, graph::AttrValue(std::int64_t{v})); });
-        return box;
-    }
-    case graph::AttrType::Float: {
-        auto* box = new QDoubleSpinBox(m_form);
-        box->setDecimals(decimalsFor(spec));
-        box->setRange(spec.min.value_or(-1e9), spec.max.value_or(1e9));
-        const double span = spec.max.value_or(1e9) - spec.min.value_or(-1e9);
-        box->setSingleStep(span <= 1.0 ? 0.05 : span <= 10.0 ? 0.1 : 1.0);
-        box->setKeyboardTracking(false);
-        connect(box, &QDoubleSpinBox::valueChanged, this,
-                [this, name](double v) { commit(name, graph::AttrValue(v)); });
-        return box;
-    }
-    case graph::AttrType::Bool: {
-        auto* box = new QCheckBox(m_form);
-        connect(box, &QCheckBox::toggled, this,
-                [this, name](bool v) { commit(name, graph::AttrValue(v)); });
-        return box;
-    }
-    case graph::AttrType::String: {
-        if (!spec.choices.empty()) {
-            auto* box = new QComboBox(m_form);
-            for (const auto& c : spec.choices) {
-                box->addItem(q(c));
-            }
-            connect(box, &QComboBox::currentTextChanged, this, [this, name](const QString& v) {
-                commit(name, graph::AttrValue(v.toStdString()));
-            });
-            return box;
-        }
-        auto* edit = new QLineEdit(m_form);
-        connect(edit, &QLineEdit::editingFinished, this,
-                [this, name, edit] { commit(name, graph::AttrValue(edit->text().toStdString())); });
-        return edit;
-    }
-    case graph::AttrType::IntList: {
-        auto* edit = new QLineEdit(m_form);
-        edit->setPlaceholderText(q(spec.rangeText()));
-        connect(edit, &QLineEdit::editingFinished, this, [this, name, edit] {
-            auto list = parseIntList(edit->text());
-            if (!list) {
-                showError(
-                    tr("%1: '%2' is not a list of integers (e.g. 3, 3)").arg(name, edit->text()));
-                refreshValues();
-                return;
-            }
-            commit(name, graph::AttrValue(*list));
-        });
-        return edit;
-    }
-    }
-    return new QWidget(m_form);
 }
 
 void Inspector::commit(const QString& attr, const graph::AttrValue& value) {
@@ -263,33 +160,8 @@ void Inspector::refreshValues() {
                  q(graph::formatFlops(info ? info->cost.flops : 0))));
     for (auto it = m_editors.begin(); it != m_editors.end(); ++it) {
         auto value = node->attrs.find(it.key().toStdString());
-        if (value == node->attrs.end()) {
-            continue;
-        }
-        QSignalBlocker block(it.value());
-        const auto& v = value->second;
-        if (auto* box = qobject_cast<QSpinBox*>(it.value())) {
-            if (auto* i = std::get_if<std::int64_t>(&v)) {
-                box->setValue(static_cast<int>(*i));
-            }
-        } else if (auto* dbox = qobject_cast<QDoubleSpinBox*>(it.value())) {
-            if (auto* d = std::get_if<double>(&v)) {
-                dbox->setValue(*d);
-            }
-        } else if (auto* check = qobject_cast<QCheckBox*>(it.value())) {
-            if (auto* b = std::get_if<bool>(&v)) {
-                check->setChecked(*b);
-            }
-        } else if (auto* combo = qobject_cast<QComboBox*>(it.value())) {
-            if (auto* s = std::get_if<std::string>(&v)) {
-                combo->setCurrentText(q(*s));
-            }
-        } else if (auto* edit = qobject_cast<QLineEdit*>(it.value())) {
-            if (auto* list = std::get_if<graph::IntList>(&v)) {
-                edit->setText(intListText(*list));
-            } else if (auto* s = std::get_if<std::string>(&v)) {
-                edit->setText(q(*s));
-            }
+        if (value != node->attrs.end()) {
+            setAttrEditorValue(it.value(), value->second);
         }
     }
 }

@@ -36,7 +36,6 @@ public:
 private:
     void rebuild();
     void refreshValues();
-    QWidget* makeEditor(const graph::AttrSpec& spec);
     void commit(const QString& attr, const graph::AttrValue& value);
     void showError(const QString& text);
 
