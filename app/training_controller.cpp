@@ -29,6 +29,16 @@ struct TrainingController::Job {
     bool deliveryPosted = false;
 };
 
+// A trained model kept after its run, for evaluate(): the backend its tensors live on and
+// the trainer (declared after, so destroyed first). Used by one thread at a time.
+struct TrainingController::Model {
+    qint64 runId = 0;
+    graph::Project project;
+    std::filesystem::path projectDir;
+    engine::cpu::CpuBackend backend;
+    std::unique_ptr<engine::Trainer> trainer;
+};
+
 // On the worker thread: queues step events for the UI thread (one posted delivery per batch)
 // and posts epoch events.
 class TrainingController::Forwarder final : public engine::TrainerCallbacks {
@@ -67,10 +77,54 @@ TrainingController::TrainingController(const graph::OpRegistry& registry, QObjec
     qRegisterMetaType<engine::StepEvent>();
     qRegisterMetaType<engine::EpochEvent>();
     qRegisterMetaType<RunFinished>();
+    qRegisterMetaType<Evaluation>();
 }
 
 TrainingController::~TrainingController() {
     stopAndWait();
+    if (m_evalThread) {
+        m_evalThread->wait();
+        QCoreApplication::sendPostedEvents(this);
+    }
+}
+
+bool TrainingController::evaluate() {
+    if (isActive() || !m_model || m_evalThread) {
+        return false;
+    }
+    auto model = m_model;
+    m_evalThread = QThread::create([this, model] {
+        auto predictions = model->trainer->predict();
+        if (!predictions) {
+            QMetaObject::invokeMethod(
+                this,
+                [this, m = QString::fromStdString(predictions.error().message)] {
+                    m_evalThread = nullptr;
+                    emit evaluationFailed(m);
+                },
+                Qt::QueuedConnection);
+            return;
+        }
+        Evaluation e;
+        e.runId = model->runId;
+        e.report = engine::classificationReport(predictions->labels, predictions->predicted,
+                                                predictions->classes);
+        e.predictions = std::move(*predictions);
+        if (auto splits = datasets::openDataset(model->project.dataset, model->projectDir)) {
+            e.testSplit = splits->test;
+        }
+        QMetaObject::invokeMethod(
+            this,
+            [this, e = std::move(e)] {
+                m_evalThread = nullptr;
+                emit evaluated(e);
+            },
+            Qt::QueuedConnection);
+    });
+    m_evalThread->setObjectName(QStringLiteral("evaluation"));
+    connect(m_evalThread, &QThread::finished, m_evalThread, &QObject::deleteLater);
+    m_evalThread->start();
+    return true;
 }
 
 QString TrainingController::databasePath() const {
@@ -236,7 +290,10 @@ void TrainingController::work(std::shared_ptr<Job> job) {
         return fail(Error::user("training.device: '" + job->project.training.device +
                                 "' is not available; this build trains on the cpu only"));
     }
-    engine::cpu::CpuBackend backend;
+    auto model = std::make_shared<Model>();
+    model->project = job->project;
+    model->projectDir = job->projectDir;
+    engine::cpu::CpuBackend& backend = model->backend;
     engine::TrainOptions options;
     options.config = job->project.training;
     options.maxSteps = job->maxSteps;
@@ -291,6 +348,10 @@ void TrainingController::work(std::shared_ptr<Job> job) {
     }
     Status finished = run.finish(outcome, {});
     if (outcome) {
+        model->runId = run.runId();
+        model->trainer = std::move(*trainer);
+        QMetaObject::invokeMethod(
+            this, [this, model] { m_model = model; }, Qt::QueuedConnection);
         result.status = outcome->outcome == engine::TrainResult::Outcome::Stopped
                             ? QStringLiteral("stopped")
                             : QStringLiteral("completed");

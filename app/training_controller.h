@@ -9,6 +9,7 @@
 // between steps. A stopped run keeps everything recorded so far (status 'stopped', with its
 // final checkpoint).
 
+#include "engine/train/metrics.h"
 #include "engine/train/trainer.h"
 #include "graph/op_registry.h"
 #include "graph/project.h"
@@ -31,6 +32,15 @@ struct RunFinished {
     QString message;  // the error for a failed run
     qint64 steps = 0;
     double wallSeconds = 0;
+};
+
+// The result of TrainingController::evaluate(): every test sample's prediction, the confusion
+// matrix and per-class metrics, and the test split (to draw samples). Immutable once emitted.
+struct Evaluation {
+    qint64 runId = 0;
+    engine::Predictions predictions;
+    engine::ClassificationReport report;
+    std::shared_ptr<const datasets::Dataset> testSplit; // null when it could not be opened
 };
 
 class TrainingController : public QObject {
@@ -65,6 +75,13 @@ public:
     // stop(), then blocks until the worker has recorded the run's end (closing the window).
     void stopAndWait();
 
+    // Evaluates the last finished run's model on its test split, on a worker thread;
+    // evaluated() or evaluationFailed() follows. Refused (false) while a run or another
+    // evaluation is active, or when no run has finished in this session.
+    bool evaluate();
+    bool hasModel() const { return m_model != nullptr; }
+    bool isEvaluating() const { return m_evalThread != nullptr; }
+
     State state() const { return m_state; }
     bool isActive() const { return m_state != State::Idle; }
     qint64 runId() const { return m_runId; }
@@ -79,10 +96,13 @@ signals:
     void steps(const QList<nw::engine::StepEvent>& events);
     void epochFinished(const nw::engine::EpochEvent& event);
     void finished(const nw::app::RunFinished& result);
+    void evaluated(const nw::app::Evaluation& result);
+    void evaluationFailed(const QString& message);
 
 private:
     class Forwarder;
     struct Job;
+    struct Model;
     void launch(std::shared_ptr<Job> job);
     void work(std::shared_ptr<Job> job); // on the worker thread
     void setState(State state);
@@ -95,6 +115,8 @@ private:
     qint64 m_runId = 0;
     QThread* m_thread = nullptr;
     std::shared_ptr<Job> m_job;
+    std::shared_ptr<Model> m_model; // the last finished run's trainer, for evaluate()
+    QThread* m_evalThread = nullptr;
 };
 
 } // namespace nw::app
@@ -102,3 +124,4 @@ private:
 Q_DECLARE_METATYPE(nw::engine::StepEvent)
 Q_DECLARE_METATYPE(nw::engine::EpochEvent)
 Q_DECLARE_METATYPE(nw::app::RunFinished)
+Q_DECLARE_METATYPE(nw::app::Evaluation)

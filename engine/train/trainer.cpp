@@ -145,7 +145,9 @@ struct Trainer::Impl {
         return slot.get();
     }
 
-    Expected<EvalResult> evaluate(const std::shared_ptr<datasets::Dataset>& dataset) {
+    // One pass over `dataset`; with `out`, also every sample's prediction.
+    Expected<EvalResult> evaluate(const std::shared_ptr<datasets::Dataset>& dataset,
+                                  Predictions* out = nullptr) {
         auto loader = datasets::DataLoader::create(dataset, loaderOptions(false));
         if (!loader) {
             return loader.error();
@@ -177,6 +179,16 @@ struct Trainer::Impl {
             top1 += *c1;
             top5 += classes >= 5 ? countTopK(hostPrediction, batch->labels, classes, 5) : 0;
             r.samples += batch->size;
+            if (out) {
+                for (std::size_t i = 0; i < batch->labels.size(); ++i) {
+                    auto top = topClass(std::span<const float>(hostPrediction)
+                                            .subspan(i * static_cast<std::size_t>(classes),
+                                                     static_cast<std::size_t>(classes)));
+                    out->labels.push_back(batch->labels[i]);
+                    out->predicted.push_back(top.index);
+                    out->confidence.push_back(top.confidence);
+                }
+            }
         }
         if (r.samples > 0) {
             r.loss = lossSum / static_cast<double>(r.samples);
@@ -357,6 +369,26 @@ Expected<EvalResult> Trainer::evaluate(bool validation) {
                                       : "the dataset has no test split");
     }
     return m_impl->evaluate(split);
+}
+
+Expected<Predictions> Trainer::predict(bool validation) {
+    auto& split = validation ? m_impl->splits.validation : m_impl->splits.test;
+    if (!split) {
+        return Error::user(validation ? "the project has no validation split"
+                                      : "the dataset has no test split");
+    }
+    if (m_impl->classes <= 0) {
+        return Error::user("predictions need a classification model");
+    }
+    Predictions p;
+    p.classes = m_impl->classes;
+    p.classNames = split->classNames();
+    auto r = m_impl->evaluate(split, &p);
+    if (!r) {
+        return r.error();
+    }
+    p.summary = *r;
+    return p;
 }
 
 Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace nw::engine {
 
@@ -44,6 +45,16 @@ struct EvalResult {
     double accuracy = 0; // top-1
     double top5 = 0;     // NaN when there are fewer than 5 classes
     std::int64_t samples = 0;
+};
+
+// Per-sample results of one evaluation pass, in the split's order.
+struct Predictions {
+    EvalResult summary;
+    std::int64_t classes = 0;
+    std::vector<std::string> classNames; // the dataset's; may be empty
+    std::vector<std::int32_t> labels;    // the true class of each sample
+    std::vector<std::int32_t> predicted; // the highest-scoring class
+    std::vector<float> confidence;       // softmax probability of `predicted`
 };
 
 struct EpochEvent {
@@ -95,6 +106,9 @@ public:
 
     // Loss and accuracy of the current model on the test split (or validation).
     Expected<EvalResult> evaluate(bool validation = false);
+    // The same pass, with each sample's true label, predicted class and confidence
+    // (classification only).
+    Expected<Predictions> predict(bool validation = false);
 
     // The model's parameters and state to / from a weights file (engine/train/weights_file.h).
     Status saveWeights(const std::filesystem::path& path);

@@ -107,6 +107,37 @@ private slots:
         QVERIFY2(test->accuracy >= 0.99, qPrintable(QString::number(test->accuracy)));
     }
 
+    // predict() is evaluate()'s pass with each sample's label, class and confidence.
+    void predictMatchesEvaluate() {
+        auto registry = graph::makeCoreRegistry();
+        cpu::CpuBackend backend;
+        TrainOptions options;
+        auto project = spiralProject(m_dir.filePath("spirals"));
+        options.config = project.training;
+        options.evaluateEachEpoch = false;
+        options.maxSteps = 30;
+        auto trainer = Trainer::create(project, {}, registry, backend, options);
+        QVERIFY(trainer.ok());
+        QVERIFY((*trainer)->run().ok());
+        auto eval = (*trainer)->evaluate();
+        auto pred = (*trainer)->predict();
+        QVERIFY2(pred.ok(), pred.ok() ? "" : pred.error().message.c_str());
+        QVERIFY(pred->classes >= 2); // the Dense layer's width
+        QCOMPARE(std::int64_t(pred->labels.size()), eval->samples);
+        QCOMPARE(pred->predicted.size(), pred->labels.size());
+        QCOMPARE(pred->confidence.size(), pred->labels.size());
+        QCOMPARE(pred->summary.samples, eval->samples);
+        QCOMPARE(pred->summary.loss, eval->loss);
+        std::int64_t correct = 0;
+        for (std::size_t i = 0; i < pred->labels.size(); ++i) {
+            correct += pred->labels[i] == pred->predicted[i] ? 1 : 0;
+            // The top of `classes` softmax probabilities.
+            QVERIFY(pred->confidence[i] >= 1.0f / float(pred->classes) - 1e-6f);
+            QVERIFY(pred->confidence[i] <= 1.0f);
+        }
+        QCOMPARE(double(correct) / double(eval->samples), eval->accuracy);
+    }
+
     void sameSeedSameCurve() {
         auto curve = [this](std::uint64_t seed) {
             auto registry = graph::makeCoreRegistry();

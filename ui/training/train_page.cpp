@@ -1,6 +1,7 @@
 #include "ui/training/train_page.h"
 
 #include "app/project_document.h"
+#include "ui/training/evaluation_panel.h"
 #include "ui/training/metric_chart.h"
 #include "ui/training/training_form.h"
 
@@ -15,6 +16,7 @@
 #include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 #include <cmath>
 
@@ -79,7 +81,11 @@ TrainPage::TrainPage(app::ProjectDocument& document, app::TrainingController& co
 
     auto* splitter = new QSplitter(this);
     splitter->addWidget(left);
-    splitter->addWidget(buildCharts());
+    auto* tabs = new QTabWidget(this);
+    tabs->addTab(buildCharts(), tr("Charts"));
+    m_evaluation = new EvaluationPanel(controller, tabs);
+    tabs->addTab(m_evaluation, tr("Evaluation"));
+    splitter->addWidget(tabs);
     splitter->setStretchFactor(1, 1);
     (new QHBoxLayout(this))->addWidget(splitter);
 

@@ -22,6 +22,7 @@ class ProjectDocument;
 
 namespace nw::ui {
 
+class EvaluationPanel;
 class MetricChart;
 class TrainingForm;
 
@@ -48,6 +49,8 @@ public:
     MetricChart* accuracyChart() const { return m_accuracy; }
     MetricChart* learningRateChart() const { return m_lr; }
     MetricChart* throughputChart() const { return m_speed; }
+    // The Evaluation tab (confusion matrix, per-class metrics, misclassified samples).
+    EvaluationPanel* evaluationPanel() const { return m_evaluation; }
 
     // Curve indices in lossChart() and accuracyChart().
     enum Curve { TrainStep = 0, TrainEpoch = 1, Validation = 2, Test = 3 };
@@ -84,6 +87,7 @@ private:
     QLabel* m_status;
     QSlider* m_smoothing = nullptr;
     QCheckBox* m_logScale = nullptr;
+    EvaluationPanel* m_evaluation = nullptr;
     MetricChart *m_loss = nullptr, *m_accuracy = nullptr, *m_lr = nullptr, *m_speed = nullptr;
     qint64 m_maxSteps = 0;
     qint64 m_lastStep = 0;
