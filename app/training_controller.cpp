@@ -317,7 +317,10 @@ void TrainingController::work(std::shared_ptr<Job> job) {
     }
     result.runId = run.runId();
     Forwarder forwarder(this, job);
-    if (auto s = run.startRecording(**trainer, &forwarder, 0, 0, &job->stopRequested); !s) {
+    if (auto s =
+            run.startRecording(**trainer, &forwarder, job->project.training.checkpointEverySteps, 0,
+                               &job->stopRequested);
+        !s) {
         (void)run.finish(s.error(), {});
         return fail(s.error());
     }

@@ -63,6 +63,9 @@ struct TrainingConfig {
     std::string device = "cpu";             // cpu, cuda:0, vulkan:0
     double gradClipNorm = 0.0;              // 0: no clipping
     std::int64_t earlyStoppingPatience = 0; // epochs without improvement; 0: off
+    // Checkpoint policy of a tracked run: every N steps as well; 0: at the end of each epoch
+    // (always) and on stop.
+    std::int64_t checkpointEverySteps = 0;
     friend bool operator==(const TrainingConfig&, const TrainingConfig&) = default;
 };
 

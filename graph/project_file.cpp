@@ -427,7 +427,7 @@ TrainingConfig readTraining(const json& j, const std::string& path) {
     requireObject(j, path);
     requireKeys(j, path,
                 {"optimizer", "schedule", "batch_size", "epochs", "seed", "device",
-                 "grad_clip_norm", "early_stopping_patience"});
+                 "grad_clip_norm", "early_stopping_patience", "checkpoint_every_steps"});
     TrainingConfig t;
     if (const json* v = optional(j, "optimizer")) {
         t.optimizer = readOptimizer(*v, child(path, "optimizer"));
@@ -452,6 +452,9 @@ TrainingConfig readTraining(const json& j, const std::string& path) {
     }
     if (const json* v = optional(j, "early_stopping_patience")) {
         t.earlyStoppingPatience = asInt(*v, child(path, "early_stopping_patience"), 0, 100'000);
+    }
+    if (const json* v = optional(j, "checkpoint_every_steps")) {
+        t.checkpointEverySteps = asInt(*v, child(path, "checkpoint_every_steps"), 0, 1'000'000'000);
     }
     return t;
 }

@@ -96,6 +96,7 @@ ojson trainingToJson(const TrainingConfig& t) {
         {"device", t.device},
         {"grad_clip_norm", t.gradClipNorm},
         {"early_stopping_patience", t.earlyStoppingPatience},
+        {"checkpoint_every_steps", t.checkpointEverySteps},
     };
 }
 

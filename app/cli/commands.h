@@ -38,7 +38,9 @@ struct RunOptions {
     std::string db;                     // the experiment database; empty: NETWRIGHT_DB or XDG
     std::string name;                   // the run's name; empty: the project's
     std::optional<std::int64_t> resume; // continue this stopped or crashed run
-    std::int64_t checkpointEvery = 0;   // steps between checkpoints; 0: every epoch only
+    // Steps between checkpoints (0: every epoch only); unset: the project's
+    // training.checkpoint_every_steps.
+    std::optional<std::int64_t> checkpointEvery;
     std::int64_t stopAfter = 0;         // request a stop (resumable) after this global step
 };
 

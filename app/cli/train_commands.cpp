@@ -175,6 +175,8 @@ int runTrain(const RunOptions& options0) {
     engine::TrainOptions options;
     options.config = s.project.training;
     options.maxSteps = o.maxSteps;
+    const std::int64_t checkpointEvery =
+        o.checkpointEvery.value_or(s.project.training.checkpointEverySteps);
     auto trainer = engine::Trainer::create(s.project, s.dir, s.registry, *s.backend, options);
     if (!trainer) {
         return fail(trainer.error());
@@ -186,7 +188,7 @@ int runTrain(const RunOptions& options0) {
                                     o.project,
                                     s.backend->device().toString(),
                                     {{"run.max_steps", std::to_string(o.maxSteps)},
-                                     {"run.checkpoint_every", std::to_string(o.checkpointEvery)}}});
+                                     {"run.checkpoint_every", std::to_string(checkpointEvery)}}});
     if (!begun) {
         return fail(begun.error());
     }
@@ -197,7 +199,7 @@ int runTrain(const RunOptions& options0) {
                   << options.config.epochs << " epochs\n";
     }
     Progress progress(options.config.epochs);
-    if (auto st = run.startRecording(**trainer, &progress, o.checkpointEvery, o.stopAfter,
+    if (auto st = run.startRecording(**trainer, &progress, checkpointEvery, o.stopAfter,
                                      &g_stopRequested);
         !st) {
         return fail(st.error());

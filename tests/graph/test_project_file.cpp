@@ -296,6 +296,8 @@ void TestProjectFile::malformed_data() {
         "training.schedule.type: must be one of: constant, step, cosine");
     row("batch_size 0", training(R"("batch_size": 0)"),
         "training.batch_size: must be in [1, 1048576], got 0");
+    row("negative checkpoint interval", training(R"("checkpoint_every_steps": -5)"),
+        "training.checkpoint_every_steps: must be in [0, 1000000000], got -5");
     row("batch_size fraction", training(R"("batch_size": 32.5)"),
         "training.batch_size: must be an integer, got a number");
     row("device gpu", training(R"("device": "gpu")"),

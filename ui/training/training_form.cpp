@@ -40,7 +40,8 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, QWidget* parent)
     , m_seed(new QSpinBox(this))
     , m_device(new QComboBox(this))
     , m_patience(new QSpinBox(this))
-    , m_clip(new QDoubleSpinBox(this)) {
+    , m_clip(new QDoubleSpinBox(this))
+    , m_checkpointEvery(new QSpinBox(this)) {
     for (const char* o : {"sgd", "adam", "adamw", "rmsprop"}) {
         m_optimizer->addItem(QString::fromLatin1(o).toUpper(), QString::fromLatin1(o));
     }
@@ -64,6 +65,13 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, QWidget* parent)
     m_patience->setSuffix(tr(" epochs"));
     m_clip->setRange(0, 1000);
     m_clip->setSpecialValueText(tr("Off"));
+    m_checkpointEvery->setRange(0, 1'000'000);
+    m_checkpointEvery->setSpecialValueText(tr("Each epoch"));
+    m_checkpointEvery->setPrefix(tr("every "));
+    m_checkpointEvery->setSuffix(tr(" steps"));
+    m_checkpointEvery->setToolTip(
+        tr("A checkpoint is always written at the end of each epoch and when the run stops; "
+           "set a step count to write one more often."));
 
     auto* form = new QFormLayout(this);
     form->addRow(tr("Optimizer"), m_optimizer);
@@ -77,11 +85,12 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, QWidget* parent)
     form->addRow(tr("Device"), m_device);
     form->addRow(tr("Early stopping"), m_patience);
     form->addRow(tr("Gradient clip"), m_clip);
+    form->addRow(tr("Checkpoints"), m_checkpointEvery);
 
     for (QComboBox* box : {m_optimizer, m_schedule, m_device}) {
         connect(box, &QComboBox::currentIndexChanged, this, &TrainingForm::store);
     }
-    for (QSpinBox* box : {m_warmup, m_batchSize, m_epochs, m_seed, m_patience}) {
+    for (QSpinBox* box : {m_warmup, m_batchSize, m_epochs, m_seed, m_patience, m_checkpointEvery}) {
         connect(box, &QSpinBox::valueChanged, this, &TrainingForm::store);
     }
     for (QDoubleSpinBox* box : {m_learningRate, m_weightDecay, m_clip}) {
@@ -104,6 +113,7 @@ graph::TrainingConfig TrainingForm::config() const {
     c.device = dataOf(m_device);
     c.earlyStoppingPatience = m_patience->value();
     c.gradClipNorm = m_clip->value();
+    c.checkpointEverySteps = m_checkpointEvery->value();
     return c;
 }
 
@@ -124,6 +134,7 @@ void TrainingForm::load() {
     selectData(m_device, c.device);
     m_patience->setValue(int(c.earlyStoppingPatience));
     m_clip->setValue(c.gradClipNorm);
+    m_checkpointEvery->setValue(int(std::min<std::int64_t>(c.checkpointEverySteps, 1'000'000)));
     m_loading = false;
 }
 

@@ -47,6 +47,7 @@ private:
     QComboBox* m_device;
     QSpinBox* m_patience;
     QDoubleSpinBox* m_clip;
+    QSpinBox* m_checkpointEvery;
     bool m_loading = false;
 };
 
