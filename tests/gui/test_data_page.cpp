@@ -85,6 +85,7 @@ private slots:
     void browserModelOver60000Samples();
     void augmentationEditorRefusesAndUndoes();
     void previewIsSeeded();
+    void previewShowsTheSelectedSamples();
     void pageOffersNormalization();
     void mainWindowHostsDataPage();
     void unreadableDatasetIsReported();
@@ -250,6 +251,30 @@ void TestDataPage::previewIsSeeded() {
     QVERIFY(preview.images() != first);
     doc.undoStack()->undo();
     QCOMPARE(preview.images(), first);
+}
+
+// Several selected samples: a row each, the original first; each row equals that sample
+// previewed alone, and the count is capped.
+void TestDataPage::previewShowsTheSelectedSamples() {
+    ProjectDocument doc(registry());
+    nw::ui::AugmentationEditor editor(doc);
+    QVERIFY(editor.addStep(QStringLiteral("gaussian_noise")));
+    auto data = std::make_shared<SyntheticDataset>(100);
+    nw::ui::AugmentationPreview preview(doc);
+    preview.setVariantCount(3);
+    preview.setSeed(11);
+    preview.setSamples({{data, 5}, {data, 42}});
+    const auto both = preview.images();
+    QCOMPARE(both.size(), 2 * 4);
+    preview.setSample(data, 42);
+    QCOMPARE(preview.images(), both.mid(4, 4));
+    QVERIFY(both.mid(0, 4) != both.mid(4, 4));
+    std::vector<nw::ui::AugmentationPreview::SampleRef> many;
+    for (int i = 0; i < 10; ++i) {
+        many.emplace_back(data, i);
+    }
+    preview.setSamples(many);
+    QCOMPARE(preview.images().size(), nw::ui::AugmentationPreview::kMaxSamples * 4);
 }
 
 void TestDataPage::pageOffersNormalization() {

@@ -61,8 +61,18 @@ AugmentationPreview::AugmentationPreview(app::ProjectDocument& document, QWidget
 
 void AugmentationPreview::setSample(std::shared_ptr<const datasets::Dataset> dataset,
                                     std::int64_t index) {
-    m_dataset = std::move(dataset);
-    m_index = index;
+    std::vector<SampleRef> samples;
+    if (dataset) {
+        samples.emplace_back(std::move(dataset), index);
+    }
+    setSamples(std::move(samples));
+}
+
+void AugmentationPreview::setSamples(std::vector<SampleRef> samples) {
+    if (samples.size() > std::size_t(kMaxSamples)) {
+        samples.resize(std::size_t(kMaxSamples));
+    }
+    m_samples = std::move(samples);
     render();
 }
 
@@ -104,7 +114,10 @@ void AugmentationPreview::render() {
         m_message->setText(text);
         m_message->setVisible(!text.isEmpty());
     };
-    if (!m_dataset || m_index < 0 || m_index >= m_dataset->size()) {
+    std::erase_if(m_samples, [](const SampleRef& r) {
+        return !r.first || r.second < 0 || r.second >= r.first->size();
+    });
+    if (m_samples.empty()) {
         say(tr("Select a sample to preview its augmentation."));
         return;
     }
@@ -113,28 +126,40 @@ void AugmentationPreview::render() {
         say(QString::fromStdString(pipeline.error().message));
         return;
     }
-    const auto shape = m_dataset->sampleShape();
-    if (Status s = pipeline->checkShape(shape, m_dataset->name()); !s) {
-        say(QString::fromStdString(s.error().message));
-        return;
-    }
-    std::vector<float> sample(std::size_t(m_dataset->sampleNumel()));
-    for (int v = -1; v < m_variants; ++v) {
-        m_dataset->readSample(m_index, sample);
-        if (v >= 0) {
-            pipeline->apply(sample, shape, m_seed, std::uint64_t(v), m_index);
+    // One sample alone wraps over rows of kColumns; several get a row each.
+    const bool several = m_samples.size() > 1;
+    const int perSample = m_variants + 1;
+    for (std::size_t r = 0; r < m_samples.size(); ++r) {
+        const auto& [dataset, index] = m_samples[r];
+        const auto shape = dataset->sampleShape();
+        if (Status s = pipeline->checkShape(shape, dataset->name()); !s) {
+            say(QString::fromStdString(s.error().message));
+            return;
         }
-        m_images << sampleToImage(sample, shape);
+        std::vector<float> sample(std::size_t(dataset->sampleNumel()));
+        for (int v = -1; v < m_variants; ++v) {
+            dataset->readSample(index, sample);
+            if (v >= 0) {
+                pipeline->apply(sample, shape, m_seed, std::uint64_t(v), index);
+            }
+            m_images << sampleToImage(sample, shape);
+        }
     }
+    const int tileSize = several ? kTileSize * 2 / 3 : kTileSize;
     for (int k = 0; k < m_images.size(); ++k) {
         auto* tile = new QLabel(m_tiles);
         tile->setPixmap(QPixmap::fromImage(
-            m_images[k].scaled(kTileSize, kTileSize, Qt::KeepAspectRatio, Qt::FastTransformation)));
-        tile->setToolTip(k == 0 ? tr("Original") : tr("Variant %1 (epoch %1)").arg(k - 1));
-        if (k == 0) {
+            m_images[k].scaled(tileSize, tileSize, Qt::KeepAspectRatio, Qt::FastTransformation)));
+        const int v = k % perSample;
+        tile->setToolTip(v == 0 ? tr("Original") : tr("Variant %1 (epoch %1)").arg(v - 1));
+        if (v == 0) {
             tile->setStyleSheet(QStringLiteral("border: 2px solid palette(highlight);"));
         }
-        m_grid->addWidget(tile, k / kColumns, k % kColumns);
+        if (several) {
+            m_grid->addWidget(tile, k / perSample, v);
+        } else {
+            m_grid->addWidget(tile, k / kColumns, k % kColumns);
+        }
     }
     say(pipeline->empty() ? tr("No augmentation steps: the variants equal the original.")
                           : QString());

@@ -34,6 +34,11 @@ public:
 
     // The sample to show (null dataset: none). The dataset is shared, not copied.
     void setSample(std::shared_ptr<const datasets::Dataset> dataset, std::int64_t index);
+    // Several selected samples, one row each (the first kMaxSamples of them): the original,
+    // then the variants. images() holds them row by row.
+    using SampleRef = std::pair<std::shared_ptr<const datasets::Dataset>, std::int64_t>;
+    static constexpr int kMaxSamples = 4;
+    void setSamples(std::vector<SampleRef> samples);
     void setVariantCount(int count);
     int variantCount() const { return m_variants; }
     std::uint64_t seed() const { return m_seed; }
@@ -52,8 +57,7 @@ private:
     void render();
 
     app::ProjectDocument& m_document;
-    std::shared_ptr<const datasets::Dataset> m_dataset;
-    std::int64_t m_index = 0;
+    std::vector<SampleRef> m_samples;
     int m_variants = 8;
     std::uint64_t m_seed = 0;
     bool m_followProject = true;                          // m_seed is the project's training seed

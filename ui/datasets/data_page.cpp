@@ -81,6 +81,7 @@ QWidget* DataPage::buildBrowser() {
     m_view->setViewMode(QListView::IconMode);
     m_view->setResizeMode(QListView::Adjust);
     m_view->setMovement(QListView::Static);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection); // previews several
     m_view->setUniformItemSizes(true); // no per-item size queries: 60,000 rows lay out at once
     m_view->setLayoutMode(QListView::Batched);
     m_view->setSpacing(2);
@@ -98,6 +99,8 @@ QWidget* DataPage::buildBrowser() {
     connect(m_splitFilter, &QComboBox::currentIndexChanged, this, &DataPage::applyFilters);
     connect(m_classFilter, &QComboBox::currentIndexChanged, this, &DataPage::applyFilters);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &DataPage::showSelection);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &DataPage::showSelection);
     return panel;
 }
@@ -268,7 +271,19 @@ void DataPage::showSelection() {
                            .arg(shape.size() == 3 ? shape[0] : 1)
                            .arg(values.empty() ? 0.0 : double(*lo), 0, 'g', 4)
                            .arg(values.empty() ? 0.0 : double(*hi), 0, 'g', 4));
-    m_preview->setSample(ds, s.index);
+    // The preview shows the selected samples (the current one first), up to its limit.
+    std::vector<AugmentationPreview::SampleRef> samples{{ds, s.index}};
+    QModelIndexList selected = m_view->selectionModel()->selectedIndexes();
+    std::sort(selected.begin(), selected.end(),
+              [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
+    for (const QModelIndex& i : selected) {
+        if (i.row() != current.row() &&
+            samples.size() < std::size_t(AugmentationPreview::kMaxSamples)) {
+            const auto other = m_model->sampleAt(i.row());
+            samples.emplace_back(m_model->sharedDataset(other.split), other.index);
+        }
+    }
+    m_preview->setSamples(std::move(samples));
 }
 
 } // namespace nw::ui
