@@ -232,6 +232,7 @@ int runTrain(const RunOptions& options0) {
                                                               : ordered_json(nullptr)},
                        {"train_samples_per_sec", result->trainSamplesPerSecond},
                        {"wall_seconds", result->wallSeconds},
+                       {"data_wait_seconds", result->dataWaitSeconds},
                        {"parameters", (*trainer)->trainableParameters()},
                        {"device", s.backend->device().toString()},
                        {"threads", s.backend->threads()}};

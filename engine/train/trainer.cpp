@@ -438,6 +438,7 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
             if (!batch) {
                 break;
             }
+            result.dataWaitSeconds += secondsSince(stepStart);
             if (auto s = im.upload(plan, *batch); !s) {
                 return s.error();
             }

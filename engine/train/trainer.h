@@ -85,6 +85,9 @@ struct TrainResult {
     EvalResult test;                  // of the final model; samples = 0 when not evaluated
     double trainSamplesPerSecond = 0; // over all training steps, evaluation excluded
     double wallSeconds = 0;
+    // Time the training steps spent waiting for the loader's next batch (0 when the
+    // prefetching keeps up).
+    double dataWaitSeconds = 0;
 };
 
 const char* outcomeName(TrainResult::Outcome outcome);

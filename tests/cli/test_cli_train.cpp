@@ -65,6 +65,9 @@ private slots:
         QCOMPARE(j["epochs"].toInt(), 2);
         QCOMPARE(j["steps"].toInt(), 2 * 20);
         QVERIFY(j["train_samples_per_sec"].toDouble() > 0);
+        QVERIFY(j.contains("data_wait_seconds"));
+        QVERIFY(j["data_wait_seconds"].toDouble() >= 0);
+        QVERIFY(j["data_wait_seconds"].toDouble() < j["wall_seconds"].toDouble());
         QVERIFY(j["test_accuracy"].toDouble() >= 0 && j["test_accuracy"].toDouble() <= 1);
     }
 
