@@ -2,6 +2,7 @@
 // codes, the final JSON line, and weights that eval reads back.
 #include "tests/datasets/dataset_fixtures.h"
 #include "tests/support/cli_run.h"
+#include "tests/support/tiny_project.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -19,26 +20,7 @@ Run cli(const QStringList& args) {
 }
 
 // A 16-pixel MLP over the fixture's MNIST-style folder (labels i % 10).
-const char* kProject = R"({
-  "format_version": 1,
-  "name": "tiny",
-  "dataset": {"kind": "idx", "path": "data"},
-  "training": {"batch_size": 16, "epochs": 2, "seed": 3,
-               "optimizer": {"type": "adam", "learning_rate": 0.01}},
-  "graph": {
-    "nodes": [
-      {"id": "input", "op": "Input", "attributes": {"shape": [1, 4, 4]}},
-      {"id": "flatten", "op": "Flatten"},
-      {"id": "fc", "op": "Dense", "attributes": {"units": 10}},
-      {"id": "loss", "op": "Loss"}
-    ],
-    "edges": [
-      {"from": "input", "to": "flatten"},
-      {"from": "flatten", "to": "fc"},
-      {"from": "fc", "to": "loss"}
-    ]
-  }
-})";
+const QByteArray kProject = nw::testing::tinyProject(2);
 
 } // namespace
 

@@ -6,6 +6,7 @@
 #include "app/training_controller.h"
 #include "graph/op_registry.h"
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/tiny_project.h"
 #include "ui/main_window.h"
 #include "ui/training/evaluation_panel.h"
 #include "ui/training/train_page.h"
@@ -22,26 +23,7 @@ using namespace nw;
 namespace {
 
 // A 16-pixel MLP: 320 training samples, 64 test samples, 10 classes.
-const char* kProject = R"({
-  "format_version": 1,
-  "name": "tiny",
-  "dataset": {"kind": "idx", "path": "data"},
-  "training": {"batch_size": 16, "epochs": 1, "seed": 3,
-               "optimizer": {"type": "adam", "learning_rate": 0.01}},
-  "graph": {
-    "nodes": [
-      {"id": "input", "op": "Input", "attributes": {"shape": [1, 4, 4]}},
-      {"id": "flatten", "op": "Flatten"},
-      {"id": "fc", "op": "Dense", "attributes": {"units": 10}},
-      {"id": "loss", "op": "Loss"}
-    ],
-    "edges": [
-      {"from": "input", "to": "flatten"},
-      {"from": "flatten", "to": "fc"},
-      {"from": "fc", "to": "loss"}
-    ]
-  }
-})";
+const QByteArray kProject = nw::testing::tinyProject(1);
 
 constexpr int kTest = 64;
 constexpr int kClasses = 10;

@@ -7,6 +7,7 @@
 #include "engine/tracking/store.h"
 #include "graph/op_registry.h"
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/tiny_project.h"
 #include "ui/design_page.h"
 #include "ui/experiments/experiments_page.h"
 #include "ui/main_window.h"
@@ -34,26 +35,7 @@ namespace {
 
 // A 16-pixel MLP over the fixture's MNIST-style folder: 320 samples, batch 16 = 20 steps an
 // epoch.
-const char* kProject = R"({
-  "format_version": 1,
-  "name": "tiny",
-  "dataset": {"kind": "idx", "path": "data"},
-  "training": {"batch_size": 16, "epochs": 2, "seed": 3,
-               "optimizer": {"type": "adam", "learning_rate": 0.01}},
-  "graph": {
-    "nodes": [
-      {"id": "input", "op": "Input", "attributes": {"shape": [1, 4, 4]}},
-      {"id": "flatten", "op": "Flatten"},
-      {"id": "fc", "op": "Dense", "attributes": {"units": 10}},
-      {"id": "loss", "op": "Loss"}
-    ],
-    "edges": [
-      {"from": "input", "to": "flatten"},
-      {"from": "flatten", "to": "fc"},
-      {"from": "fc", "to": "loss"}
-    ]
-  }
-})";
+const QByteArray kProject = nw::testing::tinyProject(2);
 
 using State = app::TrainingController::State;
 
