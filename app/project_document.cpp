@@ -103,6 +103,15 @@ void ProjectDocument::clear() {
     emit changed();
 }
 
+void ProjectDocument::reset(graph::Project project) {
+    m_project = std::move(project);
+    m_path.clear();
+    m_recovered = false;
+    m_undo.clear();
+    reanalyze();
+    emit changed();
+}
+
 Status ProjectDocument::newFromTemplate(const QString& path) {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {

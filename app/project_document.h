@@ -37,6 +37,9 @@ public:
     Status save(const QString& path);
     // Starts an empty, unnamed project.
     void clear();
+    // Shows `project` as an unnamed, unmodified project with nothing to undo (the content of
+    // a view that builds its own graph, e.g. the Experiments mode's graph difference).
+    void reset(graph::Project project);
     // Starts an unsaved project from a template file (a path or a Qt resource ":/templates/…"):
     // the template's graph and settings, no file path, nothing to undo.
     Status newFromTemplate(const QString& path);

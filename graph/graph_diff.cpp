@@ -1,6 +1,9 @@
 #include "graph/graph_diff.h"
 
+#include "graph/layout.h"
+
 #include <algorithm>
+#include <cmath>
 
 namespace nw::graph {
 
@@ -65,6 +68,45 @@ GraphDiff diffGraphs(const Graph& before, const Graph& after) {
         }
     }
     return d;
+}
+
+Graph diffUnion(const Graph& before, const Graph& after) {
+    constexpr double kCardWidth = 200, kCardHeight = 64, kGap = 40; // editor card size
+    Graph merged;
+    for (const Node& n : after.nodes()) {
+        merged.addNode(n);
+    }
+    auto overlapsAfter = [&after](const Position& p) {
+        return std::any_of(after.nodes().begin(), after.nodes().end(), [&p](const Node& n) {
+            return std::abs(n.position.x - p.x) < kCardWidth &&
+                   std::abs(n.position.y - p.y) < kCardHeight;
+        });
+    };
+    for (const Node& n : before.nodes()) {
+        if (!after.findNode(n.id)) {
+            Node ghost = n;
+            for (int tries = 0; tries < 50 && overlapsAfter(ghost.position); ++tries) {
+                ghost.position.x += kCardWidth + kGap;
+            }
+            merged.addNode(std::move(ghost));
+        }
+    }
+    for (const Edge& e : after.edges()) {
+        merged.addEdge(e);
+    }
+    for (const Edge& e : before.edges()) {
+        if (!contains(after.edges(), e)) {
+            merged.addEdge(e);
+        }
+    }
+    if (needsLayout(before) || needsLayout(after)) {
+        for (const auto& [id, position] : layeredLayout(merged)) {
+            if (Node* node = merged.findNode(id)) {
+                node->position = position;
+            }
+        }
+    }
+    return merged;
 }
 
 std::string edgeToString(const Edge& e) {

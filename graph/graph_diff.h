@@ -29,6 +29,13 @@ struct GraphDiff {
 
 GraphDiff diffGraphs(const Graph& before, const Graph& after);
 
+// Both graphs in one, for drawing their difference: `after`'s nodes at their positions, then
+// the nodes only `before` has at theirs (moved right, clear of `after`'s cards, where they
+// would overlap one); `after`'s edges, then the edges only `before` has. When either graph's
+// positions cannot be shown as stored (graph/layout.h needsLayout()), the whole union is laid
+// out again. Groups are left out (a collapsed block would hide its members).
+Graph diffUnion(const Graph& before, const Graph& after);
+
 // "conv1:0 -> fc:1"
 std::string edgeToString(const Edge& edge);
 

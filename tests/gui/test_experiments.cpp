@@ -1,21 +1,31 @@
 // The Experiments mode, offscreen, over a store the test fills itself (NETWRIGHT_DB points
 // into a temporary folder): the table lists the runs, sorts and filters them; selecting two
-// compares them (overlaid curves, the hyper-parameter that differs); rename, tag, note and
-// delete; "Open project" hands over the run's snapshot.
+// compares them (overlaid curves, the hyper-parameter that differs, the graph difference on a
+// read-only canvas and as a list); rename, tag, note and delete; "Open project" hands over the
+// run's snapshot. NW_EXPERIMENTS_SCREENSHOT=PATH saves a picture of the graph difference.
 #include "engine/tracking/store.h"
 #include "graph/graph_diff.h"
 #include "graph/op_registry.h"
 #include "graph/project_file.h"
 #include "ui/experiments/experiments_page.h"
+#include "ui/experiments/graph_diff_view.h"
 #include "ui/experiments/run_comparison.h"
 #include "ui/experiments/runs_model.h"
+#include "ui/graph_editor/edge_item.h"
+#include "ui/graph_editor/graph_scene.h"
+#include "ui/graph_editor/graph_view.h"
+#include "ui/graph_editor/node_item.h"
+#include "ui/theme.h"
 #include "ui/training/metric_chart.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QFile>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -23,6 +33,8 @@
 #include <QtTest>
 
 using namespace nw;
+using nw::ui::DiffStatus;
+using nw::ui::GraphDiffView;
 using nw::ui::RunsModel;
 
 class TestExperiments : public QObject {
@@ -89,9 +101,16 @@ private slots:
         QCOMPARE(changed->text(0), QStringLiteral("Changed nodes"));
         QCOMPARE(changed->child(0)->text(0), QStringLiteral("fc"));
         QCOMPARE(changed->child(0)->child(0)->text(0), QStringLiteral("units: 10 -> 20"));
+        GraphDiffView* canvas = comparison->graphDiffView();
+        QCOMPARE(canvas->state(), GraphDiffView::State::Different);
+        QCOMPARE(canvas->summary(), QStringLiteral("Nodes: 0 added, 0 removed, 1 changed"));
+        QCOMPARE(canvas->scene()->nodeItem(QStringLiteral("fc"))->diffStatus(),
+                 DiffStatus::Changed);
         page.selectRuns({m_first});
         QCOMPARE(graph->topLevelItemCount(), 0); // one run: nothing to compare
-        QCOMPARE(params->rowCount(), 3);         // one run: all its parameters
+        QCOMPARE(canvas->state(), GraphDiffView::State::Empty);
+        QCOMPARE(canvas->scene()->nodeItemCount(), 0);
+        QCOMPARE(params->rowCount(), 3); // one run: all its parameters
     }
 
     void graphDiffAddsRemovesAndRewires() {
@@ -118,6 +137,177 @@ private slots:
         const auto back = graph::diffGraphs(after->graph, before->graph);
         QCOMPARE(back.removedNodes, std::vector<std::string>{"drop"});
         QVERIFY(graph::diffGraphs(before->graph, before->graph).empty());
+    }
+
+    void graphDiffOnTheCanvas() {
+        // Older run: input -> flatten -> drop -> fc(10) -> loss. Newer run: drop gone,
+        // fc(20), a ReLU "act" added: input -> flatten -> fc(20) -> act -> loss.
+        auto store = tracking::ExperimentStore::open(m_db.toStdString());
+        QVERIFY(store.ok());
+        const qint64 older = addRunWithProject(**store, "older", olderProject());
+        const qint64 newer = addRunWithProject(**store, "newer", newerProject());
+        ui::ExperimentsPage page;
+        page.resize(1200, 900);
+        page.reload();
+        page.selectRuns({older, newer});
+        auto* comparison = page.comparison();
+        comparison->tabs()->setCurrentIndex(1);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        GraphDiffView* diff = comparison->graphDiffView();
+        QCOMPARE(diff->state(), GraphDiffView::State::Different);
+        QCOMPARE(
+            diff->summary(),
+            QStringLiteral("Nodes: 1 added, 1 removed, 1 changed · Edges: 3 added, 3 removed"));
+        QVERIFY(diff->view()->isVisible());
+
+        // The union of both graphs, every item marked.
+        ui::GraphScene* scene = diff->scene();
+        QCOMPARE(scene->nodeItemCount(), 6);
+        QCOMPARE(scene->edgeItemCount(), 7);
+        auto node = [scene](const char* id) { return scene->nodeItem(QString::fromLatin1(id)); };
+        QVERIFY(node("act") && node("drop") && node("fc") && node("input"));
+        QCOMPARE(node("act")->diffStatus(), DiffStatus::Added);
+        QCOMPARE(node("drop")->diffStatus(), DiffStatus::Removed);
+        QCOMPARE(node("fc")->diffStatus(), DiffStatus::Changed);
+        QCOMPARE(node("fc")->diffDetails(), QStringList{QStringLiteral("units: 10 -> 20")});
+        QVERIFY(node("fc")->toolTip().contains(QStringLiteral("units: 10 -> 20")));
+        QCOMPARE(node("input")->diffStatus(), DiffStatus::Unchanged);
+        QCOMPARE(node("loss")->diffStatus(), DiffStatus::Unchanged);
+        QVERIFY(node("input")->opacity() < 1.0); // unchanged: dimmed
+        QCOMPARE(node("act")->opacity(), 1.0);
+        // Positions: the newer snapshot's; the removed node where the older one had it.
+        QCOMPARE(node("act")->pos(), QPointF(0, 360));
+        QCOMPARE(node("drop")->pos(), QPointF(300, 180));
+        // Cards show the shapes of the run they come from, never an error.
+        QCOMPARE(node("fc")->view().shape, QStringLiteral("[N, 20]"));
+        QCOMPARE(node("drop")->view().shape, QStringLiteral("[N, 16]"));
+        QVERIFY(node("fc")->view().problems.isEmpty());
+        auto edge = [scene](const char* from, const char* to) {
+            return scene->edgeItem({{from, 0}, {to, 0}});
+        };
+        QCOMPARE(edge("flatten", "fc")->diffStatus(), DiffStatus::Added);
+        QCOMPARE(edge("fc", "act")->diffStatus(), DiffStatus::Added);
+        QCOMPARE(edge("flatten", "drop")->diffStatus(), DiffStatus::Removed);
+        QCOMPARE(edge("fc", "loss")->diffStatus(), DiffStatus::Removed);
+        QCOMPARE(edge("input", "flatten")->diffStatus(), DiffStatus::Unchanged);
+        // Fitted: every card in sight.
+        const QRectF visible =
+            diff->view()->mapToScene(diff->view()->viewport()->rect()).boundingRect();
+        for (const char* id : {"input", "drop", "act", "loss"}) {
+            QVERIFY2(visible.contains(node(id)->sceneBoundingRect()), id);
+        }
+
+        // The list beside it: selecting a row selects and centres its node.
+        QTreeWidget* list = diff->list();
+        QCOMPARE(list->topLevelItemCount(), 4);
+        QTreeWidgetItem* removed = list->topLevelItem(1);
+        QCOMPARE(removed->text(0), QStringLiteral("Removed nodes"));
+        list->setCurrentItem(removed->child(0));
+        QCOMPARE(scene->selectedNodeIds(), QStringList{QStringLiteral("drop")});
+        const QPointF centre = diff->view()->mapToScene(diff->view()->viewport()->rect().center());
+        QVERIFY(QLineF(centre, node("drop")->sceneBoundingRect().center()).length() < 20);
+        QTreeWidgetItem* detail = list->topLevelItem(2)->child(0)->child(0);
+        QCOMPARE(detail->text(0), QStringLiteral("units: 10 -> 20"));
+        list->setCurrentItem(detail); // a change stands for its node
+        QCOMPARE(scene->selectedNodeIds(), QStringList{QStringLiteral("fc")});
+        QTreeWidgetItem* edges = list->topLevelItem(3);
+        list->setCurrentItem(edges->child(0)); // "+ flatten:0 -> fc:0"
+        QVERIFY(edge("flatten", "fc")->isSelected());
+        scene->selectNodes({QStringLiteral("act")}); // and the canvas selects the row
+        QCOMPARE(list->currentItem()->text(0), QStringLiteral("act"));
+
+        // Read-only: nothing moves, nothing is deleted, nothing is dropped.
+        QVERIFY(scene->isReadOnly());
+        QVERIFY(!(node("act")->flags() & QGraphicsItem::ItemIsMovable));
+        QVERIFY(scene->deleteSelection().ok());
+        QTest::keyClick(diff->view(), Qt::Key_Delete);
+        QTest::keyClick(diff->view(), Qt::Key_Right);
+        QCOMPARE(scene->nodeItemCount(), 6);
+        QCOMPARE(node("act")->pos(), QPointF(0, 360));
+        QVERIFY(!diff->view()->dropOp(QStringLiteral("Dense"), QPointF(600, 600)).ok());
+        QVERIFY(!scene->dropConnection({"input", 0}, node("act")->inputPortPos(0)).ok());
+        QCOMPARE(scene->nodeItemCount(), 6);
+        QCOMPARE(scene->edgeItemCount(), 7);
+        const QPoint press = diff->view()->mapFromScene(node("loss")->sceneBoundingRect().center());
+        QTest::mousePress(diff->view()->viewport(), Qt::LeftButton, {}, press);
+        QTest::mouseMove(diff->view()->viewport(), press + QPoint(80, 40));
+        QTest::mouseRelease(diff->view()->viewport(), Qt::LeftButton, {}, press + QPoint(80, 40));
+        QCOMPARE(node("loss")->pos(), QPointF(0, 480));
+
+        // The dark theme keeps the marks, in its own colours.
+        scene->setEditorStyle(ui::EditorStyle::darkTheme());
+        QCOMPARE(node("drop")->diffStatus(), DiffStatus::Removed);
+        QVERIFY(scene->editorStyle().diffColor(DiffStatus::Added) !=
+                ui::EditorStyle::light().diffColor(DiffStatus::Added));
+    }
+
+    void identicalGraphsShowNoDifferences() {
+        auto store = tracking::ExperimentStore::open(m_db.toStdString());
+        QVERIFY(store.ok());
+        const qint64 again = addRunWithProject(**store, "again", projectJson("again", 10));
+        ui::ExperimentsPage page;
+        page.reload();
+        page.selectRuns({m_first, again}); // both trained fc with 10 units
+        GraphDiffView* diff = page.comparison()->graphDiffView();
+        QCOMPARE(diff->state(), GraphDiffView::State::Identical);
+        QCOMPARE(diff->summary(), QStringLiteral("No graph differences"));
+        QCOMPARE(diff->list()->topLevelItemCount(), 1);
+        QCOMPARE(diff->list()->topLevelItem(0)->text(0),
+                 QStringLiteral("No differences: the same graph"));
+        QCOMPARE(diff->scene()->nodeItemCount(), 0);
+        QVERIFY(!diff->view()->isVisibleTo(diff));
+    }
+
+    void graphDiffScreenshot() {
+        const QString out = qEnvironmentVariable("NW_EXPERIMENTS_SCREENSHOT");
+        if (out.isEmpty()) {
+            QSKIP("set NW_EXPERIMENTS_SCREENSHOT=PATH to save a picture of the graph difference");
+        }
+        // NW_SCREENSHOT_THEME=dark for the dark theme.
+        QVERIFY(ui::applyTheme(*qApp, qEnvironmentVariable("NW_SCREENSHOT_THEME", "light")));
+        QFile file(QStringLiteral(":/templates/mlp.nwproj"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const std::string before = file.readAll().toStdString();
+        const auto registry = graph::makeCoreRegistry();
+        auto project = graph::parseProject(before, "mlp", registry);
+        QVERIFY(project.ok());
+        // The newer run: wider first layers, a dropout inserted after relu1 (the layers below
+        // it moved down), fc3 and relu3 gone (fc4 and loss moved up into the gap).
+        graph::Graph& g = project->graph;
+        g.findNode("fc1")->attrs["units"] = std::int64_t{512};
+        g.findNode("fc2")->attrs["units"] = std::int64_t{192};
+        QVERIFY(g.removeNode("fc3"));
+        QVERIFY(g.removeNode("relu3"));
+        QVERIFY(g.removeEdge({{"relu1", 0}, {"fc2", 0}}));
+        for (const char* id : {"fc2", "relu2"}) {
+            g.findNode(id)->position.y += 100;
+        }
+        for (const char* id : {"fc4", "loss"}) {
+            g.findNode(id)->position.y -= 100;
+        }
+        QVERIFY(g.addNode({"dropout", "Dropout", {}, {0, 400}}));
+        g.addEdge({{"relu1", 0}, {"dropout", 0}});
+        g.addEdge({{"dropout", 0}, {"fc2", 0}});
+        g.addEdge({{"relu2", 0}, {"fc4", 0}});
+        auto store = tracking::ExperimentStore::open(m_db.toStdString());
+        QVERIFY(store.ok());
+        const qint64 a = addRunWithProject(**store, "mlp", before);
+        const qint64 b = addRunWithProject(**store, "mlp-wider", graph::serializeProject(*project));
+        ui::ExperimentsPage page;
+        page.reload();
+        page.selectRuns({a, b});
+        GraphDiffView* diff = page.comparison()->graphDiffView();
+        diff->setParent(nullptr); // on its own, at a size where the cards read well
+        diff->resize(1280, 900);
+        diff->show();
+        QVERIFY(QTest::qWaitForWindowExposed(diff));
+        QTest::qWait(100);
+        diff->fitToView();
+        QTest::qWait(100);
+        const bool saved = diff->grab().save(out, "PNG");
+        diff->setParent(page.comparison()); // the page deletes it
+        QVERIFY(saved);
     }
 
     void renamesTagsNotesAndDeletes() {
@@ -176,6 +366,50 @@ private:
                "\"edges\": [{\"from\": \"input\", \"to\": \"flatten\"},"
                "{\"from\": \"flatten\", \"to\": \"fc\"},"
                "{\"from\": \"fc\", \"to\": \"loss\"}]}}";
+    }
+
+    // The older and newer snapshots of graphDiffOnTheCanvas(), with positions.
+    static std::string graphJson(const std::string& nodes, const std::string& edges) {
+        return "{\"format_version\": 1, \"name\": \"diff\", \"graph\": {\"nodes\": [" + nodes +
+               "], \"edges\": [" + edges + "]}}";
+    }
+    static std::string olderProject() {
+        return graphJson(
+            "{\"id\": \"input\", \"op\": \"Input\", \"attributes\": {\"shape\": [1, 4, 4]},"
+            " \"position\": [0, 0]},"
+            "{\"id\": \"flatten\", \"op\": \"Flatten\", \"position\": [0, 120]},"
+            "{\"id\": \"drop\", \"op\": \"Dropout\", \"position\": [300, 180]},"
+            "{\"id\": \"fc\", \"op\": \"Dense\", \"attributes\": {\"units\": 10},"
+            " \"position\": [0, 240]},"
+            "{\"id\": \"loss\", \"op\": \"Loss\", \"position\": [0, 360]}",
+            "{\"from\": \"input\", \"to\": \"flatten\"}, {\"from\": \"flatten\", \"to\": \"drop\"},"
+            "{\"from\": \"drop\", \"to\": \"fc\"}, {\"from\": \"fc\", \"to\": \"loss\"}");
+    }
+    static std::string newerProject() {
+        return graphJson(
+            "{\"id\": \"input\", \"op\": \"Input\", \"attributes\": {\"shape\": [1, 4, 4]},"
+            " \"position\": [0, 0]},"
+            "{\"id\": \"flatten\", \"op\": \"Flatten\", \"position\": [0, 120]},"
+            "{\"id\": \"fc\", \"op\": \"Dense\", \"attributes\": {\"units\": 20},"
+            " \"position\": [0, 240]},"
+            "{\"id\": \"act\", \"op\": \"ReLU\", \"position\": [0, 360]},"
+            "{\"id\": \"loss\", \"op\": \"Loss\", \"position\": [0, 480]}",
+            "{\"from\": \"input\", \"to\": \"flatten\"}, {\"from\": \"flatten\", \"to\": \"fc\"},"
+            "{\"from\": \"fc\", \"to\": \"act\"}, {\"from\": \"act\", \"to\": \"loss\"}");
+    }
+
+    static qint64 addRunWithProject(tracking::ExperimentStore& store, const std::string& name,
+                                    const std::string& json) {
+        tracking::RunRecord r;
+        r.name = name;
+        r.projectJson = json;
+        r.projectPath = "/projects/" + name + ".nwproj";
+        auto id = store.createRun(r);
+        if (!id) {
+            return 0;
+        }
+        (void)store.finishRun(*id, "completed");
+        return *id;
     }
 
     static qint64 addRun(tracking::ExperimentStore& store, const std::string& name,

@@ -1,8 +1,6 @@
 #include "ui/experiments/run_comparison.h"
 
-#include "graph/graph_diff.h"
-#include "graph/op_registry.h"
-#include "graph/project_file.h"
+#include "ui/experiments/graph_diff_view.h"
 #include "ui/training/metric_chart.h"
 
 #include <QCheckBox>
@@ -11,7 +9,6 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
-#include <QTreeWidget>
 #include <QVBoxLayout>
 #include <set>
 
@@ -33,7 +30,8 @@ RunComparison::RunComparison(QWidget* parent)
     , m_loss(new MetricChart(tr("Training loss"), tr("step"), this))
     , m_accuracy(new MetricChart(tr("Test accuracy"), tr("step"), this))
     , m_params(new QTableWidget(this))
-    , m_graphDiff(new QTreeWidget(this))
+    , m_graphDiff(new GraphDiffView(this))
+    , m_tabs(new QTabWidget(this))
     , m_showAll(new QCheckBox(tr("Show all parameters"), this)) {
     auto* charts = new QSplitter(Qt::Horizontal, this);
     charts->addWidget(m_loss);
@@ -45,13 +43,11 @@ RunComparison::RunComparison(QWidget* parent)
     paramsLayout->addWidget(m_params);
     m_params->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_params->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_graphDiff->setHeaderHidden(true);
-    auto* tabs = new QTabWidget(this);
-    tabs->addTab(paramsArea, tr("Hyper-parameters"));
-    tabs->addTab(m_graphDiff, tr("Graph"));
+    m_tabs->addTab(paramsArea, tr("Hyper-parameters"));
+    m_tabs->addTab(m_graphDiff, tr("Graph"));
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(charts);
-    split->addWidget(tabs);
+    split->addWidget(m_tabs);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 1);
     (new QHBoxLayout(this))->addWidget(split);
@@ -85,56 +81,23 @@ void RunComparison::setRuns(tracking::ExperimentStore& store, const std::vector<
     fillGraphDiff();
 }
 
+QTreeWidget* RunComparison::graphDiff() const {
+    return m_graphDiff->list();
+}
+
 void RunComparison::fillGraphDiff() {
-    m_graphDiff->clear();
     if (m_runs.size() != 2) {
+        m_graphDiff->clear(tr("Select two runs to see how their graphs differ."));
         return;
     }
-    static const graph::OpRegistry registry = graph::makeCoreRegistry();
-    auto before = graph::parseProject(m_runs[0].run.projectJson, "run", registry);
-    auto after = graph::parseProject(m_runs[1].run.projectJson, "run", registry);
-    if (!before || !after) {
-        new QTreeWidgetItem(
-            m_graphDiff,
-            {tr("Cannot read a run's project: %1")
-                 .arg(QString::fromStdString((before ? after.error() : before.error()).message))});
-        return;
-    }
-    const graph::GraphDiff diff = graph::diffGraphs(before->graph, after->graph);
-    auto section = [this](const QString& title, const std::vector<std::string>& lines) {
-        if (lines.empty()) {
-            return static_cast<QTreeWidgetItem*>(nullptr);
-        }
-        auto* item = new QTreeWidgetItem(m_graphDiff, {title});
-        for (const auto& l : lines) {
-            new QTreeWidgetItem(item, {QString::fromStdString(l)});
-        }
-        item->setExpanded(true);
-        return item;
+    auto label = [](const tracking::RunRecord& r) {
+        return QStringLiteral("#%1 %2").arg(r.id).arg(QString::fromStdString(r.name));
     };
-    section(tr("Added nodes"), diff.addedNodes);
-    section(tr("Removed nodes"), diff.removedNodes);
-    if (!diff.changedNodes.empty()) {
-        auto* changed = new QTreeWidgetItem(m_graphDiff, {tr("Changed nodes")});
-        for (const auto& c : diff.changedNodes) {
-            auto* node = new QTreeWidgetItem(changed, {QString::fromStdString(c.id)});
-            for (const auto& d : c.details) {
-                new QTreeWidgetItem(node, {QString::fromStdString(d)});
-            }
-        }
-        m_graphDiff->expandAll();
-    }
-    std::vector<std::string> edges;
-    for (const auto& e : diff.addedEdges) {
-        edges.push_back("+ " + graph::edgeToString(e));
-    }
-    for (const auto& e : diff.removedEdges) {
-        edges.push_back("- " + graph::edgeToString(e));
-    }
-    section(tr("Edges"), edges);
-    if (diff.empty()) {
-        new QTreeWidgetItem(m_graphDiff, {tr("No differences: the same graph")});
-    }
+    const bool ordered = m_runs[0].run.id < m_runs[1].run.id; // the older run first
+    const auto& older = m_runs[ordered ? 0 : 1].run;
+    const auto& newer = m_runs[ordered ? 1 : 0].run;
+    m_graphDiff->compare(older.projectJson, newer.projectJson,
+                         tr("%1 → %2").arg(label(older), label(newer)));
 }
 
 void RunComparison::fillParameters() {

@@ -2,7 +2,8 @@
 // RunComparison: the selected runs side by side — their loss curves overlaid (and test
 // accuracy per epoch), and a hyper-parameter table with one column per run, showing only the
 // parameters that differ unless "all" is ticked (or a single run is selected); for two runs,
-// the difference of their graphs (nodes added, removed, changed; edges) as a list.
+// the difference of their graphs (nodes added, removed, changed; edges) on a read-only canvas
+// beside the same difference as a list (GraphDiffView).
 
 #include "ui/experiments/runs_model.h"
 
@@ -10,11 +11,13 @@
 #include <vector>
 
 class QCheckBox;
+class QTabWidget;
 class QTableWidget;
 class QTreeWidget;
 
 namespace nw::ui {
 
+class GraphDiffView;
 class MetricChart;
 
 class RunComparison : public QWidget {
@@ -30,7 +33,11 @@ public:
     MetricChart* accuracyChart() const { return m_accuracy; }
     // Top-level items "Added nodes", "Removed nodes", "Changed nodes", "Edges" (empty ones
     // left out); one "No differences" item when the graphs match; empty unless two runs.
-    QTreeWidget* graphDiff() const { return m_graphDiff; }
+    QTreeWidget* graphDiff() const;
+    // The graph difference of two runs: canvas, counts and the list above.
+    GraphDiffView* graphDiffView() const { return m_graphDiff; }
+    // The "Hyper-parameters" and "Graph" tabs.
+    QTabWidget* tabs() const { return m_tabs; }
 
 private:
     void fillParameters();
@@ -39,7 +46,8 @@ private:
     MetricChart* m_loss;
     MetricChart* m_accuracy;
     QTableWidget* m_params;
-    QTreeWidget* m_graphDiff;
+    GraphDiffView* m_graphDiff;
+    QTabWidget* m_tabs;
     QCheckBox* m_showAll;
     std::vector<RunRow> m_runs;
 };

@@ -56,6 +56,26 @@ void EdgeItem::setLabel(const QString& shape) {
     update();
 }
 
+void EdgeItem::setDiffStatus(DiffStatus status) {
+    if (status == m_diff) {
+        return;
+    }
+    m_diff = status;
+    updateOpacity();
+    update();
+}
+
+void EdgeItem::updateOpacity() {
+    setOpacity(m_diff == DiffStatus::Unchanged && !isSelected() ? m_style.diffDimmedOpacity : 1.0);
+}
+
+QVariant EdgeItem::itemChange(GraphicsItemChange change, const QVariant& value) {
+    if (change == ItemSelectedHasChanged && m_diff != DiffStatus::None) {
+        updateOpacity();
+    }
+    return QGraphicsPathItem::itemChange(change, value);
+}
+
 QRectF EdgeItem::labelRect() const {
     if (m_label.isEmpty()) {
         return {};
@@ -80,14 +100,18 @@ QPainterPath EdgeItem::shape() const {
 
 void EdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
     const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
+    const bool marked = m_diff == DiffStatus::Added || m_diff == DiffStatus::Removed;
+    const QColor colour = isSelected() ? m_style.selection
+                          : marked     ? m_style.diffColor(m_diff)
+                                       : m_style.edge;
     if (lod < 0.35) { // far out: a straight hairline is indistinguishable and much cheaper
-        painter->setPen(QPen(isSelected() ? m_style.selection : m_style.edge, 0));
+        painter->setPen(QPen(colour, marked ? 2 / lod : 0));
         painter->drawLine(m_from, m_to);
         return;
     }
     painter->setRenderHint(QPainter::Antialiasing);
-    const QColor colour = isSelected() ? m_style.selection : m_style.edge;
-    painter->setPen(QPen(colour, isSelected() ? 2.5 : 1.8));
+    painter->setPen(QPen(colour, isSelected() || marked ? 2.5 : 1.8,
+                         m_diff == DiffStatus::Removed ? Qt::DashLine : Qt::SolidLine));
     painter->setBrush(Qt::NoBrush);
     painter->drawPath(path());
     if (!m_label.isEmpty() && lod >= 0.45) {

@@ -23,13 +23,21 @@ public:
     void setEnds(QPointF from, QPointF to);
     void setLabel(const QString& shape);
     const QString& label() const { return m_label; }
+    // The graph difference (DiffStatus::None on the editor's canvas): added edges in the
+    // added colour, removed ones dashed in the removed colour, unchanged ones dimmed.
+    void setDiffStatus(DiffStatus status);
+    DiffStatus diffStatus() const { return m_diff; }
 
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
 
+protected:
+    QVariant itemChange(GraphicsItemChange change, const QVariant& value) override;
+
 private:
     QRectF labelRect() const;
+    void updateOpacity();
 
     graph::Edge m_edge;
     const EditorStyle& m_style;
@@ -37,6 +45,7 @@ private:
     QPointF m_mid;
     QPointF m_from, m_to;
     bool m_hasEnds = false;
+    DiffStatus m_diff = DiffStatus::None;
 };
 
 } // namespace nw::ui

@@ -24,6 +24,11 @@ EditorStyle EditorStyle::light() {
     s.portFill = QColor(0xFF, 0xFF, 0xFF);
     s.portCompatible = QColor(0x2E, 0xB8, 0x5C);
     s.portIncompatible = QColor(0xC8, 0xCC, 0xD2);
+    s.diffAdded = QColor(0x2E, 0x9D, 0x4F);
+    s.diffRemoved = QColor(0xD3, 0x2F, 0x2F);
+    s.diffChanged = QColor(0xF0, 0x9A, 0x0A);
+    s.diffBadgeText = Qt::white;
+    s.diffChangedBadgeText = QColor(0x22, 0x26, 0x2D);
     return s;
 }
 
@@ -46,12 +51,47 @@ EditorStyle EditorStyle::darkTheme() {
     s.portFill = QColor(0x3A, 0x3F, 0x47);
     s.portCompatible = QColor(0x4C, 0xD9, 0x7B);
     s.portIncompatible = QColor(0x4A, 0x4F, 0x57);
+    s.diffAdded = QColor(0x43, 0xA0, 0x47);
+    s.diffRemoved = QColor(0xEF, 0x53, 0x50);
+    s.diffChanged = QColor(0xFF, 0xB3, 0x00);
+    s.diffBadgeText = Qt::white;
+    s.diffChangedBadgeText = QColor(0x1E, 0x20, 0x24);
     return s;
 }
 
 EditorStyle EditorStyle::fromPalette() {
     const QPalette p = QGuiApplication::palette();
     return p.color(QPalette::Window).lightness() < 128 ? darkTheme() : light();
+}
+
+QColor EditorStyle::diffColor(DiffStatus status) const {
+    switch (status) {
+    case DiffStatus::Added:
+        return diffAdded;
+    case DiffStatus::Removed:
+        return diffRemoved;
+    case DiffStatus::Changed:
+        return diffChanged;
+    case DiffStatus::None:
+    case DiffStatus::Unchanged:
+        break;
+    }
+    return edge;
+}
+
+const char* EditorStyle::diffLabel(DiffStatus status) {
+    switch (status) {
+    case DiffStatus::Added:
+        return "added";
+    case DiffStatus::Removed:
+        return "removed";
+    case DiffStatus::Changed:
+        return "changed";
+    case DiffStatus::None:
+    case DiffStatus::Unchanged:
+        break;
+    }
+    return "";
 }
 
 QColor EditorStyle::categoryColor(const std::string& category) const {

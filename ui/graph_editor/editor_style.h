@@ -30,17 +30,31 @@ struct CardGeometry {
     }
 };
 
+// How a card or edge differs between two graphs (the Experiments mode's graph difference);
+// None on the editor's own canvas.
+enum class DiffStatus { None, Unchanged, Added, Removed, Changed };
+
 struct EditorStyle {
     bool dark = false;
     QColor canvas, gridMinor, gridMajor;
     QColor card, cardBorder, cardText, cardSubtleText, headerText;
     QColor selection, error, edge, edgeLabel, edgeLabelText;
     QColor portFill, portCompatible, portIncompatible;
+    // The graph difference: outlines, edges and badges of added, removed and changed items;
+    // badge text; how opaque unchanged (dimmed) and removed (ghosted) items are drawn.
+    QColor diffAdded, diffRemoved, diffChanged, diffBadgeText, diffChangedBadgeText;
+    double diffDimmedOpacity = 0.45;
+    double diffGhostOpacity = 0.6;
 
     static EditorStyle light();
     static EditorStyle darkTheme();
     // Light or dark, following the application palette (the system theme).
     static EditorStyle fromPalette();
+
+    // The colour of a difference status (the plain edge colour for None and Unchanged).
+    QColor diffColor(DiffStatus status) const;
+    // "added", "removed", "changed"; empty for None and Unchanged.
+    static const char* diffLabel(DiffStatus status);
 
     // The header colour of an op category ("Convolution", "Activation", ...).
     QColor categoryColor(const std::string& category) const;

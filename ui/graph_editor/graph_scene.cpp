@@ -8,6 +8,7 @@
 #include "ui/graph_editor/node_item.h"
 
 #include <QPainter>
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 #include <unordered_set>
@@ -54,6 +55,29 @@ void GraphScene::setEditorStyle(const EditorStyle& style) {
     update();
 }
 
+void GraphScene::setReadOnly(bool readOnly) {
+    m_readOnly = readOnly;
+    for (NodeItem* item : std::as_const(m_nodes)) {
+        item->setFlag(QGraphicsItem::ItemIsMovable, !readOnly);
+    }
+}
+
+void GraphScene::setDiffMarks(DiffMarks marks) {
+    m_diff = std::move(marks);
+    sync();
+}
+
+void GraphScene::clearDiffMarks() {
+    m_diff.reset();
+    for (NodeItem* item : std::as_const(m_nodes)) {
+        item->setDiff(DiffStatus::None);
+    }
+    for (const auto& [key, item] : m_edges) {
+        item->setDiffStatus(DiffStatus::None);
+    }
+    sync();
+}
+
 EdgeItem* GraphScene::edgeItem(const graph::Edge& edge) const {
     auto it = m_edges.find(edgeKey(edge));
     return it == m_edges.end() ? nullptr : it->second;
@@ -62,7 +86,7 @@ EdgeItem* GraphScene::edgeItem(const graph::Edge& edge) const {
 void GraphScene::sync() {
     m_syncing = true;
     const auto& g = m_document.graph();
-    const auto& analysis = m_document.analysis();
+    const auto& analysis = m_diff ? m_diff->analysis : m_document.analysis();
     const auto& registry = m_document.registry();
 
     QHash<QString, QStringList> errors;
@@ -103,11 +127,20 @@ void GraphScene::sync() {
         NodeItem*& item = m_byId[node.id];
         if (!item) {
             item = new NodeItem(view, m_style);
+            item->setFlag(QGraphicsItem::ItemIsMovable, !m_readOnly);
             addItem(item);
             m_nodes.insert(id, item);
             connect(item, &NodeItem::moved, this, [this, id] { updateEdgesOf(id); });
         }
         item->setView(view);
+        if (m_diff) {
+            const auto mark = m_diff->nodes.find(id);
+            if (mark == m_diff->nodes.end()) {
+                item->setDiff(DiffStatus::Unchanged);
+            } else {
+                item->setDiff(mark->status, mark->details);
+            }
+        }
         const QPointF pos(node.position.x, node.position.y);
         if (item->pos() != pos) {
             item->setSnapping(false); // the document's position is the truth
@@ -149,6 +182,19 @@ void GraphScene::sync() {
         const auto port = static_cast<std::size_t>(e.from.port);
         item->setLabel(info && port < info->outputs.size() ? q(info->outputs[port].toString())
                                                            : QString());
+        if (m_diff) {
+            auto listed = [&e](const std::vector<graph::Edge>& edges) {
+                return std::find(edges.begin(), edges.end(), e) != edges.end();
+            };
+            const DiffStatus status = listed(m_diff->addedEdges)     ? DiffStatus::Added
+                                      : listed(m_diff->removedEdges) ? DiffStatus::Removed
+                                                                     : DiffStatus::Unchanged;
+            item->setDiffStatus(status);
+            item->setZValue(status == DiffStatus::Removed ? -2 : -1); // under what replaced it
+            if (status == DiffStatus::Removed) {
+                item->setLabel({}); // its shape is the older graph's; keep the canvas clear
+            }
+        }
         placeEdge(item);
     }
     for (auto it = m_edges.begin(); it != m_edges.end();) {
@@ -233,6 +279,9 @@ void GraphScene::selectNodes(const QStringList& ids) {
 }
 
 Status GraphScene::deleteSelection() {
+    if (m_readOnly) {
+        return Status::success();
+    }
     const QStringList nodes = selectedNodeIds();
     std::vector<graph::Edge> edges;
     for (const auto& e : selectedEdges()) { // edges of deleted nodes go with them

@@ -4,15 +4,18 @@
 // changed() (QtNodes' way). It turns mouse gestures into document edits — connect by
 // dragging from an output socket to an input socket (only compatible sockets highlighted),
 // pick up an edge at its input socket to reconnect or drop it in empty space to disconnect,
-// move cards — and never edits the graph itself.
+// move cards — and never edits the graph itself. A read-only scene (setReadOnly) only selects;
+// with DiffMarks it draws the difference of two graphs (ui/experiments/graph_diff_view.h).
 
 #include "base/expected.h"
+#include "graph/analysis.h"
 #include "graph/graph.h"
 #include "graph/group.h"
 #include "ui/graph_editor/editor_style.h"
 
 #include <QGraphicsScene>
 #include <QHash>
+#include <QStringList>
 #include <optional>
 #include <set>
 #include <string>
@@ -29,6 +32,20 @@ class EdgeItem;
 class GroupItem;
 class NodeItem;
 
+// The Experiments mode's graph difference drawn on a read-only canvas whose document holds
+// the union of two graphs (graph::diffUnion()).
+struct DiffMarks {
+    struct NodeMark {
+        DiffStatus status = DiffStatus::Unchanged;
+        QStringList details; // "units: 10 -> 20", ... for a changed node
+    };
+    QHash<QString, NodeMark> nodes;                    // by node id; nodes not listed are unchanged
+    std::vector<graph::Edge> addedEdges, removedEdges; // other edges are unchanged
+    // Shapes and costs to show (the newer graph's analysis, and the older one's for removed
+    // nodes), instead of the union's, which is no real graph.
+    graph::GraphAnalysis analysis;
+};
+
 class GraphScene : public QGraphicsScene {
     Q_OBJECT
 public:
@@ -40,6 +57,16 @@ public:
     app::ProjectDocument& document() const { return m_document; }
     const EditorStyle& editorStyle() const { return m_style; }
     void setEditorStyle(const EditorStyle& style);
+
+    // Read-only: cards can be selected but not moved, no connections are dragged, deleting
+    // does nothing (the view refuses drops and edit keys too). Off by default.
+    void setReadOnly(bool readOnly);
+    bool isReadOnly() const { return m_readOnly; }
+    // Marks every card and edge with its difference status (see DiffMarks), and shows
+    // `marks.analysis` instead of the document's. For a read-only scene.
+    void setDiffMarks(DiffMarks marks);
+    // Cleared: every item back to DiffStatus::None, the document's analysis shown.
+    void clearDiffMarks();
 
     NodeItem* nodeItem(const QString& id) const { return m_nodes.value(id); }
     EdgeItem* edgeItem(const graph::Edge& edge) const;
@@ -117,6 +144,8 @@ private:
     std::unordered_map<std::string, graph::GroupPorts> m_groupPorts; // collapsed blocks only
     std::optional<ConnectionDrag> m_drag;
     bool m_syncing = false;
+    bool m_readOnly = false;
+    std::optional<DiffMarks> m_diff;
 };
 
 } // namespace nw::ui

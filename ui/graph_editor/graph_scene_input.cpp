@@ -53,6 +53,9 @@ QHash<QString, QSet<int>> GraphScene::compatibleInputs(const graph::PortRef& fro
 
 Status GraphScene::dropConnection(const graph::PortRef& from, QPointF scenePos,
                                   const std::optional<graph::Edge>& picked) {
+    if (m_readOnly) {
+        return Error::user("this canvas is read-only");
+    }
     NodeItem* target = nodeAt(scenePos);
     const int port = target ? target->inputPortAt(scenePos) : -1;
     Status status;
@@ -111,7 +114,7 @@ void GraphScene::endConnection() {
 }
 
 void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent* event) {
-    if (event->button() == Qt::LeftButton) {
+    if (event->button() == Qt::LeftButton && !m_readOnly) {
         if (NodeItem* node = nodeAt(event->scenePos())) {
             const std::string id = node->id().toStdString();
             if (int out = node->outputPortAt(event->scenePos()); out >= 0) {
@@ -161,7 +164,7 @@ void GraphScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* event) {
         return;
     }
     QGraphicsScene::mouseReleaseEvent(event);
-    if (event->button() == Qt::LeftButton) {
+    if (event->button() == Qt::LeftButton && !m_readOnly) {
         commitMoves();
     }
 }

@@ -86,6 +86,9 @@ void GraphView::fitToGraph(double minReadableZoom) {
 }
 
 Expected<QString> GraphView::dropOp(const QString& op, QPointF scenePos) {
+    if (m_scene->isReadOnly()) {
+        return Error::user("this canvas is read-only");
+    }
     const double g = CardGeometry::kGrid;
     const QPointF topLeft = scenePos - QPointF(CardGeometry::kWidth / 2, CardGeometry::kHeight / 2);
     const QPointF snapped(std::round(topLeft.x() / g) * g, std::round(topLeft.y() / g) * g);
@@ -158,6 +161,10 @@ void GraphView::keyPressEvent(QKeyEvent* event) {
         return;
     }
     const int key = event->key();
+    if (m_scene->isReadOnly()) { // no nudging, no deleting
+        QGraphicsView::keyPressEvent(event);
+        return;
+    }
     if (key == Qt::Key_Left || key == Qt::Key_Right || key == Qt::Key_Up || key == Qt::Key_Down) {
         // Nudge the selection by one grid step (Shift: five); repeated nudges merge into one
         // undo step.
@@ -202,7 +209,7 @@ void GraphView::keyReleaseEvent(QKeyEvent* event) {
 
 bool GraphView::focusNextPrevChild(bool next) {
     // Tab over the canvas opens the quick-add popup instead of moving the focus.
-    if (next) {
+    if (next && !m_scene->isReadOnly()) {
         const QPoint local = viewport()->mapFromGlobal(QCursor::pos());
         const QPoint at = viewport()->rect().contains(local) ? local : viewport()->rect().center();
         emit quickAddRequested(mapToScene(at), viewport()->mapToGlobal(at));
@@ -212,7 +219,7 @@ bool GraphView::focusNextPrevChild(bool next) {
 }
 
 void GraphView::dragEnterEvent(QDragEnterEvent* event) {
-    if (event->mimeData()->hasFormat(kOpMimeType)) {
+    if (event->mimeData()->hasFormat(kOpMimeType) && !m_scene->isReadOnly()) {
         event->acceptProposedAction();
         return;
     }
@@ -220,7 +227,7 @@ void GraphView::dragEnterEvent(QDragEnterEvent* event) {
 }
 
 void GraphView::dragMoveEvent(QDragMoveEvent* event) {
-    if (event->mimeData()->hasFormat(kOpMimeType)) {
+    if (event->mimeData()->hasFormat(kOpMimeType) && !m_scene->isReadOnly()) {
         event->acceptProposedAction();
         return;
     }
@@ -228,7 +235,7 @@ void GraphView::dragMoveEvent(QDragMoveEvent* event) {
 }
 
 void GraphView::dropEvent(QDropEvent* event) {
-    if (event->mimeData()->hasFormat(kOpMimeType)) {
+    if (event->mimeData()->hasFormat(kOpMimeType) && !m_scene->isReadOnly()) {
         const QString op = QString::fromUtf8(event->mimeData()->data(kOpMimeType));
         (void)dropOp(op, mapToScene(event->position().toPoint()));
         event->acceptProposedAction();

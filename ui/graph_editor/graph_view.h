@@ -2,7 +2,8 @@
 // The canvas view: pan (middle button, or Space + drag), zoom (wheel and pinch, limited to
 // [kMinZoom, kMaxZoom], around the cursor), fit-to-view, rubber-band selection, arrow keys to
 // nudge the selection, Del to delete, Tab for the quick-add popup, and drops of ops dragged
-// from the palette.
+// from the palette. Over a read-only scene (GraphScene::setReadOnly) only panning, zooming,
+// fitting and selecting remain.
 
 #include "base/expected.h"
 

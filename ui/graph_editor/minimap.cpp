@@ -26,9 +26,14 @@ Minimap::Minimap(GraphView* view)
     connect(view->verticalScrollBar(), &QScrollBar::valueChanged, this, repaint);
 }
 
+void Minimap::setSwitchedOn(bool on) {
+    m_on = on;
+    reposition();
+}
+
 void Minimap::reposition() {
     const bool empty = m_view->graphScene()->nodeItemCount() == 0;
-    setVisible(!empty);
+    setVisible(m_on && !empty);
     const QRect area = m_view->viewport()->geometry();
     move(area.right() - width() - 12, area.bottom() - height() - 12);
 }

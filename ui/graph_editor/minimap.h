@@ -14,8 +14,11 @@ public:
     // A child of `view`, kept in its bottom-right corner.
     explicit Minimap(GraphView* view);
 
-    // Repositions the minimap in the view's corner; hidden when the graph is empty.
+    // Repositions the minimap in the view's corner; hidden when the graph is empty or when
+    // switched off.
     void reposition();
+    // On by default; a small canvas (the Experiments mode's graph difference) switches it off.
+    void setSwitchedOn(bool on);
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -29,6 +32,7 @@ private:
     void centreViewAt(QPoint pos);
 
     GraphView* m_view;
+    bool m_on = true;
 };
 
 } // namespace nw::ui

@@ -19,7 +19,7 @@ NodeItem::NodeItem(const NodeView& view, const EditorStyle& style)
     setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
     setAcceptHoverEvents(true);
     setCacheMode(DeviceCoordinateCache);
-    setToolTip(view.problems);
+    updateToolTip();
 }
 
 QRectF NodeItem::boundingRect() const {
@@ -32,8 +32,36 @@ void NodeItem::setView(const NodeView& view) {
         return;
     }
     m_view = view;
-    setToolTip(view.problems);
+    updateToolTip();
     update();
+}
+
+void NodeItem::setDiff(DiffStatus status, const QStringList& details) {
+    if (status == m_diff && details == m_diffDetails) {
+        return;
+    }
+    m_diff = status;
+    m_diffDetails = details;
+    updateToolTip();
+    updateOpacity();
+    update();
+}
+
+void NodeItem::updateOpacity() {
+    setOpacity(m_diff == DiffStatus::Unchanged && !isSelected() ? m_style.diffDimmedOpacity
+               : m_diff == DiffStatus::Removed && !isSelected() ? m_style.diffGhostOpacity
+                                                                : 1.0);
+}
+
+void NodeItem::updateToolTip() {
+    const QString label = QString::fromLatin1(EditorStyle::diffLabel(m_diff));
+    if (label.isEmpty()) {
+        setToolTip(m_view.problems);
+        return;
+    }
+    QStringList lines{QStringLiteral("%1 (%2): %3").arg(m_view.id, m_view.op, label)};
+    lines << m_diffDetails;
+    setToolTip(lines.join(QLatin1Char('\n')));
 }
 
 QPointF NodeItem::inputPortPos(int port) const {
@@ -80,17 +108,26 @@ QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant& value) 
     if (change == ItemPositionHasChanged) {
         emit moved();
     }
+    if (change == ItemSelectedHasChanged && m_diff != DiffStatus::None) {
+        updateOpacity();
+    }
     return QGraphicsObject::itemChange(change, value);
 }
 
 void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
     const QRectF card = CardGeometry::rect();
     const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
+    const bool marked = m_diff == DiffStatus::Added || m_diff == DiffStatus::Removed ||
+                        m_diff == DiffStatus::Changed;
     if (lod < 0.35) { // far out (overview of a large graph): plain blocks, no text or sockets
         painter->fillRect(card, m_style.card);
         painter->fillRect(QRectF(0, 0, card.width(), CardGeometry::kHeaderHeight), m_view.header);
-        if (!m_view.problems.isEmpty() || isSelected()) {
-            painter->setPen(QPen(isSelected() ? m_style.selection : m_style.error, 3 / lod));
+        if (!m_view.problems.isEmpty() || isSelected() || marked) {
+            const QColor colour = isSelected() ? m_style.selection
+                                  : marked     ? m_style.diffColor(m_diff)
+                                               : m_style.error;
+            const bool dashed = m_diff == DiffStatus::Removed && !isSelected();
+            painter->setPen(QPen(colour, 3 / lod, dashed ? Qt::DashLine : Qt::SolidLine));
             painter->drawRect(card);
         }
         return;
@@ -113,7 +150,10 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     if (invalid) {
         outline = QPen(m_style.error, 2.5);
     }
-    if (isSelected()) {
+    if (marked) { // the difference stays visible on a selected card (selection ring below)
+        outline = QPen(m_style.diffColor(m_diff), 3,
+                       m_diff == DiffStatus::Removed ? Qt::DashLine : Qt::SolidLine);
+    } else if (isSelected()) {
         outline = QPen(m_style.selection, 2.5);
     }
     painter->setPen(outline);
@@ -122,6 +162,10 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     if (invalid && isSelected()) { // keep the error visible on a selected card
         painter->setPen(QPen(m_style.error, 1.5, Qt::DashLine));
         painter->drawRoundedRect(card.adjusted(-4, -4, 4, 4), kRadius + 3, kRadius + 3);
+    }
+    if (marked && isSelected()) {
+        painter->setPen(QPen(m_style.selection, 2));
+        painter->drawRoundedRect(card.adjusted(-5, -5, 5, 5), kRadius + 4, kRadius + 4);
     }
 
     {
@@ -141,18 +185,58 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
 
         const QRectF line1(10, CardGeometry::kHeaderHeight + 3, card.width() - 20, 18);
         const QRectF line2 = line1.translated(0, 17);
+        const double badge = paintBadge(painter, line1);
         font.setPixelSize(12);
         painter->setFont(font);
         painter->setPen(invalid ? m_style.error : m_style.cardText);
-        painter->drawText(line1, Qt::AlignVCenter | Qt::AlignLeft,
-                          invalid && m_view.shape == QLatin1String("?") ? tr("invalid")
-                                                                        : m_view.shape);
+        const QRectF shapeRect = line1.adjusted(0, 0, badge > 0 ? -badge - 6 : 0, 0);
+        painter->drawText(
+            shapeRect, Qt::AlignVCenter | Qt::AlignLeft,
+            QFontMetricsF(font).elidedText(
+                invalid && m_view.shape == QLatin1String("?") ? tr("invalid") : m_view.shape,
+                Qt::ElideRight, shapeRect.width()));
         font.setPixelSize(11);
         painter->setFont(font);
-        painter->setPen(m_style.cardSubtleText);
-        painter->drawText(line2, Qt::AlignVCenter | Qt::AlignLeft, m_view.params);
+        if (m_diff == DiffStatus::Changed && !m_diffDetails.isEmpty()) {
+            QString text = m_diffDetails.first();
+            if (m_diffDetails.size() > 1) {
+                text += tr(" (+%1 more)").arg(m_diffDetails.size() - 1);
+            }
+            font.setBold(true);
+            painter->setFont(font);
+            painter->setPen(m_style.cardText);
+            painter->drawText(line2, Qt::AlignVCenter | Qt::AlignLeft,
+                              QFontMetricsF(font).elidedText(text, Qt::ElideRight, line2.width()));
+        } else {
+            painter->setPen(m_style.cardSubtleText);
+            painter->drawText(line2, Qt::AlignVCenter | Qt::AlignLeft, m_view.params);
+        }
     }
     paintPorts(painter);
+}
+
+double NodeItem::paintBadge(QPainter* painter, const QRectF& line) const {
+    const QString label = QString::fromLatin1(EditorStyle::diffLabel(m_diff));
+    if (label.isEmpty()) {
+        return 0;
+    }
+    QFont font = painter->font();
+    font.setPixelSize(10);
+    font.setBold(true);
+    const QFontMetricsF fm(font);
+    const double width = fm.horizontalAdvance(label) + 12;
+    const double height = fm.height() + 2;
+    const QRectF pill(line.right() - width, line.center().y() - height / 2, width, height);
+    painter->save();
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(m_style.diffColor(m_diff));
+    painter->drawRoundedRect(pill, height / 2, height / 2);
+    painter->setFont(font);
+    painter->setPen(m_diff == DiffStatus::Changed ? m_style.diffChangedBadgeText
+                                                  : m_style.diffBadgeText);
+    painter->drawText(pill, Qt::AlignCenter, label);
+    painter->restore();
+    return width;
 }
 
 void NodeItem::paintPorts(QPainter* painter) const {

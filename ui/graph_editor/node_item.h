@@ -9,6 +9,7 @@
 #include <QGraphicsObject>
 #include <QSet>
 #include <QString>
+#include <QStringList>
 
 namespace nw::ui {
 
@@ -52,6 +53,14 @@ public:
     // Grid snapping while the user drags the card.
     void setSnapping(bool on) { m_snap = on; }
 
+    // The graph difference (DiffStatus::None on the editor's canvas): an outline and a badge
+    // in the status's colour, removed cards ghosted with a dashed outline, unchanged ones
+    // dimmed; a changed card shows `details` ("units: 10 -> 20", ...) and lists them in its
+    // tooltip.
+    void setDiff(DiffStatus status, const QStringList& details = {});
+    DiffStatus diffStatus() const { return m_diff; }
+    const QStringList& diffDetails() const { return m_diffDetails; }
+
 signals:
     // The card moved (dragged, or placed by the scene); edges follow.
     void moved();
@@ -61,12 +70,19 @@ protected:
 
 private:
     void paintPorts(QPainter* painter) const;
+    // Draws the status badge right-aligned in `line`; returns its width (0 without one).
+    double paintBadge(QPainter* painter, const QRectF& line) const;
+    void updateToolTip();
+    // Dimmed when unchanged, ghosted when removed, opaque when selected.
+    void updateOpacity();
 
     NodeView m_view;
     const EditorStyle& m_style;
     bool m_highlight = false;
     QSet<int> m_compatible;
     bool m_snap = true;
+    DiffStatus m_diff = DiffStatus::None;
+    QStringList m_diffDetails;
 };
 
 } // namespace nw::ui
