@@ -6,6 +6,7 @@
 #include "graph/op_registry.h"
 #include "graph/project.h"
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ namespace nw::cli {
 // reference batch, for verifying the bundle.
 struct BundleExport {
     const graph::Project& project;
+    const std::filesystem::path& projectDir; // where the dataset paths start
     const graph::OpRegistry& registry;
     const graph::WeightMap& weights;
     const std::vector<std::string>& labels;
@@ -24,8 +26,9 @@ struct BundleExport {
     const std::string& source; // what the reference batch is, for the report
 };
 
-// Builds and writes the bundle, loads it back through the runtime and compares its outputs
-// with the engine's (exit 1 above 1e-4).
+// Builds and writes the bundle (INT8 with --int8), loads it back through the runtime and
+// compares its outputs with the engine's (an f32 bundle fails above 1e-4; an INT8 one
+// reports its error, and the test accuracy of both).
 int exportBundle(const ExportCliOptions& options, const BundleExport& input);
 
 } // namespace nw::cli

@@ -41,7 +41,7 @@ struct RunOptions {
     // Steps between checkpoints (0: every epoch only); unset: the project's
     // training.checkpoint_every_steps.
     std::optional<std::int64_t> checkpointEvery;
-    std::int64_t stopAfter = 0;         // request a stop (resumable) after this global step
+    std::int64_t stopAfter = 0; // request a stop (resumable) after this global step
 };
 
 // Trains the project (or resumes a run) and records it in the experiment database; a live
@@ -56,7 +56,7 @@ int runBench(const RunOptions& options);
 // Options of `export`: PROJECT --weights FILE --format onnx|bundle -o OUT.
 struct ExportCliOptions {
     std::string project;
-    std::string weights; // a .nwweights file (train --save-weights)
+    std::string weights;  // a .nwweights file (train --save-weights)
     std::int64_t run = 0; // or a tracked run: its last checkpoint and its graph
     std::string db;       // the experiment database for --run (default: as `runs`)
     std::string format = "onnx";
@@ -64,6 +64,8 @@ struct ExportCliOptions {
     std::string reference;     // non-empty: write the reference batch as <reference>.json etc.
     std::int64_t samples = 64; // reference batch size
     int threads = 0;
+    bool int8 = false;               // bundle: INT8 post-training quantisation
+    std::int64_t calibration = 1000; // training samples the INT8 ranges are calibrated on
 };
 
 // Exports to ONNX (runs the ONNX checker and shape inference) or to an inference bundle,

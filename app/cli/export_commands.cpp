@@ -82,6 +82,10 @@ int runExport(const ExportCliOptions& o) {
         std::cerr << "error: --format must be onnx or bundle, got '" << o.format << "'\n";
         return kExitUser;
     }
+    if (o.int8 && o.format != "bundle") {
+        std::cerr << "error: --int8 quantises an inference bundle: add --format bundle\n";
+        return kExitUser;
+    }
     if (o.weights.empty() == (o.run == 0)) {
         std::cerr << "error: export needs the trained weights: --weights FILE (written by "
                      "train --save-weights) or --run ID (a tracked run's last checkpoint)\n";
@@ -139,7 +143,7 @@ int runExport(const ExportCliOptions& o) {
         if (!outputs) {
             return fail(outputs.error());
         }
-        BundleExport be{*project,   registry, *weights,  ref.classLabels,
+        BundleExport be{*project,   dir,      registry,  *weights,  ref.classLabels,
                         ref.inputs, *outputs, ref.batch, ref.source};
         int rc = exportBundle(o, be);
         if (rc == kExitOk && fromRun) {

@@ -97,6 +97,13 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 65536));
     exportCmd->add_option("--threads", exportOptions.threads, "CPU threads (default: every core)")
         ->check(CLI::Range(0, 1024));
+    exportCmd->add_flag("--int8", exportOptions.int8,
+                        "Bundle: INT8 post-training quantisation (per-channel weights, "
+                        "calibrated activations); reports the test-accuracy change");
+    exportCmd
+        ->add_option("--calibration", exportOptions.calibration,
+                     "Training samples to calibrate INT8 activation ranges on (default 1000)")
+        ->check(CLI::Range(1, 1 << 24));
 
     nw::cli::RunsOptions runsOpts;
     std::int64_t runId = 0; // show, export, tag, delete: one run

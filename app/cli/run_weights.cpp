@@ -1,10 +1,10 @@
 #include "app/cli/run_weights.h"
 
+#include "engine/tracking/run_checkpoint.h"
 #include "engine/tracking/sha256.h"
 #include "engine/tracking/store.h"
 #include "engine/train/checkpoint_file.h"
 #include "engine/train/optimizer.h"
-#include "graph/project_file.h"
 
 namespace nw::cli {
 
@@ -14,31 +14,11 @@ Expected<RunWeights> findRunWeights(std::int64_t runId, const std::string& dbOve
     if (!store) {
         return store.error();
     }
-    auto run = (*store)->run(runId);
-    if (!run) {
-        return run.error();
+    auto found = tracking::findRunCheckpoint(**store, runId, registry, "to export");
+    if (!found) {
+        return found.error();
     }
-    auto project = graph::parseProject(run->projectJson, "run " + std::to_string(runId), registry);
-    if (!project) {
-        return project.error();
-    }
-    auto artifacts = (*store)->artifacts(runId);
-    if (!artifacts) {
-        return artifacts.error();
-    }
-    const tracking::Artifact* newest = nullptr;
-    for (const auto& a : *artifacts) {
-        if (a.kind == "checkpoint" && std::filesystem::exists(a.path) &&
-            (!newest || a.createdAt >= newest->createdAt)) {
-            newest = &a;
-        }
-    }
-    if (!newest) {
-        return Error::user("run " + std::to_string(runId) +
-                           " has no checkpoint on disk to export (see netwright-cli runs show " +
-                           std::to_string(runId) + ")");
-    }
-    return RunWeights{runId, std::move(*project), newest->path};
+    return RunWeights{runId, std::move(found->project), std::move(found->checkpoint)};
 }
 
 Status recordExport(const RunWeights& run, const std::string& dbOverride,

@@ -63,7 +63,42 @@ Dims readDims(const json& j, const std::string& what) {
     return d;
 }
 
-Layer readLayer(const json& j, std::size_t index, std::size_t blobFloats) {
+double readScale(const json& j, const char* key, const std::string& where, bool optional) {
+    if (optional && !j.contains(key)) {
+        return 0;
+    }
+    if (!j.contains(key) || !j[key].is_number() || !std::isfinite(j[key].get<double>()) ||
+        j[key].get<double>() <= 0) {
+        invalid(where + " int8." + key + " is not a positive number");
+    }
+    return j[key].get<double>();
+}
+
+Quantization readQuantization(const json& j, const Layer& l, const std::string& where) {
+    if (!j.is_object()) {
+        invalid(where + " int8 is not an object");
+    }
+    if (l.op != "conv2d" && l.op != "dense") {
+        invalid(where + " is " + l.op + ", which has no INT8 form");
+    }
+    Quantization q;
+    q.inputScale = readScale(j, "input_scale", where, false);
+    q.inputUnsigned = j.value("input_unsigned", false);
+    q.outputScale = readScale(j, "output_scale", where, true);
+    q.outputUnsigned = j.value("output_unsigned", false);
+    auto w = l.blobs.find("weight");
+    auto s = l.blobs.find("weight_scale");
+    if (w == l.blobs.end() || w->second.dtype != DType::S8) {
+        invalid(where + " is INT8 but its weight is not s8");
+    }
+    if (s == l.blobs.end() || s->second.dtype != DType::F32 ||
+        s->second.count() != w->second.dims[0]) {
+        invalid(where + " is INT8 but has no weight_scale per output channel");
+    }
+    return q;
+}
+
+Layer readLayer(const json& j, std::size_t index, std::uint64_t blobBytes) {
     std::string where = "layer " + std::to_string(index);
     if (!j.is_object()) {
         invalid(where + " is not an object");
@@ -120,11 +155,18 @@ Layer readLayer(const json& j, std::size_t index, std::size_t blobFloats) {
         }
         b.offset = v["offset"].get<std::uint64_t>();
         b.dims = readDims(v.at("dims"), where + " blob " + k);
-        if (b.offset % 64 != 0 || b.offset / 4 > blobFloats ||
-            std::uint64_t(b.count()) > blobFloats - b.offset / 4) {
+        std::string dtype = v.value("dtype", "f32");
+        if (dtype != "f32" && dtype != "s8") {
+            invalid(where + " blob " + k + " has an unknown data type '" + dtype + "'");
+        }
+        b.dtype = dtype == "s8" ? DType::S8 : DType::F32;
+        if (b.offset % 64 != 0 || b.offset > blobBytes || b.bytes() > blobBytes - b.offset) {
             invalid(where + " blob " + k + " lies outside the weights");
         }
         l.blobs[k] = b;
+    }
+    if (j.contains("int8")) {
+        l.int8 = readQuantization(j["int8"], l, where);
     }
     return l;
 }
@@ -144,6 +186,16 @@ std::int64_t BlobRef::count() const {
     return n;
 }
 
+BlobRef Bundle::append(const void* data, std::uint64_t bytes, Dims dims, DType dtype) {
+    while (blob.size() % 16 != 0) {
+        blob.push_back(0.0f); // 64-byte alignment
+    }
+    BlobRef ref{blob.size() * sizeof(float), std::move(dims), dtype};
+    blob.resize(blob.size() + (bytes + 3) / 4, 0.0f);
+    std::memcpy(reinterpret_cast<char*>(blob.data()) + ref.offset, data, bytes);
+    return ref;
+}
+
 Dims BundleHeader::outputShape() const {
     return layers.empty() ? inputShape : layers.back().shape;
 }
@@ -154,16 +206,22 @@ std::string serializeBundle(const Bundle& b) {
     for (const auto& l : h.layers) {
         ordered_json blobs = ordered_json::object();
         for (const auto& [k, ref] : l.blobs) {
-            blobs[k] = {{"offset", ref.offset}, {"dims", ref.dims}};
+            blobs[k] = {{"offset", ref.offset},
+                        {"dims", ref.dims},
+                        {"dtype", ref.dtype == DType::S8 ? "s8" : "f32"}};
         }
-        layers.push_back({{"op", l.op},
-                          {"name", l.name},
-                          {"inputs", l.inputs},
-                          {"shape", l.shape},
-                          {"ints", l.ints},
-                          {"reals", l.reals},
-                          {"activation", l.activation},
-                          {"blobs", blobs}});
+        ordered_json layer{
+            {"op", l.op},     {"name", l.name},   {"inputs", l.inputs},         {"shape", l.shape},
+            {"ints", l.ints}, {"reals", l.reals}, {"activation", l.activation}, {"blobs", blobs}};
+        if (l.int8) {
+            const auto& q = *l.int8;
+            layer["int8"] = {{"input_scale", q.inputScale}, {"input_unsigned", q.inputUnsigned}};
+            if (q.outputScale > 0) {
+                layer["int8"]["output_scale"] = q.outputScale;
+                layer["int8"]["output_unsigned"] = q.outputUnsigned;
+            }
+        }
+        layers.push_back(std::move(layer));
     }
     ordered_json header{{"producer", h.producer},
                         {"input", {{"name", h.inputName}, {"shape", h.inputShape}}},
@@ -203,8 +261,8 @@ Expected<Bundle> parseBundle(const std::string& bytes, const std::string& source
     std::uint64_t headerBytes = 0, blobBytes = 0;
     std::memcpy(&version, bytes.data() + 8, 4);
     std::memcpy(&headerBytes, bytes.data() + 12, 8);
-    if (version != kBundleFormatVersion) {
-        return bad("format version " + std::to_string(version) + "; this runtime reads " +
+    if (version < 1 || version > kBundleFormatVersion) {
+        return bad("format version " + std::to_string(version) + "; this runtime reads 1 to " +
                    std::to_string(kBundleFormatVersion));
     }
     if (headerBytes > kMaxHeaderBytes || headerBytes > bytes.size() - fixed) {
@@ -232,7 +290,7 @@ Expected<Bundle> parseBundle(const std::string& bytes, const std::string& source
             invalid("there are no layers");
         }
         for (std::size_t i = 0; i < layers.size(); ++i) {
-            hd.layers.push_back(readLayer(layers[i], i, b.blob.size()));
+            hd.layers.push_back(readLayer(layers[i], i, blobBytes));
         }
         if (hd.outputShape() != readDims(h.at("output").at("shape"), "the output shape")) {
             invalid("the output shape does not match the last layer's");

@@ -4,8 +4,8 @@
 // removed — its weights, and metadata (labels, normalisation, input shape).
 //
 // File layout: "NWBUNDLE", u32 format version, u64 header length, the header (JSON), u64
-// blob length, the blob (f32 weights, each at a 64-byte aligned offset), u32 CRC-32 (zlib) of
-// everything before it. Parsing validates every field, index, shape and offset, so a
+// blob length, the blob (f32 or s8 weights, each at a 64-byte aligned offset), u32 CRC-32
+// (zlib) of everything before it. Parsing validates every field, index, shape and offset, so a
 // corrupt or hostile file is an error, never a crash.
 //
 // Shared by the writer (engine side) and the runtime (libnetwright_rt), which depends on
@@ -13,22 +13,39 @@
 
 #include "base/expected.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace nw::bundle {
 
-inline constexpr std::uint32_t kBundleFormatVersion = 1;
+// Version 2 added INT8 layers and s8 weights; version 1 files (f32 only) are still read.
+inline constexpr std::uint32_t kBundleFormatVersion = 2;
 
 using Dims = std::vector<std::int64_t>;
+
+enum class DType { F32, S8 };
 
 // A weight array in the blob.
 struct BlobRef {
     std::uint64_t offset = 0; // bytes from the blob's start, 64-byte aligned
     Dims dims;
+    DType dtype = DType::F32;
     std::int64_t count() const;
+    std::uint64_t bytes() const { return std::uint64_t(count()) * (dtype == DType::F32 ? 4 : 1); }
+};
+
+// An INT8 layer (conv2d or dense): its weight is s8 with a per-output-channel f32
+// "weight_scale" (real weight = scale[c] * q), its bias stays f32. A quantised tensor holds
+// q with real value = scale * q, u8 when it is never negative, else s8 (symmetric).
+struct Quantization {
+    double inputScale = 0; // the input as the layer reads it
+    bool inputUnsigned = false;
+    double outputScale = 0; // 0: the layer writes f32
+    bool outputUnsigned = false;
 };
 
 // One layer. Tensor 0 is the model's input; layer i writes tensor i + 1.
@@ -43,6 +60,7 @@ struct Layer {
     std::string activation;               // fused activation ("" none, relu, leaky_relu, elu,
                                           // gelu_erf, gelu_tanh, sigmoid, tanh) or the activation
     std::map<std::string, BlobRef> blobs; // weight, bias, scale, shift, mean, variance
+    std::optional<Quantization> int8;     // set: the layer runs in INT8
 };
 
 struct BundleHeader {
@@ -57,10 +75,28 @@ struct BundleHeader {
     Dims outputShape() const;
 };
 
+// The values one tensor took over calibration samples (tensor 0 is the input).
+struct TensorRange {
+    float min = 0;
+    float max = 0;
+    bool seen = false;
+    void add(float lo, float hi) {
+        min = seen ? std::min(min, lo) : lo;
+        max = seen ? std::max(max, hi) : hi;
+        seen = true;
+    }
+};
+
 struct Bundle {
     BundleHeader header;
-    std::vector<float> blob; // the weights; BlobRef offsets index it in bytes
+    std::vector<float> blob; // the weights' storage; BlobRef offsets index it in bytes
     const float* data(const BlobRef& ref) const { return blob.data() + ref.offset / 4; }
+    const std::int8_t* int8Data(const BlobRef& ref) const {
+        return reinterpret_cast<const std::int8_t*>(blob.data()) + ref.offset;
+    }
+    std::uint64_t blobBytes() const { return blob.size() * sizeof(float); }
+    // Appends `bytes` bytes at the next 64-byte boundary and returns where they are.
+    BlobRef append(const void* data, std::uint64_t bytes, Dims dims, DType dtype);
 };
 
 // Serialises `bundle` (header as JSON) with its checksum.

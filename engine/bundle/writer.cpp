@@ -94,14 +94,9 @@ private:
         }
         return it->second;
     }
-    BlobRef blob(std::vector<float> data, Dims dims) {
-        auto& b = m_bundle.blob;
-        while (b.size() % 16 != 0) {
-            b.push_back(0.0f); // 64-byte alignment
-        }
-        BlobRef ref{b.size() * sizeof(float), std::move(dims)};
-        b.insert(b.end(), data.begin(), data.end());
-        return ref;
+    BlobRef blob(const std::vector<float>& data, Dims dims) {
+        return m_bundle.append(data.data(), data.size() * sizeof(float), std::move(dims),
+                               DType::F32);
     }
     Layer& addLayer(const std::string& name, const std::string& op, std::vector<int> inputs,
                     Dims shape) {

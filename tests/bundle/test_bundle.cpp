@@ -2,6 +2,7 @@
 // computes; it survives serialisation; corrupt and hostile files are refused with a message
 // (fuzzed); the C API reports errors as codes; the CLI exports, infers and benchmarks.
 #include "app/cli/export_support.h"
+#include "engine/bundle/quantize.h"
 #include "engine/bundle/runtime/model.h"
 #include "engine/bundle/runtime/netwright_rt.h"
 #include "engine/bundle/writer.h"
@@ -33,7 +34,7 @@ struct Built {
 
 // Seeded weights (batch-norm statistics randomised too, so folding is exercised), a random
 // batch, and the engine's inference output for it.
-Built build(const QString& projectFile) {
+Built build(const QString& projectFile, std::int64_t batch = 3) {
     auto registry = graph::makeCoreRegistry();
     auto project = graph::readProject(projectFile.toStdString(), registry);
     if (!project) {
@@ -42,6 +43,7 @@ Built build(const QString& projectFile) {
     engine::cpu::CpuBackend backend;
     engine::ModelParams params(backend);
     Built b;
+    b.batch = batch;
     auto plan = engine::ExecutionPlan::compile(project->graph, registry, backend, params,
                                                {b.batch, false, 1});
     if (!plan || !params.initialize(7)) {
@@ -80,6 +82,47 @@ double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
     return m;
 }
 
+// Calibrates `b` on its own inputs and quantises it.
+bundle::Bundle quantized(const Built& b, bundle::QuantizeSummary* summary = nullptr) {
+    auto model = rt::Model::fromBundle(b.bundle, "f32");
+    if (!model) {
+        qFatal("%s", model.error().message.c_str());
+    }
+    std::vector<bundle::TensorRange> ranges;
+    if (auto st = (*model)->observe(b.inputs.data(), b.batch, ranges); !st) {
+        qFatal("%s", st.error().message.c_str());
+    }
+    auto q = bundle::quantizeBundle(b.bundle, ranges, summary);
+    if (!q) {
+        qFatal("%s", q.error().message.c_str());
+    }
+    return std::move(*q);
+}
+
+std::vector<float> runBundle(const bundle::Bundle& bundle, const Built& b) {
+    auto model = rt::Model::fromBundle(bundle, "mem");
+    if (!model) {
+        qFatal("%s", model.error().message.c_str());
+    }
+    std::vector<float> out(b.expected.size());
+    if (auto st = (*model)->run(b.inputs.data(), b.batch, out.data()); !st) {
+        qFatal("%s", st.error().message.c_str());
+    }
+    return out;
+}
+
+// How many rows of [batch, classes] outputs pick the same class.
+std::int64_t sameTop1(const std::vector<float>& a, const std::vector<float>& b,
+                      std::int64_t batch) {
+    auto classes = std::int64_t(a.size()) / batch;
+    std::int64_t same = 0;
+    for (std::int64_t i = 0; i < batch; ++i) {
+        auto ra = a.begin() + i * classes, rb = b.begin() + i * classes;
+        same += std::max_element(ra, ra + classes) - ra == std::max_element(rb, rb + classes) - rb;
+    }
+    return same;
+}
+
 // Re-seals bytes whose middle was changed: a valid checksum, so the parser must find the
 // problem itself.
 void reseal(std::string& bytes) {
@@ -112,6 +155,102 @@ private slots:
         QVERIFY((*model)->run(b.inputs.data(), b.batch, out.data()).ok());
         double err = maxAbsDiff(out, b.expected);
         QVERIFY2(err <= 1e-4, qPrintable(QString("max abs error %1").arg(err)));
+    }
+
+    // Batches larger than a tile run their convolutions tile by tile, one tile per thread,
+    // and the dense layers at the whole batch: the same numbers as the engine.
+    void tilesComputeWhatWholeBatchesDo() {
+        Built b = build(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj", 37);
+        auto model = rt::Model::fromBundle(b.bundle, "mem");
+        QVERIFY(model.ok());
+        QCOMPARE((*model)->tiledLayers(), std::size_t(4)); // conv, pool, conv, pool
+        QVERIFY((*model)->tile() > 0 && (*model)->tile() < b.batch);
+        std::vector<float> out(b.expected.size());
+        QVERIFY((*model)->run(b.inputs.data(), b.batch, out.data()).ok());
+        double err = maxAbsDiff(out, b.expected);
+        QVERIFY2(err <= 1e-4, qPrintable(QString("max abs error %1").arg(err)));
+        // Batch 1 and a batch of exactly one tile take the untiled path.
+        for (std::int64_t n : {std::int64_t(1), (*model)->tile()}) {
+            std::vector<float> part(std::size_t(n * 10));
+            QVERIFY((*model)->run(b.inputs.data(), n, part.data()).ok());
+            QVERIFY(maxAbsDiff(part, {b.expected.begin(), b.expected.begin() + n * 10}) <= 1e-4);
+        }
+    }
+
+    void quantizesWeightsPerRow() {
+        std::vector<std::int8_t> q;
+        std::vector<float> scales;
+        bundle::quantizeRows({1.0f, -0.5f, 0.25f, 0, 0, 0, -2.0f, 1.0f, 0.01f}, 3, q, scales);
+        QCOMPARE(scales.size(), std::size_t(3));
+        QCOMPARE(scales[0], 1.0f / 127);
+        QCOMPARE(scales[1], 1.0f); // an all-zero row
+        QCOMPARE(scales[2], 2.0f / 127);
+        QCOMPARE(std::vector<int>(q.begin(), q.end()),
+                 (std::vector<int>{127, -64, 32, 0, 0, 0, -127, 64, 1}));
+    }
+
+    // Every template quantises, survives the file format and runs; on the sample CNN the
+    // INT8 bundle picks the f32 bundle's class and stays close to its logits.
+    void int8RunsEveryTemplate_data() { matchesTheEngine_data(); }
+    void int8RunsEveryTemplate() {
+        QFETCH(QString, project);
+        Built b = build(project, 32);
+        bundle::QuantizeSummary summary;
+        bundle::Bundle q = quantized(b, &summary);
+        QVERIFY(summary.int8Layers > 0);
+        QVERIFY(summary.int8WeightBytes * 3 < summary.f32WeightBytes);
+        auto parsed = bundle::parseBundle(bundle::serializeBundle(q), "q.nwbundle");
+        QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().message.c_str());
+        int int8Layers = 0;
+        for (const auto& l : parsed->header.layers) {
+            int8Layers += l.int8 ? 1 : 0;
+        }
+        QCOMPARE(int8Layers, summary.int8Layers);
+        std::vector<float> f32 = runBundle(b.bundle, b), int8 = runBundle(*parsed, b);
+        double range = 0;
+        for (float v : f32) {
+            range = std::max(range, double(std::abs(v)));
+        }
+        double err = maxAbsDiff(int8, f32);
+        QVERIFY2(err <= 0.05 * range,
+                 qPrintable(QString("INT8 error %1 of %2").arg(err).arg(range)));
+        if (project.endsWith("fashion-mnist-cnn.nwproj")) {
+            QCOMPARE(summary.int8Layers, 4);
+            QVERIFY2(sameTop1(f32, int8, b.batch) >= 30,
+                     qPrintable(QString::number(sameTop1(f32, int8, b.batch))));
+        }
+    }
+
+    void refusesBadInt8Layers() {
+        Built b = build(NW_SOURCE_DIR "/resources/templates/lenet5.nwproj");
+        bundle::Bundle q = quantized(b);
+        auto refused = [](bundle::Bundle bad, const char* fragment) {
+            auto p = bundle::parseBundle(bundle::serializeBundle(bad), "q.nwbundle");
+            QVERIFY(!p.ok());
+            QVERIFY2(p.error().message.find(fragment) != std::string::npos,
+                     p.error().message.c_str());
+        };
+        std::size_t conv = 0;
+        while (!q.header.layers[conv].int8) {
+            ++conv;
+        }
+        bundle::Bundle negative = q;
+        negative.header.layers[conv].int8->inputScale = -1;
+        refused(negative, "input_scale is not a positive number");
+        bundle::Bundle f32Weight = q;
+        f32Weight.header.layers[conv].blobs["weight"].dtype = bundle::DType::F32;
+        refused(f32Weight, "not s8");
+        bundle::Bundle noScales = q;
+        noScales.header.layers[conv].blobs.erase("weight_scale");
+        refused(noScales, "weight_scale");
+        bundle::Bundle pool = q;
+        for (auto& l : pool.header.layers) {
+            if (l.op == "max_pool" || l.op == "avg_pool") {
+                l.int8 = q.header.layers[conv].int8;
+                break;
+            }
+        }
+        refused(pool, "no INT8 form");
     }
 
     void foldsAndFuses() {
@@ -268,6 +407,28 @@ private slots:
         auto results = QJsonDocument::fromJson(inferOut.trimmed().split('\n').last()).array();
         QCOMPARE(results.size(), 32);
         QCOMPARE(results[0].toObject()["top"].toArray().size(), 3);
+        // INT8: calibrated on training samples, its accuracy change measured on the test split.
+        QString int8Model = dir.filePath("m8.nwbundle");
+        auto [int8Code, int8Out] =
+            cli({"export", dir.filePath("p.nwproj"), "--weights", weights, "--format", "bundle",
+                 "--int8", "--calibration", "64", "-o", int8Model});
+        QVERIFY2(int8Code == 0, int8Out.constData());
+        QVERIFY2(int8Out.contains("INT8: 2 of 2 layers") &&
+                     int8Out.contains("calibrated on 64 training samples") &&
+                     int8Out.contains("test accuracy on 32 samples") &&
+                     int8Out.contains("same top-1"),
+                 int8Out.constData());
+        QVERIFY(QFileInfo(int8Model).size() < QFileInfo(model).size());
+        auto [infer8Code, infer8Out] =
+            cli({"infer", int8Model, dir.filePath("data/t10k-images-idx3-ubyte"), "--json"});
+        QVERIFY2(infer8Code == 0, infer8Out.constData());
+        QCOMPARE(QJsonDocument::fromJson(infer8Out.trimmed().split('\n').last()).array().size(),
+                 32);
+        auto [onnx8Code, onnx8Out] = cli({"export", dir.filePath("p.nwproj"), "--weights", weights,
+                                          "--int8", "-o", dir.filePath("never.onnx")});
+        QCOMPARE(onnx8Code, 2);
+        QVERIFY(onnx8Out.contains("--format bundle"));
+        QVERIFY(!QFileInfo::exists(dir.filePath("never.onnx")));
         auto [benchCode, benchOut] =
             cli({"bench-infer", model, "--batch", "4", "--runs", "5", "--json"});
         QVERIFY2(benchCode == 0, benchOut.constData());

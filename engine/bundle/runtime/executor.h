@@ -6,6 +6,7 @@
 #include "base/expected.h"
 #include "engine/bundle/format.h"
 
+#include <cstdint>
 #include <dnnl.hpp>
 #include <memory>
 #include <unordered_map>
@@ -17,11 +18,18 @@ class Executor {
 public:
     // Validates every layer against its inputs (shapes, attributes, weight sizes) and builds
     // the primitives; errors name the layer.
+    // Layers [firstLayer, lastLayer) only: the input is then tensor `firstLayer`, which must
+    // be the only earlier tensor those layers read. Between two parts a [C, H, W] tensor is
+    // f32 channels-last (nhwc); the model's input and output are plain f32.
     static Expected<std::unique_ptr<Executor>>
-    prepare(const bundle::Bundle& bundle, std::int64_t batch, const std::string& source);
+    prepare(const bundle::Bundle& bundle, std::int64_t batch, const std::string& source,
+            std::size_t firstLayer = 0, std::size_t lastLayer = SIZE_MAX);
 
-    // input: batch x inputShape floats; output: batch x outputShape floats.
+    // input: batch x (the first tensor's shape) floats; output: batch x (the last's) floats.
     Status run(const float* input, float* output);
+
+    // After run(): widens ranges[t] by the values tensor t held (for calibration).
+    Status observe(std::vector<bundle::TensorRange>& ranges);
 
 private:
     struct Step {
@@ -33,10 +41,14 @@ private:
     dnnl::engine m_engine{dnnl::engine::kind::cpu, 0};
     dnnl::stream m_stream{m_engine};
     std::vector<Step> m_steps;
-    dnnl::memory m_input;                  // plain, pointed at the caller's buffer for each run
-    dnnl::memory m_output;                 // plain, likewise
-    Step m_outputReorder;                  // from the last tensor's layout into m_output
-    std::vector<dnnl::memory> m_keepAlive; // reordered weights
+    // Every tensor this executor computes, by bundle tensor index, with its quantisation
+    // scale (0: f32); null for tensors before its first layer.
+    std::vector<std::pair<dnnl::memory, float>> m_tensors;
+    dnnl::memory m_input;                   // pointed at the caller's buffer for each run
+    std::vector<dnnl::memory> m_inputViews; // the input seen with other descriptors
+    dnnl::memory m_output;                  // plain, likewise
+    Step m_outputReorder;                   // from the last tensor's layout into m_output
+    std::vector<dnnl::memory> m_keepAlive;  // reordered weights
 
     friend class Preparer;
 };

@@ -1,0 +1,41 @@
+#pragma once
+// export --format bundle --int8: calibrates the f32 bundle on training samples, quantises it
+// (engine/bundle/quantize.h) and measures what INT8 costs in test accuracy.
+
+#include "base/expected.h"
+#include "engine/bundle/format.h"
+#include "engine/bundle/quantize.h"
+#include "graph/project.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace nw::cli {
+
+struct Int8Export {
+    bundle::Bundle bundle;
+    bundle::QuantizeSummary summary;
+    std::int64_t calibrated = 0; // training samples the ranges came from
+    std::string calibrationSource;
+};
+
+// Calibrates on the first `samples` of the training split in a seeded shuffle (the
+// project's seed), normalised as in training, without augmentation.
+Expected<Int8Export> quantizeForExport(const bundle::Bundle& fp32, const graph::Project& project,
+                                       const std::filesystem::path& dir, std::int64_t samples);
+
+struct AccuracyChange {
+    std::int64_t samples = 0;
+    std::string split; // what was measured, e.g. "fashion-mnist/test"
+    double f32 = 0;
+    double int8 = 0;
+};
+
+// Top-1 accuracy of both bundles on the project's test split (else its validation split);
+// nullopt with a note in `why` when the project has neither.
+Expected<std::optional<AccuracyChange>>
+compareAccuracy(const bundle::Bundle& fp32, const bundle::Bundle& int8,
+                const graph::Project& project, const std::filesystem::path& dir, std::string& why);
+
+} // namespace nw::cli
