@@ -160,6 +160,16 @@ Layer readLayer(const json& j, std::size_t index, std::uint64_t blobBytes) {
             invalid(where + " blob " + k + " has an unknown data type '" + dtype + "'");
         }
         b.dtype = dtype == "s8" ? DType::S8 : DType::F32;
+        if (v.contains("layout")) {
+            const auto& layout = v["layout"];
+            if (!layout.is_string() || layout.get<std::string>().empty() ||
+                layout.get<std::string>().size() > 32 || !v.contains("bytes") ||
+                !v["bytes"].is_number_unsigned()) {
+                invalid(where + " blob " + k + " has a malformed layout");
+            }
+            b.layout = layout.get<std::string>();
+            b.packedBytes = v["bytes"].get<std::uint64_t>();
+        }
         if (b.offset % 64 != 0 || b.offset > blobBytes || b.bytes() > blobBytes - b.offset) {
             invalid(where + " blob " + k + " lies outside the weights");
         }
@@ -179,18 +189,14 @@ void put(std::string& out, T v) {
 } // namespace
 
 std::int64_t BlobRef::count() const {
-    std::int64_t n = 1;
-    for (auto d : dims) {
-        n *= d;
-    }
-    return n;
+    return elementCount(dims);
 }
 
 BlobRef Bundle::append(const void* data, std::uint64_t bytes, Dims dims, DType dtype) {
     while (blob.size() % 16 != 0) {
         blob.push_back(0.0f); // 64-byte alignment
     }
-    BlobRef ref{blob.size() * sizeof(float), std::move(dims), dtype};
+    BlobRef ref{blob.size() * sizeof(float), std::move(dims), dtype, {}, 0};
     blob.resize(blob.size() + (bytes + 3) / 4, 0.0f);
     std::memcpy(reinterpret_cast<char*>(blob.data()) + ref.offset, data, bytes);
     return ref;
@@ -209,6 +215,10 @@ std::string serializeBundle(const Bundle& b) {
             blobs[k] = {{"offset", ref.offset},
                         {"dims", ref.dims},
                         {"dtype", ref.dtype == DType::S8 ? "s8" : "f32"}};
+            if (!ref.layout.empty()) {
+                blobs[k]["layout"] = ref.layout;
+                blobs[k]["bytes"] = ref.packedBytes;
+            }
         }
         ordered_json layer{
             {"op", l.op},     {"name", l.name},   {"inputs", l.inputs},         {"shape", l.shape},

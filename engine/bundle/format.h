@@ -29,13 +29,28 @@ using Dims = std::vector<std::int64_t>;
 
 enum class DType { F32, S8 };
 
-// A weight array in the blob.
+inline std::int64_t elementCount(const Dims& dims) {
+    std::int64_t n = 1;
+    for (auto d : dims) {
+        n *= d;
+    }
+    return n;
+}
+
+// A weight array in the blob: row-major, or pre-laid-out in the blocked layout the CPU
+// primitive that reads it prefers (a oneDNN format tag such as "Acdb32a", padded to
+// `packedBytes`), so that the runtime uses it as it is.
 struct BlobRef {
     std::uint64_t offset = 0; // bytes from the blob's start, 64-byte aligned
     Dims dims;
     DType dtype = DType::F32;
+    std::string layout;            // "": row-major
+    std::uint64_t packedBytes = 0; // with a layout: its size, padding included
     std::int64_t count() const;
-    std::uint64_t bytes() const { return std::uint64_t(count()) * (dtype == DType::F32 ? 4 : 1); }
+    std::uint64_t bytes() const {
+        return layout.empty() ? std::uint64_t(count()) * (dtype == DType::F32 ? 4 : 1)
+                              : packedBytes;
+    }
 };
 
 // An INT8 layer (conv2d or dense): its weight is s8 with a per-output-channel f32

@@ -177,6 +177,51 @@ private slots:
         }
     }
 
+    // Weights stored in the layouts the primitives of a large batch read: every batch size
+    // (tiled with the dense layer as a matrix, or batch 1 reading them back in the other
+    // order) computes what the engine does, and a damaged layout is refused.
+    void packedWeightsComputeTheSame_data() { matchesTheEngine_data(); }
+    void packedWeightsComputeTheSame() {
+        QFETCH(QString, project);
+        Built b = build(project, 37);
+        int packed = 0;
+        auto p = rt::Model::packWeights(b.bundle, 256, &packed);
+        QVERIFY2(p.ok(), p.ok() ? "" : p.error().message.c_str());
+        QVERIFY(packed > 0);
+        auto parsed = bundle::parseBundle(bundle::serializeBundle(*p), "p.nwbundle");
+        QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().message.c_str());
+        auto model = rt::Model::fromBundle(*parsed, "p.nwbundle");
+        QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+        const auto classes = std::int64_t(b.expected.size()) / b.batch;
+        for (std::int64_t n : {std::int64_t(1), std::int64_t(3), b.batch}) {
+            std::vector<float> out(std::size_t(n * classes));
+            QVERIFY((*model)->run(b.inputs.data(), n, out.data()).ok());
+            double err = maxAbsDiff(out, {b.expected.begin(), b.expected.begin() + n * classes});
+            QVERIFY2(err <= 1e-4, qPrintable(QString("batch %1: %2").arg(n).arg(err)));
+        }
+        if (project.endsWith("fashion-mnist-cnn.nwproj")) {
+            QCOMPARE(packed, 4); // both convolutions and both dense layers
+            const auto& dense = parsed->header.layers[4];
+            QVERIFY(dense.ints.count("weight_hwc"));
+            QVERIFY(!dense.blobs.at("weight").layout.empty());
+            // A layout this runtime does not know, or of the wrong size, is refused.
+            bundle::Bundle unknown = *parsed;
+            unknown.header.layers[0].blobs["weight"].layout = "NoSuchTag";
+            auto m = rt::Model::fromBundle(unknown, "u.nwbundle");
+            QVERIFY(!m.ok() &&
+                    m.error().message.find("unknown to this runtime") != std::string::npos);
+            bundle::Bundle wrongSize = *parsed;
+            wrongSize.header.layers[0].blobs["weight"].packedBytes -= 64;
+            auto w = rt::Model::fromBundle(wrongSize, "w.nwbundle");
+            QVERIFY(!w.ok() && w.error().message.find("bytes") != std::string::npos);
+        }
+        // Packed INT8 weights give the same numbers as row-major ones.
+        bundle::Bundle q = quantized(b);
+        auto qp = rt::Model::packWeights(q, 256);
+        QVERIFY(qp.ok());
+        QVERIFY(maxAbsDiff(runBundle(*qp, b), runBundle(q, b)) <= 1e-6);
+    }
+
     void quantizesWeightsPerRow() {
         std::vector<std::int8_t> q;
         std::vector<float> scales;
@@ -310,7 +355,11 @@ private slots:
     // message or, if it still parses, runs or is refused by the runtime — never a crash.
     void survivesMutations() {
         Built b = build(NW_SOURCE_DIR "/resources/templates/mlp.nwproj");
-        const std::string good = bundle::serializeBundle(b.bundle);
+        // Pre-laid-out weights, so that their layout fields are mutated too.
+        auto packed = rt::Model::packWeights(b.bundle, 256);
+        QVERIFY(packed.ok());
+        const std::string good = bundle::serializeBundle(*packed);
+        QVERIFY(good.find("\"layout\"") != std::string::npos);
         std::uint64_t headerBytes = 0;
         std::memcpy(&headerBytes, good.data() + 12, 8);
         engine::CounterRng rng(17, 0);

@@ -1,6 +1,8 @@
 #include "engine/bundle/runtime/executor.h"
 
 #include <cmath>
+#include <map>
+#include <oneapi/dnnl/dnnl_debug.h>
 #include <optional>
 
 namespace nw::rt {
@@ -48,6 +50,20 @@ constexpr std::int64_t kMinRowsForMatrix = 16;
 memory::desc boundaryDesc(const Dims& dims, bool inner) {
     return inner && dims.size() == 4 ? memory::desc(memory::dims(dims), DT::f32, Tag::acdb)
                                      : plainDesc(dims);
+}
+
+// oneDNN's format tags by their names (dnnl_fmt_tag2str), for pre-laid-out weights.
+const std::map<std::string, Tag>& tagsByName() {
+    static const std::map<std::string, Tag> tags = [] {
+        std::map<std::string, Tag> m;
+        for (int t = dnnl_format_tag_undef + 1; t < dnnl_format_tag_last; ++t) {
+            if (t != dnnl_format_tag_any) {
+                m.emplace(dnnl_fmt_tag2str(static_cast<dnnl_format_tag_t>(t)), Tag(t));
+            }
+        }
+        return m;
+    }();
+    return tags;
 }
 
 // A reorder's attribute that multiplies by from/to: quantisation scales, 0 standing for f32.
@@ -177,7 +193,7 @@ private:
         if (it == m_layer->blobs.end()) {
             fail(std::string("the weight ") + key + " is missing");
         }
-        if (it->second.count() != bundle::BlobRef{0, dims}.count()) {
+        if (it->second.count() != bundle::elementCount(dims)) {
             fail(std::string("the weight ") + key + " is " + dimsText(it->second.dims) +
                  ", expected " + dimsText(dims));
         }
@@ -190,8 +206,37 @@ private:
         const auto& ref = blob(key, dims);
         return {m_bundle.data(ref), m_bundle.data(ref) + ref.count()};
     }
-    // A constant in the primitive's layout, reordered once now.
+    // The bytes of `ref` described as [dims]: row-major, or in the layout they were
+    // pre-laid-out in.
+    memory blobMemory(const bundle::BlobRef& ref, const Dims& dims, DT type) const {
+        memory::desc d = plainDesc(dims, type);
+        if (!ref.layout.empty()) {
+            auto tag = tagsByName().find(ref.layout);
+            if (tag == tagsByName().end()) {
+                fail("the weight layout '" + ref.layout + "' is unknown to this runtime");
+            }
+            try {
+                d = memory::desc(memory::dims(dims), type, tag->second);
+            } catch (const dnnl::error&) {
+                fail("the weight layout '" + ref.layout + "' does not fit " + dimsText(dims));
+            }
+            if (d.get_size() != ref.packedBytes) {
+                fail("the weight layout '" + ref.layout + "' takes " +
+                     std::to_string(d.get_size()) + " bytes, the bundle has " +
+                     std::to_string(ref.packedBytes));
+            }
+        }
+        void* data = type == DT::f32
+                         ? static_cast<void*>(const_cast<float*>(m_bundle.data(ref)))
+                         : static_cast<void*>(const_cast<std::int8_t*>(m_bundle.int8Data(ref)));
+        return memory(d, m_ex.m_engine, data);
+    }
+    // A constant in the primitive's layout: `src` itself when it already is (weights
+    // pre-laid-out in the bundle), else reordered once now.
     memory constant(const memory& src, const memory::desc& want) {
+        if (src.get_desc() == want) {
+            return src;
+        }
         memory dst(want, m_ex.m_engine);
         reorder(src, dst).execute(m_ex.m_stream, const_cast<memory&>(src), dst);
         m_ex.m_stream.wait();
@@ -218,6 +263,7 @@ private:
         return dst;
     }
     std::size_t tensorOf(std::size_t i) const { return std::size_t(m_layer->inputs[i]); }
+    std::size_t layerIndex() const { return std::size_t(m_layer - m_bundle.header.layers.data()); }
     // Input `i` of the layer as `want`, reordering when its producer chose another layout,
     // data type or scale.
     memory input(std::size_t i, const memory::desc& want, float scale = 0) {
@@ -349,7 +395,7 @@ void Preparer::add(const Layer& l) {
         for (std::size_t i = x.size() - k; i < x.size(); ++i) {
             inner *= x[i];
         }
-        std::int64_t rows = m_batch * bundle::BlobRef{0, x}.count() / inner;
+        std::int64_t rows = m_batch * bundle::elementCount(x) / inner;
         memory plain = inputPlain(0);
         auto flat = plainDesc({rows, inner});
         memory src = view(plain, flat);
@@ -399,7 +445,7 @@ void Preparer::add(const Layer& l) {
     }
     if (l.op == "reshape") {
         expectInputs(1);
-        if (bundle::BlobRef{0, l.shape}.count() != bundle::BlobRef{0, inShape(0)}.count()) {
+        if (bundle::elementCount(l.shape) != bundle::elementCount(inShape(0))) {
             fail("cannot reshape " + dimsText(inShape(0)) + " to " + dimsText(l.shape));
         }
         memory plain = inputPlain(0);
@@ -490,9 +536,15 @@ void Preparer::conv(const Layer& l) {
     DT dstType = q && q->outputScale > 0 ? quantType(q->outputUnsigned) : DT::f32;
     DT weightType = q ? DT::s8 : DT::f32;
     Dims wDnnl = groups == 1 ? w : Dims{groups, f / groups, x[0] / groups, k[0], k[1]};
-    auto wPlain = groups == 1 ? plainDesc(w, weightType)
-                              : memory::desc(memory::dims(wDnnl.begin(), wDnnl.end()), weightType,
-                                             Tag::goihw);
+    const auto& wblob = blob("weight", w, q ? bundle::DType::S8 : bundle::DType::F32);
+    if (groups > 1 && !wblob.layout.empty()) {
+        fail("grouped weights must be row-major");
+    }
+    memory wSource = blobMemory(wblob, w, weightType);
+    if (groups > 1) {
+        wSource = memory(memory::desc(memory::dims(wDnnl), weightType, Tag::goihw), m_ex.m_engine,
+                         wSource.get_data_handle());
+    }
     std::vector<float> bias = floats("bias", {f});
     primitive_attr attr = postOps();
     if (q) {
@@ -511,13 +563,12 @@ void Preparer::conv(const Layer& l) {
                                             {pl[0], pl[1]},
                                             {pr[0], pr[1]}},
                                            attr, m_ex.m_engine);
-    const auto& wblob = blob("weight", w, q ? bundle::DType::S8 : bundle::DType::F32);
-    const void* wdata = q ? static_cast<const void*>(m_bundle.int8Data(wblob))
-                          : static_cast<const void*>(m_bundle.data(wblob));
     memory src = input(0, pd.src_desc(), q ? float(q->inputScale) : 0.0f);
     memory dst(pd.dst_desc(), m_ex.m_engine);
+    memory weights = constant(wSource, pd.weights_desc());
+    m_ex.m_weights[layerIndex()] = {weights, false};
     step(convolution_forward(pd), {{DNNL_ARG_SRC, src},
-                                   {DNNL_ARG_WEIGHTS, constant(wdata, wPlain, pd.weights_desc())},
+                                   {DNNL_ARG_WEIGHTS, weights},
                                    {DNNL_ARG_BIAS, values(bias)},
                                    {DNNL_ARG_DST, dst}});
     output(dst, y, q && q->outputScale > 0 ? float(q->outputScale) : 0.0f);
@@ -544,9 +595,25 @@ void Preparer::dense(const Layer& l) {
     Dims w{units};
     w.insert(w.end(), x.begin(), x.end());
     const auto& wblob = blob("weight", w, q ? bundle::DType::S8 : bundle::DType::F32);
-    memory wPlain(plainDesc(w, weightType), m_ex.m_engine,
-                  q ? static_cast<void*>(const_cast<std::int8_t*>(m_bundle.int8Data(wblob)))
-                    : static_cast<void*>(const_cast<float*>(m_bundle.data(wblob))));
+    const std::int64_t features = wblob.count() / units;
+    const Dims matrix{units, features};
+    // weight_hwc: the columns are in H, W, C order (pre-laid-out for a channels-last input).
+    const bool hwcColumns = l.ints.count("weight_hwc") && ints("weight_hwc", 1)[0] == 1;
+    if (hwcColumns && x.size() != 3) {
+        fail("weight_hwc needs [C, H, W] samples");
+    }
+    memory stored = blobMemory(wblob, matrix, weightType);
+    // The weight as [units, x...] in the input's dimension order.
+    auto logical = [&]() -> memory {
+        if (x.size() == 1) {
+            return stored;
+        }
+        memory rows =
+            wblob.layout.empty() ? stored : constant(stored, plainDesc(matrix, weightType));
+        return memory(hwcColumns ? memory::desc(memory::dims(w), weightType, Tag::acdb)
+                                 : plainDesc(w, weightType),
+                      m_ex.m_engine, rows.get_data_handle());
+    };
     std::vector<float> bias = floats("bias", {units});
     primitive_attr attr = postOps();
     if (q) {
@@ -564,16 +631,21 @@ void Preparer::dense(const Layer& l) {
     if (x.size() == 3 && m_batch >= kMinRowsForMatrix &&
         retyped(produced.get_desc(), srcType) == hwc) {
         // A channels-last [C, H, W] input is a plain [N, H*W*C] matrix: a 2-D inner product
-        // (brgemm) over it, with the weight's columns permuted into that order once now.
-        std::int64_t features = x[0] * x[1] * x[2];
-        memory permuted = constant(wPlain, memory::desc(memory::dims(w), weightType, Tag::acdb));
+        // (brgemm) over it, with the weight's columns in that order (permuted once now unless
+        // the bundle has them so).
+        memory hwcMatrix = stored;
+        if (!hwcColumns) {
+            memory permuted =
+                constant(logical(), memory::desc(memory::dims(w), weightType, Tag::acdb));
+            hwcMatrix =
+                memory(plainDesc(matrix, weightType), m_ex.m_engine, permuted.get_data_handle());
+        }
         memory src4 = input(0, hwc, inScale);
         src = view(src4, plainDesc({m_batch, features}, srcType));
         pd = inner_product_forward::primitive_desc(
-            ipDesc(src.get_desc(), anyDesc({units, features}, weightType)), attr, m_ex.m_engine);
-        weights = constant(memory(plainDesc({units, features}, weightType), m_ex.m_engine,
-                                  permuted.get_data_handle()),
-                           pd.weights_desc());
+            ipDesc(src.get_desc(), anyDesc(matrix, weightType)), attr, m_ex.m_engine);
+        weights = constant(hwcMatrix, pd.weights_desc());
+        m_ex.m_weights[layerIndex()] = {weights, true};
     } else {
         // Read the input in its producer's layout when the primitive can (no reorder).
         try {
@@ -585,7 +657,10 @@ void Preparer::dense(const Layer& l) {
                 ipDesc(anyDesc(batched(x), srcType), anyDesc(w, weightType)), attr, m_ex.m_engine);
         }
         src = input(0, pd.src_desc(), inScale);
-        weights = constant(wPlain, pd.weights_desc());
+        weights = constant(logical(), pd.weights_desc());
+        if (x.size() == 1) {
+            m_ex.m_weights[layerIndex()] = {weights, false};
+        }
     }
     memory dst(pd.dst_desc(), m_ex.m_engine);
     step(inner_product_forward(pd), {{DNNL_ARG_SRC, src},

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <dnnl.hpp>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +32,15 @@ public:
     // After run(): widens ranges[t] by the values tensor t held (for calibration).
     Status observe(std::vector<bundle::TensorRange>& ranges);
 
+    // The weights of the convolutions and dense layers as their primitives read them, by
+    // layer index (dense: [units, features], `hwcColumns` when its columns follow a
+    // channels-last input); what Model::packWeights stores.
+    struct Weights {
+        dnnl::memory memory;
+        bool hwcColumns = false;
+    };
+    const std::map<std::size_t, Weights>& weights() const { return m_weights; }
+
 private:
     struct Step {
         dnnl::primitive primitive;
@@ -49,6 +59,7 @@ private:
     dnnl::memory m_output;                  // plain, likewise
     Step m_outputReorder;                   // from the last tensor's layout into m_output
     std::vector<dnnl::memory> m_keepAlive;  // reordered weights
+    std::map<std::size_t, Weights> m_weights;
 
     friend class Preparer;
 };

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl_debug.h>
 
 namespace nw::rt {
 
@@ -179,6 +180,90 @@ Status Model::runTiles(const float* input, std::int64_t batch, float* mid, std::
         }
     }
     return Status::success();
+}
+
+namespace {
+
+// The name of the format tag that describes `d` exactly, "" when none does.
+std::string tagNameOf(const dnnl::memory::desc& d) {
+    if (d.data.format_kind != dnnl_blocked || d.data.extra.flags != 0) {
+        return "";
+    }
+    for (int t = dnnl_format_tag_undef + 1; t < dnnl_format_tag_last; ++t) {
+        if (t == dnnl_format_tag_any) {
+            continue;
+        }
+        try {
+            dnnl::memory::desc candidate(d.dims(), d.data_type(),
+                                         static_cast<dnnl::memory::format_tag>(t));
+            if (candidate == d) {
+                return dnnl_fmt_tag2str(static_cast<dnnl_format_tag_t>(t));
+            }
+        } catch (const dnnl::error&) { // the tag has another rank
+        }
+    }
+    return "";
+}
+
+} // namespace
+
+Expected<bundle::Bundle> Model::packWeights(const bundle::Bundle& b, std::int64_t batch,
+                                            int* packed) {
+    auto model = fromBundle(b, "the bundle");
+    if (!model) {
+        return model.error();
+    }
+    auto& m = **model;
+    std::vector<float> in(std::size_t(batch * count(m.inputShape()))),
+        out(std::size_t(batch * count(m.outputShape())));
+    if (auto st = m.run(in.data(), batch, out.data()); !st) {
+        return st.error();
+    }
+    // The weights as the executors of this batch read them: its tiles, then the rest.
+    std::map<std::size_t, Executor::Weights> chosen;
+    const std::size_t n = b.header.layers.size();
+    if (m.m_tile > 0 && batch > m.m_tile && !m.m_threadExecutors.empty()) {
+        if (auto it = m.m_threadExecutors[0].find(m.m_tile); it != m.m_threadExecutors[0].end()) {
+            chosen.insert(it->second->weights().begin(), it->second->weights().end());
+        }
+    }
+    for (auto key : {std::tuple{batch, m.m_cut, n}, std::tuple{batch, std::size_t(0), n}}) {
+        if (auto it = m.m_executors.find(key); it != m.m_executors.end()) {
+            chosen.insert(it->second->weights().begin(), it->second->weights().end());
+        }
+    }
+    bundle::Bundle out2;
+    out2.header = b.header;
+    int count = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto& layer = out2.header.layers[i];
+        for (auto& [key, ref] : layer.blobs) {
+            auto w = chosen.find(i);
+            std::string tag =
+                key == "weight" && w != chosen.end() ? tagNameOf(w->second.memory.get_desc()) : "";
+            auto d = tag.empty() ? dnnl::memory::desc() : w->second.memory.get_desc();
+            const auto packedDims = d.dims();
+            bool fits =
+                !tag.empty() && bundle::Dims(packedDims.begin(), packedDims.end()) == ref.dims;
+            if (!fits) {
+                ref = out2.append(reinterpret_cast<const char*>(b.blob.data()) + ref.offset,
+                                  ref.bytes(), ref.dims, ref.dtype);
+                continue;
+            }
+            auto dims = ref.dims;
+            ref = out2.append(w->second.memory.get_data_handle(), d.get_size(), dims, ref.dtype);
+            ref.layout = tag;
+            ref.packedBytes = d.get_size();
+            if (w->second.hwcColumns) {
+                layer.ints["weight_hwc"] = {1};
+            }
+            ++count;
+        }
+    }
+    if (packed) {
+        *packed = count;
+    }
+    return out2;
 }
 
 Status Model::observe(const float* input, std::int64_t batch,

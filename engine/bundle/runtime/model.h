@@ -41,6 +41,14 @@ public:
     Status observe(const float* input, std::int64_t batch,
                    std::vector<bundle::TensorRange>& ranges);
 
+    // A copy of `bundle` whose convolution and dense weights are pre-laid-out in the
+    // blocked layouts this CPU's primitives read at batch `batch` (as a oneDNN format tag
+    // per weight), so loading uses them as they are; a runtime whose primitives want another
+    // layout reorders them once. Weights with no plain tag (int8 weights carrying
+    // compensation, grouped convolutions) stay row-major. `packed` counts the others.
+    static Expected<bundle::Bundle> packWeights(const bundle::Bundle& bundle, std::int64_t batch,
+                                                int* packed = nullptr);
+
     // Samples per tile for the layers before `tiledLayers()` (0: no tiling).
     std::int64_t tile() const { return m_tile; }
     std::size_t tiledLayers() const { return m_cut; }
