@@ -1,6 +1,7 @@
 #include "app/training_controller.h"
 
 #include "engine/cpu/cpu_backend.h"
+#include "engine/tracking/run_checkpoint.h"
 #include "engine/tracking/tracked_run.h"
 #include "graph/project_file.h"
 
@@ -33,6 +34,7 @@ struct TrainingController::Job {
 // the trainer (declared after, so destroyed first). Used by one thread at a time.
 struct TrainingController::Model {
     qint64 runId = 0;
+    std::string runName;
     graph::Project project;
     std::filesystem::path projectDir;
     engine::cpu::CpuBackend backend;
@@ -88,34 +90,104 @@ TrainingController::~TrainingController() {
     }
 }
 
-bool TrainingController::evaluate() {
-    if (isActive() || !m_model || m_evalThread) {
-        return false;
+namespace {
+
+// Builds the result of one prediction pass over `project`'s test split.
+Evaluation makeEvaluation(engine::Predictions predictions, const graph::Project& project,
+                          const std::filesystem::path& projectDir) {
+    Evaluation e;
+    e.report = engine::classificationReport(predictions.labels, predictions.predicted,
+                                            predictions.classes);
+    e.predictions = std::move(predictions);
+    if (auto splits = datasets::openDataset(project.dataset, projectDir)) {
+        e.testSplit = splits->test;
     }
-    auto model = m_model;
-    m_evalThread = QThread::create([this, model] {
-        auto predictions = model->trainer->predict();
-        if (!predictions) {
+    return e;
+}
+
+// A stored run's newest checkpoint on a fresh CPU backend (its own; never the training's).
+Expected<Evaluation> evaluateStoredRun(const std::string& databasePath, qint64 runId,
+                                       const graph::OpRegistry& registry) {
+    auto store = tracking::ExperimentStore::open(databasePath, /*recover=*/false);
+    if (!store) {
+        return store.error();
+    }
+    auto found = tracking::findRunCheckpoint(**store, runId, registry, "to evaluate");
+    store->reset(); // no connection held during the pass
+    if (!found) {
+        return found.error();
+    }
+    const std::string label = "run " + std::to_string(runId) + " '" + found->runName + "'";
+    auto withRun = [&label](const Error& e) {
+        Error out = e;
+        out.message = label + ": " + e.message;
+        return out;
+    };
+    const auto projectDir = found->projectPath.parent_path();
+    engine::cpu::CpuBackend backend;
+    engine::TrainOptions options;
+    options.config = found->project.training;
+    auto trainer = engine::Trainer::create(found->project, projectDir, registry, backend, options);
+    if (!trainer) {
+        return withRun(trainer.error());
+    }
+    if (auto s = (*trainer)->loadCheckpoint(found->checkpoint); !s) {
+        return withRun(s.error());
+    }
+    auto predictions = (*trainer)->predict();
+    if (!predictions) {
+        return withRun(predictions.error());
+    }
+    Evaluation e = makeEvaluation(std::move(*predictions), found->project, projectDir);
+    e.runId = runId;
+    e.runName = QString::fromStdString(found->runName);
+    e.fromCheckpoint = true;
+    e.step = (*trainer)->step();
+    e.batchesPerEpoch = (*trainer)->batchesPerEpoch();
+    e.checkpointPath = QString::fromStdString(found->checkpoint.string());
+    return e;
+}
+
+} // namespace
+
+QString Evaluation::source() const {
+    QString out = QCoreApplication::translate("Evaluation", "Run %1").arg(runId);
+    if (!runName.isEmpty()) {
+        out += QStringLiteral(" '%1'").arg(runName);
+    }
+    if (!fromCheckpoint) {
+        return out + QCoreApplication::translate("Evaluation", ", its final model");
+    }
+    out += QCoreApplication::translate("Evaluation", ", checkpoint at step %1").arg(step);
+    if (batchesPerEpoch > 0) {
+        const qint64 epochs = step / batchesPerEpoch, batch = step % batchesPerEpoch;
+        out += batch == 0
+                   ? QCoreApplication::translate("Evaluation", " (after epoch %1)").arg(epochs)
+                   : QCoreApplication::translate("Evaluation", " (epoch %1, batch %2)")
+                         .arg(epochs + 1)
+                         .arg(batch);
+    }
+    return out;
+}
+
+quint64 TrainingController::startEvaluation(std::function<Expected<Evaluation>()> job) {
+    const quint64 request = ++m_lastRequest;
+    m_evalThread = QThread::create([this, request, job = std::move(job)] {
+        auto result = job();
+        if (!result) {
             QMetaObject::invokeMethod(
                 this,
-                [this, m = QString::fromStdString(predictions.error().message)] {
+                [this, request, m = QString::fromStdString(result.error().message)] {
                     m_evalThread = nullptr;
-                    emit evaluationFailed(m);
+                    emit evaluationFailed(request, m);
                 },
                 Qt::QueuedConnection);
             return;
         }
-        Evaluation e;
-        e.runId = model->runId;
-        e.report = engine::classificationReport(predictions->labels, predictions->predicted,
-                                                predictions->classes);
-        e.predictions = std::move(*predictions);
-        if (auto splits = datasets::openDataset(model->project.dataset, model->projectDir)) {
-            e.testSplit = splits->test;
-        }
+        result->request = request;
         QMetaObject::invokeMethod(
             this,
-            [this, e = std::move(e)] {
+            [this, e = std::move(*result)] {
                 m_evalThread = nullptr;
                 emit evaluated(e);
             },
@@ -124,7 +196,41 @@ bool TrainingController::evaluate() {
     m_evalThread->setObjectName(QStringLiteral("evaluation"));
     connect(m_evalThread, &QThread::finished, m_evalThread, &QObject::deleteLater);
     m_evalThread->start();
-    return true;
+    return request;
+}
+
+quint64 TrainingController::evaluate() {
+    if (m_evalThread) {
+        return 0;
+    }
+    if (isActive()) { // the active run's latest checkpoint
+        return m_runId > 0 && m_checkpointStep >= 0 ? evaluateRun(m_runId) : 0;
+    }
+    if (!m_model) {
+        return 0;
+    }
+    auto model = m_model;
+    return startEvaluation([model]() -> Expected<Evaluation> {
+        auto predictions = model->trainer->predict();
+        if (!predictions) {
+            return predictions.error();
+        }
+        Evaluation e = makeEvaluation(std::move(*predictions), model->project, model->projectDir);
+        e.runId = model->runId;
+        e.runName = QString::fromStdString(model->runName);
+        e.step = model->trainer->step();
+        e.batchesPerEpoch = model->trainer->batchesPerEpoch();
+        return e;
+    });
+}
+
+quint64 TrainingController::evaluateRun(qint64 runId) {
+    if (m_evalThread || runId <= 0) {
+        return 0;
+    }
+    return startEvaluation([db = databasePath().toStdString(), runId, &registry = m_registry] {
+        return evaluateStoredRun(db, runId, registry);
+    });
 }
 
 QString TrainingController::databasePath() const {
@@ -163,6 +269,7 @@ void TrainingController::launch(std::shared_ptr<Job> job) {
     job->databasePath = databasePath().toStdString();
     m_job = job;
     m_runId = 0;
+    m_checkpointStep = -1;
     m_thread = QThread::create([this, job] { work(job); });
     m_thread->setObjectName(QStringLiteral("training"));
     connect(m_thread, &QThread::finished, m_thread, &QObject::deleteLater);
@@ -316,6 +423,17 @@ void TrainingController::work(std::shared_ptr<Job> job) {
         return fail(s.error());
     }
     result.runId = run.runId();
+    run.setCheckpointListener([this](std::int64_t step) {
+        QMetaObject::invokeMethod(
+            this,
+            [this, step] {
+                if (isActive()) {
+                    m_checkpointStep = step;
+                    emit checkpointSaved(step);
+                }
+            },
+            Qt::QueuedConnection);
+    });
     Forwarder forwarder(this, job);
     if (auto s =
             run.startRecording(**trainer, &forwarder, job->project.training.checkpointEverySteps, 0,
@@ -338,6 +456,9 @@ void TrainingController::work(std::shared_ptr<Job> job) {
         this,
         [this, runId, params, batches, startStep] {
             m_runId = runId;
+            if (startStep > 0) { // resumed from its checkpoint
+                m_checkpointStep = startStep;
+            }
             if (m_state == State::Starting) {
                 setState(State::Running);
             }
@@ -352,6 +473,9 @@ void TrainingController::work(std::shared_ptr<Job> job) {
     Status finished = run.finish(outcome, {});
     if (outcome) {
         model->runId = run.runId();
+        if (auto record = run.store().run(run.runId())) {
+            model->runName = record->name;
+        }
         model->trainer = std::move(*trainer);
         QMetaObject::invokeMethod(
             this, [this, model] { m_model = model; }, Qt::QueuedConnection);

@@ -20,6 +20,7 @@
 #include <QString>
 #include <QThread>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -34,13 +35,25 @@ struct RunFinished {
     double wallSeconds = 0;
 };
 
-// The result of TrainingController::evaluate(): every test sample's prediction, the confusion
-// matrix and per-class metrics, and the test split (to draw samples). Immutable once emitted.
+// The result of TrainingController::evaluate() / evaluateRun(): every test sample's
+// prediction, the confusion matrix and per-class metrics, and the test split (to draw
+// samples). Immutable once emitted.
 struct Evaluation {
+    quint64 request = 0; // what evaluate() / evaluateRun() returned
     qint64 runId = 0;
+    QString runName;
+    // The model evaluated: a checkpoint (of a stored or the active run) at global step `step`,
+    // or (fromCheckpoint false) the model the last run of this session ended with.
+    bool fromCheckpoint = false;
+    qint64 step = 0;
+    qint64 batchesPerEpoch = 0;
+    QString checkpointPath;
     engine::Predictions predictions;
     engine::ClassificationReport report;
     std::shared_ptr<const datasets::Dataset> testSplit; // null when it could not be opened
+
+    // "Run 3 'tiny', checkpoint at step 40 (after epoch 2)": where the model came from.
+    QString source() const;
 };
 
 class TrainingController : public QObject {
@@ -75,12 +88,21 @@ public:
     // stop(), then blocks until the worker has recorded the run's end (closing the window).
     void stopAndWait();
 
-    // Evaluates the last finished run's model on its test split, on a worker thread;
-    // evaluated() or evaluationFailed() follows. Refused (false) while a run or another
-    // evaluation is active, or when no run has finished in this session.
-    bool evaluate();
+    // Evaluates on the test split, on a worker thread with its own backend: while a run is
+    // active, the run's latest checkpoint (training goes on undisturbed); otherwise the model
+    // the last run of this session ended with. Returns the request id that evaluated() or
+    // evaluationFailed() carries; 0 (refused) while another evaluation is active, while the
+    // active run has no checkpoint yet, or when idle with no run finished in this session.
+    quint64 evaluate();
+    // Evaluates stored run `runId` (any run of the store, this session's or not): its project
+    // snapshot with its newest checkpoint, on its dataset's test split, on a worker thread.
+    // Errors (unknown run, no checkpoint, dataset missing) come as evaluationFailed() with a
+    // message naming the run and the file. 0 (refused) while another evaluation is active.
+    quint64 evaluateRun(qint64 runId);
     bool hasModel() const { return m_model != nullptr; }
     bool isEvaluating() const { return m_evalThread != nullptr; }
+    // The global step of the active run's latest checkpoint; -1 when it has none yet.
+    qint64 checkpointStep() const { return m_checkpointStep; }
 
     State state() const { return m_state; }
     bool isActive() const { return m_state != State::Idle; }
@@ -96,8 +118,10 @@ signals:
     void steps(const QList<nw::engine::StepEvent>& events);
     void epochFinished(const nw::engine::EpochEvent& event);
     void finished(const nw::app::RunFinished& result);
+    // The active run wrote a checkpoint (at an epoch end, per the checkpoint policy).
+    void checkpointSaved(qint64 step);
     void evaluated(const nw::app::Evaluation& result);
-    void evaluationFailed(const QString& message);
+    void evaluationFailed(quint64 request, const QString& message);
 
 private:
     class Forwarder;
@@ -108,6 +132,7 @@ private:
     void setState(State state);
     void deliverSteps();
     void onFinished(const RunFinished& result);
+    quint64 startEvaluation(std::function<Expected<Evaluation>()> job);
 
     const graph::OpRegistry& m_registry;
     QString m_databasePath;
@@ -117,6 +142,8 @@ private:
     std::shared_ptr<Job> m_job;
     std::shared_ptr<Model> m_model; // the last finished run's trainer, for evaluate()
     QThread* m_evalThread = nullptr;
+    quint64 m_lastRequest = 0;
+    qint64 m_checkpointStep = -1;
 };
 
 } // namespace nw::app

@@ -49,6 +49,7 @@ MainWindow::MainWindow(app::ProjectDocument& document, QWidget* parent)
     addMode(tr("Data"), new DataPage(m_document, this));
     addMode(tr("Train"), m_train);
     addMode(tr("Experiments"), m_experiments);
+    m_experiments->setTrainingController(m_training);
     connect(m_training, &app::TrainingController::finished, m_experiments,
             &ExperimentsPage::reload);
     connect(m_experiments, &ExperimentsPage::openSnapshot, this, &MainWindow::openRunSnapshot);

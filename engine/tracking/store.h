@@ -106,6 +106,9 @@ public:
 
     // Newest first.
     Expected<std::vector<RunRecord>> runs();
+    // The same without each run's project snapshot (projectJson empty): a cheap poll of
+    // what changes while runs go on (status, heartbeat, end, name, tags, notes).
+    Expected<std::vector<RunRecord>> runSummaries();
     // An unknown id is a user error naming it.
     Expected<RunRecord> run(std::int64_t runId);
     Expected<Params> params(std::int64_t runId);
@@ -119,6 +122,7 @@ private:
         : m_path(std::move(path))
         , m_db(std::move(db)) {}
     Status execRun(std::string_view sql, std::int64_t runId);
+    Expected<std::vector<RunRecord>> readRuns(const std::string& sql);
 
     std::filesystem::path m_path;
     std::unique_ptr<Database> m_db;

@@ -8,7 +8,17 @@ using detail::kRunColumns;
 using detail::readRun;
 
 Expected<std::vector<RunRecord>> ExperimentStore::runs() {
-    auto st = m_db->prepare(std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC");
+    return readRuns(std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC");
+}
+
+Expected<std::vector<RunRecord>> ExperimentStore::runSummaries() {
+    std::string columns = kRunColumns;
+    columns.replace(columns.find("project_json"), 12, "''");
+    return readRuns("SELECT " + columns + " FROM runs ORDER BY id DESC");
+}
+
+Expected<std::vector<RunRecord>> ExperimentStore::readRuns(const std::string& sql) {
+    auto st = m_db->prepare(sql);
     if (!st) {
         return st.error();
     }

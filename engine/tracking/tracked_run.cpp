@@ -172,6 +172,9 @@ Status TrackedRun::checkpoint(engine::Trainer& trainer) {
     if (!s && m_checkpointError.ok()) {
         m_checkpointError = s;
     }
+    if (s && m_checkpointListener) {
+        m_checkpointListener(trainer.step());
+    }
     return s;
 }
 

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -49,6 +50,11 @@ public:
                           std::int64_t checkpointEvery, std::int64_t stopAfter,
                           const std::atomic<bool>* stopFlag = nullptr);
     engine::TrainerCallbacks* callbacks();
+    // Called on the training thread after each checkpoint is written, with its global step
+    // (set before startRecording; may be empty).
+    void setCheckpointListener(std::function<void(std::int64_t step)> listener) {
+        m_checkpointListener = std::move(listener);
+    }
 
     // Final checkpoint (on stop), artifacts, status. `outcome` empty: the run failed.
     Status finish(const Expected<engine::TrainResult>& result, const std::string& weightsFile);
@@ -68,6 +74,7 @@ private:
     std::unique_ptr<Callbacks> m_callbacks;
     engine::Trainer* m_trainer = nullptr;
     Status m_checkpointError;
+    std::function<void(std::int64_t)> m_checkpointListener;
 };
 
 // Parameters as flat "a.b.c" keys from the project's JSON (training.*, dataset.*).

@@ -74,6 +74,64 @@ private slots:
         QCOMPARE(page.proxy()->rowCount(), 2);
     }
 
+    // While the page is shown it polls the store: a run another connection (another process:
+    // netwright-cli train) inserts appears after a poll interval, its status and best metrics
+    // update in place, the user's selection and sort survive (no model reset); hidden, the
+    // page stops polling.
+    void pollsTheStoreLive() {
+        ui::ExperimentsPage page;
+        page.show();
+        QVERIFY(page.pollTimer()->isActive());
+        QCOMPARE(page.pollTimer()->interval(), ui::ExperimentsPage::kPollMilliseconds);
+        QCOMPARE(page.model()->rowCount(), 2);
+        page.table()->sortByColumn(RunsModel::Name, Qt::AscendingOrder);
+        page.selectRuns({m_first});
+        QSignalSpy resets(page.model(), &QAbstractItemModel::modelReset);
+
+        auto other = tracking::ExperimentStore::open(m_db.toStdString());
+        QVERIFY(other.ok());
+        tracking::RunRecord r;
+        r.name = "cli-run";
+        r.projectJson = projectJson("cli-project", 10);
+        r.projectPath = "/projects/cli.nwproj";
+        auto id = (*other)->createRun(r);
+        QVERIFY(id.ok());
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 3,
+                                  ui::ExperimentsPage::kPollMilliseconds * 3);
+        const int row = page.model()->rowOf(*id);
+        QVERIFY(row >= 0);
+        QCOMPARE(page.model()->index(row, RunsModel::Status).data().toString(),
+                 QStringLiteral("running"));
+        QCOMPARE(page.selectedRuns(), (QList<qint64>{m_first}));
+        // Sorted by name: baseline, cli-run, faster.
+        QCOMPARE(page.proxy()->index(1, RunsModel::Name).data().toString(),
+                 QStringLiteral("cli-run"));
+
+        std::vector<tracking::MetricPoint> points{{"test/accuracy", 20, 0, 0.75, 0}};
+        QVERIFY((*other)->appendMetrics(*id, points).ok());
+        QVERIFY((*other)->finishRun(*id, "completed").ok());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            page.model()->index(page.model()->rowOf(*id), RunsModel::Status).data().toString(),
+            QStringLiteral("completed"), ui::ExperimentsPage::kPollMilliseconds * 3);
+        QCOMPARE(page.model()
+                     ->index(page.model()->rowOf(*id), RunsModel::BestTestAccuracy)
+                     .data()
+                     .toString(),
+                 QStringLiteral("75.00%"));
+        QCOMPARE(page.selectedRuns(), (QList<qint64>{m_first}));
+        QCOMPARE(resets.count(), 0);
+
+        // Deleted elsewhere: the row goes; the selection of the others stays.
+        QVERIFY((*other)->deleteRun(m_second).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 2,
+                                  ui::ExperimentsPage::kPollMilliseconds * 3);
+        QCOMPARE(page.selectedRuns(), (QList<qint64>{m_first}));
+        QCOMPARE(resets.count(), 0);
+
+        page.hide();
+        QVERIFY(!page.pollTimer()->isActive());
+    }
+
     void comparesTheSelection() {
         ui::ExperimentsPage page;
         page.reload();

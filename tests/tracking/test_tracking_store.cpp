@@ -1,11 +1,16 @@
 // The experiment store: schema creation, migration from version 1 (data kept), the metric
 // writer's batching and heartbeat, crash detection, a reader while a writer commits, and
-// SHA-256. Every database lives in a QTemporaryDir.
+// SHA-256; run summaries (the live table's poll) and finding a run's newest checkpoint. Every
+// database lives in a QTemporaryDir.
 #include "engine/tracking/metric_writer.h"
+#include "engine/tracking/run_checkpoint.h"
 #include "engine/tracking/schema.h"
 #include "engine/tracking/sha256.h"
 #include "engine/tracking/store.h"
+#include "graph/op_registry.h"
+#include "tests/support/tiny_project.h"
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <atomic>
@@ -235,6 +240,78 @@ private slots:
         QCOMPARE(regressions.load(), 0);
         QVERIFY(reads.load() > 0);
         QCOMPARE(*store->metricCount(*id), std::int64_t(20000));
+    }
+
+    // runSummaries(): every run, newest first, all but the project snapshot.
+    void summariesLeaveOutTheSnapshot() {
+        auto store = openStore(m_dir.filePath("summaries.db"));
+        QVERIFY(store);
+        RunRecord record;
+        record.name = "a";
+        record.projectJson = "{\"big\": true}";
+        record.tags = {"x", "y"};
+        auto first = store->createRun(record);
+        auto second = store->createRun(record);
+        QVERIFY(first.ok() && second.ok());
+        QVERIFY(store->finishRun(*first, "completed").ok());
+        auto full = store->runs();
+        auto summaries = store->runSummaries();
+        QVERIFY(full.ok() && summaries.ok());
+        QCOMPARE(summaries->size(), std::size_t(2));
+        for (std::size_t i = 0; i < 2; ++i) {
+            const RunRecord &f = (*full)[i], &s = (*summaries)[i];
+            QCOMPARE(s.id, f.id);
+            QCOMPARE(s.status, f.status);
+            QCOMPARE(s.endedAt, f.endedAt);
+            QCOMPARE(s.tags, f.tags);
+            QVERIFY(s.projectJson.empty());
+            QVERIFY(!f.projectJson.empty());
+        }
+        QCOMPARE((*summaries)[0].id, *second);
+    }
+
+    // findRunCheckpoint(): the newest checkpoint artifact on disk, else the run's working
+    // checkpoint (a running or crashed run), else a user error naming the run.
+    void findsARunsNewestCheckpoint() {
+        const QString db = m_dir.filePath("checkpoints.db");
+        auto store = openStore(db);
+        QVERIFY(store);
+        const auto registry = nw::graph::makeCoreRegistry();
+        RunRecord record;
+        record.name = "tiny";
+        record.projectJson = nw::testing::tinyProject(1).toStdString();
+        record.projectPath = "/projects/tiny.nwproj";
+        auto id = store->createRun(record);
+        QVERIFY(id.ok());
+        auto none = findRunCheckpoint(*store, *id, registry, "to evaluate");
+        QVERIFY(!none.ok());
+        const std::string expected =
+            "run " + std::to_string(*id) + " has no checkpoint on disk to evaluate";
+        QVERIFY2(none.error().message.find(expected) != std::string::npos,
+                 none.error().message.c_str());
+        QVERIFY(!findRunCheckpoint(*store, 999, registry, "to export").ok());
+
+        auto touch = [](const std::filesystem::path& p) {
+            std::filesystem::create_directories(p.parent_path());
+            QFile f(QString::fromStdString(p.string()));
+            return f.open(QIODevice::WriteOnly) && f.write("x") == 1;
+        };
+        const auto working = runDirectory(db.toStdString(), *id) / "checkpoint.nwckpt";
+        QVERIFY(touch(working));
+        auto found = findRunCheckpoint(*store, *id, registry, "to evaluate");
+        QVERIFY2(found.ok(), found.ok() ? "" : found.error().message.c_str());
+        QCOMPARE(found->checkpoint, working);
+        QCOMPARE(found->runName, std::string("tiny"));
+        QCOMPARE(found->projectPath, std::filesystem::path("/projects/tiny.nwproj"));
+        QCOMPARE(found->project.training.batchSize, std::int64_t(16));
+
+        const auto kept = std::filesystem::path(m_dir.filePath("kept.nwckpt").toStdString());
+        QVERIFY(touch(kept));
+        QVERIFY(store->addArtifact(*id, {"checkpoint", kept.string(), 1, "", 1.0}).ok());
+        QVERIFY(store->addArtifact(*id, {"checkpoint", "/gone.nwckpt", 1, "", 2.0}).ok());
+        found = findRunCheckpoint(*store, *id, registry, "to evaluate");
+        QVERIFY(found.ok());
+        QCOMPARE(found->checkpoint, kept); // the newest one that is still on disk
     }
 
     void sha256KnownAnswers() {

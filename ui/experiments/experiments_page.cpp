@@ -2,6 +2,7 @@
 
 #include "ui/experiments/run_comparison.h"
 #include "ui/experiments/runs_model.h"
+#include "ui/training/evaluation_panel.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -9,11 +10,14 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <filesystem>
 
@@ -26,7 +30,9 @@ ExperimentsPage::ExperimentsPage(QWidget* parent)
     , m_table(new QTableView(this))
     , m_filter(new QLineEdit(this))
     , m_message(new QLabel(this))
-    , m_comparison(new RunComparison(this)) {
+    , m_comparison(new RunComparison(this))
+    , m_details(new QTabWidget(this))
+    , m_poll(new QTimer(this)) {
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(Qt::UserRole);
     m_proxy->setFilterKeyColumn(-1);
@@ -50,6 +56,7 @@ ExperimentsPage::ExperimentsPage(QWidget* parent)
         if (selection) {
             m_selectionButtons << b;
         }
+        return b;
     };
     addButton(tr("Refresh"), &ExperimentsPage::reload, false);
     addButton(tr("Rename…"), &ExperimentsPage::askRename, true);
@@ -58,6 +65,12 @@ ExperimentsPage::ExperimentsPage(QWidget* parent)
     addButton(tr("Delete…"), &ExperimentsPage::askDelete, true);
     addButton(tr("Open project"), &ExperimentsPage::openSelected, true);
     addButton(tr("Resume"), &ExperimentsPage::resumeSelected, true);
+    m_evaluateButton = new QPushButton(tr("Evaluate"), this);
+    m_evaluateButton->setToolTip(tr("Evaluate the selected run's newest checkpoint on its test "
+                                    "split (Evaluation tab)"));
+    m_evaluateButton->setVisible(false); // until setTrainingController()
+    connect(m_evaluateButton, &QPushButton::clicked, this, [this] { (void)evaluateSelected(); });
+    bar->addWidget(m_evaluateButton);
 
     auto* top = new QWidget(this);
     auto* topLayout = new QVBoxLayout(top);
@@ -67,13 +80,28 @@ ExperimentsPage::ExperimentsPage(QWidget* parent)
     topLayout->addWidget(m_message);
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(top);
-    split->addWidget(m_comparison);
+    m_details->addTab(m_comparison, tr("Comparison"));
+    split->addWidget(m_details);
     (new QVBoxLayout(this))->addWidget(split);
 
     connect(m_filter, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ExperimentsPage::updateComparison);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, &ExperimentsPage::showContextMenu);
+    m_poll->setInterval(kPollMilliseconds);
+    connect(m_poll, &QTimer::timeout, this, &ExperimentsPage::poll);
+    updateComparison();
+}
+
+void ExperimentsPage::setTrainingController(app::TrainingController* controller) {
+    if (m_evaluation || !controller) {
+        return;
+    }
+    m_evaluation = new EvaluationPanel(*controller, EvaluationPanel::Target::StoredRun, this);
+    m_details->addTab(m_evaluation, tr("Evaluation"));
+    m_evaluateButton->setVisible(true);
     updateComparison();
 }
 
@@ -87,6 +115,82 @@ void ExperimentsPage::setDatabasePath(const QString& path) {
 void ExperimentsPage::showEvent(QShowEvent* event) {
     QWidget::showEvent(event);
     reload();
+    m_poll->start();
+}
+
+void ExperimentsPage::hideEvent(QHideEvent* event) {
+    QWidget::hideEvent(event);
+    m_poll->stop();
+}
+
+void ExperimentsPage::poll() {
+    if (!m_loadedOnce) {
+        reload();
+        return;
+    }
+    if (!ensureStore()) {
+        return;
+    }
+    const QList<qint64> selected = selectedRuns();
+    auto changed = m_model->refresh(*m_store);
+    if (!changed) {
+        m_message->setText(QString::fromStdString(changed.error().message));
+        return;
+    }
+    updateMessage();
+    if (selectedRuns() != selected) { // a selected run was deleted elsewhere
+        updateComparison();
+        return;
+    }
+    for (std::int64_t id : *changed) {
+        if (selected.contains(id)) { // a selected run moved on: its curves and status
+            updateComparison();
+            return;
+        }
+    }
+}
+
+void ExperimentsPage::updateMessage() {
+    m_message->setText(tr("%n run(s) in %1", nullptr, m_model->rowCount())
+                           .arg(QString::fromStdString(m_store->path().string())));
+}
+
+bool ExperimentsPage::evaluateSelected() {
+    const QList<qint64> ids = selectedRuns();
+    if (!m_evaluation) {
+        return false;
+    }
+    if (ids.size() != 1) {
+        m_message->setText(tr("Select one run to evaluate."));
+        return false;
+    }
+    m_details->setCurrentWidget(m_evaluation);
+    if (!m_evaluation->evaluateRun(ids.front())) {
+        m_message->setText(tr("An evaluation is already running; wait for it to finish."));
+        return false;
+    }
+    return true;
+}
+
+void ExperimentsPage::showContextMenu(const QPoint& pos) {
+    if (!m_table->indexAt(pos).isValid()) {
+        return;
+    }
+    const QList<qint64> ids = selectedRuns();
+    QMenu menu(this);
+    if (m_evaluation) {
+        QAction* evaluate = menu.addAction(tr("Evaluate"), this, [this] { evaluateSelected(); });
+        evaluate->setEnabled(ids.size() == 1 && m_evaluateButton->isEnabled());
+        menu.addSeparator();
+    }
+    menu.addAction(tr("Open project"), this, &ExperimentsPage::openSelected);
+    menu.addAction(tr("Resume"), this, &ExperimentsPage::resumeSelected);
+    menu.addSeparator();
+    menu.addAction(tr("Rename…"), this, &ExperimentsPage::askRename);
+    menu.addAction(tr("Tags…"), this, &ExperimentsPage::askTags);
+    menu.addAction(tr("Notes…"), this, &ExperimentsPage::askNotes);
+    menu.addAction(tr("Delete…"), this, &ExperimentsPage::askDelete);
+    menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 
 bool ExperimentsPage::ensureStore() {
@@ -119,8 +223,7 @@ void ExperimentsPage::reload() {
         }
         m_table->resizeColumnsToContents();
     }
-    m_message->setText(tr("%n run(s) in %1", nullptr, m_model->rowCount())
-                           .arg(QString::fromStdString(m_store->path().string())));
+    updateMessage();
     selectRuns(selected);
 }
 
@@ -153,6 +256,13 @@ void ExperimentsPage::updateComparison() {
     const QList<qint64> ids = selectedRuns();
     for (QPushButton* b : m_selectionButtons) {
         b->setEnabled(!ids.isEmpty());
+    }
+    m_evaluateButton->setEnabled(ids.size() == 1);
+    if (m_evaluation) {
+        const int row = ids.size() == 1 ? m_model->rowOf(ids.front()) : -1;
+        m_evaluation->setRun(row >= 0 ? ids.front() : 0,
+                             row >= 0 ? QString::fromStdString(m_model->row(row).run.name)
+                                      : QString());
     }
     std::vector<RunRow> rows;
     for (qint64 id : ids) {

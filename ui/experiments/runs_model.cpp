@@ -4,6 +4,7 @@
 #include <QDateTime>
 #include <QStringList>
 #include <algorithm>
+#include <set>
 
 namespace nw::ui {
 
@@ -39,6 +40,33 @@ QString percent(double v) {
     return v < 0 ? QString() : QStringLiteral("%1%").arg(v * 100, 0, 'f', 2);
 }
 
+void fillMetrics(tracking::ExperimentStore& store, RunRow& row) {
+    const std::int64_t id = row.run.id;
+    row.bestValAccuracy = best(store, id, "val/accuracy");
+    row.bestTestAccuracy = best(store, id, "test/accuracy");
+    // The last epoch's mean (a few rows); per-step rows only for a run that never finished an
+    // epoch (a short one).
+    row.lastTrainLoss = last(store, id, "epoch/train_loss");
+    if (row.lastTrainLoss < 0) {
+        row.lastTrainLoss = last(store, id, "train/loss");
+    }
+}
+
+RunRow readRow(tracking::ExperimentStore& store, tracking::RunRecord run) {
+    RunRow row;
+    if (auto params = store.params(run.id)) {
+        row.params.insert(params->begin(), params->end());
+    }
+    row.run = std::move(run);
+    fillMetrics(store, row);
+    return row;
+}
+
+bool sameSummary(const tracking::RunRecord& a, const tracking::RunRecord& b) {
+    return a.status == b.status && a.endedAt == b.endedAt && a.heartbeatAt == b.heartbeatAt &&
+           a.name == b.name && a.notes == b.notes && a.tags == b.tags;
+}
+
 } // namespace
 
 RunsModel::RunsModel(QObject* parent)
@@ -52,25 +80,63 @@ nw::Status RunsModel::reload(tracking::ExperimentStore& store) {
     std::vector<RunRow> rows;
     rows.reserve(runs->size());
     for (auto& run : *runs) {
-        RunRow row;
-        if (auto params = store.params(run.id)) {
-            row.params.insert(params->begin(), params->end());
-        }
-        row.bestValAccuracy = best(store, run.id, "val/accuracy");
-        row.bestTestAccuracy = best(store, run.id, "test/accuracy");
-        // The last epoch's mean (a few rows); per-step rows only for a run that never
-        // finished an epoch (a short one).
-        row.lastTrainLoss = last(store, run.id, "epoch/train_loss");
-        if (row.lastTrainLoss < 0) {
-            row.lastTrainLoss = last(store, run.id, "train/loss");
-        }
-        row.run = std::move(run);
-        rows.push_back(std::move(row));
+        rows.push_back(readRow(store, std::move(run)));
     }
     beginResetModel();
     m_rows = std::move(rows);
     endResetModel();
     return nw::Status::success();
+}
+
+nw::Expected<std::vector<std::int64_t>> RunsModel::refresh(tracking::ExperimentStore& store) {
+    auto summaries = store.runSummaries();
+    if (!summaries) {
+        return summaries.error();
+    }
+    std::set<std::int64_t> present;
+    for (const auto& s : *summaries) {
+        present.insert(s.id);
+    }
+    for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
+        if (!present.count(m_rows[std::size_t(i)].run.id)) {
+            beginRemoveRows({}, i, i);
+            m_rows.erase(m_rows.begin() + i);
+            endRemoveRows();
+        }
+    }
+    std::vector<std::int64_t> changed;
+    std::vector<RunRow> added;
+    for (auto& s : *summaries) {
+        const int i = rowOf(s.id);
+        if (i < 0) {
+            if (auto full = store.run(s.id)) { // else deleted since the summaries were read
+                added.push_back(readRow(store, std::move(*full)));
+                changed.push_back(s.id);
+            }
+            continue;
+        }
+        RunRow& r = m_rows[std::size_t(i)];
+        if (sameSummary(r.run, s)) {
+            continue;
+        }
+        const bool metricsMayChange = s.status == "running" || s.status != r.run.status;
+        s.projectJson = std::move(r.run.projectJson); // the snapshot never changes
+        r.run = std::move(s);
+        if (metricsMayChange) {
+            fillMetrics(store, r);
+        }
+        emit dataChanged(index(i, 0), index(i, ColumnCount - 1));
+        changed.push_back(r.run.id);
+    }
+    if (!added.empty()) {
+        const int first = int(m_rows.size());
+        beginInsertRows({}, first, first + int(added.size()) - 1);
+        for (auto& row : added) {
+            m_rows.push_back(std::move(row));
+        }
+        endInsertRows();
+    }
+    return changed;
 }
 
 int RunsModel::rowOf(std::int64_t id) const {

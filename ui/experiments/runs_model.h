@@ -45,6 +45,11 @@ public:
     // Re-reads every run of `store`; returns the error of a failed read (the table keeps
     // what it showed).
     nw::Status reload(tracking::ExperimentStore& store);
+    // The cheap poll behind the live table: reads the runs' summaries (no snapshots) and
+    // updates the rows in place — new runs inserted, deleted ones removed, changed ones
+    // (status, heartbeat, end, name, tags, notes) re-read with their metrics — so views keep
+    // their selection, sort and scroll. Returns the ids of the new and changed runs.
+    nw::Expected<std::vector<std::int64_t>> refresh(tracking::ExperimentStore& store);
     const RunRow& row(int index) const { return m_rows[std::size_t(index)]; }
     // The row of run `id`, or -1.
     int rowOf(std::int64_t id) const;

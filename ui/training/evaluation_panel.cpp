@@ -43,9 +43,11 @@ QStandardItem* numberItem(const QVariant& value, const QString& text = {}) {
 
 } // namespace
 
-EvaluationPanel::EvaluationPanel(app::TrainingController& controller, QWidget* parent)
+EvaluationPanel::EvaluationPanel(app::TrainingController& controller, Target target,
+                                 QWidget* parent)
     : QWidget(parent)
     , m_controller(controller)
+    , m_target(target)
     , m_evaluate(new QPushButton(tr("Evaluate"), this))
     , m_summary(new QLabel(this))
     , m_confusion(new QStandardItemModel(this))
@@ -54,9 +56,12 @@ EvaluationPanel::EvaluationPanel(app::TrainingController& controller, QWidget* p
     , m_confusionView(new QTableView(this))
     , m_classView(new QTableView(this))
     , m_galleryView(new QListView(this)) {
-    m_evaluate->setToolTip(tr("Evaluate the last trained model on the test split"));
     m_summary->setWordWrap(true);
-    m_summary->setText(tr("Train a model, then evaluate it on the test split."));
+    m_summary->setText(target == Target::Session
+                           ? tr("Train a model, then evaluate it on the test split (during a "
+                                "run: its latest checkpoint).")
+                           : tr("Select a run with a checkpoint and evaluate it on its test "
+                                "split."));
     auto* top = new QHBoxLayout();
     top->addWidget(m_evaluate);
     top->addWidget(m_summary, 1);
@@ -88,31 +93,88 @@ EvaluationPanel::EvaluationPanel(app::TrainingController& controller, QWidget* p
     layout->addWidget(split, 1);
 
     connect(m_evaluate, &QPushButton::clicked, this, [this] {
-        if (m_controller.evaluate()) {
-            m_summary->setText(tr("Evaluating…"));
+        if (m_target == Target::StoredRun) {
+            (void)evaluateRun(m_run);
+        } else {
+            requested(m_controller.evaluate());
         }
-        updateButton();
     });
     connect(&m_controller, &app::TrainingController::stateChanged, this,
             &EvaluationPanel::updateButton);
     connect(&m_controller, &app::TrainingController::finished, this,
             &EvaluationPanel::updateButton);
+    connect(&m_controller, &app::TrainingController::checkpointSaved, this,
+            &EvaluationPanel::updateButton);
     connect(&m_controller, &app::TrainingController::evaluated, this,
             [this](const app::Evaluation& e) {
-                showEvaluation(e);
+                if (e.request == m_request) {
+                    m_request = 0;
+                    showEvaluation(e);
+                }
                 updateButton();
             });
     connect(&m_controller, &app::TrainingController::evaluationFailed, this,
-            [this](const QString& message) {
-                m_summary->setText(tr("Evaluation failed: %1").arg(message));
+            [this](quint64 request, const QString& message) {
+                if (request == m_request) {
+                    m_request = 0;
+                    m_summary->setText(tr("Evaluation failed: %1").arg(message));
+                }
                 updateButton();
             });
     updateButton();
 }
 
+void EvaluationPanel::setRun(qint64 runId, const QString& name) {
+    m_run = runId;
+    m_runName = name;
+    updateButton();
+}
+
+bool EvaluationPanel::evaluateRun(qint64 runId) {
+    const quint64 request = runId > 0 ? m_controller.evaluateRun(runId) : 0;
+    requested(request);
+    return request != 0;
+}
+
+void EvaluationPanel::requested(quint64 request) {
+    if (request) {
+        m_request = request;
+        m_summary->setText(tr("Evaluating…"));
+    }
+    updateButton();
+}
+
 void EvaluationPanel::updateButton() {
-    m_evaluate->setEnabled(m_controller.hasModel() && !m_controller.isActive() &&
-                           !m_controller.isEvaluating());
+    const auto& c = m_controller;
+    QString why; // empty: enabled
+    QString what;
+    if (c.isEvaluating()) {
+        why = tr("An evaluation is running");
+    } else if (m_target == Target::StoredRun) {
+        if (m_run <= 0) {
+            why = tr("Select one run to evaluate");
+        } else {
+            what =
+                tr("Evaluate run %1 %2 (its newest checkpoint) on its test split")
+                    .arg(m_run)
+                    .arg(m_runName.isEmpty() ? QString() : QStringLiteral("'%1'").arg(m_runName));
+        }
+    } else if (c.isActive()) {
+        if (c.checkpointStep() < 0) {
+            why = tr("The run has no checkpoint yet: one is written at the end of each epoch "
+                     "(and every N steps when the checkpoint policy asks)");
+        } else {
+            what = tr("Evaluate the run's latest checkpoint (step %1) on the test split; "
+                      "training goes on")
+                       .arg(c.checkpointStep());
+        }
+    } else if (!c.hasModel()) {
+        why = tr("Train a model first (or evaluate a stored run from the Experiments mode)");
+    } else {
+        what = tr("Evaluate the last trained model on the test split");
+    }
+    m_evaluate->setEnabled(why.isEmpty());
+    m_evaluate->setToolTip(why.isEmpty() ? what : why);
 }
 
 void EvaluationPanel::showEvaluation(const app::Evaluation& e) {
@@ -123,8 +185,8 @@ void EvaluationPanel::showEvaluation(const app::Evaluation& e) {
     const auto& r = e.report;
     const std::int64_t wrong = r.total - r.correct;
     m_summary->setText(
-        tr("Run %1 · %2 test samples · accuracy %3% · loss %4 · %5 misclassified%6")
-            .arg(e.runId)
+        tr("%1 · %2 test samples · accuracy %3% · loss %4 · %5 misclassified%6")
+            .arg(e.source())
             .arg(r.total)
             .arg(r.total ? 100.0 * double(r.correct) / double(r.total) : 0.0, 0, 'f', 2)
             .arg(e.predictions.summary.loss, 0, 'g', 4)

@@ -1,8 +1,14 @@
 #pragma once
-// The Train page's Evaluation tab: an Evaluate button (enabled once the controller holds a
-// trained model and no run is active), the confusion matrix (cells shaded by count, class
+// An evaluation view: an Evaluate button, the confusion matrix (cells shaded by count, class
 // names as headers), per-class precision / recall / F1 / support (sortable) and a gallery of
-// the misclassified test samples with their true and predicted labels and confidence.
+// the misclassified test samples with their true and predicted labels and confidence; the
+// summary says which run and which checkpoint step the model came from.
+//
+// Two uses. Target::Session (the Train page's Evaluation tab): the button evaluates the
+// active run's latest checkpoint while a run goes on (disabled, with the reason as tooltip,
+// until it has one), else the model this session's last run ended with. Target::StoredRun
+// (the Experiments mode): the button evaluates the run set with setRun(). A panel shows only
+// the results of the evaluations it asked for.
 
 #include "app/training_controller.h"
 
@@ -22,10 +28,19 @@ public:
     // The gallery lists at most this many misclassified samples (the first, in split order).
     static constexpr int kMaxGallery = 200;
 
-    explicit EvaluationPanel(app::TrainingController& controller, QWidget* parent = nullptr);
+    enum class Target { Session, StoredRun };
+
+    explicit EvaluationPanel(app::TrainingController& controller, Target target = Target::Session,
+                             QWidget* parent = nullptr);
 
     // Shows an evaluation (also called for the controller's evaluated() signal).
     void showEvaluation(const app::Evaluation& evaluation);
+    // Target::StoredRun: the run the button evaluates (0: none; `name` for the tooltip).
+    void setRun(qint64 runId, const QString& name = {});
+    // Evaluates stored run `runId` now; false when refused (another evaluation is running).
+    bool evaluateRun(qint64 runId);
+    // The evaluation asked for and not answered yet (0: none).
+    quint64 pendingRequest() const { return m_request; }
 
     QPushButton* evaluateButton() const { return m_evaluate; }
     QLabel* summaryLabel() const { return m_summary; }
@@ -38,11 +53,16 @@ public:
 
 private:
     void updateButton();
+    void requested(quint64 request);
     void fillConfusion(const app::Evaluation& e, const QStringList& names);
     void fillClasses(const app::Evaluation& e, const QStringList& names);
     void fillGallery(const app::Evaluation& e, const QStringList& names);
 
     app::TrainingController& m_controller;
+    Target m_target;
+    qint64 m_run = 0;
+    QString m_runName;
+    quint64 m_request = 0;
     QPushButton* m_evaluate;
     QLabel* m_summary;
     QStandardItemModel *m_confusion, *m_classes, *m_gallery;

@@ -83,7 +83,7 @@ TrainPage::TrainPage(app::ProjectDocument& document, app::TrainingController& co
     splitter->addWidget(left);
     auto* tabs = new QTabWidget(this);
     tabs->addTab(buildCharts(), tr("Charts"));
-    m_evaluation = new EvaluationPanel(controller, tabs);
+    m_evaluation = new EvaluationPanel(controller, EvaluationPanel::Target::Session, tabs);
     tabs->addTab(m_evaluation, tr("Evaluation"));
     splitter->addWidget(tabs);
     splitter->setStretchFactor(1, 1);
