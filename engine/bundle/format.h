@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -102,9 +103,27 @@ struct TensorRange {
     }
 };
 
+// Storage aligned to 64 bytes, so that weights at 64-byte offsets are aligned for the
+// vector loads of the kernels that read them in place.
+template <class T>
+struct CacheLineAllocator {
+    using value_type = T;
+    static constexpr std::align_val_t kAlign{64};
+    CacheLineAllocator() = default;
+    template <class U>
+    CacheLineAllocator(const CacheLineAllocator<U>&) {}
+    T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
+    void deallocate(T* p, std::size_t) { ::operator delete(p, kAlign); }
+    template <class U>
+    bool operator==(const CacheLineAllocator<U>&) const {
+        return true;
+    }
+};
+
 struct Bundle {
     BundleHeader header;
-    std::vector<float> blob; // the weights' storage; BlobRef offsets index it in bytes
+    // The weights' storage; BlobRef offsets index it in bytes.
+    std::vector<float, CacheLineAllocator<float>> blob;
     const float* data(const BlobRef& ref) const { return blob.data() + ref.offset / 4; }
     const std::int8_t* int8Data(const BlobRef& ref) const {
         return reinterpret_cast<const std::int8_t*>(blob.data()) + ref.offset;

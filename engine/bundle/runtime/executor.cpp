@@ -234,7 +234,8 @@ private:
     // A constant in the primitive's layout: `src` itself when it already is (weights
     // pre-laid-out in the bundle), else reordered once now.
     memory constant(const memory& src, const memory::desc& want) {
-        if (src.get_desc() == want) {
+        if (src.get_desc() == want &&
+            reinterpret_cast<std::uintptr_t>(src.get_data_handle()) % 64 == 0) {
             return src;
         }
         memory dst(want, m_ex.m_engine);
