@@ -1,10 +1,8 @@
 #include "app/cli/bundle_commands.h"
 
-#include "app/cli/int8_export.h"
 #include "datasets/idx.h"
 #include "engine/bundle/runtime/model.h"
 #include "engine/bundle/runtime/netwright_rt.h"
-#include "engine/bundle/writer.h"
 #include "graph/onnx/reference_runner.h"
 
 #include <algorithm>
@@ -22,12 +20,6 @@
 namespace nw::cli {
 
 namespace {
-
-constexpr double kVerifyTolerance = 1e-4;
-// Test-accuracy points INT8 may lose before export warns.
-constexpr double kInt8AccuracyBudget = 0.5;
-// The batch whose primitives' weight layouts the bundle stores.
-constexpr std::int64_t kPackBatch = 256;
 
 int fail(const Error& e) {
     std::cerr << "error: " << e.message << "\n";
@@ -145,128 +137,7 @@ Expected<onnx::ModelProto> readOnnxModel(const std::string& path, ModelInterface
     return model;
 }
 
-// An INT8 bundle cannot match the engine to 1e-4: the report is its error on the reference
-// batch, how often it picks the engine's class, and the test accuracy both bundles reach.
-int reportInt8(const ExportCliOptions& o, const BundleExport& in, const bundle::Bundle& fp32,
-               const bundle::Bundle& int8, const std::vector<float>& out, double maxAbs,
-               double maxRel) {
-    std::int64_t classes = out.size() / std::size_t(std::max<std::int64_t>(in.batch, 1));
-    std::int64_t agree = 0;
-    for (std::int64_t i = 0; i < in.batch; ++i) {
-        auto a = out.begin() + i * classes;
-        auto e = in.engineOutputs.begin() + i * classes;
-        agree += std::max_element(a, a + classes) - a == std::max_element(e, e + classes) - e;
-    }
-    std::printf("verification: the engine (f32) against the INT8 bundle\n  %-16s %14s %14s "
-                "%14s\n  %-16s %14.3e %14.3e %8lld of %lld\n",
-                "output", "max abs error", "max rel error", "same top-1",
-                fp32.header.outputName.c_str(), maxAbs, maxRel, (long long)agree,
-                (long long)in.batch);
-    std::string why;
-    auto change = compareAccuracy(fp32, int8, in.project, in.projectDir, why);
-    if (!change) {
-        return fail(change.error());
-    }
-    if (!*change) {
-        std::printf("test accuracy: not measured (%s)\n", why.c_str());
-        return kExitOk;
-    }
-    const auto& c = **change;
-    double points = 100.0 * (c.int8 - c.f32);
-    std::printf("test accuracy on %lld samples of %s: f32 %.4f, INT8 %.4f (%+.2f points)\n",
-                (long long)c.samples, c.split.c_str(), c.f32, c.int8, points);
-    if (points < -kInt8AccuracyBudget) {
-        std::cerr << "warning: INT8 costs " << -points << " points of accuracy, more than "
-                  << kInt8AccuracyBudget << "; calibrate on more samples (--calibration) or "
-                  << "ship the f32 bundle (" << o.output << " was written)\n";
-    }
-    return kExitOk;
-}
-
 } // namespace
-
-int exportBundle(const ExportCliOptions& o, const BundleExport& in) {
-    bundle::BundleMetadata meta;
-    meta.labels = in.labels;
-    meta.mean = in.project.dataset.mean;
-    meta.std = in.project.dataset.std;
-    auto b = bundle::buildBundle(in.project.graph, in.registry, in.weights, meta);
-    if (!b) {
-        return fail(b.error());
-    }
-    std::optional<Int8Export> q;
-    if (o.int8) {
-        auto r = quantizeForExport(*b, in.project, in.projectDir, o.calibration);
-        if (!r) {
-            return fail(r.error());
-        }
-        q = std::move(*r);
-    }
-    // Weights pre-laid-out for the primitives of a throughput batch on this CPU.
-    int packedCount = 0;
-    auto packed = rt::Model::packWeights(q ? q->bundle : *b, kPackBatch, &packedCount);
-    if (!packed) {
-        return fail(packed.error());
-    }
-    const bundle::Bundle& written = *packed;
-    std::size_t layers = written.header.layers.size(), fused = 0;
-    std::uint64_t weightBytes = 0;
-    for (const auto& l : written.header.layers) {
-        fused += l.activation.empty() || l.op == "activation" ? 0 : 1;
-        for (const auto& [key, ref] : l.blobs) {
-            weightBytes += ref.bytes();
-        }
-    }
-    if (auto st = bundle::writeBundle(written, o.output); !st) {
-        return fail(st.error());
-    }
-    auto model = rt::Model::load(o.output);
-    if (!model) {
-        return fail(model.error());
-    }
-    std::vector<float> out(std::size_t(in.batch * count((*model)->outputShape())));
-    if (auto st = (*model)->run(in.inputs.data(), in.batch, out.data()); !st) {
-        return fail(st.error());
-    }
-    double maxAbs = 0, maxRel = 0;
-    for (std::size_t i = 0; i < out.size() && i < in.engineOutputs.size(); ++i) {
-        double d = std::abs(double(out[i]) - in.engineOutputs[i]);
-        maxAbs = std::max(maxAbs, d);
-        maxRel = std::max(maxRel, d / std::max(std::abs(double(in.engineOutputs[i])), 1e-3));
-    }
-    std::printf("wrote %s: inference bundle v%u, %zu layers (%zu with a fused activation), "
-                "weights %.2f MB\n",
-                o.output.c_str(), bundle::kBundleFormatVersion, layers, fused,
-                double(weightBytes) / 1e6);
-    if (q) {
-        std::printf("INT8: %d of %zu layers (convolutions and dense layers), their weights %.2f MB "
-                    "-> %.2f MB; activation ranges calibrated on %s\n",
-                    q->summary.int8Layers, layers, double(q->summary.f32WeightBytes) / 1e6,
-                    double(q->summary.int8WeightBytes) / 1e6, q->calibrationSource.c_str());
-    }
-    std::printf("weights pre-laid-out for this CPU's kernels: %d arrays (oneDNN blocked "
-                "layouts for batch %lld; other CPUs reorder them once on loading)\n",
-                packedCount, (long long)kPackBatch);
-    std::printf("reference batch: %s\n", in.source.c_str());
-    if (out.size() != in.engineOutputs.size()) {
-        return fail(Error::internal(o.output + ": the bundle's output size differs from the "
-                                               "engine's"));
-    }
-    if (q) {
-        return reportInt8(o, in, *b, written, out, maxAbs, maxRel);
-    }
-    std::printf("verification: the engine against the bundle (libnetwright_rt), tolerance "
-                "%.0e\n  %-16s %14s %14s\n  %-16s %14.3e %14.3e%s\n",
-                kVerifyTolerance, "output", "max abs error", "max rel error",
-                b->header.outputName.c_str(), maxAbs, maxRel,
-                maxAbs <= kVerifyTolerance ? "" : "  FAILED");
-    if (maxAbs > kVerifyTolerance) {
-        std::cerr << "error: the bundle differs from the trained model (" << o.output
-                  << " was written; please report this as a bug)\n";
-        return kExitInternal;
-    }
-    return kExitOk;
-}
 
 int runInfer(const InferOptions& o) {
     nw_rt_set_threads(o.threads);

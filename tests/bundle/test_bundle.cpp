@@ -1,7 +1,7 @@
 // The inference bundle: built from every template, it computes what the training engine
 // computes; it survives serialisation; corrupt and hostile files are refused with a message
 // (fuzzed); the C API reports errors as codes; the CLI exports, infers and benchmarks.
-#include "app/cli/export_support.h"
+#include "app/export/export_support.h"
 #include "engine/bundle/quantize.h"
 #include "engine/bundle/runtime/model.h"
 #include "engine/bundle/runtime/netwright_rt.h"
@@ -60,8 +60,8 @@ Built build(const QString& projectFile, std::int64_t batch = 3) {
     }
     b.inputs.resize(std::size_t((*plan)->input().numel()));
     engine::CounterRng(9, 0).fillNormal(b.inputs, 0.0f, 1.0f);
-    auto out = cli::runReference(backend, **plan, b.inputs);
-    auto weights = cli::hostWeights(backend, params);
+    auto out = app::runReference(backend, **plan, b.inputs);
+    auto weights = app::hostWeights(backend, params);
     if (!out || !weights) {
         qFatal("engine reference failed");
     }

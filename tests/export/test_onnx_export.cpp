@@ -4,7 +4,7 @@
 // export is written with a reference batch (the engine's outputs) for check_onnx.py, which
 // CTest runs after this test. Plus: an op without a mapping is reported naming the node,
 // and the CLI's export command.
-#include "app/cli/export_support.h"
+#include "app/export/export_support.h"
 #include "engine/cpu/cpu_backend.h"
 #include "engine/train/weights_file.h"
 #include "graph/onnx/onnx_export.h"
@@ -119,7 +119,7 @@ private slots:
         const QString stem = QFileInfo(file).completeBaseName();
         auto c = compile(file, batch);
         QVERIFY(c);
-        auto weights = cli::hostWeights(c->backend, *c->params);
+        auto weights = app::hostWeights(c->backend, *c->params);
         QVERIFY(weights);
         auto exported = ox::exportModel(c->project.graph, c->registry, *weights, {});
         QVERIFY2(exported, exported ? "" : exported.error().message.c_str());
@@ -178,10 +178,10 @@ private slots:
         for (float& x : inputs) {
             x = normal(rng);
         }
-        auto engineOut = cli::runReference(c->backend, *c->plan, inputs);
+        auto engineOut = app::runReference(c->backend, *c->plan, inputs);
         QVERIFY(engineOut);
         // In-process: Netwright's ONNX reference interpreter against the engine.
-        auto errors = cli::verifyExport(*exported, {c->plan->input().shape(), inputs}, *engineOut);
+        auto errors = app::verifyExport(*exported, {c->plan->input().shape(), inputs}, *engineOut);
         QVERIFY2(errors, errors ? "" : errors.error().message.c_str());
         QCOMPARE(errors->size(), std::size_t(outputs.size()));
         for (const auto& e : *errors) {
@@ -189,7 +189,7 @@ private slots:
                   e.maxAbs, e.maxRel);
             QVERIFY2(e.maxAbs <= 1e-4, e.name.c_str());
         }
-        QVERIFY(cli::writeReference((kOutDir + "/" + stem).toStdString(), model,
+        QVERIFY(app::writeReference((kOutDir + "/" + stem).toStdString(), model,
                                     c->plan->input().shape(), inputs, exported->outputs[0],
                                     c->plan->prediction().shape(), *engineOut,
                                     exported->outputs.size() > 1));
@@ -198,7 +198,7 @@ private slots:
     void metadataCarriesLabelsAndNormalisation() {
         auto c = compile(QStringLiteral(NW_SOURCE_DIR "/resources/templates/mlp.nwproj"), 2);
         QVERIFY(c);
-        auto weights = cli::hostWeights(c->backend, *c->params);
+        auto weights = app::hostWeights(c->backend, *c->params);
         QVERIFY(weights);
         ox::ExportOptions o;
         o.classLabels = {"T-shirt/top", "Trouser"};
@@ -271,7 +271,7 @@ private slots:
     void missingWeightIsNamed() {
         auto c = compile(QStringLiteral(NW_SOURCE_DIR "/resources/templates/mlp.nwproj"), 2);
         QVERIFY(c);
-        auto weights = cli::hostWeights(c->backend, *c->params);
+        auto weights = app::hostWeights(c->backend, *c->params);
         QVERIFY(weights);
         weights->erase({"fc2", "bias"});
         auto exported = ox::exportModel(c->project.graph, c->registry, *weights, {});

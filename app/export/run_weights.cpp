@@ -1,4 +1,4 @@
-#include "app/cli/run_weights.h"
+#include "app/export/run_weights.h"
 
 #include "engine/tracking/run_checkpoint.h"
 #include "engine/tracking/sha256.h"
@@ -6,7 +6,7 @@
 #include "engine/train/checkpoint_file.h"
 #include "engine/train/optimizer.h"
 
-namespace nw::cli {
+namespace nw::app {
 
 Expected<RunWeights> findRunWeights(std::int64_t runId, const std::string& dbOverride,
                                     const graph::OpRegistry& registry) {
@@ -56,4 +56,4 @@ Status loadRunWeights(engine::Backend& backend, engine::ModelParams& params,
     return Status::success();
 }
 
-} // namespace nw::cli
+} // namespace nw::app

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <string>
 
-namespace nw::cli {
+namespace nw::app {
 
 struct RunWeights {
     std::int64_t runId = 0;
@@ -31,4 +31,4 @@ Status recordExport(const RunWeights& run, const std::string& dbOverride,
 // Loads the checkpoint's weights into `params` (compiled from `run.project`).
 Status loadRunWeights(engine::Backend& backend, engine::ModelParams& params, const RunWeights& run);
 
-} // namespace nw::cli
+} // namespace nw::app

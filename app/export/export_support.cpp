@@ -1,4 +1,4 @@
-#include "app/cli/export_support.h"
+#include "app/export/export_support.h"
 
 #include "graph/project_file.h"
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-namespace nw::cli {
+namespace nw::app {
 
 Expected<graph::onnx_export::WeightMap> hostWeights(engine::Backend& backend,
                                                     const engine::ModelParams& params) {
@@ -129,4 +129,4 @@ Status writeReference(const std::filesystem::path& prefix, const std::filesystem
     return graph::writeFileAtomically(dir / (stem + ".json"), j.dump(2) + "\n");
 }
 
-} // namespace nw::cli
+} // namespace nw::app

@@ -2,6 +2,7 @@
 // export --format bundle --int8: calibrates the f32 bundle on training samples, quantises it
 // (engine/bundle/quantize.h) and measures what INT8 costs in test accuracy.
 
+#include "app/export/model_export.h"
 #include "base/expected.h"
 #include "engine/bundle/format.h"
 #include "engine/bundle/quantize.h"
@@ -11,7 +12,7 @@
 #include <optional>
 #include <string>
 
-namespace nw::cli {
+namespace nw::app {
 
 struct Int8Export {
     bundle::Bundle bundle;
@@ -25,17 +26,10 @@ struct Int8Export {
 Expected<Int8Export> quantizeForExport(const bundle::Bundle& fp32, const graph::Project& project,
                                        const std::filesystem::path& dir, std::int64_t samples);
 
-struct AccuracyChange {
-    std::int64_t samples = 0;
-    std::string split; // what was measured, e.g. "fashion-mnist/test"
-    double f32 = 0;
-    double int8 = 0;
-};
-
 // Top-1 accuracy of both bundles on the project's test split (else its validation split);
 // nullopt with a note in `why` when the project has neither.
 Expected<std::optional<AccuracyChange>>
 compareAccuracy(const bundle::Bundle& fp32, const bundle::Bundle& int8,
                 const graph::Project& project, const std::filesystem::path& dir, std::string& why);
 
-} // namespace nw::cli
+} // namespace nw::app

@@ -1,4 +1,4 @@
-#include "app/cli/int8_export.h"
+#include "app/export/int8_export.h"
 
 #include "datasets/catalog.h"
 #include "datasets/data_loader.h"
@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-namespace nw::cli {
+namespace nw::app {
 
 namespace {
 
@@ -144,4 +144,4 @@ compareAccuracy(const bundle::Bundle& fp32, const bundle::Bundle& int8,
     return std::optional<AccuracyChange>{change};
 }
 
-} // namespace nw::cli
+} // namespace nw::app

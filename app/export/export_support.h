@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace nw::cli {
+namespace nw::app {
 
 // Every entry of `params` copied to the host, keyed by (node id, parameter name).
 Expected<graph::onnx_export::WeightMap> hostWeights(engine::Backend& backend,
@@ -50,4 +50,4 @@ Status writeReference(const std::filesystem::path& prefix, const std::filesystem
                       const engine::Dims& outputShape, const std::vector<float>& outputs,
                       bool hasProbabilities);
 
-} // namespace nw::cli
+} // namespace nw::app
