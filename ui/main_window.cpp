@@ -6,6 +6,7 @@
 #include "ui/datasets/data_page.h"
 #include "ui/design_page.h"
 #include "ui/experiments/experiments_page.h"
+#include "ui/export/deploy_page.h"
 #include "ui/training/train_page.h"
 #include "ui/welcome_page.h"
 
@@ -37,6 +38,7 @@ MainWindow::MainWindow(app::ProjectDocument& document, QWidget* parent)
     , m_training(new app::TrainingController(document.registry(), this))
     , m_train(new TrainPage(document, *m_training, this))
     , m_experiments(new ExperimentsPage(this))
+    , m_deploy(new DeployPage(document, this))
     , m_totals(new QLabel(this))
     , m_problemCount(new QLabel(this)) {
     setCentralWidget(m_pages);
@@ -60,7 +62,9 @@ MainWindow::MainWindow(app::ProjectDocument& document, QWidget* parent)
             statusBar()->showMessage(tr("A run is already in progress"), 6000);
         }
     });
-    addMode(tr("Deploy"), placeholder(tr("Export to ONNX and to an inference bundle")));
+    addMode(tr("Deploy"), m_deploy);
+    connect(m_training, &app::TrainingController::finished, m_deploy,
+            [this](const app::RunFinished& r) { m_deploy->noteRunFinished(r.runId); });
     m_modes->actions().first()->setChecked(true);
 
     buildMenus();
@@ -86,13 +90,6 @@ void MainWindow::addMode(const QString& name, QWidget* page) {
     action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index)));
     m_modes->addAction(action);
     connect(action, &QAction::triggered, this, [this, index] { m_pages->setCurrentIndex(index); });
-}
-
-QWidget* MainWindow::placeholder(const QString& what) {
-    auto* label = new QLabel(tr("%1 will appear here.").arg(what), this);
-    label->setAlignment(Qt::AlignCenter);
-    label->setEnabled(false);
-    return label;
 }
 
 void MainWindow::buildMenus() {

@@ -19,6 +19,7 @@ class TrainingController;
 
 namespace nw::ui {
 
+class DeployPage;
 class DesignPage;
 class WelcomePage;
 class ExperimentsPage;
@@ -37,6 +38,7 @@ public:
     bool isWelcomeShown() const;
     TrainPage* trainPage() const { return m_train; }
     ExperimentsPage* experimentsPage() const { return m_experiments; }
+    DeployPage* deployPage() const { return m_deploy; }
     app::TrainingController* trainingController() const { return m_training; }
     // Switches to the mode named `name` (case-insensitive: "design", "train", ...); false when
     // there is no such mode.
@@ -67,7 +69,6 @@ protected:
 private:
     void buildMenus();
     void addMode(const QString& name, QWidget* page);
-    QWidget* placeholder(const QString& what);
     void refresh();
     void openFile();
     void newProject();
@@ -86,6 +87,7 @@ private:
     app::TrainingController* m_training;
     TrainPage* m_train;
     ExperimentsPage* m_experiments;
+    DeployPage* m_deploy;
     std::function<bool()> m_stopRunPrompt;
     QLabel* m_totals;
     QLabel* m_problemCount;
