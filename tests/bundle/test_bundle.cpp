@@ -5,6 +5,7 @@
 #include "engine/bundle/quantize.h"
 #include "engine/bundle/runtime/model.h"
 #include "engine/bundle/runtime/netwright_rt.h"
+#include "engine/bundle/runtime/netwright_rt.hpp"
 #include "engine/bundle/writer.h"
 #include "engine/core/rng.h"
 #include "engine/cpu/cpu_backend.h"
@@ -417,6 +418,66 @@ private slots:
         QCOMPARE(nw_rt_run(model, nullptr, 1, out.data()), NW_RT_ERROR_ARGUMENT);
         QVERIFY(std::string(nw_rt_error(model)).find("input") != std::string::npos);
         nw_rt_free(model);
+    }
+
+    // The C++ wrapper: RAII, shapes, runs; errors as exceptions with the status and a
+    // message naming the file or the expected shape.
+    void cppWrapper() {
+        QTemporaryDir dir;
+        Built b = build(NW_SOURCE_DIR "/resources/templates/mlp.nwproj");
+        std::string path = dir.filePath("m.nwbundle").toStdString();
+        QVERIFY(bundle::writeBundle(b.bundle, path).ok());
+        netwright::Model model(path);
+        QCOMPARE(model.inputShape(), (std::vector<std::int64_t>{1, 28, 28}));
+        QCOMPARE(model.outputSize(), std::int64_t(10));
+        QVERIFY(maxAbsDiff(model.run(b.inputs, b.batch), b.expected) <= 1e-4);
+        try {
+            model.run(std::vector<float>(700), 1);
+            QFAIL("a wrong input size was accepted");
+        } catch (const netwright::Error& e) {
+            QCOMPARE(e.status(), NW_RT_ERROR_ARGUMENT);
+            QVERIFY2(std::string(e.what()).find("[1, 28, 28] needs 784") != std::string::npos,
+                     e.what());
+        }
+        try {
+            netwright::Model missing(dir.filePath("missing.nwbundle").toStdString());
+            QFAIL("a missing file was loaded");
+        } catch (const netwright::Error& e) {
+            QCOMPARE(e.status(), NW_RT_ERROR_IO);
+            QVERIFY(std::string(e.what()).find("missing.nwbundle") != std::string::npos);
+        }
+    }
+
+    // A C program linked against libnetwright_rt alone computes what the C++ side does.
+    void cConsumer() {
+        QTemporaryDir dir;
+        Built b = build(NW_SOURCE_DIR "/resources/templates/lenet5.nwproj");
+        const QString path = dir.filePath("l.nwbundle");
+        QVERIFY(bundle::writeBundle(b.bundle, path.toStdString()).ok());
+        QProcess p;
+        p.start(NW_RT_CONSUMER, {path, "2"});
+        QVERIFY(p.waitForFinished(60000));
+        const QStringList lines = QString(p.readAllStandardOutput()).trimmed().split('\n');
+        QCOMPARE(p.exitCode(), 0);
+        QCOMPARE(lines.size(), 4);
+        QCOMPARE(lines[0], QString("input [1, 28, 28]"));
+        QCOMPARE(lines[1], QString("output [10]"));
+        auto model = rt::Model::fromBundle(b.bundle, "mem");
+        QVERIFY(model.ok());
+        std::vector<float> x(2 * 784, 0.5f), y(20);
+        QVERIFY((*model)->run(x.data(), 2, y.data()).ok());
+        for (int s = 0; s < 2; ++s) {
+            const QStringList values = lines[2 + s].split(' ');
+            QCOMPARE(values.size(), 10);
+            for (int k = 0; k < 10; ++k) {
+                QVERIFY(std::abs(values[k].toDouble() - y[std::size_t(s * 10 + k)]) <= 1e-6);
+            }
+        }
+        QProcess missing;
+        missing.start(NW_RT_CONSUMER, {dir.filePath("none.nwbundle"), "1"});
+        QVERIFY(missing.waitForFinished(60000));
+        QCOMPARE(missing.exitCode(), int(NW_RT_ERROR_IO));
+        QVERIFY(missing.readAllStandardOutput().contains("none.nwbundle"));
     }
 
     void cliExportInferBench() {

@@ -88,6 +88,42 @@ nw_rt_status nw_rt_run(nw_rt_model* m, const float* input, int64_t batch, float*
     }
 }
 
+nw_rt_status nw_rt_run_checked(nw_rt_model* m, const float* input, size_t inputLength,
+                               int64_t batch, float* output, size_t outputLength) {
+    if (!m) {
+        return NW_RT_ERROR_ARGUMENT;
+    }
+    auto shapeText = [](const std::vector<std::int64_t>& shape) {
+        std::string s = "[";
+        for (std::size_t i = 0; i < shape.size(); ++i) {
+            s += (i ? ", " : "") + std::to_string(shape[i]);
+        }
+        return s + "]";
+    };
+    auto count = [](const std::vector<std::int64_t>& shape) {
+        std::int64_t n = 1;
+        for (auto d : shape) {
+            n *= d;
+        }
+        return n;
+    };
+    const auto& in = m->model->inputShape();
+    const auto out = m->model->outputShape();
+    if (batch >= 1 && std::int64_t(inputLength) != batch * count(in)) {
+        m->error = "nw_rt_run: the input holds " + std::to_string(inputLength) +
+                   " floats; a batch of " + std::to_string(batch) + " samples of " + shapeText(in) +
+                   " needs " + std::to_string(batch * count(in));
+        return NW_RT_ERROR_ARGUMENT;
+    }
+    if (batch >= 1 && std::int64_t(outputLength) != batch * count(out)) {
+        m->error = "nw_rt_run: the output buffer holds " + std::to_string(outputLength) +
+                   " floats; a batch of " + std::to_string(batch) + " outputs of " +
+                   shapeText(out) + " needs " + std::to_string(batch * count(out));
+        return NW_RT_ERROR_ARGUMENT;
+    }
+    return nw_rt_run(m, input, batch, output);
+}
+
 void nw_rt_set_threads(int threads) {
     omp_set_num_threads(threads > 0 ? threads : omp_get_num_procs());
 }

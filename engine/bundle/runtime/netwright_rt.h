@@ -3,7 +3,8 @@
  * A C API: load a bundle, ask for its input and output shapes, run batches, free it.
  * Every call returns a status code; on failure the model (or nw_rt_last_error for a failed
  * load) holds a message that names the file, layer or expected shape. Nothing aborts.
- * A model is not thread-safe: use one per thread, or serialise calls. */
+ * A model is not thread-safe: use one per thread, or serialise calls.
+ * netwright_rt.hpp is a thin C++ wrapper over this API. */
 #ifndef NETWRIGHT_RT_H
 #define NETWRIGHT_RT_H
 
@@ -37,6 +38,11 @@ int nw_rt_output_shape(const nw_rt_model* model, int64_t* dims, int capacity);
 /* Runs `batch` samples: `input` holds batch * prod(input shape) floats (normalised as the
  * bundle's metadata says), `output` receives batch * prod(output shape) floats. */
 nw_rt_status nw_rt_run(nw_rt_model* model, const float* input, int64_t batch, float* output);
+
+/* nw_rt_run with the buffers' lengths (in floats) checked first: a wrong input size is
+ * NW_RT_ERROR_ARGUMENT with a message naming the shape the model expects. */
+nw_rt_status nw_rt_run_checked(nw_rt_model* model, const float* input, size_t input_length,
+                               int64_t batch, float* output, size_t output_length);
 
 /* Worker threads (0: every core). */
 void nw_rt_set_threads(int threads);
