@@ -7,6 +7,27 @@ namespace nw::tracking {
 using detail::kRunColumns;
 using detail::readRun;
 
+namespace {
+
+// Steps `st` through its remaining rows and collects readRow(st) of each; the first failed
+// step's error otherwise.
+template <typename Row, typename ReadRow>
+Expected<std::vector<Row>> readRows(Statement& st, ReadRow readRow) {
+    std::vector<Row> out;
+    for (;;) {
+        auto row = st.step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back(readRow(st));
+    }
+}
+
+} // namespace
+
 Expected<std::vector<RunRecord>> ExperimentStore::runs() {
     return readRuns(std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC");
 }
@@ -22,17 +43,7 @@ Expected<std::vector<RunRecord>> ExperimentStore::readRuns(const std::string& sq
     if (!st) {
         return st.error();
     }
-    std::vector<RunRecord> out;
-    for (;;) {
-        auto row = st->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back(readRun(*st));
-    }
+    return readRows<RunRecord>(*st, readRun);
 }
 
 Expected<RunRecord> ExperimentStore::run(std::int64_t runId) {
@@ -56,17 +67,8 @@ Expected<Params> ExperimentStore::params(std::int64_t runId) {
         return st.error();
     }
     st->bind(1, runId);
-    Params out;
-    for (;;) {
-        auto row = st->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return out;
-        }
-        out.emplace_back(st->text(0), st->text(1));
-    }
+    return readRows<Params::value_type>(
+        *st, [](const Statement& row) { return Params::value_type(row.text(0), row.text(1)); });
 }
 
 Expected<std::vector<MetricPoint>> ExperimentStore::metrics(std::int64_t runId,
@@ -83,17 +85,9 @@ Expected<std::vector<MetricPoint>> ExperimentStore::metrics(std::int64_t runId,
     if (!name.empty()) {
         st->bind(2, name);
     }
-    std::vector<MetricPoint> out;
-    for (;;) {
-        auto row = st->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({st->text(0), st->int64(1), st->int64(2), st->real(3), st->real(4)});
-    }
+    return readRows<MetricPoint>(*st, [](const Statement& row) {
+        return MetricPoint{row.text(0), row.int64(1), row.int64(2), row.real(3), row.real(4)};
+    });
 }
 
 Expected<std::int64_t> ExperimentStore::metricCount(std::int64_t runId) {
@@ -115,17 +109,9 @@ Expected<std::vector<Artifact>> ExperimentStore::artifacts(std::int64_t runId) {
         return st.error();
     }
     st->bind(1, runId);
-    std::vector<Artifact> out;
-    for (;;) {
-        auto row = st->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back({st->text(0), st->text(1), st->int64(2), st->text(3), st->real(4)});
-    }
+    return readRows<Artifact>(*st, [](const Statement& row) {
+        return Artifact{row.text(0), row.text(1), row.int64(2), row.text(3), row.real(4)};
+    });
 }
 
 } // namespace nw::tracking

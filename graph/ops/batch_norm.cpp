@@ -10,8 +10,7 @@ OpSchema batchNormSchema() {
     s.doc = "Batch normalisation over the channel axis (1) of [N, C] or [N, C, H, W]: "
             "learned scale and shift per channel, running mean and variance for inference.";
     s.attrs = {
-        AttrSpec::real("epsilon", 1e-5, 0.0, 1.0, "Added to the variance for stability.")
-            .exclusiveMin(),
+        varianceEpsilonAttr(),
         AttrSpec::real("momentum", 0.1, 0.0, 1.0,
                        "Weight of the current batch in the running statistics (PyTorch's "
                        "convention)."),

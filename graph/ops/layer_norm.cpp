@@ -10,8 +10,7 @@ OpSchema layerNormSchema() {
     s.doc = "Layer normalisation over the last `normalized_dims` dimensions of each sample, "
             "with a learned scale and shift per normalised element.";
     s.attrs = {
-        AttrSpec::real("epsilon", 1e-5, 0.0, 1.0, "Added to the variance for stability.")
-            .exclusiveMin(),
+        varianceEpsilonAttr(),
         AttrSpec::integer("normalized_dims", 1, 1, 7,
                           "How many trailing dimensions are normalised together."),
     };

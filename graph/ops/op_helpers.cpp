@@ -49,4 +49,9 @@ std::optional<int> normaliseAxis(std::int64_t axis, int rank) {
     return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
+AttrSpec varianceEpsilonAttr() {
+    return AttrSpec::real("epsilon", 1e-5, 0.0, 1.0, "Added to the variance for stability.")
+        .exclusiveMin();
+}
+
 } // namespace nw::graph::ops

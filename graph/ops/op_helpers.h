@@ -42,4 +42,7 @@ inline std::int64_t windowOutput(std::int64_t in, std::int64_t kernel, std::int6
 // Normalises an axis given relative to the rank (-1 = last); nullopt when out of range.
 std::optional<int> normaliseAxis(std::int64_t axis, int rank);
 
+// The normalisation ops' "epsilon" attribute: added to the variance, in (0, 1], default 1e-5.
+AttrSpec varianceEpsilonAttr();
+
 } // namespace nw::graph::ops

@@ -2,7 +2,7 @@
 // step, the rest of the graph untouched), pinch zoom around the fingers, and Space + drag
 // panning.
 #include "app/project_document.h"
-#include "graph/op_registry.h"
+#include "tests/support/gui_fixtures.h"
 #include "ui/design_page.h"
 #include "ui/graph_editor/graph_scene.h"
 #include "ui/graph_editor/graph_view.h"
@@ -11,34 +11,7 @@
 #include <QtTest>
 #include <map>
 
-using nw::app::ProjectDocument;
-using nw::ui::DesignPage;
-
-namespace {
-
-const QString kSample = QStringLiteral(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj");
-
-const nw::graph::OpRegistry& registry() {
-    static const auto r = nw::graph::makeCoreRegistry();
-    return r;
-}
-
-struct Fixture {
-    ProjectDocument doc{registry()};
-    DesignPage page{doc};
-    Fixture() {
-        if (!doc.load(kSample).ok()) {
-            qFatal("cannot load the sample");
-        }
-        page.resize(1200, 800);
-        page.show();
-        if (!QTest::qWaitForWindowExposed(&page)) {
-            qFatal("the page is not exposed");
-        }
-    }
-};
-
-} // namespace
+using Fixture = nw::testing::DesignPageFixture;
 
 class TestCanvasNavigation : public QObject {
     Q_OBJECT

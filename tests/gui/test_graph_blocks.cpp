@@ -5,6 +5,7 @@
 #include "app/block_library.h"
 #include "app/project_document.h"
 #include "graph/op_registry.h"
+#include "tests/support/gui_fixtures.h"
 #include "ui/design_page.h"
 #include "ui/graph_editor/edge_item.h"
 #include "ui/graph_editor/graph_scene.h"
@@ -19,42 +20,22 @@
 using nw::app::ProjectDocument;
 using nw::graph::Edge;
 using nw::graph::Graph;
-using nw::ui::DesignPage;
 using nw::ui::GroupItem;
 
 namespace {
 
-const QString kSample = QStringLiteral(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj");
-
-const nw::graph::OpRegistry& registry() {
-    static const auto r = nw::graph::makeCoreRegistry();
-    return r;
-}
-
 // The sample, shown on a Design page offscreen, with its first conv and the node after it
 // ("a" and "b", in graph order) ready to group.
-struct Fixture {
-    QTemporaryDir dir;
-    ProjectDocument doc{registry()};
-    DesignPage page{doc};
+struct Fixture : nw::testing::DesignPageFixture {
     QString a, b;
 
     Fixture() {
-        if (!doc.load(kSample).ok()) {
-            qFatal("cannot load the sample");
-        }
         page.setBlockLibrary(std::make_unique<nw::app::BlockLibrary>(dir.filePath("blocks")));
         page.setNamePrompt([](const QString&, const QString&) { return QStringLiteral("Stem"); });
-        page.resize(1200, 800);
-        page.show();
-        if (!QTest::qWaitForWindowExposed(&page)) {
-            qFatal("the page is not exposed");
-        }
         const auto& edges = doc.graph().edges();
         a = QString::fromStdString(edges[1].from.node); // an inner pair: fed and feeding
         b = QString::fromStdString(edges[1].to.node);
     }
-    nw::ui::GraphScene* scene() const { return page.scene(); }
     QAction* action(const QString& text) const {
         for (QAction* act : page.editActions()) {
             if (act && act->text().remove('&').startsWith(text)) {
@@ -167,7 +148,7 @@ private slots:
         QVERIFY(f.doc.setGroupCollapsed("block1", true).ok());
         const QString path = f.dir.filePath("grouped.nwproj");
         QVERIFY(f.doc.save(path).ok());
-        ProjectDocument again(registry());
+        ProjectDocument again(nw::testing::coreRegistry());
         QVERIFY(again.load(path).ok());
         QVERIFY(again.project() == f.doc.project());
     }

@@ -5,6 +5,7 @@
 #include "app/project_document.h"
 #include "graph/op_registry.h"
 #include "graph/project_file.h"
+#include "tests/support/gui_fixtures.h"
 #include "ui/design_page.h"
 #include "ui/graph_editor/edge_item.h"
 #include "ui/graph_editor/graph_scene.h"
@@ -28,11 +29,11 @@
 using nw::app::ProjectDocument;
 using nw::graph::Edge;
 using nw::graph::Graph;
+using nw::testing::coreRegistry;
+using nw::testing::kSampleProject;
 using nw::ui::DesignPage;
 
 namespace {
-
-const QString kSample = QStringLiteral(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj");
 
 // input -> conv1 -> flatten -> fc -> loss, plus a free Conv2D "conv2" and Dense "spare".
 const char* kSmallProject = R"({
@@ -57,33 +58,10 @@ const char* kSmallProject = R"({
   }
 })";
 
-const nw::graph::OpRegistry& registry() {
-    static const auto r = nw::graph::makeCoreRegistry();
-    return r;
-}
-
-// A document with the small project loaded, and a Design page on it, shown offscreen.
-struct Fixture {
-    QTemporaryDir dir;
-    ProjectDocument doc{registry()};
-    DesignPage page{doc};
-
-    Fixture() {
-        QString path = dir.filePath(QStringLiteral("small.nwproj"));
-        QFile f(path);
-        if (!f.open(QIODevice::WriteOnly) || f.write(kSmallProject) < 0) {
-            qFatal("cannot write the test project");
-        }
-        f.close();
-        if (!doc.load(path).ok()) {
-            qFatal("cannot load the test project");
-        }
-        page.resize(1200, 800);
-        page.show();
-        if (!QTest::qWaitForWindowExposed(&page)) {
-            qFatal("the page is not exposed");
-        }
-    }
+// The small project, on a Design page shown offscreen.
+struct Fixture : nw::testing::DesignPageFixture {
+    Fixture()
+        : DesignPageFixture(QStringLiteral("small.nwproj"), kSmallProject) {}
 
     QPoint viewPoint(QPointF scenePos) const { return page.view()->mapFromScene(scenePos); }
 };
@@ -102,9 +80,9 @@ class TestGraphEditor : public QObject {
     Q_OBJECT
 private slots:
     void showsTheSampleAsCards() {
-        ProjectDocument doc(registry());
+        ProjectDocument doc(coreRegistry());
         DesignPage page(doc);
-        QVERIFY(doc.load(kSample).ok());
+        QVERIFY(doc.load(kSampleProject).ok());
         auto* scene = page.scene();
         QCOMPARE(scene->nodeItemCount(), static_cast<int>(doc.graph().nodes().size()));
         QCOMPARE(scene->edgeItemCount(), static_cast<int>(doc.graph().edges().size()));
@@ -128,7 +106,7 @@ private slots:
             {"id": "loss", "op": "Loss"}],
             "edges": [{"from": "input", "to": "fc"}, {"from": "fc", "to": "loss"}]}})");
         file.close();
-        ProjectDocument doc(registry());
+        ProjectDocument doc(coreRegistry());
         DesignPage page(doc);
         QVERIFY(doc.load(path).ok());
         const auto& g = doc.graph();
@@ -427,7 +405,7 @@ private slots:
         const QString path = f.dir.filePath(QStringLiteral("saved.nwproj"));
         QVERIFY(f.doc.save(path).ok());
         QVERIFY(!f.doc.isModified());
-        ProjectDocument reopened(registry());
+        ProjectDocument reopened(coreRegistry());
         QVERIFY(reopened.load(path).ok());
         QVERIFY(reopened.project() == f.doc.project());
         f.doc.undoStack()->undo();
@@ -519,9 +497,9 @@ private slots:
     }
 
     void closingWithUnsavedChangesAsks() {
-        ProjectDocument doc(registry());
+        ProjectDocument doc(coreRegistry());
         nw::ui::MainWindow window(doc);
-        QVERIFY(doc.load(kSample).ok());
+        QVERIFY(doc.load(kSampleProject).ok());
         QVERIFY(window.close()); // nothing to save: no question
         window.show();
         QVERIFY(doc.addNode("ReLU", {400, 0}).ok());

@@ -3,6 +3,7 @@
 // line.
 #include "app/project_document.h"
 #include "graph/op_registry.h"
+#include "tests/support/gui_fixtures.h"
 #include "ui/design_page.h"
 #include "ui/graph_editor/graph_scene.h"
 #include "ui/main_window.h"
@@ -17,9 +18,9 @@
 #include <QTreeWidget>
 #include <QtTest>
 
-namespace {
+using nw::testing::kSampleProject;
 
-const QString kSample = QStringLiteral(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj");
+namespace {
 
 // A Conv2D whose input is not connected, so the graph has errors.
 const char* kBrokenProject = R"({
@@ -41,74 +42,59 @@ const char* kBrokenProject = R"({
   }
 })";
 
-QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
-    QString path = dir.filePath(name);
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size()) {
-        qFatal("cannot write %s", qPrintable(path));
-    }
-    return path;
-}
-
 } // namespace
 
 class TestMainWindow : public QObject {
     Q_OBJECT
 private slots:
     void showsTheSampleProject() {
-        auto registry = nw::graph::makeCoreRegistry();
-        nw::app::ProjectDocument doc(registry);
-        nw::ui::MainWindow window(doc);
-        QVERIFY(doc.load(kSample).ok());
+        nw::testing::MainWindowFixture f;
+        QVERIFY(f.doc.load(kSampleProject).ok());
 
-        QVERIFY(window.windowTitle().contains(QStringLiteral("Fashion-MNIST CNN")));
-        QCOMPARE(window.designPage()->layerTable()->topLevelItemCount(), 15);
-        auto* conv1 = window.designPage()->layerTable()->topLevelItem(1);
+        QVERIFY(f.window.windowTitle().contains(QStringLiteral("Fashion-MNIST CNN")));
+        QCOMPARE(f.window.designPage()->layerTable()->topLevelItemCount(), 15);
+        auto* conv1 = f.window.designPage()->layerTable()->topLevelItem(1);
         QCOMPARE(conv1->text(0), QStringLiteral("conv1"));
         QCOMPARE(conv1->text(2), QStringLiteral("[N, 32, 28, 28]"));
         QCOMPARE(conv1->text(3), QStringLiteral("320"));
-        QVERIFY2(window.totalsText().contains(QStringLiteral("421,834 parameters")),
-                 qPrintable(window.totalsText()));
-        QCOMPARE(window.designPage()->problemList()->count(), 1);
-        QVERIFY(window.designPage()->problemList()->item(0)->text().contains("No problems"));
+        QVERIFY2(f.window.totalsText().contains(QStringLiteral("421,834 parameters")),
+                 qPrintable(f.window.totalsText()));
+        QCOMPARE(f.window.designPage()->problemList()->count(), 1);
+        QVERIFY(f.window.designPage()->problemList()->item(0)->text().contains("No problems"));
         // The canvas shows the same graph.
-        QCOMPARE(window.designPage()->scene()->nodeItemCount(), 15);
-        QCOMPARE(window.designPage()->scene()->edgeItemCount(), 14);
+        QCOMPARE(f.window.designPage()->scene()->nodeItemCount(), 15);
+        QCOMPARE(f.window.designPage()->scene()->edgeItemCount(), 14);
     }
 
     void editsMarkTheWindowModifiedAndUndo() {
-        auto registry = nw::graph::makeCoreRegistry();
-        nw::app::ProjectDocument doc(registry);
-        nw::ui::MainWindow window(doc);
-        QVERIFY(doc.load(kSample).ok());
+        nw::testing::MainWindowFixture f;
+        QVERIFY(f.doc.load(kSampleProject).ok());
         QStringList menus;
-        for (auto* a : window.menuBar()->actions()) {
+        for (auto* a : f.window.menuBar()->actions()) {
             menus << a->text();
         }
         QCOMPARE(menus, (QStringList{"&File", "&Edit", "&View", "&Help"}));
-        QVERIFY(!window.isWindowModified());
-        QVERIFY(doc.setAttribute("fc1", "units", std::int64_t{64}).ok());
-        QVERIFY(window.isWindowModified());
-        QVERIFY(window.totalsText() != QString());
-        auto* undo = window.designPage()->editActions().front();
+        QVERIFY(!f.window.isWindowModified());
+        QVERIFY(f.doc.setAttribute("fc1", "units", std::int64_t{64}).ok());
+        QVERIFY(f.window.isWindowModified());
+        QVERIFY(f.window.totalsText() != QString());
+        auto* undo = f.window.designPage()->editActions().front();
         QVERIFY(undo->isEnabled());
         undo->trigger();
-        QVERIFY(!window.isWindowModified());
-        QVERIFY2(window.totalsText().contains(QStringLiteral("421,834 parameters")),
-                 qPrintable(window.totalsText()));
-        QCOMPARE(window.recentFiles(), QStringList{kSample});
+        QVERIFY(!f.window.isWindowModified());
+        QVERIFY2(f.window.totalsText().contains(QStringLiteral("421,834 parameters")),
+                 qPrintable(f.window.totalsText()));
+        QCOMPARE(f.window.recentFiles(), QStringList{kSampleProject});
     }
 
     void listsProblemsWithTheirNode() {
         QTemporaryDir dir;
-        QString path = writeFile(dir, QStringLiteral("broken.nwproj"), kBrokenProject);
-        auto registry = nw::graph::makeCoreRegistry();
-        nw::app::ProjectDocument doc(registry);
-        nw::ui::MainWindow window(doc);
-        QVERIFY(doc.load(path).ok());
+        QString path = nw::testing::writeFile(dir, QStringLiteral("broken.nwproj"), kBrokenProject);
+        nw::testing::MainWindowFixture f;
+        QVERIFY(f.doc.load(path).ok());
 
-        QVERIFY(doc.analysis().hasErrors());
-        auto* problems = window.designPage()->problemList();
+        QVERIFY(f.doc.analysis().hasErrors());
+        auto* problems = f.window.designPage()->problemList();
         bool found = false;
         for (int i = 0; i < problems->count(); ++i) {
             auto* item = problems->item(i);
@@ -123,31 +109,28 @@ private slots:
 
     void aFailedLoadKeepsTheOpenProject() {
         QTemporaryDir dir;
-        QString bad = writeFile(dir, QStringLiteral("bad.nwproj"), "{ \"format_version\": 1, ");
-        auto registry = nw::graph::makeCoreRegistry();
-        nw::app::ProjectDocument doc(registry);
-        nw::ui::MainWindow window(doc);
-        QVERIFY(doc.load(kSample).ok());
+        QString bad =
+            nw::testing::writeFile(dir, QStringLiteral("bad.nwproj"), "{ \"format_version\": 1, ");
+        nw::testing::MainWindowFixture f;
+        QVERIFY(f.doc.load(kSampleProject).ok());
 
-        auto status = doc.load(bad);
+        auto status = f.doc.load(bad);
         QVERIFY(!status.ok());
         QVERIFY(QString::fromStdString(status.error().message).contains(bad));
-        QCOMPARE(doc.filePath(), kSample);
-        QCOMPARE(window.designPage()->layerTable()->topLevelItemCount(), 15);
+        QCOMPARE(f.doc.filePath(), kSampleProject);
+        QCOMPARE(f.window.designPage()->layerTable()->topLevelItemCount(), 15);
     }
 
     void switchesModes() {
-        auto registry = nw::graph::makeCoreRegistry();
-        nw::app::ProjectDocument doc(registry);
-        nw::ui::MainWindow window(doc);
-        auto* modes = window.findChild<QToolBar*>(QStringLiteral("modeBar"));
+        nw::testing::MainWindowFixture f;
+        auto* modes = f.window.findChild<QToolBar*>(QStringLiteral("modeBar"));
         QVERIFY(modes);
         QStringList names;
         for (auto* a : modes->actions()) {
             names << a->text();
         }
         QCOMPARE(names, (QStringList{"Design", "Data", "Train", "Experiments", "Deploy"}));
-        auto* pages = qobject_cast<QStackedWidget*>(window.centralWidget());
+        auto* pages = qobject_cast<QStackedWidget*>(f.window.centralWidget());
         QVERIFY(pages);
         QCOMPARE(pages->currentIndex(), 0);
         modes->actions().at(2)->trigger();
@@ -160,7 +143,8 @@ private slots:
         QTemporaryDir dir;
         QString png = dir.filePath(QStringLiteral("ide.png"));
         QProcess ide;
-        ide.start(QStringLiteral(NW_IDE_PATH), {QStringLiteral("--screenshot"), png, kSample});
+        ide.start(QStringLiteral(NW_IDE_PATH),
+                  {QStringLiteral("--screenshot"), png, kSampleProject});
         QVERIFY(ide.waitForFinished(60000));
         QCOMPARE(ide.exitCode(), 0);
         QImage image(png);
@@ -172,16 +156,18 @@ private slots:
         QTemporaryDir dir;
         QString png = dir.filePath(QStringLiteral("dark.png"));
         QProcess ide;
-        ide.start(QStringLiteral(NW_IDE_PATH), {QStringLiteral("--theme"), QStringLiteral("dark"),
-                                                QStringLiteral("--screenshot"), png, kSample});
+        ide.start(QStringLiteral(NW_IDE_PATH),
+                  {QStringLiteral("--theme"), QStringLiteral("dark"),
+                   QStringLiteral("--screenshot"), png, kSampleProject});
         QVERIFY(ide.waitForFinished(60000));
         QCOMPARE(ide.exitCode(), 0);
         QImage image(png);
         QVERIFY(!image.isNull());
         QVERIFY(qGray(image.pixel(image.width() / 2, image.height() - 40)) < 100); // dark
         QProcess bad;
-        bad.start(QStringLiteral(NW_IDE_PATH), {QStringLiteral("--theme"), QStringLiteral("pink"),
-                                                QStringLiteral("--screenshot"), png, kSample});
+        bad.start(QStringLiteral(NW_IDE_PATH),
+                  {QStringLiteral("--theme"), QStringLiteral("pink"),
+                   QStringLiteral("--screenshot"), png, kSampleProject});
         QVERIFY(bad.waitForFinished(60000));
         QCOMPARE(bad.exitCode(), 2);
     }

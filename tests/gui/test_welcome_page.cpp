@@ -4,6 +4,7 @@
 #include "app/project_document.h"
 #include "graph/op_registry.h"
 #include "graph/project_file.h"
+#include "tests/support/gui_fixtures.h"
 #include "ui/main_window.h"
 #include "ui/welcome_page.h"
 
@@ -15,28 +16,18 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-using nw::ui::MainWindow;
+using nw::testing::coreRegistry;
+using nw::testing::kSampleProject;
 using nw::ui::WelcomePage;
 
 namespace {
 
-const QString kSample = QStringLiteral(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj");
-
-const nw::graph::OpRegistry& registry() {
-    static const auto r = nw::graph::makeCoreRegistry();
-    return r;
-}
-
-struct Fixture {
-    nw::app::ProjectDocument doc{registry()};
-    MainWindow window{doc};
+// The IDE window on its welcome page, shown offscreen; unsaved changes are discarded.
+struct Fixture : nw::testing::MainWindowFixture {
     Fixture() {
         window.setUnsavedChangesPrompt([] { return QMessageBox::Discard; });
         window.showWelcome();
-        window.show();
-        if (!QTest::qWaitForWindowExposed(&window)) {
-            qFatal("the window is not exposed");
-        }
+        nw::testing::showExposed(window);
     }
     WelcomePage* page() const { return window.welcomePage(); }
 };
@@ -56,7 +47,7 @@ private slots:
             QVERIFY(file.open(QIODevice::ReadOnly));
             const QByteArray text = file.readAll();
             auto project = nw::graph::parseProject(std::string_view(text.constData(), text.size()),
-                                                   path.toStdString(), registry());
+                                                   path.toStdString(), coreRegistry());
             QVERIFY2(project.ok(), project.ok() ? "" : project.error().message.c_str());
         }
     }
@@ -85,7 +76,7 @@ private slots:
     void theSampleButtonOpensTheSample() {
         Fixture f;
         QTest::mouseClick(f.page()->sampleButton(), Qt::LeftButton);
-        auto sample = nw::graph::readProject(kSample.toStdString(), registry());
+        auto sample = nw::graph::readProject(kSampleProject.toStdString(), coreRegistry());
         QVERIFY(sample.ok());
         QVERIFY(f.doc.project().graph.nodes().size() == sample->graph.nodes().size());
         QVERIFY(!f.window.isWelcomeShown());
@@ -95,7 +86,7 @@ private slots:
         Fixture f;
         QTemporaryDir dir;
         const QString path = dir.filePath("mine.nwproj");
-        QVERIFY(f.doc.load(kSample).ok());
+        QVERIFY(f.doc.load(kSampleProject).ok());
         QVERIFY(f.doc.save(path).ok());
         f.doc.clear();
         f.window.showWelcome();
