@@ -261,6 +261,24 @@ private slots:
         QVERIFY(!QFileInfo::exists(m_dir.filePath("bad.onnx")));
     }
 
+    // Export waits for something to export: a weights file named, an output file.
+    void exportNeedsWeightsAndOutput() {
+        app::ProjectDocument document(m_registry);
+        QVERIFY(document.load(m_project).ok());
+        DeployPage page(document);
+        page.show();
+        page.weightsSourceButton()->setChecked(true);
+        page.weightsEdit()->clear();
+        QVERIFY(!page.exportButton()->isEnabled());
+        QVERIFY(page.exportButton()->toolTip().contains(QStringLiteral("weights file")));
+        page.weightsEdit()->setText(m_dir.filePath("some.nwweights"));
+        page.outputEdit()->setText(m_dir.filePath("out.onnx"));
+        QVERIFY(page.exportButton()->isEnabled());
+        page.outputEdit()->clear();
+        QVERIFY(!page.exportButton()->isEnabled());
+        QVERIFY(page.exportButton()->toolTip().contains(QStringLiteral("output file")));
+    }
+
     void unsavedProjectMustBeSavedFirst() {
         app::ProjectDocument document(m_registry); // untitled
         DeployPage page(document);

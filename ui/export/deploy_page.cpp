@@ -196,6 +196,7 @@ QWidget* DeployPage::buildForm() {
     m_runsMessage = muted(QString(), model);
     m_weights = new QLineEdit(model);
     m_weights->setPlaceholderText(tr("A .nwweights file (netwright-cli train --save-weights)"));
+    connect(m_weights, &QLineEdit::textChanged, this, &DeployPage::updateControls);
     m_browseWeights = new QPushButton(tr("Browse…"), model);
     // Each choice on its line, its field indented below it at the group's full width.
     modelGrid->setColumnMinimumWidth(0, 24);
@@ -255,6 +256,7 @@ QWidget* DeployPage::buildForm() {
     auto* outputRow = new QHBoxLayout(output);
     m_output = new QLineEdit(output);
     connect(m_output, &QLineEdit::textChanged, m_output, &QLineEdit::setToolTip);
+    connect(m_output, &QLineEdit::textChanged, this, &DeployPage::updateControls);
     m_browseOutput = new QPushButton(tr("Save As…"), output);
     outputRow->addWidget(m_output, 1);
     outputRow->addWidget(m_browseOutput);
@@ -422,10 +424,19 @@ void DeployPage::updateControls() {
     m_int8->setEnabled(!running && bundle);
     m_calibration->setEnabled(!running && bundle && m_int8->isChecked());
     m_calibrationLabel->setEnabled(m_calibration->isEnabled());
-    m_export->setEnabled(!running && !m_document.filePath().isEmpty());
-    m_export->setToolTip(m_document.filePath().isEmpty()
-                             ? tr("Save the project first: the export reads the project file")
-                             : QString());
+    QString missing;
+    if (m_document.filePath().isEmpty()) {
+        missing = tr("Save the project first: the export reads the project file");
+    } else if (fromRun && m_runs->count() == 0) {
+        missing = tr("No tracked run with a checkpoint: train the model first, or choose a "
+                     "weights file");
+    } else if (!fromRun && m_weights->text().trimmed().isEmpty()) {
+        missing = tr("Choose the weights file to export");
+    } else if (m_output->text().trimmed().isEmpty()) {
+        missing = tr("Choose the output file");
+    }
+    m_export->setEnabled(!running && missing.isEmpty());
+    m_export->setToolTip(missing);
 }
 
 void DeployPage::setRunning(bool running) {
