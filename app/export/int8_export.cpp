@@ -41,8 +41,7 @@ Status checkFits(const datasets::Dataset& split, const bundle::Bundle& b) {
 } // namespace
 
 Expected<Int8Export> quantizeForExport(const bundle::Bundle& fp32, const graph::Project& project,
-                                       const std::filesystem::path& dir, std::int64_t samples) {
-    auto splits = datasets::openDataset(project.dataset, dir);
+                                       const OpenedDataset& splits, std::int64_t samples) {
     if (!splits) {
         return Error::user("INT8 calibration needs the project's training data: " +
                            splits.error().message);
@@ -86,8 +85,7 @@ Expected<Int8Export> quantizeForExport(const bundle::Bundle& fp32, const graph::
 
 Expected<std::optional<AccuracyChange>>
 compareAccuracy(const bundle::Bundle& fp32, const bundle::Bundle& int8,
-                const graph::Project& project, const std::filesystem::path& dir, std::string& why) {
-    auto splits = datasets::openDataset(project.dataset, dir);
+                const graph::Project& project, const OpenedDataset& splits, std::string& why) {
     if (!splits) {
         return splits.error();
     }

@@ -33,9 +33,9 @@ constexpr double kInt8AccuracyBudget = 0.5;
 constexpr std::int64_t kPackBatch = 256;
 
 std::string format(const char* fmt, auto... args) {
-    char buf[512];
-    std::snprintf(buf, sizeof buf, fmt, args...);
-    return buf;
+    std::string s(std::size_t(std::snprintf(nullptr, 0, fmt, args...)), '\0');
+    std::snprintf(s.data(), s.size() + 1, fmt, args...);
+    return s;
 }
 
 // The reference batch: the first `count` test samples, normalised as in training; seeded
@@ -47,10 +47,9 @@ struct Reference {
     std::vector<std::string> classLabels;
 };
 
-Reference makeReference(const graph::Project& project, const std::filesystem::path& dir,
+Reference makeReference(const graph::Project& project, const OpenedDataset& splits,
                         std::int64_t perSample, std::int64_t count) {
     Reference r;
-    auto splits = datasets::openDataset(project.dataset, dir);
     if (splits && splits->test && splits->test->sampleNumel() == perSample &&
         splits->test->size() > 0) {
         r.classLabels = splits->test->classNames();
@@ -89,7 +88,7 @@ Reference makeReference(const graph::Project& project, const std::filesystem::pa
 struct Prepared {
     graph::OpRegistry registry = graph::makeCoreRegistry();
     graph::Project project;
-    std::filesystem::path dir;
+    OpenedDataset dataset{Error::user("the dataset has not been opened")};
     std::optional<RunWeights> fromRun;
     Reference ref;
     engine::cpu::CpuBackend backend;
@@ -106,7 +105,6 @@ Status prepare(const ExportRequest& r, Prepared& p, ExportReport& report,
         return project.error();
     }
     p.project = std::move(*project);
-    p.dir = std::filesystem::path(r.project).parent_path();
     if (r.run != 0) {
         // The graph exactly as the run trained it, and its last checkpoint.
         auto found = findRunWeights(r.run, r.db, p.registry);
@@ -131,7 +129,10 @@ Status prepare(const ExportRequest& r, Prepared& p, ExportReport& report,
     if (progress) {
         progress("reading the reference batch");
     }
-    p.ref = makeReference(p.project, p.dir, perSample, r.samples);
+    // Once for the reference batch, INT8 calibration and the accuracy comparison.
+    p.dataset =
+        datasets::openDataset(p.project.dataset, std::filesystem::path(r.project).parent_path());
+    p.ref = makeReference(p.project, p.dataset, perSample, r.samples);
     p.backend.setThreads(r.threads);
     p.params = std::make_unique<engine::ModelParams>(p.backend);
     auto plan = engine::ExecutionPlan::compile(p.project.graph, p.registry, p.backend, *p.params,
@@ -235,7 +236,7 @@ Status exportBundle(const ExportRequest& r, Prepared& p, ExportReport& report,
             progress("calibrating INT8 activation ranges on " + std::to_string(r.calibration) +
                      " training samples");
         }
-        auto quantized = quantizeForExport(*b, p.project, p.dir, r.calibration);
+        auto quantized = quantizeForExport(*b, p.project, p.dataset, r.calibration);
         if (!quantized) {
             return quantized.error();
         }
@@ -318,7 +319,7 @@ Status exportBundle(const ExportRequest& r, Prepared& p, ExportReport& report,
     if (progress) {
         progress("measuring the test accuracy of the f32 and the INT8 bundle");
     }
-    auto change = compareAccuracy(*b, written, p.project, p.dir, report.accuracyNote);
+    auto change = compareAccuracy(*b, written, p.project, p.dataset, report.accuracyNote);
     if (!change) {
         return change.error();
     }
