@@ -169,6 +169,10 @@ Layer readLayer(const json& j, std::size_t index, std::uint64_t blobBytes) {
             }
             b.layout = layout.get<std::string>();
             b.packedBytes = v["bytes"].get<std::uint64_t>();
+            // A blocked layout pads, never shrinks: every element lies within its bytes.
+            if (b.packedBytes < std::uint64_t(b.count()) * (b.dtype == DType::F32 ? 4 : 1)) {
+                invalid(where + " blob " + k + " is laid out in fewer bytes than it has values");
+            }
         }
         if (b.offset % 64 != 0 || b.offset > blobBytes || b.bytes() > blobBytes - b.offset) {
             invalid(where + " blob " + k + " lies outside the weights");

@@ -211,6 +211,17 @@ private slots:
             auto m = rt::Model::fromBundle(unknown, "u.nwbundle");
             QVERIFY(!m.ok() &&
                     m.error().message.find("unknown to this runtime") != std::string::npos);
+            // A layout claiming fewer bytes than the values it holds is refused on reading.
+            bundle::Bundle shrunk = *parsed;
+            auto& bias = shrunk.header.layers[0].blobs["bias"];
+            bias.layout = "a";
+            bias.packedBytes = 4;
+            auto s = bundle::parseBundle(bundle::serializeBundle(shrunk), "s.nwbundle");
+            QVERIFY(!s.ok() && s.error().message.find("fewer bytes") != std::string::npos);
+            bias.packedBytes = std::uint64_t(bias.count()) * 4; // well-sized, but not a weight
+            auto notWeight = rt::Model::fromBundle(shrunk, "b.nwbundle");
+            QVERIFY(!notWeight.ok() &&
+                    notWeight.error().message.find("only weights") != std::string::npos);
             bundle::Bundle wrongSize = *parsed;
             wrongSize.header.layers[0].blobs["weight"].packedBytes -= 64;
             auto w = rt::Model::fromBundle(wrongSize, "w.nwbundle");

@@ -4,6 +4,7 @@
 #include <map>
 #include <oneapi/dnnl/dnnl_debug.h>
 #include <optional>
+#include <string_view>
 
 namespace nw::rt {
 
@@ -199,6 +200,9 @@ private:
         }
         if (it->second.dtype != type) {
             fail(std::string("the weight ") + key + " has the wrong data type");
+        }
+        if (!it->second.layout.empty() && std::string_view(key) != "weight") {
+            fail(std::string("only weights are pre-laid-out, not ") + key);
         }
         return it->second;
     }
