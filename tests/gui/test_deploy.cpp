@@ -73,11 +73,8 @@ class TestDeploy : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
-        qputenv("NETWRIGHT_DB", m_dir.filePath("experiments.db").toUtf8());
-        QVERIFY(datasets::testing::writeMnistFolder(m_dir.filePath("data"), 320, 64, false));
-        QFile f(m_project = m_dir.filePath("tiny.nwproj"));
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(nw::testing::tinyProject(1));
+        m_project = nw::testing::writeTinyWorkspace(m_dir.path(), 1);
+        QVERIFY(!m_project.isEmpty());
     }
 
     // Trains in the Train mode, then exports that run to ONNX from the Deploy mode.

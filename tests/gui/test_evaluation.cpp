@@ -52,11 +52,7 @@ class TestEvaluation : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
-        qputenv("NETWRIGHT_DB", m_dir.filePath("experiments.db").toUtf8());
-        QVERIFY(datasets::testing::writeMnistFolder(m_dir.filePath("data"), 320, kTest, false));
-        QFile f(m_dir.filePath("tiny.nwproj"));
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(kProject);
+        QVERIFY(!nw::testing::writeTinyWorkspace(m_dir.path(), 1, kTest).isEmpty());
     }
 
     void evaluateAfterRun() {

@@ -46,11 +46,7 @@ class TestTraining : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
-        qputenv("NETWRIGHT_DB", m_dir.filePath("experiments.db").toUtf8());
-        QVERIFY(datasets::testing::writeMnistFolder(m_dir.filePath("data"), 320, 64, false));
-        QFile f(m_dir.filePath("tiny.nwproj"));
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(kProject);
+        QVERIFY(!nw::testing::writeTinyWorkspace(m_dir.path(), 2).isEmpty());
     }
 
     void init() {
