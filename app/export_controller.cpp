@@ -6,8 +6,9 @@
 
 namespace nw::app {
 
-ExportController::ExportController(QObject* parent)
-    : QObject(parent) {
+ExportController::ExportController(const engine::BackendRegistry& backends, QObject* parent)
+    : QObject(parent)
+    , m_backends(backends) {
     qRegisterMetaType<ExportReport>();
 }
 
@@ -31,7 +32,7 @@ bool ExportController::start(const ExportRequest& request) {
         };
         Expected<ExportReport> result = [&]() -> Expected<ExportReport> {
             try {
-                return exportModel(request, onProgress);
+                return exportModel(request, m_backends, onProgress);
             } catch (const std::exception& e) { // an internal failure must not end the IDE
                 return Error::internal(std::string("export failed: ") + e.what());
             }

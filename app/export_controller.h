@@ -21,7 +21,8 @@ namespace nw::app {
 class ExportController : public QObject {
     Q_OBJECT
 public:
-    explicit ExportController(QObject* parent = nullptr);
+    // `backends` (it must outlive the controller) opens the request's device.
+    explicit ExportController(const engine::BackendRegistry& backends, QObject* parent = nullptr);
     ~ExportController() override;
 
     // Starts exporting on a worker thread; progress() messages, then finished() or failed()
@@ -44,6 +45,7 @@ signals:
 private:
     void onEnded();
 
+    const engine::BackendRegistry& m_backends;
     QThread* m_thread = nullptr;
 };
 

@@ -1,6 +1,7 @@
 // netwright: the IDE. A thin composition root: it builds the registry and the document,
 // opens the main window, and handles --screenshot for headless checks.
 #include "app/autosave.h"
+#include "app/backends.h"
 #include "app/project_document.h"
 #include "graph/op_registry.h"
 #include "ui/main_window.h"
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
 
     auto registry = nw::graph::makeCoreRegistry();
     nw::app::ProjectDocument document(registry);
-    nw::ui::MainWindow window(document);
+    const auto backends = nw::app::makeBackendRegistry();
+    nw::ui::MainWindow window(document, backends);
     const bool headless = parser.isSet(screenshot);
 
     if (!parser.positionalArguments().isEmpty()) {

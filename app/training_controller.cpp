@@ -1,6 +1,5 @@
 #include "app/training_controller.h"
 
-#include "engine/cpu/cpu_backend.h"
 #include "engine/tracking/run_checkpoint.h"
 #include "engine/tracking/tracked_run.h"
 #include "graph/project_file.h"
@@ -37,7 +36,7 @@ struct TrainingController::Model {
     std::string runName;
     graph::Project project;
     std::filesystem::path projectDir;
-    engine::cpu::CpuBackend backend;
+    std::unique_ptr<engine::Backend> backend;
     std::unique_ptr<engine::Trainer> trainer;
 };
 
@@ -73,9 +72,11 @@ private:
     std::shared_ptr<Job> m_job;
 };
 
-TrainingController::TrainingController(const graph::OpRegistry& registry, QObject* parent)
+TrainingController::TrainingController(const graph::OpRegistry& registry,
+                                       const engine::BackendRegistry& backends, QObject* parent)
     : QObject(parent)
-    , m_registry(registry) {
+    , m_registry(registry)
+    , m_backends(backends) {
     qRegisterMetaType<engine::StepEvent>();
     qRegisterMetaType<engine::EpochEvent>();
     qRegisterMetaType<RunFinished>();
@@ -105,9 +106,18 @@ Evaluation makeEvaluation(engine::Predictions predictions, const graph::Project&
     return e;
 }
 
-// A stored run's newest checkpoint on a fresh CPU backend (its own; never the training's).
+// A backend of its own for an evaluation: the run's device when this machine has it (a
+// stored run may come from another machine), else the CPU.
+Expected<std::unique_ptr<engine::Backend>>
+evaluationBackend(const engine::BackendRegistry& backends, const std::string& device) {
+    auto backend = backends.openBackend(device);
+    return backend ? std::move(backend) : backends.openBackend("cpu");
+}
+
+// A stored run's newest checkpoint on a fresh backend (its own; never the training's).
 Expected<Evaluation> evaluateStoredRun(const std::string& databasePath, qint64 runId,
-                                       const graph::OpRegistry& registry) {
+                                       const graph::OpRegistry& registry,
+                                       const engine::BackendRegistry& backends) {
     auto store = tracking::ExperimentStore::open(databasePath, /*recover=*/false);
     if (!store) {
         return store.error();
@@ -124,10 +134,14 @@ Expected<Evaluation> evaluateStoredRun(const std::string& databasePath, qint64 r
         return out;
     };
     const auto projectDir = found->projectPath.parent_path();
-    engine::cpu::CpuBackend backend;
+    auto backend = evaluationBackend(backends, found->project.training.device);
+    if (!backend) {
+        return withRun(backend.error());
+    }
     engine::TrainOptions options;
     options.config = found->project.training;
-    auto trainer = engine::Trainer::create(found->project, projectDir, registry, backend, options);
+    auto trainer =
+        engine::Trainer::create(found->project, projectDir, registry, **backend, options);
     if (!trainer) {
         return withRun(trainer.error());
     }
@@ -228,9 +242,10 @@ quint64 TrainingController::evaluateRun(qint64 runId) {
     if (m_evalThread || runId <= 0) {
         return 0;
     }
-    return startEvaluation([db = databasePath().toStdString(), runId, &registry = m_registry] {
-        return evaluateStoredRun(db, runId, registry);
-    });
+    return startEvaluation(
+        [db = databasePath().toStdString(), runId, &registry = m_registry, &backends = m_backends] {
+            return evaluateStoredRun(db, runId, registry, backends);
+        });
 }
 
 QString TrainingController::databasePath() const {
@@ -393,14 +408,15 @@ void TrainingController::work(std::shared_ptr<Job> job) {
             }
         }
     }
-    if (job->project.training.device != "cpu") {
-        return fail(Error::user("training.device: '" + job->project.training.device +
-                                "' is not available; this build trains on the cpu only"));
+    auto opened = m_backends.openBackend(job->project.training.device);
+    if (!opened) {
+        return fail(Error::user("training.device: " + opened.error().message));
     }
     auto model = std::make_shared<Model>();
     model->project = job->project;
     model->projectDir = job->projectDir;
-    engine::cpu::CpuBackend& backend = model->backend;
+    model->backend = std::move(*opened);
+    engine::Backend& backend = *model->backend;
     engine::TrainOptions options;
     options.config = job->project.training;
     options.maxSteps = job->maxSteps;

@@ -9,6 +9,7 @@
 // between steps. A stopped run keeps everything recorded so far (status 'stopped', with its
 // final checkpoint).
 
+#include "engine/core/backend_registry.h"
 #include "engine/train/metrics.h"
 #include "engine/train/trainer.h"
 #include "graph/op_registry.h"
@@ -62,8 +63,10 @@ public:
     enum class State { Idle, Starting, Running, Paused, Stopping };
     Q_ENUM(State)
 
-    // `registry` must outlive the controller.
-    explicit TrainingController(const graph::OpRegistry& registry, QObject* parent = nullptr);
+    // `registry` and `backends` must outlive the controller. Runs open the project's
+    // training.device from `backends`.
+    TrainingController(const graph::OpRegistry& registry, const engine::BackendRegistry& backends,
+                       QObject* parent = nullptr);
     // Stops a running run and waits for it (see stopAndWait()).
     ~TrainingController() override;
 
@@ -106,6 +109,8 @@ public:
 
     State state() const { return m_state; }
     bool isActive() const { return m_state != State::Idle; }
+    // The devices runs can use (the Train form lists them by name).
+    const engine::BackendRegistry& backends() const { return m_backends; }
     qint64 runId() const { return m_runId; }
 
 signals:
@@ -135,6 +140,7 @@ private:
     quint64 startEvaluation(std::function<Expected<Evaluation>()> job);
 
     const graph::OpRegistry& m_registry;
+    const engine::BackendRegistry& m_backends;
     QString m_databasePath;
     State m_state = State::Idle;
     qint64 m_runId = 0;

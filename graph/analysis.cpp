@@ -284,15 +284,16 @@ private:
             if (!inputsKnown) {
                 continue;
             }
-            auto result = st.schema->infer(InferContext(st.attrs, info.inputs));
+            auto result = st.schema->inferNode(InferContext(st.attrs, info.inputs));
             if (!result) {
                 error(id, result.error().field, result.error().message);
                 continue;
             }
             info.outputs = std::move(result->outputs);
+            info.params = std::move(result->params);
             info.cost = result->cost;
             info.valid = true;
-            addCost(result->cost);
+            addCost(info.cost);
         }
     }
 

@@ -24,10 +24,11 @@ struct Problem {
 };
 
 struct NodeInfo {
-    std::vector<Shape> inputs;  // shapes arriving at each input port, when known
-    std::vector<Shape> outputs; // inferred output shapes; empty when inference failed
-    OpCost cost;
-    bool valid = false; // attributes, connections and shape inference all passed
+    std::vector<Shape> inputs;     // shapes arriving at each input port, when known
+    std::vector<Shape> outputs;    // inferred output shapes; empty when inference failed
+    OpCost cost;                   // parameter counts from `params`
+    std::vector<ParamSpec> params; // the op schema's declarations for these shapes
+    bool valid = false;            // attributes, connections and shape inference all passed
 };
 
 struct GraphAnalysis {

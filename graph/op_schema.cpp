@@ -11,6 +11,30 @@ const AttrSpec* OpSchema::findAttr(std::string_view attr) const {
     return nullptr;
 }
 
+std::int64_t ParamSpec::numel() const {
+    std::int64_t n = 1;
+    for (auto d : shape) {
+        n *= d;
+    }
+    return n;
+}
+
+std::vector<ParamSpec> OpSchema::paramsFor(const InferContext& ctx) const {
+    return params ? params(ctx) : std::vector<ParamSpec>{};
+}
+
+InferResult OpSchema::inferNode(const InferContext& ctx) const {
+    auto result = infer(ctx);
+    if (!result) {
+        return result;
+    }
+    result->params = paramsFor(ctx);
+    for (const auto& p : result->params) { // counted from the declarations only
+        (p.trainable ? result->cost.trainableParams : result->cost.nonTrainableParams) += p.numel();
+    }
+    return result;
+}
+
 AttrMap OpSchema::defaults() const {
     AttrMap out;
     for (const auto& a : attrs) {

@@ -56,9 +56,39 @@ private:
     std::span<const Shape> m_inputs;
 };
 
+// How a parameter starts out. Fan-in and fan-out come with the ParamSpec.
+enum class Init {
+    Zeros,
+    Ones,
+    HeNormal,      // N(0, 2 / fanIn): ReLU layers
+    HeUniform,     // U(±sqrt(6 / fanIn))
+    GlorotNormal,  // N(0, 2 / (fanIn + fanOut))
+    GlorotUniform, // U(±sqrt(6 / (fanIn + fanOut)))
+    FanInUniform,  // U(±1/sqrt(fanIn)): PyTorch's default for Linear and Conv weights and biases
+};
+
+// One parameter or state tensor a node owns, declared by its op's schema. Every backend's
+// kernels, the weights and checkpoint files, the ONNX exporter and the bundle writer read
+// these declarations, so they all agree on names, shapes and order.
+struct ParamSpec {
+    std::string name;                // "weight", "bias", "gamma", "beta", "running_mean", ...
+    std::vector<std::int64_t> shape; // row-major, no batch dimension
+    Init init = Init::Zeros;
+    std::int64_t fanIn = 0;
+    std::int64_t fanOut = 0;
+    // false: state the kernel updates itself in training forward (batch-norm running
+    // statistics); it has no gradient and the optimizer never touches it.
+    bool trainable = true;
+    // Weight decay applies (weights: yes; biases and normalisation scales: no).
+    bool decays = true;
+
+    std::int64_t numel() const;
+};
+
 struct Inferred {
     std::vector<Shape> outputs;
     OpCost cost;
+    std::vector<ParamSpec> params; // filled by OpSchema::inferNode, not by `infer`
 };
 
 // A shape-inference failure: `field` is the attribute or input port at fault
@@ -70,15 +100,22 @@ struct InferError {
 
 using InferResult = Expected<Inferred, InferError>;
 using InferFn = std::function<InferResult(const InferContext&)>;
+// The node's parameters, in the order kernels receive them. Called only after `infer`
+// succeeded for the same context, so it may assume valid attributes and input shapes.
+using ParamsFn = std::function<std::vector<ParamSpec>(const InferContext&)>;
 
 struct OpSchema {
     std::string name;     // "Conv2D"
     std::string category; // palette group: "Convolution", "Activation", ...
     std::string doc;
+    // Shape rules, parameter and FLOP formulas and special rules, for the op reference
+    // (docs/ops.md, written by graph/op_reference.h). Markdown allowed.
+    std::string notes;
     std::vector<AttrSpec> attrs;
     std::vector<PortSpec> inputs;
     std::vector<PortSpec> outputs;
     InferFn infer;
+    ParamsFn params; // empty: the op has no parameters
 
     const AttrSpec* findAttr(std::string_view attr) const;
     // The attributes with their defaults.
@@ -88,6 +125,11 @@ struct OpSchema {
     int minInputs() const;
     // Name of input port i ("input", "in 2").
     std::string inputName(int i) const;
+    // The declared parameters for `ctx` (none when `params` is empty).
+    std::vector<ParamSpec> paramsFor(const InferContext& ctx) const;
+    // `infer`, then the parameter declarations, with the cost's parameter counts taken from
+    // them: what analysis and every consumer use.
+    InferResult inferNode(const InferContext& ctx) const;
 };
 
 } // namespace nw::graph

@@ -28,17 +28,18 @@
 
 namespace nw::ui {
 
-MainWindow::MainWindow(app::ProjectDocument& document, QWidget* parent)
+MainWindow::MainWindow(app::ProjectDocument& document, const engine::BackendRegistry& backends,
+                       QWidget* parent)
     : QMainWindow(parent)
     , m_document(document)
     , m_pages(new QStackedWidget(this))
     , m_modes(new QActionGroup(this))
     , m_modeBar(new QToolBar(tr("Modes"), this))
     , m_design(new DesignPage(document, this))
-    , m_training(new app::TrainingController(document.registry(), this))
+    , m_training(new app::TrainingController(document.registry(), backends, this))
     , m_train(new TrainPage(document, *m_training, this))
     , m_experiments(new ExperimentsPage(this))
-    , m_deploy(new DeployPage(document, this))
+    , m_deploy(new DeployPage(document, backends, this))
     , m_totals(new QLabel(this))
     , m_problemCount(new QLabel(this)) {
     setCentralWidget(m_pages);

@@ -4,6 +4,8 @@
 // not know their insides. It owns file handling (new, open, open recent, save, save as), asks
 // before unsaved changes are lost, and restores its geometry and layout on restart.
 
+#include "engine/core/backend_registry.h"
+
 #include <QMainWindow>
 #include <QMessageBox>
 #include <functional>
@@ -28,7 +30,9 @@ class TrainPage;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(app::ProjectDocument& document, QWidget* parent = nullptr);
+    // `backends` (outliving the window): the devices the Train and Deploy modes offer.
+    MainWindow(app::ProjectDocument& document, const engine::BackendRegistry& backends,
+               QWidget* parent = nullptr);
 
     DesignPage* designPage() const { return m_design; }
     // The welcome page (main_window_welcome.cpp): shown at start without a project, and from

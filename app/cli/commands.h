@@ -2,6 +2,8 @@
 // The netwright-cli subcommands. Each returns the process exit status:
 // 0 success, 2 a user error (bad file, invalid graph, bad argument), 1 an internal failure.
 
+#include "engine/core/backend_registry.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +21,10 @@ int runValidate(const std::string& file, bool json);
 // Prints the per-layer table and totals, or one JSON object with --json.
 int runSummary(const std::string& file, bool json);
 
+// Lists the built-in ops (name, category, the doc's first sentence), or with --markdown
+// prints the op reference generated from their schemas (docs/ops.md).
+int runOps(bool markdown);
+
 // Options shared by train, eval and bench; unset values come from the project file.
 struct RunOptions {
     std::string project;
@@ -26,7 +32,9 @@ struct RunOptions {
     std::optional<std::int64_t> batch;
     std::optional<double> learningRate;
     std::optional<std::uint64_t> seed;
-    std::string device = "cpu";
+    // A device id ("cpu", "cuda:0"); unset: the project's training.device. Checked against
+    // the backend registry: a wrong one names the devices this machine has.
+    std::optional<std::string> device;
     int threads = 0; // 0: every core
     std::int64_t maxSteps = 0;
     bool json = false;
@@ -47,11 +55,15 @@ struct RunOptions {
 // Trains the project (or resumes a run) and records it in the experiment database; a live
 // progress line on a terminal, with --json a final JSON object. SIGINT/SIGTERM stop the run
 // at the next step boundary, resumable.
-int runTrain(const RunOptions& options);
+int runTrain(const RunOptions& options, const engine::BackendRegistry& backends);
 // Evaluates saved weights on the test split.
-int runEval(const RunOptions& options);
+int runEval(const RunOptions& options, const engine::BackendRegistry& backends);
 // Times training and inference steps on preloaded data (warm-up excluded).
-int runBench(const RunOptions& options);
+int runBench(const RunOptions& options, const engine::BackendRegistry& backends);
+
+// netwright-cli devices [--json]: the compute devices this machine has (id, name, driver,
+// memory) and the known backends it lacks, with the reason.
+int runDevices(const engine::BackendRegistry& backends, bool json);
 
 // Options of `export`: PROJECT --weights FILE --format onnx|bundle -o OUT.
 struct ExportCliOptions {
@@ -66,12 +78,13 @@ struct ExportCliOptions {
     int threads = 0;
     bool int8 = false;               // bundle: INT8 post-training quantisation
     std::int64_t calibration = 1000; // training samples the INT8 ranges are calibrated on
+    std::string device = "cpu";      // where the engine computes the reference outputs
 };
 
 // Exports to ONNX (runs the ONNX checker and shape inference) or to an inference bundle,
 // and verifies the file against the engine on a reference batch (exit 1 when an output
 // differs by more than 1e-4). docs/export.md.
-int runExport(const ExportCliOptions& options);
+int runExport(const ExportCliOptions& options, const engine::BackendRegistry& backends);
 
 // netwright-cli infer MODEL INPUT...: top-k classes of images (PNG/JPEG) or IDX samples.
 struct InferOptions {

@@ -7,7 +7,7 @@
 
 namespace nw::cli {
 
-int runExport(const ExportCliOptions& o) {
+int runExport(const ExportCliOptions& o, const engine::BackendRegistry& backends) {
     if (o.format != "onnx" && o.format != "bundle") {
         std::cerr << "error: --format must be onnx or bundle, got '" << o.format << "'\n";
         return kExitUser;
@@ -33,7 +33,8 @@ int runExport(const ExportCliOptions& o) {
     r.samples = o.samples;
     r.threads = o.threads;
     r.reference = o.reference;
-    auto report = app::exportModel(r);
+    r.device = o.device;
+    auto report = app::exportModel(r, backends);
     if (!report) {
         std::cerr << "error: " << report.error().message << "\n";
         return report.error().kind == Error::Kind::User ? kExitUser : kExitInternal;

@@ -1,5 +1,6 @@
 // netwright-cli: Netwright without a display — validate, summarise (and later train, eval,
 // export) projects on a workstation or a cluster node.
+#include "app/backends.h"
 #include "app/cli/commands.h"
 #include "app/cli/dataset_commands.h"
 
@@ -19,10 +20,19 @@ int main(int argc, char** argv) {
     validate->add_option("FILE", file, "Project file (.nwproj)")->required();
     validate->add_flag("--json", json, "Print the problems as one JSON object");
 
+    auto* devices = app.add_subcommand(
+        "devices", "The compute devices this machine has, and the backends it lacks (why)");
+    devices->add_flag("--json", json, "Print one JSON object");
+
     auto* summary = app.add_subcommand(
         "summary", "Per-layer table: output shape, parameters and FLOPs, with totals");
     summary->add_option("FILE", file, "Project file (.nwproj)")->required();
     summary->add_flag("--json", json, "Print one JSON object instead of the table");
+
+    bool markdown = false;
+    auto* ops = app.add_subcommand("ops", "The built-in ops: name, category and what each does");
+    ops->add_flag("--markdown", markdown,
+                  "Print the full op reference (docs/ops.md) generated from the op schemas");
 
     nw::cli::RunOptions run;
     auto addRunOptions = [&run](CLI::App* cmd, bool projectRequired = true) {
@@ -31,7 +41,9 @@ int main(int argc, char** argv) {
         cmd->add_option("--batch", run.batch, "Batch size (default: the project's)")
             ->check(CLI::Range(1, 1 << 20));
         cmd->add_option("--seed", run.seed, "Random seed (default: the project's)");
-        cmd->add_option("--device", run.device, "cpu (cuda:N and vulkan:N with their backends)");
+        cmd->add_option("--device", run.device,
+                        "Device to run on: cpu, cuda:N, vulkan:N (see `devices`; default: the "
+                        "project's training.device)");
         cmd->add_option("--threads", run.threads, "CPU threads (default: every core)")
             ->check(CLI::Range(0, 1024));
         cmd->add_flag("--json", run.json, "Print one JSON object as the last line");
@@ -97,6 +109,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 65536));
     exportCmd->add_option("--threads", exportOptions.threads, "CPU threads (default: every core)")
         ->check(CLI::Range(0, 1024));
+    exportCmd->add_option("--device", exportOptions.device,
+                          "Device the engine computes the reference outputs on (default cpu; "
+                          "see `devices`)");
     exportCmd->add_flag("--int8", exportOptions.int8,
                         "Bundle: INT8 post-training quantisation (per-channel weights, "
                         "calibrated activations); reports the test-accuracy change");
@@ -176,6 +191,13 @@ int main(int argc, char** argv) {
         if (auto status = runDataset()) {
             return *status;
         }
+        if (ops->parsed()) {
+            return nw::cli::runOps(markdown);
+        }
+        const auto backends = nw::app::makeBackendRegistry();
+        if (devices->parsed()) {
+            return nw::cli::runDevices(backends, json);
+        }
         if (validate->parsed()) {
             return nw::cli::runValidate(file, json);
         }
@@ -183,13 +205,13 @@ int main(int argc, char** argv) {
             return nw::cli::runSummary(file, json);
         }
         if (train->parsed()) {
-            return nw::cli::runTrain(run);
+            return nw::cli::runTrain(run, backends);
         }
         if (eval->parsed()) {
-            return nw::cli::runEval(run);
+            return nw::cli::runEval(run, backends);
         }
         if (bench->parsed()) {
-            return nw::cli::runBench(run);
+            return nw::cli::runBench(run, backends);
         }
         if (runId != 0) {
             runsOpts.ids = {runId};
@@ -213,7 +235,7 @@ int main(int argc, char** argv) {
             return nw::cli::runRunsDelete(runsOpts);
         }
         if (exportCmd->parsed()) {
-            return nw::cli::runExport(exportOptions);
+            return nw::cli::runExport(exportOptions, backends);
         }
         if (infer->parsed()) {
             return nw::cli::runInfer(inferOptions);

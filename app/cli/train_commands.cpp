@@ -3,7 +3,6 @@
 #include "app/cli/train_tracking.h"
 #include "datasets/catalog.h"
 #include "datasets/data_loader.h"
-#include "engine/cpu/cpu_backend.h"
 #include "engine/plan/execution_plan.h"
 #include "engine/train/optimizer.h"
 #include "engine/train/trainer.h"
@@ -39,7 +38,9 @@ struct Session {
 
 // Reads the project, applies the command-line overrides and opens the backend.
 // `projectText` non-empty: parse it (a resumed run's snapshot) instead of reading the file.
-Expected<std::unique_ptr<Session>> open(const RunOptions& o, const std::string& projectText = {}) {
+Expected<std::unique_ptr<Session>> open(const RunOptions& o,
+                                        const engine::BackendRegistry& backends,
+                                        const std::string& projectText = {}) {
     auto s = std::make_unique<Session>();
     auto project = projectText.empty() ? graph::readProject(o.project, s->registry)
                                        : graph::parseProject(projectText, o.project, s->registry);
@@ -61,16 +62,17 @@ Expected<std::unique_ptr<Session>> open(const RunOptions& o, const std::string& 
     if (o.seed) {
         t.seed = *o.seed;
     }
-    auto device = engine::Device::parse(o.device);
-    if (!device) {
-        return device.error();
+    if (o.device) {
+        t.device = *o.device;
     }
-    if (device->kind != engine::Device::Kind::Cpu) {
-        return Error::user("device " + device->toString() +
-                           ": only the CPU backend is available in this build so far");
+    engine::BackendOptions bo;
+    bo.threads = o.threads;
+    auto backend = backends.openBackend(t.device, bo);
+    if (!backend) {
+        return Error::user((o.device ? "--device: " : o.project + ": training.device: ") +
+                           backend.error().message);
     }
-    s->backend = std::make_unique<engine::cpu::CpuBackend>();
-    s->backend->setThreads(o.threads);
+    s->backend = std::move(*backend);
     return s;
 }
 
@@ -136,7 +138,7 @@ extern "C" void onStopSignal(int) {
     g_stopRequested = true;
 }
 
-int runTrain(const RunOptions& options0) {
+int runTrain(const RunOptions& options0, const engine::BackendRegistry& backends) {
     RunOptions o = options0;
     auto tracked = TrackedRun::openStore(o.db);
     if (!tracked) {
@@ -167,7 +169,7 @@ int runTrain(const RunOptions& options0) {
     } else if (o.project.empty()) {
         return fail(Error::user("train needs a PROJECT file or --resume RUN"));
     }
-    auto session = open(o, resumedProject);
+    auto session = open(o, backends, resumedProject);
     if (!session) {
         return fail(session.error());
     }
@@ -245,8 +247,8 @@ int runTrain(const RunOptions& options0) {
     return kExitOk;
 }
 
-int runEval(const RunOptions& o) {
-    auto session = open(o);
+int runEval(const RunOptions& o, const engine::BackendRegistry& backends) {
+    auto session = open(o, backends);
     if (!session) {
         return fail(session.error());
     }
@@ -279,8 +281,8 @@ int runEval(const RunOptions& o) {
     return kExitOk;
 }
 
-int runBench(const RunOptions& o) {
-    auto session = open(o);
+int runBench(const RunOptions& o, const engine::BackendRegistry& backends) {
+    auto session = open(o, backends);
     if (!session) {
         return fail(session.error());
     }

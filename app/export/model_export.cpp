@@ -7,7 +7,6 @@
 #include "datasets/data_loader.h"
 #include "engine/bundle/runtime/model.h"
 #include "engine/bundle/writer.h"
-#include "engine/cpu/cpu_backend.h"
 #include "engine/train/weights_file.h"
 #include "graph/analysis.h"
 #include "graph/onnx/onnx_export.h"
@@ -91,15 +90,22 @@ struct Prepared {
     OpenedDataset dataset{Error::user("the dataset has not been opened")};
     std::optional<RunWeights> fromRun;
     Reference ref;
-    engine::cpu::CpuBackend backend;
+    std::unique_ptr<engine::Backend> backend;
     std::unique_ptr<engine::ModelParams> params;
     std::unique_ptr<engine::ExecutionPlan> plan;
     ox::WeightMap weights;
     std::vector<float> outputs; // the engine's, for ref.inputs
 };
 
-Status prepare(const ExportRequest& r, Prepared& p, ExportReport& report,
-               const ExportProgress& progress) {
+Status prepare(const ExportRequest& r, const engine::BackendRegistry& backends, Prepared& p,
+               ExportReport& report, const ExportProgress& progress) {
+    engine::BackendOptions bo;
+    bo.threads = r.threads;
+    auto backend = backends.openBackend(r.device, bo);
+    if (!backend) {
+        return backend.error();
+    }
+    p.backend = std::move(*backend);
     auto project = graph::readProject(r.project, p.registry);
     if (!project) {
         return project.error();
@@ -133,25 +139,24 @@ Status prepare(const ExportRequest& r, Prepared& p, ExportReport& report,
     p.dataset =
         datasets::openDataset(p.project.dataset, std::filesystem::path(r.project).parent_path());
     p.ref = makeReference(p.project, p.dataset, perSample, r.samples);
-    p.backend.setThreads(r.threads);
-    p.params = std::make_unique<engine::ModelParams>(p.backend);
-    auto plan = engine::ExecutionPlan::compile(p.project.graph, p.registry, p.backend, *p.params,
+    p.params = std::make_unique<engine::ModelParams>(*p.backend);
+    auto plan = engine::ExecutionPlan::compile(p.project.graph, p.registry, *p.backend, *p.params,
                                                {p.ref.batch, false, p.project.training.seed});
     if (!plan) {
         return plan.error();
     }
     p.plan = std::move(*plan);
-    if (auto st = p.fromRun ? loadRunWeights(p.backend, *p.params, *p.fromRun)
-                            : engine::loadWeights(p.backend, *p.params, r.weights);
+    if (auto st = p.fromRun ? loadRunWeights(*p.backend, *p.params, *p.fromRun)
+                            : engine::loadWeights(*p.backend, *p.params, r.weights);
         !st) {
         return st;
     }
-    auto weights = hostWeights(p.backend, *p.params);
+    auto weights = hostWeights(*p.backend, *p.params);
     if (!weights) {
         return weights.error();
     }
     p.weights = std::move(*weights);
-    auto outputs = runReference(p.backend, *p.plan, p.ref.inputs);
+    auto outputs = runReference(*p.backend, *p.plan, p.ref.inputs);
     if (!outputs) {
         return outputs.error();
     }
@@ -335,7 +340,8 @@ Status exportBundle(const ExportRequest& r, Prepared& p, ExportReport& report,
 
 } // namespace
 
-Expected<ExportReport> exportModel(const ExportRequest& r, const ExportProgress& progress) {
+Expected<ExportReport> exportModel(const ExportRequest& r, const engine::BackendRegistry& backends,
+                                   const ExportProgress& progress) {
     if (r.int8 && r.format != ExportFormat::Bundle) {
         return Error::user("INT8 quantisation is for inference bundles (--format bundle)");
     }
@@ -350,7 +356,7 @@ Expected<ExportReport> exportModel(const ExportRequest& r, const ExportProgress&
     report.format = r.format;
     report.output = r.output;
     Prepared p;
-    if (auto st = prepare(r, p, report, progress); !st) {
+    if (auto st = prepare(r, backends, p, report, progress); !st) {
         return st.error();
     }
     if (progress) {

@@ -6,6 +6,7 @@
 // against the training engine on a reference batch of test samples. Plain C++, no Qt.
 
 #include "base/expected.h"
+#include "engine/core/backend_registry.h"
 
 #include <cstdint>
 #include <functional>
@@ -28,6 +29,7 @@ struct ExportRequest {
     std::int64_t calibration = 1000; // training samples for the INT8 activation ranges
     std::int64_t samples = 64;       // reference batch size
     int threads = 0;                 // CPU threads (0: every core)
+    std::string device = "cpu";      // where the engine computes the reference outputs
     std::string reference; // ONNX: also write the reference batch as <reference>.json etc.
 };
 
@@ -72,7 +74,9 @@ using ExportProgress = std::function<void(const std::string&)>;
 // User errors name the file, run, node or field; nothing is written when the model cannot be
 // exported. A file is written (atomically) before verification, so `verified` false still
 // leaves it in place.
+// `backends` opens request.device for the engine's reference outputs.
 Expected<ExportReport> exportModel(const ExportRequest& request,
+                                   const engine::BackendRegistry& backends,
                                    const ExportProgress& progress = {});
 
 // The report as netwright-cli prints it (notes and warnings excluded: they go to stderr).

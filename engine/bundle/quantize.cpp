@@ -4,15 +4,43 @@
 
 namespace nw::bundle {
 
+graph::OpTable<Int8Role> makeInt8LayerTable() {
+    const char* f32 = "runs in f32: its input is dequantised, its output requantised if needed";
+    graph::OpTable<Int8Role> t;
+    t.add("conv2d", Int8Role::Quantised)
+        .add("dense", Int8Role::Quantised)
+        .add("max_pool", Int8Role::PassesQuantised)
+        .add("avg_pool", Int8Role::PassesQuantised)
+        .add("global_avg_pool", Int8Role::PassesQuantised)
+        .unsupported("batch_norm", f32)
+        .unsupported("layer_norm", f32)
+        .unsupported("activation", f32)
+        .unsupported("softmax", f32)
+        .unsupported("reshape", f32)
+        .unsupported("add", f32)
+        .unsupported("concat", f32);
+    return t;
+}
+
 namespace {
 
+const graph::OpTable<Int8Role>& int8Layers() {
+    static const auto table = makeInt8LayerTable(); // built on first use
+    return table;
+}
+
+bool hasRole(const Layer& l, Int8Role role) {
+    const Int8Role* r = int8Layers().find(l.op);
+    return r && *r == role;
+}
+
 bool int8Capable(const Layer& l) {
-    return l.op == "conv2d" || l.op == "dense";
+    return hasRole(l, Int8Role::Quantised);
 }
 
 // Pooling reads and writes a quantised tensor at its scale.
 bool passesQuantised(const Layer& l) {
-    return l.op == "max_pool" || l.op == "avg_pool" || l.op == "global_avg_pool";
+    return hasRole(l, Int8Role::PassesQuantised);
 }
 
 // A tensor's scale when quantised from its calibrated range.

@@ -7,10 +7,22 @@
 
 #include "base/expected.h"
 #include "engine/bundle/format.h"
+#include "graph/op_table.h"
 
 #include <vector>
 
 namespace nw::bundle {
+
+// What INT8 quantisation does with a bundle layer op.
+enum class Int8Role {
+    Quantised,       // runs on INT8 primitives: s8 weights, calibrated activation scales
+    PassesQuantised, // reads and writes a quantised tensor at its scale (pooling)
+};
+
+// The quantiser's table, keyed by bundle layer op ("conv2d", "max_pool", ...): every layer
+// op a bundle can hold, Int8Role or unsupported (runs in f32) with the reason. The coverage
+// test checks it against every layer op the bundle writer emits.
+graph::OpTable<Int8Role> makeInt8LayerTable();
 
 struct QuantizeSummary {
     int int8Layers = 0;

@@ -3,6 +3,7 @@
 #include "graph/analysis.h"
 #include "graph/project_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 
@@ -14,12 +15,17 @@ struct Failure {
     std::string message;
 };
 
-class Builder {
+} // namespace
+
+// Turns the graph into layers, node by node in topological order, through the emitter
+// table. Everything is public: the emitters below are its methods' only callers.
+class BundleBuilder {
 public:
-    Builder(const graph::Graph& g, const graph::OpRegistry& r, const graph::WeightMap& w)
+    BundleBuilder(const graph::Graph& g, const graph::OpRegistry& r, const graph::WeightMap& w)
         : m_graph(g)
         , m_registry(r)
-        , m_weights(w) {}
+        , m_weights(w)
+        , m_emitters(makeBundleEmitterTable()) {}
 
     Bundle build(const BundleMetadata& meta) {
         m_analysis = graph::analyze(m_graph, m_registry);
@@ -44,7 +50,13 @@ public:
             } else if (n.op == "Loss") {
                 prediction = input(n, 0) >= 0 ? inputNode(n, 0) : "";
             } else if (!m_tensor.count(id)) {
-                emit(n);
+                const BundleEmitter* e = m_emitters.find(n.op);
+                if (!e) {
+                    std::string why = m_emitters.unsupportedReason(n.op);
+                    throw Failure{"node '" + n.id + "': " + n.op + " cannot go into a bundle" +
+                                  (why.empty() ? "" : " (" + why + ")")};
+                }
+                e->emit(*this, n);
             }
         }
         if (m_bundle.header.inputShape.empty() || prediction.empty()) {
@@ -58,7 +70,6 @@ public:
         return std::move(m_bundle);
     }
 
-private:
     graph::AttrMap attrs(const graph::Node& n) const {
         auto a = m_registry.find(n.op)->defaults();
         for (const auto& [k, v] : n.attrs) {
@@ -87,10 +98,19 @@ private:
         }
         return m_graph.findNode(it->second.front());
     }
+    // A parameter of `node`, checked against its op schema's declaration.
     const graph::HostTensor& weight(const std::string& node, const char* name) const {
         auto it = m_weights.find({node, name});
         if (it == m_weights.end()) {
             throw Failure{"node '" + node + "': the weights have no " + name};
+        }
+        const auto& declared = m_analysis.info(node)->params;
+        auto decl = std::find_if(declared.begin(), declared.end(),
+                                 [&](const graph::ParamSpec& p) { return p.name == name; });
+        if (decl == declared.end() || decl->shape != it->second.dims ||
+            std::int64_t(it->second.data.size()) != decl->numel()) {
+            throw Failure{"node '" + node + "': " + name + " in the weights does not match " +
+                          "the graph's declaration"};
         }
         return it->second;
     }
@@ -179,83 +199,9 @@ private:
         }
     }
 
-    void emit(const graph::Node& n) {
-        auto a = attrs(n);
+    void emitWeighted(const graph::Node& n) {
+        const auto a = attrs(n);
         const Dims shape = perSample(n.id);
-        if (n.op == "Dropout") {
-            m_tensor[n.id] = input(n, 0);
-        } else if (n.op == "Flatten" || n.op == "Reshape") {
-            const graph::Node* next = soleConsumer(n.id);
-            if (n.op == "Flatten" && next && next->op == "Dense") {
-                m_tensor[n.id] = input(n, 0); // Dense reads the unflattened tensor
-            } else {
-                addLayer(n.id, "reshape", {input(n, 0)}, shape);
-                m_tensor[n.id] = lastTensor();
-            }
-        } else if (n.op == "Conv2D" || n.op == "Dense") {
-            emitWeighted(n, a, shape);
-        } else if (n.op == "BatchNorm") {
-            Layer& l = addLayer(n.id, "batch_norm", {input(n, 0)}, shape);
-            l.reals["epsilon"] = std::get<double>(a.at("epsilon"));
-            for (auto [from, to] : {std::pair{"gamma", "scale"},
-                                    {"beta", "shift"},
-                                    {"running_mean", "mean"},
-                                    {"running_var", "variance"}}) {
-                const auto& t = weight(n.id, from);
-                l.blobs[to] = blob(t.data, t.dims);
-            }
-            absorbFollowers(n, &m_bundle.header.layers.back(), nullptr, nullptr);
-        } else if (n.op == "LayerNorm") {
-            Layer& l = addLayer(n.id, "layer_norm", {input(n, 0)}, shape);
-            l.reals["epsilon"] = std::get<double>(a.at("epsilon"));
-            l.ints["normalized_dims"] = {std::get<std::int64_t>(a.at("normalized_dims"))};
-            for (auto [from, to] : {std::pair{"gamma", "scale"}, {"beta", "shift"}}) {
-                const auto& t = weight(n.id, from);
-                l.blobs[to] = blob(t.data, t.dims);
-            }
-            m_tensor[n.id] = lastTensor();
-        } else if (n.op == "MaxPool2D" || n.op == "AvgPool2D") {
-            Layer& l =
-                addLayer(n.id, n.op == "MaxPool2D" ? "max_pool" : "avg_pool", {input(n, 0)}, shape);
-            l.ints["kernel"] = std::get<graph::IntList>(a.at("kernel_size"));
-            l.ints["stride"] = std::get<graph::IntList>(a.at("stride"));
-            l.ints["pad"] = std::get<graph::IntList>(a.at("padding"));
-            m_tensor[n.id] = lastTensor();
-        } else if (n.op == "GlobalAvgPool") {
-            addLayer(n.id, "global_avg_pool", {input(n, 0)}, shape);
-            m_tensor[n.id] = lastTensor();
-        } else if (n.op == "Softmax" || n.op == "Concat") {
-            auto rank = std::int64_t(shape.size()) + 1;
-            auto axis = std::get<std::int64_t>(a.at("axis"));
-            std::vector<int> ins;
-            for (int p = 0; p < (n.op == "Concat" ? int(m_analysis.info(n.id)->inputs.size()) : 1);
-                 ++p) {
-                ins.push_back(input(n, p));
-            }
-            Layer& l = addLayer(n.id, n.op == "Softmax" ? "softmax" : "concat", ins, shape);
-            l.ints["axis"] = {axis < 0 ? axis + rank : axis};
-            m_tensor[n.id] = lastTensor();
-        } else if (n.op == "Add") {
-            std::vector<int> ins;
-            for (int p = 0; p < int(m_analysis.info(n.id)->inputs.size()); ++p) {
-                ins.push_back(input(n, p));
-            }
-            addLayer(n.id, "add", ins, shape);
-            absorbFollowers(n, &m_bundle.header.layers.back(), nullptr, nullptr);
-        } else {
-            double alpha = 0;
-            std::string act = activationName(n, a, alpha);
-            if (act.empty()) {
-                throw Failure{"node '" + n.id + "': " + n.op + " cannot go into a bundle"};
-            }
-            Layer& l = addLayer(n.id, "activation", {input(n, 0)}, shape);
-            l.activation = act;
-            l.reals["alpha"] = alpha;
-            m_tensor[n.id] = lastTensor();
-        }
-    }
-
-    void emitWeighted(const graph::Node& n, const graph::AttrMap& a, const Dims& shape) {
         const auto& w = weight(n.id, "weight");
         bool hasBias = std::get<bool>(a.at("use_bias"));
         std::vector<float> wd = w.data;
@@ -297,14 +243,144 @@ private:
     std::unordered_map<std::string, std::vector<std::string>> m_consumers;
     std::unordered_map<std::string, int> m_tensor; // graph node -> bundle tensor
     Bundle m_bundle;
+    graph::OpTable<BundleEmitter> m_emitters;
 };
 
+namespace {
+
+using Builder = BundleBuilder;
+
+// Dropout is the identity at inference: its consumers read its input.
+void emitPassThrough(Builder& b, const graph::Node& n) {
+    b.m_tensor[n.id] = b.input(n, 0);
+}
+
+void emitReshape(Builder& b, const graph::Node& n) {
+    const graph::Node* next = b.soleConsumer(n.id);
+    if (n.op == "Flatten" && next && next->op == "Dense") {
+        b.m_tensor[n.id] = b.input(n, 0); // Dense reads the unflattened tensor
+        return;
+    }
+    b.addLayer(n.id, "reshape", {b.input(n, 0)}, b.perSample(n.id));
+    b.m_tensor[n.id] = b.lastTensor();
+}
+
+void emitWeighted(Builder& b, const graph::Node& n) {
+    b.emitWeighted(n);
+}
+
+void emitBatchNorm(Builder& b, const graph::Node& n) {
+    Layer& l = b.addLayer(n.id, "batch_norm", {b.input(n, 0)}, b.perSample(n.id));
+    l.reals["epsilon"] = std::get<double>(b.attrs(n).at("epsilon"));
+    for (auto [from, to] : {std::pair{"gamma", "scale"},
+                            {"beta", "shift"},
+                            {"running_mean", "mean"},
+                            {"running_var", "variance"}}) {
+        const auto& t = b.weight(n.id, from);
+        l.blobs[to] = b.blob(t.data, t.dims);
+    }
+    b.absorbFollowers(n, &b.m_bundle.header.layers.back(), nullptr, nullptr);
+}
+
+void emitLayerNorm(Builder& b, const graph::Node& n) {
+    const auto a = b.attrs(n);
+    Layer& l = b.addLayer(n.id, "layer_norm", {b.input(n, 0)}, b.perSample(n.id));
+    l.reals["epsilon"] = std::get<double>(a.at("epsilon"));
+    l.ints["normalized_dims"] = {std::get<std::int64_t>(a.at("normalized_dims"))};
+    for (auto [from, to] : {std::pair{"gamma", "scale"}, {"beta", "shift"}}) {
+        const auto& t = b.weight(n.id, from);
+        l.blobs[to] = b.blob(t.data, t.dims);
+    }
+    b.m_tensor[n.id] = b.lastTensor();
+}
+
+void emitPool(Builder& b, const graph::Node& n) {
+    const auto a = b.attrs(n);
+    Layer& l = b.addLayer(n.id, n.op == "MaxPool2D" ? "max_pool" : "avg_pool", {b.input(n, 0)},
+                          b.perSample(n.id));
+    l.ints["kernel"] = std::get<graph::IntList>(a.at("kernel_size"));
+    l.ints["stride"] = std::get<graph::IntList>(a.at("stride"));
+    l.ints["pad"] = std::get<graph::IntList>(a.at("padding"));
+    b.m_tensor[n.id] = b.lastTensor();
+}
+
+void emitGlobalAvgPool(Builder& b, const graph::Node& n) {
+    b.addLayer(n.id, "global_avg_pool", {b.input(n, 0)}, b.perSample(n.id));
+    b.m_tensor[n.id] = b.lastTensor();
+}
+
+// Softmax and Concat: an axis relative to the whole tensor, batch included.
+void emitAxisOp(Builder& b, const graph::Node& n) {
+    const Dims shape = b.perSample(n.id);
+    auto rank = std::int64_t(shape.size()) + 1;
+    auto axis = std::get<std::int64_t>(b.attrs(n).at("axis"));
+    std::vector<int> ins;
+    int ports = n.op == "Concat" ? int(b.m_analysis.info(n.id)->inputs.size()) : 1;
+    for (int p = 0; p < ports; ++p) {
+        ins.push_back(b.input(n, p));
+    }
+    Layer& l = b.addLayer(n.id, n.op == "Softmax" ? "softmax" : "concat", ins, shape);
+    l.ints["axis"] = {axis < 0 ? axis + rank : axis};
+    b.m_tensor[n.id] = b.lastTensor();
+}
+
+void emitAdd(Builder& b, const graph::Node& n) {
+    std::vector<int> ins;
+    for (int p = 0; p < int(b.m_analysis.info(n.id)->inputs.size()); ++p) {
+        ins.push_back(b.input(n, p));
+    }
+    b.addLayer(n.id, "add", ins, b.perSample(n.id));
+    b.absorbFollowers(n, &b.m_bundle.header.layers.back(), nullptr, nullptr);
+}
+
+// An activation that no producer absorbed: a layer of its own.
+void emitActivation(Builder& b, const graph::Node& n) {
+    double alpha = 0;
+    std::string act = Builder::activationName(n, b.attrs(n), alpha);
+    Layer& l = b.addLayer(n.id, "activation", {b.input(n, 0)}, b.perSample(n.id));
+    l.activation = act;
+    l.reals["alpha"] = alpha;
+    b.m_tensor[n.id] = b.lastTensor();
+}
+
+// Input and Loss are handled by BundleBuilder::build itself.
+void emitStructural(Builder&, const graph::Node& n) {
+    throw Failure{"node '" + n.id + "': " + n.op + " is wired by the writer, not emitted"};
+}
+
 } // namespace
+
+graph::OpTable<BundleEmitter> makeBundleEmitterTable() {
+    graph::OpTable<BundleEmitter> t;
+    // Conv2D and Dense absorb a following BatchNorm and activation.
+    t.add("Input", {emitStructural, {}})
+        .add("Dense", {emitWeighted, {"dense"}})
+        .add("Conv2D", {emitWeighted, {"conv2d"}})
+        .add("MaxPool2D", {emitPool, {"max_pool"}})
+        .add("AvgPool2D", {emitPool, {"avg_pool"}})
+        .add("GlobalAvgPool", {emitGlobalAvgPool, {"global_avg_pool"}})
+        .add("BatchNorm", {emitBatchNorm, {"batch_norm"}})
+        .add("LayerNorm", {emitLayerNorm, {"layer_norm"}})
+        .add("Dropout", {emitPassThrough, {}})
+        .add("ReLU", {emitActivation, {"activation"}})
+        .add("LeakyReLU", {emitActivation, {"activation"}})
+        .add("ELU", {emitActivation, {"activation"}})
+        .add("GELU", {emitActivation, {"activation"}})
+        .add("Sigmoid", {emitActivation, {"activation"}})
+        .add("Tanh", {emitActivation, {"activation"}})
+        .add("Softmax", {emitAxisOp, {"softmax"}})
+        .add("Flatten", {emitReshape, {"reshape"}})
+        .add("Reshape", {emitReshape, {"reshape"}})
+        .add("Add", {emitAdd, {"add"}})
+        .add("Concat", {emitAxisOp, {"concat"}})
+        .add("Loss", {emitStructural, {}});
+    return t;
+}
 
 Expected<Bundle> buildBundle(const graph::Graph& graph, const graph::OpRegistry& registry,
                              const graph::WeightMap& weights, const BundleMetadata& metadata) {
     try {
-        return Builder(graph, registry, weights).build(metadata);
+        return BundleBuilder(graph, registry, weights).build(metadata);
     } catch (const Failure& f) {
         return Error::user(f.message);
     }

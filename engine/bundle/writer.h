@@ -9,8 +9,22 @@
 #include "graph/graph.h"
 #include "graph/host_weights.h"
 #include "graph/op_registry.h"
+#include "graph/op_table.h"
 
 namespace nw::bundle {
+
+class BundleBuilder; // writer.cpp
+
+// What the bundle writer does with one graph op: `emit` writes its layers (or folds it
+// away), `layers` names the bundle layer ops it can become ("conv2d", ...; empty for ops
+// that vanish, such as Dropout), so the INT8 table can be checked against it.
+struct BundleEmitter {
+    void (*emit)(BundleBuilder& builder, const graph::Node& node) = nullptr;
+    std::vector<std::string> layers;
+};
+
+// The bundle writer's op table: one line per op, add or unsupported with the reason.
+graph::OpTable<BundleEmitter> makeBundleEmitterTable();
 
 struct BundleMetadata {
     std::string producer = "netwright 0.1.0";

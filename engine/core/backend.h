@@ -9,6 +9,7 @@
 #include "base/expected.h"
 #include "engine/core/kernel.h"
 #include "engine/core/tensor.h"
+#include "graph/op_table.h"
 
 #include <memory>
 #include <span>
@@ -50,6 +51,10 @@ public:
     // "CPU (oneDNN 2.6.3, 2 threads)", "NVIDIA H100 (CUDA 13.0, cuDNN 9)"
     virtual std::string description() const = 0;
 
+    // Bytes every tensor start is aligned to, in allocations and in the plan's arena (64 on
+    // the CPU, up to 256 for GPU APIs).
+    virtual std::size_t alignment() const = 0;
+
     // Uninitialised memory for a tensor; a user error when the device is out of memory.
     virtual Expected<Tensor> allocate(const Dims& shape, DType dtype) = 0;
 
@@ -61,9 +66,12 @@ public:
     // Waits for all work queued on this backend.
     virtual Status synchronize() = 0;
 
-    // Op kernels. supportsOp() is false for an op this backend has no kernel for; the plan
-    // then reports the node (or, later, places it on the CPU).
-    virtual bool supportsOp(std::string_view op) const = 0;
+    // Op kernels: the backend's explicit op table (add or unsupported with a reason for every
+    // registered op; the coverage test checks it). supportsOp() is false for an op this
+    // backend has no kernel for; the plan then reports the node (or, later, places it on the
+    // CPU).
+    virtual const graph::OpCoverage& opCoverage() const = 0;
+    bool supportsOp(std::string_view op) const { return opCoverage().supports(op); }
     virtual Expected<std::unique_ptr<OpKernel>> createKernel(const KernelConfig& config) = 0;
     // Whether a `producer` kernel can apply an `activation` to its output itself in inference
     // (conv + bias + ReLU in one pass); the plan then skips the activation node.

@@ -9,6 +9,7 @@
 #include "base/expected.h"
 #include "engine/core/tensor.h"
 #include "graph/attribute.h"
+#include "graph/op_schema.h"
 
 #include <cstdint>
 #include <span>
@@ -17,38 +18,19 @@
 
 namespace nw::engine {
 
-// How a parameter starts out. Fan-in and fan-out come with the ParamSpec.
-enum class Init {
-    Zeros,
-    Ones,
-    HeNormal,      // N(0, 2 / fanIn): ReLU layers
-    HeUniform,     // U(±sqrt(6 / fanIn))
-    GlorotNormal,  // N(0, 2 / (fanIn + fanOut))
-    GlorotUniform, // U(±sqrt(6 / (fanIn + fanOut)))
-    FanInUniform,  // U(±1/sqrt(fanIn)): PyTorch's default for Linear and Conv weights and biases
-};
-
-struct ParamSpec {
-    std::string name; // "weight", "bias", "gamma", "beta", "running_mean", ...
-    Dims shape;
-    Init init = Init::Zeros;
-    std::int64_t fanIn = 0;
-    std::int64_t fanOut = 0;
-    // false: state the kernel updates itself in training forward (batch-norm running
-    // statistics); it has no gradient and the optimizer never touches it.
-    bool trainable = true;
-    // Weight decay applies (weights: yes; biases and normalisation scales: no).
-    bool decays = true;
-};
+// Parameters are declared by the op schema (graph/op_schema.h), never by a kernel.
+using graph::Init;
+using graph::ParamSpec;
 
 // Everything a backend needs to build a kernel for one node.
 struct KernelConfig {
     std::string nodeId;
     std::string op;
-    graph::AttrMap attrs;      // validated, defaults filled in
-    std::vector<Dims> inputs;  // concrete shapes, batch included
-    std::vector<Dims> outputs; // as inferred; a Loss node has one output: the loss, [1]
-    std::uint64_t seed = 0;    // the run's seed (dropout masks)
+    graph::AttrMap attrs;          // validated, defaults filled in
+    std::vector<Dims> inputs;      // concrete shapes, batch included
+    std::vector<Dims> outputs;     // as inferred; a Loss node has one output: the loss, [1]
+    std::vector<ParamSpec> params; // the schema's declarations, in the order params arrive
+    std::uint64_t seed = 0;        // the run's seed (dropout masks)
     // Inference plans only: an activation node folded into this one (its op and attributes),
     // applied to the output in the same pass. Empty op: none. See Backend::canFuseActivation.
     std::string fusedActivation;
@@ -57,7 +39,8 @@ struct KernelConfig {
 
 struct ForwardArgs {
     std::span<const Tensor> inputs;
-    std::span<const Tensor> params; // in params() order, trainable and state alike
+    // In the schema's declaration order (KernelConfig::params), trainable and state alike.
+    std::span<const Tensor> params;
     std::span<const Tensor> outputs;
     bool training = false;
     std::uint64_t step = 0;          // global training step: dropout masks depend on it
@@ -71,16 +54,13 @@ struct BackwardArgs {
     std::span<const Tensor> gradOutputs; // Loss: empty, the gradient starts there
     // To be written. An undefined tensor means that gradient is not needed.
     std::span<const Tensor> gradInputs;
-    std::span<const Tensor> gradParams; // one per trainable param, in params() order
+    std::span<const Tensor> gradParams; // one per trainable param, in declaration order
     const Tensor* targets = nullptr;
 };
 
 class OpKernel {
 public:
     virtual ~OpKernel() = default;
-
-    // Parameters and state this node owns, allocated and initialised by the plan's owner.
-    virtual std::vector<ParamSpec> params() const { return {}; }
 
     // What backward reads, so the plan can free activations early.
     virtual bool backwardReadsInputs() const { return true; }

@@ -23,7 +23,7 @@ struct MemoryAccounting {
 
 namespace {
 
-constexpr std::size_t kAlignment = 64;
+constexpr std::size_t kMinAlignment = 64; // oneDNN's vector kernels
 
 class HostBuffer final : public DeviceBuffer {
 public:
@@ -47,9 +47,15 @@ private:
 
 } // namespace
 
-CpuBackend::CpuBackend()
+CpuBackend::CpuBackend(const BackendOptions& options)
     : m_accounting(std::make_shared<MemoryAccounting>())
-    , m_dnnl(std::make_unique<DnnlContext>()) {}
+    , m_dnnl(std::make_unique<DnnlContext>())
+    , m_alignment(std::max(kMinAlignment, options.alignment))
+    , m_kernels(makeCpuKernelTable()) {
+    if (options.threads > 0) { // else OpenMP's default (OMP_NUM_THREADS, or every core)
+        setThreads(options.threads);
+    }
+}
 
 CpuBackend::~CpuBackend() = default;
 
@@ -67,8 +73,8 @@ Expected<Tensor> CpuBackend::allocate(const Dims& shape, DType dtype) {
     }
     std::size_t bytes = static_cast<std::size_t>(numelOf(shape)) * dtypeSize(dtype);
     std::size_t rounded =
-        (std::max<std::size_t>(bytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
-    void* data = std::aligned_alloc(kAlignment, rounded);
+        (std::max<std::size_t>(bytes, 1) + m_alignment - 1) / m_alignment * m_alignment;
+    void* data = std::aligned_alloc(m_alignment, rounded);
     if (!data) {
         return Error::user("out of host memory allocating " + std::to_string(bytes) +
                            " bytes for a tensor of shape " + dimsToString(shape));

@@ -4,6 +4,8 @@
 // Copies are synchronous on the CPU.
 
 #include "engine/core/backend.h"
+#include "engine/core/backend_registry.h"
+#include "engine/cpu/ops/registry.h"
 
 #include <atomic>
 #include <memory>
@@ -15,18 +17,21 @@ struct DnnlContext;      // engine/cpu/dnnl_util.h
 
 class CpuBackend final : public Backend {
 public:
-    CpuBackend();
+    // Opened through the backend registry (registerCpuBackend, openBackend("cpu")); code
+    // outside engine/cpu never constructs one. options.alignment: 0 means 64 bytes.
+    explicit CpuBackend(const BackendOptions& options = {});
     ~CpuBackend() override;
 
     Device device() const override { return Device::cpu(); }
     std::string description() const override;
+    std::size_t alignment() const override { return m_alignment; }
 
     Expected<Tensor> allocate(const Dims& shape, DType dtype) override;
     Status copyFromHost(const Tensor& dst, const void* src) override;
     Status copyToHost(const Tensor& src, void* dst) override;
     Status synchronize() override;
 
-    bool supportsOp(std::string_view op) const override;
+    const graph::OpCoverage& opCoverage() const override;
     Expected<std::unique_ptr<OpKernel>> createKernel(const KernelConfig& config) override;
     bool canFuseActivation(std::string_view producer, std::string_view activation) const override;
 
@@ -49,6 +54,9 @@ public:
     static void* data(const Tensor& t);
     static float* f32(const Tensor& t) { return static_cast<float*>(data(t)); }
 
+    // This backend's kernels by op (built-in ones from makeCpuKernelTable(); plugins add).
+    graph::OpTable<KernelFactory>& kernels() { return m_kernels; }
+
     // The oneDNN engine and stream the kernels run on.
     DnnlContext& dnnl() { return *m_dnnl; }
 
@@ -56,6 +64,11 @@ private:
     std::shared_ptr<MemoryAccounting> m_accounting;
     std::unique_ptr<DnnlContext> m_dnnl;
     int m_threads = 0;
+    std::size_t m_alignment = 64;
+    graph::OpTable<KernelFactory> m_kernels;
 };
+
+// What registerCpuBackend() lists for this machine: the processor's name, its RAM, oneDNN.
+DeviceInfo cpuDeviceInfo();
 
 } // namespace nw::engine::cpu

@@ -162,6 +162,7 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
                                    "one output");
         }
         config.seed = options.seed;
+        config.params = info.params;
         auto step = std::make_unique<Step>();
         step->nodeId = node.id;
         step->outputs.resize(1);
@@ -178,7 +179,7 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
         }
         step->kernel = std::move(*kernel);
         bool trainable = false;
-        for (const auto& spec : step->kernel->params()) {
+        for (const auto& spec : info.params) {
             auto entry = params.ensure(node.id, spec);
             if (!entry) {
                 return entry.error();
@@ -254,7 +255,7 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
             shapes.push_back(shapes[e.from]);
         }
     }
-    MemoryLayout layout = planMemory(requests);
+    MemoryLayout layout = planMemory(requests, backend.alignment());
     plan->m_arenaBytes = layout.arenaBytes;
     plan->m_naiveBytes = layout.naiveBytes;
     auto arena = backend.allocate({static_cast<std::int64_t>(layout.arenaBytes / sizeof(float))},

@@ -30,12 +30,13 @@ std::string layoutOf(const Shape& input) {
 }
 
 // Why the graph cannot be exported, every offending node named; empty when it can.
-std::string unsupportedNodes(const Graph& graph) {
+std::string unsupportedNodes(const Graph& graph, const OpTable<EmitFn>& emitters) {
     std::string message;
     for (const Node& n : graph.nodes()) {
-        if (!isStructuralOp(n.op) && findEmitter(n.op) == nullptr) {
+        if (!emitters.supports(n.op)) {
+            std::string why = emitters.unsupportedReason(n.op);
             message += (message.empty() ? "" : "; ") + std::string("node '") + n.id + "': op '" +
-                       n.op + "' has no ONNX mapping";
+                       n.op + "' has no ONNX mapping" + (why.empty() ? "" : " (" + why + ")");
         }
     }
     return message;
@@ -72,7 +73,8 @@ Expected<ExportResult> exportModel(const Graph& graph, const OpRegistry& registr
             }
         }
     }
-    if (std::string bad = unsupportedNodes(graph); !bad.empty()) {
+    const auto emitters = makeOnnxEmitterTable();
+    if (std::string bad = unsupportedNodes(graph, emitters); !bad.empty()) {
         return Error::user("cannot export to ONNX: " + bad);
     }
     // Where each input port's data comes from.
@@ -149,7 +151,7 @@ Expected<ExportResult> exportModel(const Graph& graph, const OpRegistry& registr
         }
         std::string output = id == finalNode ? outputName : valueName(id);
         MapContext ctx{builder, node, attrs, info, std::move(inputs), output, weights};
-        if (Status st = findEmitter(node.op)(ctx); !st) {
+        if (Status st = (*emitters.find(node.op))(ctx); !st) {
             return st.error();
         }
         valueOf[id] = output;

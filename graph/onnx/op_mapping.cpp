@@ -1,10 +1,9 @@
-// Per-op ONNX emitters, opset 17. Shapes follow the engine's kernels (engine/cpu/ops/):
-// Conv2D weight [F, C/groups, kh, kw], Dense weight [units, F], BatchNorm gamma, beta,
-// running_mean, running_var [C], LayerNorm gamma, beta [product of the normalised dims].
+// Per-op ONNX emitters, opset 17. Parameter shapes are the op schemas' declarations
+// (graph/ops/): Conv2D weight [F, C/groups, kh, kw], Dense weight [units, F], BatchNorm
+// gamma, beta, running_mean, running_var [C], LayerNorm gamma, beta [normalised, flattened].
 #include "graph/onnx/op_mapping.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <numbers>
 
@@ -27,8 +26,14 @@ const IntList& MapContext::ints(std::string_view name) const {
 }
 
 Expected<std::string> MapContext::param(const std::string& name,
-                                        const std::vector<std::int64_t>& engineDims,
                                         const std::vector<std::int64_t>& onnxDims) {
+    auto decl = std::find_if(info.params.begin(), info.params.end(),
+                             [&](const ParamSpec& p) { return p.name == name; });
+    if (decl == info.params.end()) {
+        return Error::internal("node '" + node.id + "': " + node.op + " declares no parameter '" +
+                               name + "'");
+    }
+    const std::vector<std::int64_t>& engineDims = decl->shape;
     auto it = weights.find({node.id, name});
     if (it == weights.end()) {
         return Error::user("node '" + node.id + "': parameter '" + name +
@@ -63,7 +68,6 @@ Status emitConv2d(MapContext& c) {
     const IntList& stride = c.ints("stride");
     const IntList& dil = c.ints("dilation");
     std::int64_t groups = c.i("groups");
-    std::int64_t filters = c.i("filters");
     // ONNX pads: [top, left, bottom, right]. "same" as TensorFlow: the extra pixel of an odd
     // total goes to the end, exactly as the CPU kernel pads.
     std::array<std::int64_t, 4> pads{};
@@ -79,13 +83,13 @@ Status emitConv2d(MapContext& c) {
         }
     }
     std::vector<std::string> in{c.inputs[0]};
-    auto w = c.param("weight", {filters, x[1] / groups, k[0], k[1]});
+    auto w = c.param("weight");
     if (!w) {
         return w.error();
     }
     in.push_back(*w);
     if (c.b("use_bias")) {
-        auto bias = c.param("bias", {filters});
+        auto bias = c.param("bias");
         if (!bias) {
             return bias.error();
         }
@@ -101,15 +105,13 @@ Status emitConv2d(MapContext& c) {
 }
 
 Status emitDense(MapContext& c) {
-    std::int64_t in = c.info.inputs[0][1];
-    std::int64_t units = c.i("units");
-    auto w = c.param("weight", {units, in});
+    auto w = c.param("weight");
     if (!w) {
         return w.error();
     }
     std::vector<std::string> inputs{c.inputs[0], *w};
     if (c.b("use_bias")) {
-        auto bias = c.param("bias", {units});
+        auto bias = c.param("bias");
         if (!bias) {
             return bias.error();
         }
@@ -121,10 +123,9 @@ Status emitDense(MapContext& c) {
 }
 
 Status emitBatchNorm(MapContext& c) {
-    Dims ch{c.info.inputs[0][1]};
     std::vector<std::string> inputs{c.inputs[0]};
     for (const char* name : {"gamma", "beta", "running_mean", "running_var"}) {
-        auto p = c.param(name, ch);
+        auto p = c.param(name);
         if (!p) {
             return p.error();
         }
@@ -139,15 +140,11 @@ Status emitLayerNorm(MapContext& c) {
     const Shape& x = c.info.inputs[0];
     std::int64_t k = c.i("normalized_dims");
     Dims normalized(x.dims.end() - k, x.dims.end());
-    std::int64_t inner = 1;
-    for (std::int64_t d : normalized) {
-        inner *= d;
-    }
-    auto gamma = c.param("gamma", {inner}, normalized);
+    auto gamma = c.param("gamma", normalized);
     if (!gamma) {
         return gamma.error();
     }
-    auto beta = c.param("beta", {inner}, normalized);
+    auto beta = c.param("beta", normalized);
     if (!beta) {
         return beta.error();
     }
@@ -277,42 +274,38 @@ Status emitConcat(MapContext& c) {
     return Status::success();
 }
 
-struct Mapping {
-    std::string_view op;
-    EmitFn emit;
-};
-
-// One line per op, in the palette's order.
-constexpr std::array kMappings{
-    Mapping{"Dense", emitDense},
-    Mapping{"Conv2D", emitConv2d},
-    Mapping{"MaxPool2D", emitMaxPool},
-    Mapping{"AvgPool2D", emitAvgPool},
-    Mapping{"GlobalAvgPool", emitGlobalAvgPool},
-    Mapping{"BatchNorm", emitBatchNorm},
-    Mapping{"LayerNorm", emitLayerNorm},
-    Mapping{"ReLU", emitReLU},
-    Mapping{"LeakyReLU", emitLeakyReLU},
-    Mapping{"ELU", emitELU},
-    Mapping{"GELU", emitGELU},
-    Mapping{"Sigmoid", emitSigmoid},
-    Mapping{"Tanh", emitTanh},
-    Mapping{"Softmax", emitSoftmax},
-    Mapping{"Flatten", emitFlatten},
-    Mapping{"Reshape", emitReshape},
-    Mapping{"Add", emitAdd},
-    Mapping{"Concat", emitConcat},
-};
+// Input, Dropout (the identity at inference) and Loss: wired by exportModel itself.
+Status emitStructural(MapContext& c) {
+    return Error::internal("node '" + c.node.id + "': " + c.node.op +
+                           " is wired by the exporter, not emitted");
+}
 
 } // namespace
 
-EmitFn findEmitter(std::string_view op) {
-    for (const Mapping& m : kMappings) {
-        if (m.op == op) {
-            return m.emit;
-        }
-    }
-    return nullptr;
+graph::OpTable<EmitFn> makeOnnxEmitterTable() {
+    graph::OpTable<EmitFn> t;
+    t.add("Input", emitStructural)
+        .add("Dense", emitDense)
+        .add("Conv2D", emitConv2d)
+        .add("MaxPool2D", emitMaxPool)
+        .add("AvgPool2D", emitAvgPool)
+        .add("GlobalAvgPool", emitGlobalAvgPool)
+        .add("BatchNorm", emitBatchNorm)
+        .add("LayerNorm", emitLayerNorm)
+        .add("Dropout", emitStructural)
+        .add("ReLU", emitReLU)
+        .add("LeakyReLU", emitLeakyReLU)
+        .add("ELU", emitELU)
+        .add("GELU", emitGELU)
+        .add("Sigmoid", emitSigmoid)
+        .add("Tanh", emitTanh)
+        .add("Softmax", emitSoftmax)
+        .add("Flatten", emitFlatten)
+        .add("Reshape", emitReshape)
+        .add("Add", emitAdd)
+        .add("Concat", emitConcat)
+        .add("Loss", emitStructural);
+    return t;
 }
 
 bool isStructuralOp(std::string_view op) {

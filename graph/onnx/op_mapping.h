@@ -8,6 +8,7 @@
 #include "graph/analysis.h"
 #include "graph/onnx/model_builder.h"
 #include "graph/onnx/onnx_export.h"
+#include "graph/op_table.h"
 
 #include <string>
 #include <string_view>
@@ -32,11 +33,10 @@ struct MapContext {
     const IntList& ints(std::string_view name) const;
 
     // Adds parameter `name` of this node as the initializer "<node>.<name>" and returns that
-    // name. `engineDims` is the shape the engine keeps it in; `onnxDims` (same element count,
-    // empty: the same) the shape ONNX wants. A missing or misshapen tensor is a user error
-    // naming the node and parameter.
+    // name. Its shape is the op schema's declaration (info.params); `onnxDims` (same element
+    // count, empty: the same) is the shape ONNX wants. A missing or misshapen tensor is a
+    // user error naming the node and parameter.
     Expected<std::string> param(const std::string& name,
-                                const std::vector<std::int64_t>& engineDims,
                                 const std::vector<std::int64_t>& onnxDims = {});
     // "<node>/<suffix>": a helper value of a decomposed op.
     std::string helper(std::string_view suffix) const;
@@ -44,9 +44,10 @@ struct MapContext {
 
 using EmitFn = Status (*)(MapContext&);
 
-// The emitter for `op`, or nullptr when the op has no ONNX mapping (and is not one of the
-// ops the exporter handles itself: see isStructuralOp).
-EmitFn findEmitter(std::string_view op);
+// The ONNX exporter's op table: an emitter for every op it maps, one line each (the
+// structural ops Input, Dropout and Loss are wired by exportModel itself: see
+// isStructuralOp). Plugins add their emitters to an exporter's copy.
+graph::OpTable<EmitFn> makeOnnxEmitterTable();
 
 // Input, Dropout and Loss.
 bool isStructuralOp(std::string_view op);

@@ -6,12 +6,14 @@ namespace nw::graph::ops {
 
 namespace {
 
-OpSchema activation(const char* name, const char* doc, std::int64_t flopsPerElement,
-                    std::vector<AttrSpec> attrs = {}) {
+// `notes` repeats `flopsPerElement` as the FLOP formula for the op reference.
+OpSchema activation(const char* name, const char* doc, const char* notes,
+                    std::int64_t flopsPerElement, std::vector<AttrSpec> attrs = {}) {
     OpSchema s;
     s.name = name;
     s.category = "Activation";
     s.doc = doc;
+    s.notes = notes;
     s.attrs = std::move(attrs);
     s.inputs = {{"input", "[N, ...]"}};
     s.outputs = {{"output", "same shape as the input"}};
@@ -24,34 +26,39 @@ OpSchema activation(const char* name, const char* doc, std::int64_t flopsPerElem
 } // namespace
 
 OpSchema reluSchema() {
-    return activation("ReLU", "max(x, 0).", 1);
+    return activation("ReLU", "max(x, 0).", "Element-wise. Parameters: 0. FLOPs: `E`.", 1);
 }
 
 OpSchema leakyReluSchema() {
-    return activation("LeakyReLU", "x for x > 0, alpha * x otherwise.", 2,
+    return activation("LeakyReLU", "x for x > 0, alpha * x otherwise.",
+                      "Element-wise. Parameters: 0. FLOPs: `2·E`.", 2,
                       {AttrSpec::real("alpha", 0.01, 0.0, 10.0, "Slope for negative inputs.")});
 }
 
 OpSchema eluSchema() {
     return activation(
-        "ELU", "x for x > 0, alpha * (exp(x) - 1) otherwise.", 3,
+        "ELU", "x for x > 0, alpha * (exp(x) - 1) otherwise.",
+        "Element-wise. Parameters: 0. FLOPs: `3·E`.", 3,
         {AttrSpec::real("alpha", 1.0, 0.0, 10.0, "Value approached for large negative inputs.")
              .exclusiveMin()});
 }
 
 OpSchema geluSchema() {
-    return activation("GELU", "x * Phi(x), the Gaussian error linear unit.", 8,
+    return activation("GELU", "x * Phi(x), the Gaussian error linear unit.",
+                      "Element-wise. Parameters: 0. FLOPs: `8·E` (either `approximate`).", 8,
                       {AttrSpec::choice("approximate", "none", {"none", "tanh"},
                                         "none: the exact erf form; tanh: the tanh "
                                         "approximation.")});
 }
 
 OpSchema sigmoidSchema() {
-    return activation("Sigmoid", "1 / (1 + exp(-x)).", 4);
+    return activation("Sigmoid", "1 / (1 + exp(-x)).", "Element-wise. Parameters: 0. FLOPs: `4·E`.",
+                      4);
 }
 
 OpSchema tanhSchema() {
-    return activation("Tanh", "The hyperbolic tangent.", 4);
+    return activation("Tanh", "The hyperbolic tangent.",
+                      "Element-wise. Parameters: 0. FLOPs: `4·E`.", 4);
 }
 
 } // namespace nw::graph::ops

@@ -9,6 +9,8 @@ OpSchema addSchema() {
     s.category = "Merge";
     s.doc = "Element-wise sum of two or more tensors of the same shape (residual "
             "connections).";
+    s.notes = "Inputs `in 0`, `in 1`, … (at least 2), all the same shape; output: that shape. "
+              "Parameters: 0. FLOPs: `E·(inputs − 1)`.";
     s.inputs = {{"in", "Tensors of one shape.", true, 2}};
     s.outputs = {{"output", "the common shape"}};
     s.infer = [](const InferContext& ctx) -> InferResult {

@@ -9,6 +9,9 @@ OpSchema batchNormSchema() {
     s.category = "Normalization";
     s.doc = "Batch normalisation over the channel axis (1) of [N, C] or [N, C, H, W]: "
             "learned scale and shift per channel, running mean and variance for inference.";
+    s.notes = "Parameters: `2·C` trainable (`gamma`, `beta`) + `2·C` non-trainable "
+              "(`running_mean`, `running_var`). FLOPs: `2·E` (folded into one scale and shift at "
+              "inference).";
     s.attrs = {
         varianceEpsilonAttr(),
         AttrSpec::real("momentum", 0.1, 0.0, 1.0,
@@ -28,10 +31,16 @@ OpSchema batchNormSchema() {
         }
         Inferred out;
         out.outputs = {x};
-        out.cost.trainableParams = 2 * x[1];    // scale (gamma) and shift (beta)
-        out.cost.nonTrainableParams = 2 * x[1]; // running mean and variance
-        out.cost.flops = 2 * *n;                // folded into one scale and shift at inference
+        out.cost.flops = 2 * *n; // folded into one scale and shift at inference
         return out;
+    };
+    // Per channel: the learned scale and shift, then the running statistics (state).
+    s.params = [](const InferContext& ctx) {
+        std::vector<std::int64_t> c{ctx.input(0)[1]};
+        return std::vector<ParamSpec>{{"gamma", c, Init::Ones, 0, 0, true, false},
+                                      {"beta", c, Init::Zeros, 0, 0, true, false},
+                                      {"running_mean", c, Init::Zeros, 0, 0, false, false},
+                                      {"running_var", c, Init::Ones, 0, 0, false, false}};
     };
     return s;
 }

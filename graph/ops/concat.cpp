@@ -8,6 +8,9 @@ OpSchema concatSchema() {
     s.name = "Concat";
     s.category = "Merge";
     s.doc = "Joins two or more tensors along `axis`; every other dimension must match.";
+    s.notes = "Inputs `in 0`, `in 1`, … (at least 2), of one rank. `axis` must be an axis of the "
+              "inputs and may not resolve to the batch axis 0; every other dimension must match. "
+              "Output: the inputs' `axis` dimensions summed. Parameters: 0. FLOPs: 0.";
     s.attrs = {AttrSpec::integer("axis", 1, -8, 7,
                                  "Axis to join along (1 = channels); negative counts from the "
                                  "end. Cannot be the batch axis 0.")};
@@ -42,7 +45,7 @@ OpSchema concatSchema() {
         if (!out.perSampleElements()) {
             return fail("axis", "joined tensor " + out.toString() + " is too large");
         }
-        return Inferred{{out}, {}};
+        return Inferred{{out}, {}, {}};
     };
     return s;
 }

@@ -9,6 +9,12 @@ OpSchema conv2dSchema() {
     s.category = "Convolution";
     s.doc = "2-D convolution over [N, C, H, W] images: `filters` learned kernels of "
             "kernel_size, with stride, padding, dilation and channel groups.";
+    s.notes = "Input `[N, C, H, W]`. Output `[N, filters, H', W']`, where `explicit`: `H' = "
+              "floor((H + 2·pad − (dil·(k − 1) + 1)) / stride) + 1` (error if below 1), and "
+              "`same`: `H' = ceil(H / stride)`; likewise `W'`. `C` and `filters` must divide by "
+              "`groups`. Parameters: `filters·(C/groups)·kh·kw (+ filters)`. FLOPs: "
+              "`2·filters·(C/groups)·kh·kw·H'·W' (+ filters·H'·W')`; bracketed terms only with "
+              "`use_bias`.";
     s.attrs = {
         AttrSpec::integer("filters", 32, 1, 65536, "Number of output channels."),
         AttrSpec::ints("kernel_size", {3, 3}, 2, 2, 1, 255, "Kernel height and width."),
@@ -72,9 +78,21 @@ OpSchema conv2dSchema() {
         bool bias = ctx.b("use_bias");
         Inferred out;
         out.outputs = {Shape::batched({filters, outHW[0], outHW[1]})};
-        out.cost.trainableParams = *weights + (bias ? filters : 0);
         out.cost.flops = 2 * *macs + (bias ? *outElems : 0);
         return out;
+    };
+    // weight [filters, C/groups, kh, kw] (PyTorch's layout), bias [filters].
+    s.params = [](const InferContext& ctx) {
+        std::int64_t filters = ctx.i("filters"), groups = ctx.i("groups");
+        std::int64_t perGroup = ctx.input(0)[1] / groups;
+        const auto& k = ctx.ints("kernel_size");
+        std::int64_t fanIn = perGroup * k[0] * k[1], fanOut = filters / groups * k[0] * k[1];
+        std::vector<ParamSpec> p{
+            {"weight", {filters, perGroup, k[0], k[1]}, Init::FanInUniform, fanIn, fanOut}};
+        if (ctx.b("use_bias")) {
+            p.push_back({"bias", {filters}, Init::FanInUniform, fanIn, fanOut, true, false});
+        }
+        return p;
     };
     return s;
 }

@@ -8,6 +8,9 @@ OpSchema denseSchema() {
     s.name = "Dense";
     s.category = "Core";
     s.doc = "Fully connected layer: y = x W^T + b. Input [N, F], output [N, units].";
+    s.notes = "Input `[N, F]` (must be 2-D; add a Flatten before it for images). Output `[N, "
+              "units]`. Parameters: `F·units (+ units)`. FLOPs: `2·F·units (+ units)`; the "
+              "bracketed terms only with `use_bias`.";
     s.attrs = {
         AttrSpec::integer("units", 128, 1, 1 << 20, "Number of output features."),
         AttrSpec::boolean("use_bias", true, "Add a learned bias to each output feature."),
@@ -31,9 +34,17 @@ OpSchema denseSchema() {
         }
         Inferred out;
         out.outputs = {Shape::batched({units})};
-        out.cost.trainableParams = *weights + (bias ? units : 0);
         out.cost.flops = *flops + (bias ? units : 0);
         return out;
+    };
+    // weight [units, features] (PyTorch's layout), bias [units].
+    s.params = [](const InferContext& ctx) {
+        std::int64_t in = ctx.input(0)[1], units = ctx.i("units");
+        std::vector<ParamSpec> p{{"weight", {units, in}, Init::FanInUniform, in, units}};
+        if (ctx.b("use_bias")) {
+            p.push_back({"bias", {units}, Init::FanInUniform, in, units, true, false});
+        }
+        return p;
     };
     return s;
 }

@@ -9,6 +9,7 @@ OpSchema dropoutSchema() {
     s.category = "Core";
     s.doc = "During training, zeroes each element with probability `rate` and scales the "
             "rest by 1 / (1 - rate); the identity at inference.";
+    s.notes = "Parameters: 0. FLOPs: 0.";
     s.attrs = {AttrSpec::real("rate", 0.5, 0.0, 1.0, "Probability of dropping an element.")
                    .exclusiveMax()};
     s.inputs = {{"input", "[N, ...]"}};

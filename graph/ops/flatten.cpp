@@ -8,6 +8,8 @@ OpSchema flattenSchema() {
     s.name = "Flatten";
     s.category = "Shape";
     s.doc = "Collapses every dimension but the batch: [N, C, H, W] -> [N, C*H*W].";
+    s.notes = "`[N, C, H, W]` → `[N, C·H·W]`; in general `[N, ...]` → `[N, E]`. Parameters: 0. "
+              "FLOPs: 0.";
     s.inputs = {{"input", "[N, ...]"}};
     s.outputs = {{"output", "[N, elements per sample]"}};
     s.infer = [](const InferContext& ctx) -> InferResult {
@@ -15,7 +17,7 @@ OpSchema flattenSchema() {
         if (!n) {
             return n.error();
         }
-        return Inferred{{Shape::batched({*n})}, {}};
+        return Inferred{{Shape::batched({*n})}, {}, {}};
     };
     return s;
 }

@@ -9,6 +9,7 @@ OpSchema inputSchema() {
     s.category = "Input/Output";
     s.doc = "Feeds a batch of samples into the network. Its shape excludes the batch "
             "dimension: [1, 28, 28] for 28x28 grey images.";
+    s.notes = "Output `[N, shape...]`. Parameters: 0. FLOPs: 0.";
     s.attrs = {AttrSpec::ints("shape", {1, 28, 28}, 1, 7, 1, 1 << 24,
                               "Shape of one sample, without the batch dimension (C, H, W for "
                               "images, F for feature vectors).")};
@@ -18,7 +19,7 @@ OpSchema inputSchema() {
         if (!out.perSampleElements()) {
             return fail("shape", "shape " + out.toString() + " has too many elements");
         }
-        return Inferred{{out}, {}};
+        return Inferred{{out}, {}, {}};
     };
     return s;
 }

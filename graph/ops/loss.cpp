@@ -9,6 +9,8 @@ OpSchema lossSchema() {
     s.category = "Input/Output";
     s.doc = "The network's output and its training loss against the dataset's targets. "
             "Its input is the model's prediction (logits for the cross-entropies).";
+    s.notes = "**No output ports.** `softmax_cross_entropy` needs `[N, K]` with K ≥ 2; a non-zero "
+              "`label_smoothing` is an error with any other loss. Parameters: 0. FLOPs: `4·E`.";
     s.attrs = {
         AttrSpec::choice("loss", "softmax_cross_entropy",
                          {"softmax_cross_entropy", "mse", "binary_cross_entropy_with_logits"},

@@ -6,11 +6,12 @@ namespace nw::graph::ops {
 namespace {
 
 // MaxPool2D and AvgPool2D share attributes and shape rules.
-OpSchema windowPool(const char* name, const char* doc) {
+OpSchema windowPool(const char* name, const char* doc, const char* notes) {
     OpSchema s;
     s.name = name;
     s.category = "Pooling";
     s.doc = doc;
+    s.notes = notes;
     s.attrs = {
         AttrSpec::ints("kernel_size", {2, 2}, 2, 2, 1, 255, "Window height and width."),
         AttrSpec::ints("stride", {2, 2}, 2, 2, 1, 255, "Step between windows (rows, columns)."),
@@ -56,11 +57,17 @@ OpSchema windowPool(const char* name, const char* doc) {
 } // namespace
 
 OpSchema maxPool2dSchema() {
-    return windowPool("MaxPool2D", "Largest value of each window, per channel.");
+    return windowPool("MaxPool2D", "Largest value of each window, per channel.",
+                      "Input `[N, C, H, W]`. Output `[N, C, H', W']`, "
+                      "`H' = floor((H + 2·pad − k) / stride) + 1`, likewise `W'`; error if "
+                      "below 1 or if `2·pad > k`. Parameters: 0. FLOPs: `C·H'·W'·kh·kw`.");
 }
 
 OpSchema avgPool2dSchema() {
-    return windowPool("AvgPool2D", "Mean of each window, per channel (padding counts as zeros).");
+    return windowPool("AvgPool2D", "Mean of each window, per channel (padding counts as zeros).",
+                      "Input `[N, C, H, W]`. Output `[N, C, H', W']`, "
+                      "`H' = floor((H + 2·pad − k) / stride) + 1`, likewise `W'`; error if "
+                      "below 1 or if `2·pad > k`. Parameters: 0. FLOPs: `C·H'·W'·kh·kw`.");
 }
 
 OpSchema globalAvgPoolSchema() {
@@ -68,6 +75,7 @@ OpSchema globalAvgPoolSchema() {
     s.name = "GlobalAvgPool";
     s.category = "Pooling";
     s.doc = "Mean over all positions of each channel: [N, C, H, W] -> [N, C].";
+    s.notes = "Input `[N, C, H, W]`. Output `[N, C]`. Parameters: 0. FLOPs: `E` (= `C·H·W`).";
     s.inputs = {{"input", "[N, C, H, W]"}};
     s.outputs = {{"output", "[N, C]"}};
     s.infer = [](const InferContext& ctx) -> InferResult {

@@ -9,6 +9,9 @@ OpSchema reshapeSchema() {
     s.category = "Shape";
     s.doc = "Gives each sample a new shape with the same number of elements. One entry may "
             "be -1 and is then inferred.";
+    s.notes = "Input `[N, ...]`. Output `[N, shape...]`. At most one entry may be −1 (inferred: "
+              "`E` divided by the product of the others, which must divide `E`); 0 is an error; "
+              "otherwise the element counts must match. Parameters: 0. FLOPs: 0.";
     s.attrs = {AttrSpec::ints("shape", {-1}, 1, 7, -1, 1 << 24,
                               "New shape of one sample, without the batch dimension.")};
     s.inputs = {{"input", "[N, ...]"}};
@@ -51,7 +54,7 @@ OpSchema reshapeSchema() {
                                      attrValueToString(target) + " (" + std::to_string(known) +
                                      " elements)");
         }
-        return Inferred{{Shape::batched(target)}, {}};
+        return Inferred{{Shape::batched(target)}, {}, {}};
     };
     return s;
 }

@@ -9,6 +9,8 @@ OpSchema softmaxSchema() {
     s.category = "Activation";
     s.doc = "exp(x) normalised to sum to 1 along `axis`. Not needed before a softmax "
             "cross-entropy loss, which takes logits.";
+    s.notes = "`axis` must be an axis of the input and may not resolve to the batch axis 0. "
+              "Parameters: 0. FLOPs: `4·E`.";
     s.attrs = {AttrSpec::integer("axis", -1, -8, 7,
                                  "Axis to normalise; negative counts from the end. Cannot be "
                                  "the batch axis 0.")};

@@ -11,6 +11,7 @@
 #include "engine/tracking/run_recorder.h"
 #include "engine/train/trainer.h"
 #include "graph/project_file.h"
+#include "tests/support/backends.h"
 
 #include <chrono>
 #include <cstdio>
@@ -96,7 +97,8 @@ int main(int argc, char** argv) {
     if (!project) {
         return die(project.error());
     }
-    engine::cpu::CpuBackend backend;
+    std::unique_ptr<engine::Backend> backendOwner = nw::testing::openCpu();
+    engine::Backend& backend = *backendOwner;
     engine::TrainOptions options;
     options.config = project->training;
     options.maxSteps = steps;

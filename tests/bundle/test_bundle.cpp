@@ -11,6 +11,7 @@
 #include "engine/cpu/cpu_backend.h"
 #include "graph/project_file.h"
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/backends.h"
 #include "tests/support/cli_run.h"
 
 #include <QJsonArray>
@@ -41,7 +42,8 @@ Built build(const QString& projectFile, std::int64_t batch = 3) {
     if (!project) {
         qFatal("%s", project.error().message.c_str());
     }
-    engine::cpu::CpuBackend backend;
+    std::unique_ptr<engine::Backend> backendOwner = nw::testing::openCpu();
+    engine::Backend& backend = *backendOwner;
     engine::ModelParams params(backend);
     Built b;
     b.batch = batch;

@@ -86,9 +86,10 @@ private slots:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");
         QTest::newRow("cuda not built")
-            << QStringList{"train", project(), "--device", "cuda:0"} << "only the CPU backend";
+            << QStringList{"train", project(), "--device", "cuda:0"} << "this machine has: cpu (";
         QTest::newRow("bad device")
-            << QStringList{"train", project(), "--device", "gpu"} << "unknown device 'gpu'";
+            << QStringList{"train", project(), "--device", "gpu"}
+            << "device 'gpu': expected cpu, cuda:N or vulkan:N; this machine has: cpu (";
         QTest::newRow("missing project")
             << QStringList{"train", m_dir.filePath("nope.nwproj")} << "no such file";
         QTest::newRow("batch 0") << QStringList{"train", project(), "--batch", "0"} << "batch";

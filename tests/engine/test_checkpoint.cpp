@@ -5,6 +5,7 @@
 #include "engine/cpu/cpu_backend.h"
 #include "engine/train/trainer.h"
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/backends.h"
 
 #include <QtTest>
 #include <fstream>
@@ -76,7 +77,8 @@ private slots:
         QFETCH(QString, optimizer);
         QFETCH(int, stopAt);
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         auto project = tinyProject(m_dir.filePath("data"), optimizer.toStdString());
         if (optimizer == "sgd") {
             project.training.optimizer.momentum = 0.9;
@@ -142,7 +144,8 @@ private slots:
         QFETCH(QString, damage);
         QFETCH(QString, message);
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         auto project = tinyProject(m_dir.filePath("data"), "adam");
         TrainOptions options;
         options.config = project.training;

@@ -3,6 +3,7 @@
 #include "engine/core/rng.h"
 #include "engine/core/tensor.h"
 #include "engine/cpu/cpu_backend.h"
+#include "tests/support/backends.h"
 
 #include <QtTest>
 #include <cmath>
@@ -94,7 +95,8 @@ private slots:
     }
 
     void tensorsViewBackendMemory() {
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         auto t = backend.allocate({2, 3, 4}, DType::F32);
         QVERIFY(t.ok());
         QCOMPARE(t->numel(), 24);
@@ -116,7 +118,8 @@ private slots:
     }
 
     void backendCountsLiveAndPeakBytes() {
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         QCOMPARE(backend.bytesInUse(), std::size_t(0));
         {
             auto a = backend.allocate({1000}, DType::F32); // 4000 -> 4032 aligned
@@ -133,7 +136,8 @@ private slots:
     void bufferOutlivesItsBackend() {
         Tensor t;
         {
-            cpu::CpuBackend backend;
+            auto backendOwner = nw::testing::openCpu();
+            auto& backend = *backendOwner;
             t = *backend.allocate({16}, DType::F32);
         }
         QVERIFY(t.defined()); // freeing it later must not touch the destroyed backend

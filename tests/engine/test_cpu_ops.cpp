@@ -6,6 +6,7 @@
 #include "engine/cpu/cpu_backend.h"
 #include "engine/plan/execution_plan.h"
 #include "graph/op_registry.h"
+#include "tests/support/backends.h"
 
 #include <QtTest>
 #include <cmath>
@@ -167,7 +168,8 @@ private slots:
     void gradients() {
         QFETCH(graph::Graph, graph);
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         ModelParams params(backend);
         const std::int64_t batch = 3;
         auto plan = ExecutionPlan::compile(graph, registry, backend, params, {batch, true, 7});
@@ -217,8 +219,8 @@ private slots:
         // within ±h of the point, the difference quotient is off; like Caffe's
         // GradientChecker skipping its kink region, such an element is checked again with a
         // ten times smaller step, and fails only when both steps disagree with backward.
-        auto centralDifference = [&](ModelParams::Entry* e, std::vector<float>& v,
-                                     std::size_t i, float h) {
+        auto centralDifference = [&](ModelParams::Entry* e, std::vector<float>& v, std::size_t i,
+                                     float h) {
             float orig = v[i];
             v[i] = orig + h;
             upload(backend, e->value, v);
@@ -257,9 +259,9 @@ private slots:
             }
         }
         QVERIFY(checked > 0);
-        QVERIFY2(retried * 4 <= checked, qPrintable(QStringLiteral("%1 of %2 elements near kinks")
-                                                        .arg(retried)
-                                                        .arg(checked)));
+        QVERIFY2(
+            retried * 4 <= checked,
+            qPrintable(QStringLiteral("%1 of %2 elements near kinks").arg(retried).arg(checked)));
     }
 
     // Forward against hand-computed values: y = relu(W x + b), then the MSE loss.
@@ -267,7 +269,8 @@ private slots:
         Chain c({2});
         c.add("Dense", {{"units", 2}}).add("ReLU").add("Loss", kMse);
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         ModelParams params(backend);
         auto plan = ExecutionPlan::compile(c.graph(), registry, backend, params, {1, false, 0});
         QVERIFY(plan.ok());
@@ -297,7 +300,8 @@ private slots:
             .add("Dense", {{"units", 3}})
             .add("Loss");
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         ModelParams params(backend);
         auto unfused = ExecutionPlan::compile(c.graph(), registry, backend, params, {4, true, 0});
         auto fused = ExecutionPlan::compile(c.graph(), registry, backend, params, {4, false, 0});
@@ -331,7 +335,8 @@ private slots:
 
     void unsupportedGraphsAreUserErrors() {
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         ModelParams params(backend);
         Chain noLoss({4});
         noLoss.add("Dense", {{"units", 2}});

@@ -7,6 +7,7 @@
 #include "engine/train/initializers.h"
 #include "engine/train/optimizer.h"
 #include "engine/train/schedule.h"
+#include "tests/support/backends.h"
 
 #include <QtTest>
 #include <cmath>
@@ -188,7 +189,8 @@ private slots:
         QFETCH(Steps, grads);
         QFETCH(Steps, expected);
 
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         auto config = optimizerConfig(type.toStdString().c_str(), momentum, nesterov, weightDecay);
         auto optimizer = Optimizer::create(config, backend);
         QVERIFY(optimizer.ok());
@@ -206,7 +208,8 @@ private slots:
     // Several parameters step together, each with its own state; the state is visible for
     // checkpoints in parameter order.
     void optimizerKeepsStatePerParameter() {
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         auto optimizer = Optimizer::create(optimizerConfig("sgd", 0.9, false, 0.1), backend);
         QVERIFY(optimizer.ok());
         Tensor weight = makeTensor(backend, {1.0f, -2.0f});
@@ -249,7 +252,8 @@ private slots:
         QFETCH(QString, type);
         QFETCH(double, momentum);
         QFETCH(int, slotCount);
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         auto optimizer = Optimizer::create(
             optimizerConfig(type.toStdString().c_str(), momentum, false, 0.0), backend);
         QVERIFY(optimizer.ok());
@@ -263,7 +267,8 @@ private slots:
     }
 
     void optimizerRejectsBadConfig() {
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         auto unknown = Optimizer::create(optimizerConfig("lamb", 0.0, false, 0.0), backend);
         QVERIFY(!unknown.ok());
         QCOMPARE(unknown.error().kind, Error::Kind::User);
@@ -276,7 +281,8 @@ private slots:
     // The OpenMP path (large tensors) computes what the serial path does: a 100,000-element
     // tensor repeating the pair [1, -2] ends like the two-element "adam" row above.
     void optimizerStepOnLargeTensors() {
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         const int n = 100000;
         Values p(n), g1(n), g2(n), want(n);
         for (int i = 0; i < n; ++i) {
@@ -297,7 +303,8 @@ private slots:
     }
 
     void optimizerStepRejectsMismatches() {
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         OptimizerStep sgd; // plain Sgd: no slots
         OptimizerStep momentum;
         momentum.momentum = 0.9f;
@@ -425,7 +432,8 @@ private slots:
 
     // ---- initializers --------------------------------------------------------------------
     void initializersAreDeterministic() {
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         const ParamSpec spec = weightSpec(Init::HeNormal, {64, 32}, 32, 64);
         auto values = [&](std::uint64_t seed, const char* node, const ParamSpec& s) {
             Tensor t = *backend.allocate(s.shape, DType::F32);
@@ -464,7 +472,8 @@ private slots:
         QFETCH(int, init);
         QFETCH(double, stddev);
         QFETCH(double, limit);
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         const ParamSpec spec = weightSpec(Init(init), {256, 512}, 512, 256);
         Tensor t = *backend.allocate(spec.shape, DType::F32);
         QVERIFY(initializeParameter(backend, t, spec, 7, "dense").ok());
@@ -486,7 +495,8 @@ private slots:
     }
 
     void constantInitializers() {
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         ParamSpec ones = weightSpec(Init::Ones, {3, 2}, 0, 0); // fans not needed
         ParamSpec zeros = weightSpec(Init::Zeros, {3, 2}, 0, 0);
         Tensor t = *backend.allocate({3, 2}, DType::F32);
@@ -497,7 +507,8 @@ private slots:
     }
 
     void initializerRejectsMismatches() {
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         Tensor t = *backend.allocate({3, 2}, DType::F32);
         Status s =
             initializeParameter(backend, t, weightSpec(Init::HeNormal, {3, 2}, 0, 3), 1, "conv1");
@@ -536,7 +547,8 @@ private slots:
         QFETCH(double, norm);
         QFETCH(Values, clippedA);
         QFETCH(Values, clippedB);
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         std::vector<Tensor> grads{makeTensor(backend, a)};
         if (!b.isEmpty()) {
             grads.push_back(makeTensor(backend, b));
@@ -552,7 +564,8 @@ private slots:
 
     // ---- element-wise helpers ------------------------------------------------------------
     void fillScaleAndSumOfSquares() {
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         // Large enough for the OpenMP path.
         Tensor big = *backend.allocate({400, 250}, DType::F32);
         Tensor small = makeTensor(backend, {1.0f, 2.0f, 3.0f});
@@ -573,7 +586,8 @@ private slots:
     }
 
     void elementWiseHelpersRejectOtherTypes() {
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         Tensor ints = *backend.allocate({4}, DType::I32);
         QVERIFY(!backend.fill(ints, 1.0f).ok());
         QVERIFY(!backend.scale(ints, 1.0f).ok());

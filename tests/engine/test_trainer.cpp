@@ -5,6 +5,7 @@
 #include "engine/train/trainer.h"
 #include "graph/project_file.h"
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/backends.h"
 
 #include <QtTest>
 #include <cmath>
@@ -90,7 +91,8 @@ private slots:
 
     void learnsTwoSpirals() {
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         TrainOptions options;
         auto project = spiralProject(m_dir.filePath("spirals"));
         options.config = project.training;
@@ -110,7 +112,8 @@ private slots:
     // predict() is evaluate()'s pass with each sample's label, class and confidence.
     void predictMatchesEvaluate() {
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         TrainOptions options;
         auto project = spiralProject(m_dir.filePath("spirals"));
         options.config = project.training;
@@ -141,7 +144,8 @@ private slots:
     void sameSeedSameCurve() {
         auto curve = [this](std::uint64_t seed) {
             auto registry = graph::makeCoreRegistry();
-            cpu::CpuBackend backend;
+            auto backendOwner = nw::testing::openCpu();
+            auto& backend = *backendOwner;
             auto project = spiralProject(m_dir.filePath("spirals"));
             project.graph.addNode({"drop", "Dropout", {{"rate", 0.2}}, {}}); // masks too
             project.graph.removeEdge({{"act2", 0}, {"fc3", 0}});
@@ -173,7 +177,8 @@ private slots:
         auto project = graph::readProject(
             NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj", registry);
         QVERIFY(project.ok());
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         TrainOptions options;
         options.config = project->training;
         options.maxSteps = 40;
@@ -198,7 +203,8 @@ private slots:
 
     void stopsOnNaN() {
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         auto project = spiralProject(m_dir.filePath("spirals"));
         project.training.optimizer.type = "sgd";
         project.training.optimizer.learningRate = 10.0;
@@ -218,7 +224,8 @@ private slots:
 
     void stopAndPause() {
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         auto project = spiralProject(m_dir.filePath("spirals"));
         TrainOptions options;
         options.config = project.training;
@@ -251,7 +258,8 @@ private slots:
     // patience of 2 stops the run after epoch 3.
     void earlyStoppingOnValidationLoss() {
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         auto project = spiralProject(m_dir.filePath("spirals"));
         project.dataset.validationSplit = 0.25;
         TrainOptions options;
@@ -280,7 +288,8 @@ private slots:
 
     void weightsRoundTrip() {
         auto registry = graph::makeCoreRegistry();
-        cpu::CpuBackend backend;
+        auto backendOwner = nw::testing::openCpu();
+        auto& backend = *backendOwner;
         auto project = spiralProject(m_dir.filePath("spirals"));
         TrainOptions options;
         options.config = project.training;

@@ -9,6 +9,7 @@
 #include "engine/train/weights_file.h"
 #include "graph/onnx/onnx_export.h"
 #include "graph/project_file.h"
+#include "tests/support/backends.h"
 
 #include <QDir>
 #include <QProcess>
@@ -25,7 +26,8 @@ const QString kOutDir = QStringLiteral(NW_BINARY_DIR "/export-onnx");
 struct Compiled {
     graph::OpRegistry registry = graph::makeCoreRegistry();
     graph::Project project;
-    engine::cpu::CpuBackend backend;
+    std::unique_ptr<engine::Backend> backendOwner = nw::testing::openCpu();
+    engine::Backend& backend = *backendOwner;
     std::unique_ptr<engine::ModelParams> params;
     std::unique_ptr<engine::ExecutionPlan> plan;
 };

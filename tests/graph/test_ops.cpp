@@ -247,7 +247,7 @@ void TestOps::infer() {
         auto why = spec.check(all.at(spec.name));
         QVERIFY2(!why, (spec.name + ": " + why.value_or("")).c_str());
     }
-    auto result = schema->infer(InferContext(all, inputs));
+    auto result = schema->inferNode(InferContext(all, inputs));
     QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
     QCOMPARE(result->outputs.size(), outputs.size());
     for (std::size_t i = 0; i < outputs.size(); ++i) {

@@ -7,6 +7,7 @@
 #include "datasets/catalog.h"
 #include "graph/op_registry.h"
 #include "graph/project_file.h"
+#include "tests/support/backends.h"
 #include "ui/datasets/augmentation_editor.h"
 #include "ui/datasets/augmentation_preview.h"
 #include "ui/datasets/class_histogram.h"
@@ -311,7 +312,7 @@ void TestDataPage::pageOffersNormalization() {
 
 void TestDataPage::mainWindowHostsDataPage() {
     ProjectDocument doc(registry());
-    nw::ui::MainWindow window(doc);
+    nw::ui::MainWindow window(doc, nw::testing::cpuOnlyRegistry());
     auto* pages = window.findChild<QStackedWidget*>();
     QVERIFY(pages);
     QVERIFY(qobject_cast<nw::ui::DataPage*>(pages->widget(1)));

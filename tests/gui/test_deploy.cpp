@@ -10,6 +10,7 @@
 #include "app/training_controller.h"
 #include "graph/op_registry.h"
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/backends.h"
 #include "tests/support/tiny_project.h"
 #include "ui/export/deploy_page.h"
 #include "ui/export/export_report_view.h"
@@ -81,7 +82,7 @@ private slots:
     void exportsSessionRunToOnnx() {
         app::ProjectDocument document(m_registry);
         QVERIFY(document.load(m_project).ok());
-        ui::MainWindow window(document);
+        ui::MainWindow window(document, nw::testing::cpuOnlyRegistry());
         window.setUnsavedChangesPrompt([] { return QMessageBox::Discard; });
         window.show();
         DeployPage* page = window.deployPage();
@@ -152,7 +153,7 @@ private slots:
         QVERIFY2(m_runId > 0, "needs the run of exportsSessionRunToOnnx");
         app::ProjectDocument document(m_registry);
         QVERIFY(document.load(m_project).ok());
-        DeployPage page(document);
+        DeployPage page(document, nw::testing::cpuOnlyRegistry());
         page.show();
         QVERIFY(page.selectRun(m_runId));
         clickIndicator(page.bundleButton());
@@ -190,7 +191,7 @@ private slots:
     void int8ControlsFollowTheFormat() {
         app::ProjectDocument document(m_registry);
         QVERIFY(document.load(m_project).ok());
-        DeployPage page(document);
+        DeployPage page(document, nw::testing::cpuOnlyRegistry());
         page.show();
         QVERIFY(page.onnxButton()->isChecked());
         QVERIFY(!page.int8Check()->isEnabled());
@@ -218,7 +219,7 @@ private slots:
         QVERIFY(m_runId > 0);
         app::ProjectDocument document(m_registry);
         QVERIFY(document.load(m_project).ok());
-        DeployPage page(document);
+        DeployPage page(document, nw::testing::cpuOnlyRegistry());
         page.show();
         QVERIFY(page.selectRun(m_runId));
         const QString missing = m_dir.filePath("no-such-folder/tiny.onnx");
@@ -239,7 +240,7 @@ private slots:
     void badWeightsFileIsAnErrorOnThePage() {
         app::ProjectDocument document(m_registry);
         QVERIFY(document.load(m_project).ok());
-        DeployPage page(document);
+        DeployPage page(document, nw::testing::cpuOnlyRegistry());
         page.show();
         QFile bad(m_dir.filePath("bad.nwweights"));
         QVERIFY(bad.open(QIODevice::WriteOnly));
@@ -262,7 +263,7 @@ private slots:
     void exportNeedsWeightsAndOutput() {
         app::ProjectDocument document(m_registry);
         QVERIFY(document.load(m_project).ok());
-        DeployPage page(document);
+        DeployPage page(document, nw::testing::cpuOnlyRegistry());
         page.show();
         page.weightsSourceButton()->setChecked(true);
         page.weightsEdit()->clear();
@@ -278,7 +279,7 @@ private slots:
 
     void unsavedProjectMustBeSavedFirst() {
         app::ProjectDocument document(m_registry); // untitled
-        DeployPage page(document);
+        DeployPage page(document, nw::testing::cpuOnlyRegistry());
         page.show();
         QVERIFY(!page.exportButton()->isEnabled());
         QVERIFY(page.projectLabel()->text().contains(QStringLiteral("Save the project first")));
@@ -365,7 +366,7 @@ private slots:
         copy.close();
         app::ProjectDocument document(m_registry);
         QVERIFY(document.load(path).ok());
-        ui::MainWindow window(document);
+        ui::MainWindow window(document, nw::testing::cpuOnlyRegistry());
         window.setUnsavedChangesPrompt([] { return QMessageBox::Discard; });
         window.resize(1280, 800);
         window.show();

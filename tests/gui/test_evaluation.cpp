@@ -9,6 +9,7 @@
 #include "engine/tracking/store.h"
 #include "graph/op_registry.h"
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/backends.h"
 #include "tests/support/tiny_project.h"
 #include "ui/experiments/experiments_page.h"
 #include "ui/main_window.h"
@@ -58,7 +59,7 @@ private slots:
     void evaluateAfterRun() {
         app::ProjectDocument document(m_registry);
         QVERIFY(document.load(m_dir.filePath("tiny.nwproj")).ok());
-        ui::MainWindow window(document);
+        ui::MainWindow window(document, nw::testing::cpuOnlyRegistry());
         window.setUnsavedChangesPrompt([] { return QMessageBox::Discard; });
         window.show();
         QVERIFY(window.showMode(QStringLiteral("train")));
@@ -148,7 +149,7 @@ private slots:
     // of its only epoch, so the model it ended with) give the same predictions.
     void evaluateStoredRun() {
         QVERIFY(m_runId > 0);
-        app::TrainingController controller(m_registry);
+        app::TrainingController controller(m_registry, nw::testing::cpuOnlyRegistry());
         QSignalSpy evaluated(&controller, &app::TrainingController::evaluated);
         const quint64 request = controller.evaluateRun(m_runId);
         QVERIFY(request != 0);
@@ -218,7 +219,7 @@ private slots:
                                        "checkpoint.nwckpt",
                                    runDir / "checkpoint.nwckpt");
 
-        app::TrainingController controller(m_registry);
+        app::TrainingController controller(m_registry, nw::testing::cpuOnlyRegistry());
         auto failure = [&controller](qint64 runId) {
             QSignalSpy failed(&controller, &app::TrainingController::evaluationFailed);
             const quint64 request = controller.evaluateRun(runId);
@@ -248,7 +249,7 @@ private slots:
         QVERIFY(document.load(m_dir.filePath("tiny.nwproj")).ok());
         auto project = document.project();
         project.training.epochs = 100000; // runs until stopped
-        app::TrainingController controller(m_registry);
+        app::TrainingController controller(m_registry, nw::testing::cpuOnlyRegistry());
         ui::EvaluationPanel panel(controller);
         QSignalSpy checkpoints(&controller, &app::TrainingController::checkpointSaved);
         QSignalSpy evaluated(&controller, &app::TrainingController::evaluated);

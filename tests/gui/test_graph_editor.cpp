@@ -5,6 +5,7 @@
 #include "app/project_document.h"
 #include "graph/op_registry.h"
 #include "graph/project_file.h"
+#include "tests/support/backends.h"
 #include "tests/support/gui_fixtures.h"
 #include "ui/design_page.h"
 #include "ui/graph_editor/edge_item.h"
@@ -498,7 +499,7 @@ private slots:
 
     void closingWithUnsavedChangesAsks() {
         ProjectDocument doc(coreRegistry());
-        nw::ui::MainWindow window(doc);
+        nw::ui::MainWindow window(doc, nw::testing::cpuOnlyRegistry());
         QVERIFY(doc.load(kSampleProject).ok());
         QVERIFY(window.close()); // nothing to save: no question
         window.show();

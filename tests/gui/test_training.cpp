@@ -7,6 +7,7 @@
 #include "engine/tracking/store.h"
 #include "graph/op_registry.h"
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/backends.h"
 #include "tests/support/tiny_project.h"
 #include "ui/design_page.h"
 #include "ui/experiments/experiments_page.h"
@@ -52,7 +53,7 @@ private slots:
     void init() {
         m_document = std::make_unique<app::ProjectDocument>(m_registry);
         QVERIFY(m_document->load(m_dir.filePath("tiny.nwproj")).ok());
-        m_window = std::make_unique<ui::MainWindow>(*m_document);
+        m_window = std::make_unique<ui::MainWindow>(*m_document, nw::testing::cpuOnlyRegistry());
         m_window->setUnsavedChangesPrompt([] { return QMessageBox::Discard; });
         m_window->show();
     }

@@ -5,6 +5,7 @@
 
 #include "app/project_document.h"
 #include "graph/op_registry.h"
+#include "tests/support/backends.h"
 #include "ui/design_page.h"
 #include "ui/main_window.h"
 
@@ -73,7 +74,7 @@ private:
 // A document in an IDE window, neither loaded nor shown.
 struct MainWindowFixture {
     app::ProjectDocument doc{coreRegistry()};
-    ui::MainWindow window{doc};
+    ui::MainWindow window{doc, nw::testing::cpuOnlyRegistry()};
 };
 
 } // namespace nw::testing

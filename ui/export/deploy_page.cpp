@@ -123,10 +123,11 @@ QLabel* muted(const QString& text, QWidget* parent) {
 
 } // namespace
 
-DeployPage::DeployPage(app::ProjectDocument& document, QWidget* parent)
+DeployPage::DeployPage(app::ProjectDocument& document, const engine::BackendRegistry& backends,
+                       QWidget* parent)
     : QWidget(parent)
     , m_document(document)
-    , m_controller(new app::ExportController(this)) {
+    , m_controller(new app::ExportController(backends, this)) {
     m_report = new ExportReportView(this);
     auto* resultArea = new QScrollArea(this);
     resultArea->setWidgetResizable(true);

@@ -38,7 +38,9 @@ class ExportReportView;
 class DeployPage : public QWidget {
     Q_OBJECT
 public:
-    explicit DeployPage(app::ProjectDocument& document, QWidget* parent = nullptr);
+    // `backends` (outliving the page) opens the device the export is verified on.
+    DeployPage(app::ProjectDocument& document, const engine::BackendRegistry& backends,
+               QWidget* parent = nullptr);
 
     // Where the store is: empty for the default (NETWRIGHT_DB, else the XDG location), the
     // same as the Train and Experiments modes.

@@ -47,7 +47,7 @@ TrainPage::TrainPage(app::ProjectDocument& document, app::TrainingController& co
     : QWidget(parent)
     , m_document(document)
     , m_controller(controller)
-    , m_form(new TrainingForm(document, this))
+    , m_form(new TrainingForm(document, controller.backends(), this))
     , m_runName(new QLineEdit(this))
     , m_start(new QPushButton(tr("Start"), this))
     , m_pause(new QPushButton(tr("Pause"), this))

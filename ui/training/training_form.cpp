@@ -6,6 +6,7 @@
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QSpinBox>
+#include <QStringList>
 #include <limits>
 
 namespace nw::ui {
@@ -27,7 +28,8 @@ std::string dataOf(const QComboBox* box) {
 
 } // namespace
 
-TrainingForm::TrainingForm(app::ProjectDocument& document, QWidget* parent)
+TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::BackendRegistry& backends,
+                           QWidget* parent)
     : QWidget(parent)
     , m_document(document)
     , m_optimizer(new QComboBox(this))
@@ -59,7 +61,24 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, QWidget* parent)
     m_batchSize->setRange(1, 65536);
     m_epochs->setRange(1, 100000);
     m_seed->setRange(0, std::numeric_limits<int>::max());
-    m_device->addItem(tr("CPU"), QStringLiteral("cpu")); // the only backend in this build
+    for (const auto& d : backends.availableDevices()) {
+        m_device->addItem(QStringLiteral("%1 — %2").arg(QString::fromStdString(d.id),
+                                                        QString::fromStdString(d.name)),
+                          QString::fromStdString(d.id));
+        m_device->setItemData(m_device->count() - 1, QString::fromStdString(d.driver),
+                              Qt::ToolTipRole);
+    }
+    // Long processor names must not widen the form (it shares a 1024-pixel screen).
+    m_device->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_device->setMinimumContentsLength(12);
+    QStringList absent;
+    for (const auto& a : backends.absentBackends()) {
+        absent << QStringLiteral("%1: %2").arg(QString::fromStdString(a.kind),
+                                               QString::fromStdString(a.reason));
+    }
+    if (!absent.isEmpty()) {
+        m_device->setToolTip(tr("Not available here:\n%1").arg(absent.join(QLatin1Char('\n'))));
+    }
     m_patience->setRange(0, 1000);
     m_patience->setSpecialValueText(tr("Off"));
     m_patience->setSuffix(tr(" epochs"));

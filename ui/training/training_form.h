@@ -4,6 +4,7 @@
 // configuration and writes every change back through ProjectDocument::setTrainingConfig()
 // (undoable; consecutive changes merge).
 
+#include "engine/core/backend_registry.h"
 #include "graph/project.h"
 
 #include <QWidget>
@@ -21,7 +22,9 @@ namespace nw::ui {
 class TrainingForm : public QWidget {
     Q_OBJECT
 public:
-    explicit TrainingForm(app::ProjectDocument& document, QWidget* parent = nullptr);
+    // `backends`: the devices offered (by name), and the absent ones in the tooltip.
+    TrainingForm(app::ProjectDocument& document, const engine::BackendRegistry& backends,
+                 QWidget* parent = nullptr);
 
     // The configuration the fields show.
     graph::TrainingConfig config() const;

@@ -40,14 +40,6 @@ public:
         m_scratchDx = memory(xd, m_ctx.engine);
     }
 
-    std::vector<ParamSpec> params() const override {
-        Dims c{m_channels};
-        return {{"gamma", c, Init::Ones, 0, 0, true, false},
-                {"beta", c, Init::Zeros, 0, 0, true, false},
-                {"running_mean", c, Init::Zeros, 0, 0, false, false},
-                {"running_var", c, Init::Ones, 0, 0, false, false}};
-    }
-
     Status forward(const ForwardArgs& a) override {
         return run("batch-norm forward", [&] {
             std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0])},

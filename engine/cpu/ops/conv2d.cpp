@@ -23,8 +23,6 @@ public:
         const auto& dil = attrInts("dilation");
         m_bias = attrBool("use_bias");
         m_weightShape = {m_filters, x[1] / groups, k[0], k[1]};
-        m_fanIn = x[1] / groups * k[0] * k[1];
-        m_fanOut = m_filters / groups * k[0] * k[1];
 
         DnnlDims padL(2), padR(2);
         bool same = attrString("padding_mode") == "same";
@@ -92,14 +90,6 @@ public:
         m_plainW = plainW;
     }
 
-    std::vector<ParamSpec> params() const override {
-        std::vector<ParamSpec> p{{"weight", m_weightShape, Init::FanInUniform, m_fanIn, m_fanOut}};
-        if (m_bias) {
-            p.push_back({"bias", {m_filters}, Init::FanInUniform, m_fanIn, m_fanOut, true, false});
-        }
-        return p;
-    }
-
     Status forward(const ForwardArgs& a) override {
         return run("convolution forward", [&] {
             std::unordered_map<int, memory> args{
@@ -139,8 +129,6 @@ private:
     std::int64_t m_filters = 0;
     bool m_bias = true;
     Dims m_weightShape;
-    std::int64_t m_fanIn = 0;
-    std::int64_t m_fanOut = 0;
     memory::desc m_plainW;
     convolution_forward m_fwd;
     convolution_backward_data m_bwdData;

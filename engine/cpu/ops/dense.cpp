@@ -34,14 +34,6 @@ public:
             inner_product_backward_weights::primitive_desc(bwdWDesc, m_ctx.engine, m_fwdPd));
     }
 
-    std::vector<ParamSpec> params() const override {
-        std::vector<ParamSpec> p{{"weight", {m_units, m_in}, Init::FanInUniform, m_in, m_units}};
-        if (m_bias) {
-            p.push_back({"bias", {m_units}, Init::FanInUniform, m_in, m_units, true, false});
-        }
-        return p;
-    }
-
     Status forward(const ForwardArgs& a) override {
         return run("dense forward", [&] {
             std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0])},

@@ -39,11 +39,6 @@ public:
         }
     }
 
-    std::vector<ParamSpec> params() const override {
-        return {{"gamma", {m_inner}, Init::Ones, 0, 0, true, false},
-                {"beta", {m_inner}, Init::Zeros, 0, 0, true, false}};
-    }
-
     Status forward(const ForwardArgs& a) override {
         return run("layer-norm forward", [&] {
             memory y = m_y.output(m_ctx, a.outputs[0]);

@@ -3,50 +3,37 @@
 #include "engine/cpu/cpu_backend.h"
 #include "engine/cpu/ops/kernels.h"
 
-#include <map>
-#include <string>
-
 namespace nw::engine::cpu {
 
-namespace {
-
-// The explicit list of CPU kernels: one line per registered op.
-std::map<std::string, KernelFactory, std::less<>> makeRegistry() {
-    return {
-        {"Input", makeInputKernel},
-        {"Dense", makeDenseKernel},
-        {"Conv2D", makeConv2dKernel},
-        {"MaxPool2D", makeMaxPool2dKernel},
-        {"AvgPool2D", makeAvgPool2dKernel},
-        {"GlobalAvgPool", makeGlobalAvgPoolKernel},
-        {"BatchNorm", makeBatchNormKernel},
-        {"LayerNorm", makeLayerNormKernel},
-        {"Dropout", makeDropoutKernel},
-        {"ReLU", makeActivationKernel},
-        {"LeakyReLU", makeActivationKernel},
-        {"ELU", makeActivationKernel},
-        {"GELU", makeActivationKernel},
-        {"Sigmoid", makeActivationKernel},
-        {"Tanh", makeActivationKernel},
-        {"Softmax", makeSoftmaxKernel},
-        {"Flatten", makeReshapeKernel},
-        {"Reshape", makeReshapeKernel},
-        {"Add", makeAddKernel},
-        {"Concat", makeConcatKernel},
-        {"Loss", makeLossKernel},
-    };
+// The explicit list of CPU kernels: one line per op.
+graph::OpTable<KernelFactory> makeCpuKernelTable() {
+    graph::OpTable<KernelFactory> t;
+    t.add("Input", makeInputKernel)
+        .add("Dense", makeDenseKernel)
+        .add("Conv2D", makeConv2dKernel)
+        .add("MaxPool2D", makeMaxPool2dKernel)
+        .add("AvgPool2D", makeAvgPool2dKernel)
+        .add("GlobalAvgPool", makeGlobalAvgPoolKernel)
+        .add("BatchNorm", makeBatchNormKernel)
+        .add("LayerNorm", makeLayerNormKernel)
+        .add("Dropout", makeDropoutKernel)
+        .add("ReLU", makeActivationKernel)
+        .add("LeakyReLU", makeActivationKernel)
+        .add("ELU", makeActivationKernel)
+        .add("GELU", makeActivationKernel)
+        .add("Sigmoid", makeActivationKernel)
+        .add("Tanh", makeActivationKernel)
+        .add("Softmax", makeSoftmaxKernel)
+        .add("Flatten", makeReshapeKernel)
+        .add("Reshape", makeReshapeKernel)
+        .add("Add", makeAddKernel)
+        .add("Concat", makeConcatKernel)
+        .add("Loss", makeLossKernel);
+    return t;
 }
 
-} // namespace
-
-const KernelFactory* findKernelFactory(std::string_view op) {
-    static const auto registry = makeRegistry();
-    auto it = registry.find(op);
-    return it == registry.end() ? nullptr : &it->second;
-}
-
-bool CpuBackend::supportsOp(std::string_view op) const {
-    return findKernelFactory(op) != nullptr;
+const graph::OpCoverage& CpuBackend::opCoverage() const {
+    return m_kernels;
 }
 
 bool CpuBackend::canFuseActivation(std::string_view producer, std::string_view activation) const {
@@ -58,7 +45,7 @@ bool CpuBackend::canFuseActivation(std::string_view producer, std::string_view a
 }
 
 Expected<std::unique_ptr<OpKernel>> CpuBackend::createKernel(const KernelConfig& config) {
-    const KernelFactory* factory = findKernelFactory(config.op);
+    const KernelFactory* factory = m_kernels.find(config.op);
     if (!factory) {
         return Error::user("node '" + config.nodeId + "': the CPU backend has no kernel for " +
                            config.op);

@@ -3,6 +3,7 @@
 // registry.cpp); engine/cpu/ops/<op>.cpp holds each op's forward and backward.
 
 #include "engine/core/kernel.h"
+#include "graph/op_table.h"
 
 #include <functional>
 #include <memory>
@@ -15,7 +16,8 @@ class CpuBackend;
 using KernelFactory =
     std::function<Expected<std::unique_ptr<OpKernel>>(CpuBackend&, const KernelConfig&)>;
 
-// The factory for `op`, or nullptr when the CPU backend has no kernel for it.
-const KernelFactory* findKernelFactory(std::string_view op);
+// The CPU backend's op table, as each CpuBackend starts with it: a kernel factory for every
+// built-in op. Plugins add their kernels to a backend's own copy (CpuBackend::kernels()).
+graph::OpTable<KernelFactory> makeCpuKernelTable();
 
 } // namespace nw::engine::cpu

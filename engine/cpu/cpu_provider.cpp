@@ -1,0 +1,63 @@
+// The CPU backend's entry in the backend registry: one device, "cpu".
+#include "engine/cpu/cpu_backend.h"
+
+#include <dnnl.hpp>
+#include <fstream>
+#include <omp.h>
+#include <unistd.h>
+
+namespace nw::engine {
+
+namespace cpu {
+
+namespace {
+
+// The processor's marketing name from /proc/cpuinfo ("Intel(R) Xeon(R) Processor").
+std::string processorName() {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("model name", 0) == 0) {
+            auto colon = line.find(':');
+            if (colon != std::string::npos && colon + 2 <= line.size()) {
+                return line.substr(colon + 2);
+            }
+        }
+    }
+    return "CPU";
+}
+
+class CpuProvider final : public BackendProvider {
+public:
+    std::string kind() const override { return "cpu"; }
+    std::vector<DeviceInfo> devices() const override { return {cpuDeviceInfo()}; }
+    Expected<std::unique_ptr<Backend>> open(int index, const BackendOptions& options) override {
+        if (index != 0) {
+            return Error::user("device 'cpu:" + std::to_string(index) + "': there is one CPU");
+        }
+        return std::unique_ptr<Backend>(std::make_unique<CpuBackend>(options));
+    }
+};
+
+} // namespace
+
+DeviceInfo cpuDeviceInfo() {
+    DeviceInfo d;
+    d.id = "cpu";
+    d.name = processorName();
+    const dnnl_version_t* v = dnnl_version();
+    d.driver = "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+               std::to_string(v->patch);
+    long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGESIZE);
+    d.memoryBytes = pages > 0 && pageSize > 0 ? std::uint64_t(pages) * std::uint64_t(pageSize) : 0;
+    d.threads = omp_get_max_threads();
+    return d;
+}
+
+} // namespace cpu
+
+void registerCpuBackend(BackendRegistry& registry) {
+    (void)registry.add(std::make_unique<cpu::CpuProvider>()); // the first kind: cannot clash
+}
+
+} // namespace nw::engine
