@@ -1,0 +1,372 @@
+#include "tests/engine/op_cases.h"
+
+#include <cmath>
+
+namespace nw::testing {
+
+namespace {
+
+using graph::IntList;
+
+// Input -> op -> Loss(mse): the prediction is the op's output.
+graph::Graph single(IntList inputShape, const std::string& op, Attrs attrs = {}) {
+    return Chain(std::move(inputShape)).add(op, std::move(attrs)).add("Loss", kMse).graph();
+}
+
+ForwardCase unary(std::string name, const std::string& op, Attrs attrs, std::vector<float> x,
+                  std::vector<float> y) {
+    ForwardCase c;
+    c.name = std::move(name);
+    c.ops = {op};
+    c.graph = single({std::int64_t(x.size())}, op, std::move(attrs));
+    c.input = std::move(x);
+    c.targets.assign(c.input.size(), 0.0f);
+    c.prediction = std::move(y);
+    return c;
+}
+
+} // namespace
+
+std::vector<ForwardCase> forwardCases() {
+    std::vector<ForwardCase> out;
+    auto add = [&out](ForwardCase c) { out.push_back(std::move(c)); };
+
+    { // Input -> Loss: the identity, through the backend's own 4-D layout and back.
+        ForwardCase c{"Input identity 4-D", {"Input", "Loss"}};
+        c.graph = Chain({2, 1, 2}).add("Loss", kMse).graph();
+        c.input = {1, 2, 3, 4};
+        c.targets = {0, 0, 0, 0};
+        c.prediction = {1, 2, 3, 4};
+        c.loss = (1 + 4 + 9 + 16) / 4.0;
+        add(c);
+    }
+    { // W = [[1, 2], [-3, 0.5]], b = [0.5, 1], x = [3, 4]: W x + b = [11.5, -6];
+      // mse against [10, 1] = (1.5^2 + 7^2) / 2 = 25.625.
+        ForwardCase c{"Dense", {"Dense", "Loss"}};
+        c.graph = single({2}, "Dense", {{"units", 2}});
+        c.input = {3, 4};
+        c.params = {{1, 2, -3, 0.5f}, {0.5f, 1}};
+        c.targets = {10, 1};
+        c.prediction = {11.5f, -6};
+        c.loss = 25.625;
+        add(c);
+    }
+    { // One 2x2 filter [[1, 2], [0, -1]] + 0.5 over 1..9: y = x00 + 2 x01 - x11 + 0.5.
+        ForwardCase c{"Conv2D", {"Conv2D"}};
+        c.graph = single({1, 3, 3}, "Conv2D", {{"filters", 1}, {"kernel_size", IntList{2, 2}}});
+        c.input = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        c.params = {{1, 2, 0, -1}, {0.5f}};
+        c.targets.assign(4, 0.0f);
+        c.prediction = {0.5f, 2.5f, 6.5f, 8.5f};
+        add(c);
+    }
+    { // Two channels in and out, padding 1, stride 2 (numbers from a direct loop).
+        ForwardCase c{"Conv2D padded stride 2", {"Conv2D"}};
+        c.graph = single({2, 3, 3}, "Conv2D",
+                         {{"filters", 2},
+                          {"kernel_size", IntList{2, 2}},
+                          {"stride", IntList{2, 2}},
+                          {"padding", IntList{1, 1}}});
+        c.input = {1, 2, 3, 4, 5, 6, 7, 8, 9, 0.5f, -1, 2, 0, 1, -2, 3, 0, 1};
+        c.params = {{1, 0, -1, 2, 0.5f, 1, 0, -1, -1, 1, 0, 0.5f, 2, 0, 1, -0.5f}, {0.25f, -1}};
+        c.targets.assign(8, 0.0f);
+        c.prediction = {1.75f, 2.25f, 11.25f, 12.75f, -0.75f, -1.5f, 5, 6};
+        add(c);
+    }
+    { // groups = 2: each filter sees its own channel; no bias.
+        ForwardCase c{"Conv2D grouped", {"Conv2D"}};
+        c.graph = single(
+            {2, 3, 3}, "Conv2D",
+            {{"filters", 2}, {"kernel_size", IntList{2, 2}}, {"groups", 2}, {"use_bias", false}});
+        c.input = {1, 2, 3, 4, 5, 6, 7, 8, 9, 0.5f, -1, 2, 0, 1, -2, 3, 0, 1};
+        c.params = {{1, -1, 0.5f, 2, 0, 1, -1, 1}};
+        c.targets.assign(8, 0.0f);
+        c.prediction = {11, 13.5f, 18.5f, 21, 0, -1, -2, -1};
+        add(c);
+    }
+    const std::vector<float> grid{1, 5, 2, 0, 3, -1, 4, 8, 0, 0, -2, -3, 7, 1, -5, 6};
+    {
+        ForwardCase c{"MaxPool2D", {"MaxPool2D"}};
+        c.graph = single({1, 4, 4}, "MaxPool2D");
+        c.input = grid;
+        c.targets.assign(4, 0.0f);
+        c.prediction = {5, 8, 7, 6};
+        add(c);
+    }
+    {
+        ForwardCase c{"AvgPool2D", {"AvgPool2D"}};
+        c.graph = single({1, 4, 4}, "AvgPool2D");
+        c.input = grid;
+        c.targets.assign(4, 0.0f);
+        c.prediction = {2, 3.5f, 2, -1};
+        add(c);
+    }
+    { // 3x3 windows, stride 2, one pixel of zero padding counted in the mean.
+        ForwardCase c{"AvgPool2D padded", {"AvgPool2D"}};
+        c.graph = single({1, 3, 3}, "AvgPool2D",
+                         {{"kernel_size", IntList{3, 3}}, {"padding", IntList{1, 1}}});
+        c.input = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+        c.targets.assign(4, 0.0f);
+        c.prediction = {12 / 9.0f, 16 / 9.0f, 24 / 9.0f, 28 / 9.0f};
+        add(c);
+    }
+    {
+        ForwardCase c{"GlobalAvgPool", {"GlobalAvgPool"}};
+        c.graph = single({2, 2, 2}, "GlobalAvgPool");
+        c.input = {1, 2, 3, 4, -1, 0, 5, 0};
+        c.targets.assign(2, 0.0f);
+        c.prediction = {2.5f, 1};
+        add(c);
+    }
+    { // Inference: (x - mean) / sqrt(var + eps) * gamma + beta with the running statistics.
+        ForwardCase c{"BatchNorm inference", {"BatchNorm"}};
+        c.graph = single({2}, "BatchNorm");
+        c.input = {1, 4};
+        c.params = {{2, 0.5f}, {0, 1}, {0, 2}, {1, 4}};
+        c.targets = {0, 0};
+        c.prediction = {float(2 / std::sqrt(1 + 1e-5)), float(1 / std::sqrt(4 + 1e-5) + 1)};
+        add(c);
+    }
+    { // Training: the batch's own statistics, mean 2 and (biased) variance 1.
+        ForwardCase c{"BatchNorm training", {"BatchNorm"}};
+        c.graph = single({1}, "BatchNorm");
+        c.batch = 2;
+        c.training = true;
+        c.input = {1, 3};
+        c.params = {{1}, {0}, {0}, {1}};
+        c.targets = {0, 0};
+        float y = float(1 / std::sqrt(1 + 1e-5));
+        c.prediction = {-y, y};
+        add(c);
+    }
+    { // mean 2.5, variance 1.25; gamma [1, 2, 1, 1], beta [0, 0, 1, 0].
+        ForwardCase c{"LayerNorm", {"LayerNorm"}};
+        c.graph = single({4}, "LayerNorm");
+        c.input = {1, 2, 3, 4};
+        c.params = {{1, 2, 1, 1}, {0, 0, 1, 0}};
+        c.targets.assign(4, 0.0f);
+        float d = float(std::sqrt(1.25 + 1e-5));
+        c.prediction = {-1.5f / d, 2 * -0.5f / d, 0.5f / d + 1, 1.5f / d};
+        add(c);
+    }
+    { // Two trailing dims of [2, 1, 2] normalised together per channel... of each sample:
+      // [[1, 2]], [[3, 4]] -> [1, 2, 3, 4] over its last two dims [1, 2] each.
+        ForwardCase c{"LayerNorm 2 dims", {"LayerNorm"}};
+        c.graph = single({2, 1, 2}, "LayerNorm", {{"normalized_dims", 2}});
+        c.input = {1, 2, 3, 4};
+        c.params = {{1, 1}, {0, 0}};
+        c.targets.assign(4, 0.0f);
+        float y = float(0.5 / std::sqrt(0.25 + 1e-5));
+        c.prediction = {-y, y, -y, y};
+        add(c);
+    }
+    add(unary("Dropout inference", "Dropout", {{"rate", 0.5}}, {1, -2, 3}, {1, -2, 3}));
+    { // Training: each element is dropped (0) or kept and scaled by 1 / (1 - rate).
+        ForwardCase c{"Dropout training", {"Dropout"}};
+        c.graph = single({64}, "Dropout", {{"rate", 0.25}});
+        c.training = true;
+        for (int i = 0; i < 64; ++i) {
+            c.input.push_back(float(i + 1));
+        }
+        c.targets.assign(64, 0.0f);
+        c.check = [](const std::vector<float>& x, const std::vector<float>& y) -> std::string {
+            int dropped = 0;
+            for (std::size_t i = 0; i < x.size(); ++i) {
+                if (y[i] == 0.0f) {
+                    ++dropped;
+                } else if (std::abs(y[i] - x[i] / 0.75f) > 1e-4f * x[i]) {
+                    return "element " + std::to_string(i) + " is " + std::to_string(y[i]) +
+                           ", neither 0 nor " + std::to_string(x[i] / 0.75f);
+                }
+            }
+            if (dropped < 4 || dropped > 32) { // rate 0.25 of 64: 16 expected
+                return std::to_string(dropped) + " of 64 dropped at rate 0.25";
+            }
+            return {};
+        };
+        add(c);
+    }
+    add(unary("ReLU", "ReLU", {}, {-1, 0, 2.5f}, {0, 0, 2.5f}));
+    add(unary("LeakyReLU", "LeakyReLU", {{"alpha", 0.1}}, {-2, 3}, {-0.2f, 3}));
+    add(unary("ELU", "ELU", {}, {-1, 2}, {float(std::exp(-1.0) - 1), 2}));
+    add(unary("GELU", "GELU", {}, {-1, 0, 1}, {-0.15865525f, 0, 0.84134475f}));
+    add(unary("GELU tanh", "GELU", {{"approximate", std::string("tanh")}}, {-1, 0.5f, 1},
+              {-0.15880801f, 0.34571401f, 0.84119199f}));
+    add(unary("Sigmoid", "Sigmoid", {}, {0, 2}, {0.5f, 0.88079708f}));
+    add(unary("Tanh", "Tanh", {}, {0, 1, -0.5f}, {0, 0.76159416f, -0.46211716f}));
+    add(unary("Softmax", "Softmax", {}, {1, 2, 3}, {0.09003057f, 0.24472847f, 0.66524096f}));
+    { // [C=2, H=1, W=2] flattens channel-major: [1, 2 | 3, 4].
+        ForwardCase c{"Flatten", {"Flatten"}};
+        c.graph = single({2, 1, 2}, "Flatten");
+        c.input = {1, 2, 3, 4};
+        c.targets.assign(4, 0.0f);
+        c.prediction = {1, 2, 3, 4};
+        add(c);
+    }
+    { // [6] -> [3, 2] -> Flatten: the values keep their row-major order.
+        ForwardCase c{"Reshape", {"Reshape"}};
+        c.graph = Chain({6})
+                      .add("Reshape", {{"shape", IntList{3, -1}}})
+                      .add("Flatten")
+                      .add("Loss", kMse)
+                      .graph();
+        c.input = {1, -2, 3, -4, 5, -6};
+        c.targets.assign(6, 0.0f);
+        c.prediction = {1, -2, 3, -4, 5, -6};
+        add(c);
+    }
+    { // x + relu(x).
+        ForwardCase c{"Add", {"Add"}};
+        Chain g({3});
+        std::string x = g.last();
+        g.add("ReLU").add("Add", {}, {x}).add("Loss", kMse);
+        c.graph = g.graph();
+        c.input = {-1, 2, 3};
+        c.targets.assign(3, 0.0f);
+        c.prediction = {-1, 4, 6};
+        add(c);
+    }
+    { // concat(x, relu(x)) along the channels of [1, 1, 2], flattened.
+        ForwardCase c{"Concat", {"Concat"}};
+        Chain g({1, 1, 2});
+        std::string x = g.last();
+        g.add("ReLU").add("Concat", {}, {x}).add("Flatten").add("Loss", kMse);
+        c.graph = g.graph();
+        c.input = {-1, 2};
+        c.targets.assign(4, 0.0f);
+        c.prediction = {0, 2, -1, 2};
+        add(c);
+    }
+    { // -log softmax([1, 2, 3])[2].
+        ForwardCase c{"Loss cross-entropy", {"Loss"}};
+        c.graph = Chain({3}).add("Loss").graph();
+        c.input = {1, 2, 3};
+        c.targets = {2};
+        c.prediction = {1, 2, 3};
+        c.loss = 0.40760596;
+        add(c);
+    }
+    { // Label smoothing 0.3 over 3 classes: targets [0.1, 0.1, 0.8] against log-softmax.
+        ForwardCase c{"Loss cross-entropy smoothed", {"Loss"}};
+        c.graph = Chain({3}).add("Loss", {{"label_smoothing", 0.3}}).graph();
+        c.input = {1, 2, 3};
+        c.targets = {2};
+        c.prediction = {1, 2, 3};
+        const double lse = std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0));
+        c.loss = 0.1 * (lse - 1) + 0.1 * (lse - 2) + 0.8 * (lse - 3);
+        add(c);
+    }
+    { // mean of [log 2, 2 + log(1 + e^-2)] for logits [0, 2] against [1, 0].
+        ForwardCase c{"Loss binary cross-entropy", {"Loss"}};
+        c.graph = Chain({2})
+                      .add("Loss", {{"loss", std::string("binary_cross_entropy_with_logits")}})
+                      .graph();
+        c.input = {0, 2};
+        c.targets = {1, 0};
+        c.prediction = {0, 2};
+        c.loss = 1.41003760;
+        add(c);
+    }
+    return out;
+}
+
+std::vector<GradientCase> gradientCases() {
+    std::vector<GradientCase> out;
+    auto row = [&out](std::string name, std::vector<std::string> ops, const Chain& c) {
+        out.push_back({std::move(name), std::move(ops), c.graph()});
+    };
+    row("Dense", {"Input", "Dense", "Loss"},
+        Chain({6}).add("Dense", {{"units", 4}}).add("Loss", kMse));
+    row("Dense no bias", {"Dense"},
+        Chain({6})
+            .add("Dense", {{"units", 3}})
+            .add("Dense", {{"units", 4}, {"use_bias", false}})
+            .add("Loss", kMse));
+    row("Conv2D", {"Conv2D"},
+        Chain({2, 5, 5}).add("Conv2D", conv(3)).add("Conv2D", conv(4)).add("Loss", kMse));
+    row("Conv2D same stride 2", {"Conv2D"},
+        Chain({2, 6, 6})
+            .add("Conv2D", conv(3))
+            .add("Conv2D", {{"filters", 4},
+                            {"stride", graph::IntList{2, 2}},
+                            {"padding_mode", std::string("same")}})
+            .add("Loss", kMse));
+    row("Conv2D dilation", {"Conv2D"},
+        Chain({1, 7, 7})
+            .add("Conv2D", conv(2))
+            .add("Conv2D", {{"filters", 3}, {"dilation", graph::IntList{2, 2}}})
+            .add("Loss", kMse));
+    row("Conv2D groups no bias", {"Conv2D"},
+        Chain({2, 5, 5})
+            .add("Conv2D", conv(4))
+            .add("Conv2D", {{"filters", 6},
+                            {"groups", 2},
+                            {"use_bias", false},
+                            {"padding", graph::IntList{1, 1}}})
+            .add("Loss", kMse));
+    row("MaxPool2D", {"MaxPool2D"},
+        Chain({2, 6, 6}).add("Conv2D", conv(3)).add("MaxPool2D").add("Loss", kMse));
+    row("AvgPool2D padded", {"AvgPool2D"},
+        Chain({2, 6, 6})
+            .add("Conv2D", conv(3))
+            .add("AvgPool2D",
+                 {{"kernel_size", graph::IntList{3, 3}}, {"padding", graph::IntList{1, 1}}})
+            .add("Loss", kMse));
+    row("GlobalAvgPool", {"GlobalAvgPool"},
+        Chain({2, 4, 4}).add("Conv2D", conv(3)).add("GlobalAvgPool").add("Loss", kMse));
+    row("BatchNorm 4-D", {"BatchNorm"},
+        Chain({2, 4, 4}).add("Conv2D", conv(3)).add("BatchNorm").add("Loss", kMse));
+    row("BatchNorm 2-D", {"BatchNorm"},
+        Chain({5}).add("Dense", {{"units", 4}}).add("BatchNorm").add("Loss", kMse));
+    row("LayerNorm", {"LayerNorm"},
+        Chain({5}).add("Dense", {{"units", 6}}).add("LayerNorm").add("Loss", kMse));
+    row("LayerNorm 2 dims", {"LayerNorm"},
+        Chain({2, 3, 3})
+            .add("Conv2D", conv(2))
+            .add("LayerNorm", {{"normalized_dims", 2}})
+            .add("Loss", kMse));
+    row("Dropout", {"Dropout"},
+        Chain({6}).add("Dense", {{"units", 8}}).add("Dropout", {{"rate", 0.3}}).add("Loss", kMse));
+    for (const char* act : {"ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softmax"}) {
+        row(act, {act}, Chain({5}).add("Dense", {{"units", 6}}).add(act).add("Loss", kMse));
+    }
+    row("GELU tanh", {"GELU"},
+        Chain({5})
+            .add("Dense", {{"units", 6}})
+            .add("GELU", {{"approximate", std::string("tanh")}})
+            .add("Loss", kMse));
+    row("Flatten", {"Flatten"},
+        Chain({2, 3, 3})
+            .add("Conv2D", conv(2))
+            .add("Flatten")
+            .add("Dense", {{"units", 3}})
+            .add("Loss", kMse));
+    row("Reshape", {"Reshape"},
+        Chain({6})
+            .add("Dense", {{"units", 12}})
+            .add("Reshape", {{"shape", graph::IntList{3, -1}}})
+            .add("Loss", kMse));
+    {
+        Chain c({5});
+        c.add("Dense", {{"units", 4}});
+        std::string skip = c.last();
+        c.add("Tanh").add("Add", {}, {skip}).add("Loss", kMse); // fan-out: gradients summed
+        row("Add residual", {"Add"}, c);
+    }
+    {
+        Chain c({2, 4, 4});
+        c.add("Conv2D", conv(2));
+        std::string side = c.branch(c.last(), "Conv2D", conv(3));
+        c.add("Conv2D", conv(1)).add("Concat", {}, {side}).add("Loss", kMse);
+        row("Concat", {"Concat"}, c);
+    }
+    row("Loss cross-entropy smoothed", {"Loss"},
+        Chain({5}).add("Dense", {{"units", 4}}).add("Loss", {{"label_smoothing", 0.1}}));
+    row("Loss binary cross-entropy", {"Loss"},
+        Chain({5})
+            .add("Dense", {{"units", 3}})
+            .add("Loss", {{"loss", std::string("binary_cross_entropy_with_logits")}}));
+    return out;
+}
+
+} // namespace nw::testing
