@@ -92,6 +92,15 @@ public:
     virtual Status optimizerStep(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
                                  std::span<const Tensor> slots, bool decays) = 0;
 
+    // Classification on the device, so training reads back a few scalars per step instead of
+    // the logits. labels: i32 [N] in [0, K); targets: f32 [N, K], written as one-hot rows.
+    virtual Status oneHot(const Tensor& labels, const Tensor& targets) = 0;
+    // metrics: f32 [3] = {loss[0], samples whose label is the top-1 class of logits [N, K],
+    // samples whose label is among the top 5 (0 when K < 5)}. A class ranks by how many
+    // classes score strictly higher (ties favour the true class).
+    virtual Status classificationMetrics(const Tensor& logits, const Tensor& labels,
+                                         const Tensor& loss, const Tensor& metrics) = 0;
+
     // Worker threads used by kernels; 0 means the device's default.
     virtual void setThreads(int threads) = 0;
     virtual int threads() const = 0;

@@ -43,6 +43,11 @@ public:
     Status optimizerStep(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
                          std::span<const Tensor> slots, bool decays) override;
 
+    // engine/cpu/metrics_kernels.cpp
+    Status oneHot(const Tensor& labels, const Tensor& targets) override;
+    Status classificationMetrics(const Tensor& logits, const Tensor& labels, const Tensor& loss,
+                                 const Tensor& metrics) override;
+
     void setThreads(int threads) override;
     int threads() const override;
 

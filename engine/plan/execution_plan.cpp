@@ -297,7 +297,38 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
         return targets.error();
     }
     plan->m_targets = *targets;
+    if (pred.rank() == 2) {
+        if (plan->m_targets.dtype() == DType::I32) {
+            plan->m_labels = plan->m_targets;
+        } else {
+            auto labels = backend.allocate({options.batch}, DType::I32);
+            if (!labels) {
+                return labels.error();
+            }
+            plan->m_labels = *labels;
+        }
+        auto metrics = backend.allocate({3}, DType::F32);
+        if (!metrics) {
+            return metrics.error();
+        }
+        plan->m_metrics = *metrics;
+    }
     return plan;
+}
+
+Status ExecutionPlan::labelsToTargets() {
+    if (!m_labels.defined()) {
+        return Error::internal("labelsToTargets() on a plan without class labels");
+    }
+    return m_targets.dtype() == DType::I32 ? Status::success()
+                                           : m_backend->oneHot(m_labels, m_targets);
+}
+
+Status ExecutionPlan::computeMetrics() {
+    if (!m_metrics.defined()) {
+        return Error::internal("computeMetrics() on a plan without a classification output");
+    }
+    return m_backend->classificationMetrics(prediction(), m_labels, loss(), m_metrics);
 }
 
 Status ExecutionPlan::forward(bool training, std::uint64_t step) {

@@ -39,6 +39,16 @@ public:
     // The targets the loss compares with: i32 labels [batch] for softmax cross-entropy,
     // else f32 shaped like the prediction.
     const Tensor& targets() const { return m_targets; }
+    // Classification (a [batch, K] prediction): i32 class labels [batch], the targets
+    // themselves for softmax cross-entropy. For the other losses, labelsToTargets() turns
+    // them into one-hot targets on the device. Undefined for other predictions.
+    const Tensor& labels() const { return m_labels; }
+    Status labelsToTargets();
+    // After forward(), classification only: metrics() = f32 [3] {mean loss, top-1 correct,
+    // top-5 correct}, computed on the device; a copy of these three floats is all a training
+    // step reads back.
+    Status computeMetrics();
+    const Tensor& metrics() const { return m_metrics; }
     // The Loss node's input (logits for classification) and the mean loss [1].
     const Tensor& prediction() const;
     const Tensor& loss() const;
@@ -62,6 +72,8 @@ private:
     std::vector<std::unique_ptr<Step>> m_steps; // topological order
     Tensor m_arena;
     Tensor m_targets;
+    Tensor m_labels;
+    Tensor m_metrics;
     std::size_t m_inputStep = 0;
     std::size_t m_lossStep = 0;
     std::string m_lossKind;

@@ -63,10 +63,9 @@ struct Trainer::Impl {
     Optimizer optimizer;
     std::optional<LearningRateSchedule> schedule;
     std::vector<Tensor> grads;
-    std::int64_t classes = 0; // prediction width, for accuracy
-    std::vector<float> hostPrediction;
-    std::vector<float> hostTargets;
-    std::int64_t step = 0; // global steps done
+    std::int64_t classes = 0;          // prediction width, for accuracy
+    std::vector<float> hostPrediction; // predict() only: every sample's logits
+    std::int64_t step = 0;             // global steps done
     // The current epoch's running sums and the early-stopping state: members, not locals of
     // run(), so that a checkpoint taken between steps captures them.
     double epochLossSum = 0;
@@ -93,43 +92,45 @@ struct Trainer::Impl {
         return lo;
     }
 
-    // Uploads a batch's inputs and targets (one-hot floats for the non-softmax losses).
+    // Uploads a batch's inputs and class labels; the one-hot targets of the non-softmax
+    // losses are built from the labels on the device.
     Status upload(ExecutionPlan& plan, const datasets::HostBatch& batch) {
         if (auto s = backend.copyFromHost(plan.input(), batch.inputs.data()); !s) {
             return s;
         }
-        if (plan.targets().dtype() == DType::I32) {
-            return backend.copyFromHost(plan.targets(), batch.labels.data());
+        if (auto s = backend.copyFromHost(plan.labels(), batch.labels.data()); !s) {
+            return s;
         }
-        hostTargets.assign(static_cast<std::size_t>(plan.targets().numel()), 0.0f);
-        for (std::size_t i = 0; i < batch.labels.size(); ++i) {
-            hostTargets[i * static_cast<std::size_t>(classes) +
-                        static_cast<std::size_t>(batch.labels[i])] = 1.0f;
-        }
-        return backend.copyFromHost(plan.targets(), hostTargets.data());
+        return plan.labelsToTargets();
     }
 
-    // Loss of the last forward, and the number of correct top-k predictions.
-    Expected<double> downloadLoss(ExecutionPlan& plan) {
-        float loss = 0;
-        if (auto s = backend.copyToHost(plan.loss(), &loss); !s) {
+    // The last forward's mean loss and top-1 / top-5 hits, computed on the device: three
+    // floats are all that crosses to the host.
+    struct BatchMetrics {
+        double loss = 0;
+        std::int64_t top1 = 0, top5 = 0;
+    };
+    Expected<BatchMetrics> metrics(ExecutionPlan& plan) {
+        if (auto s = plan.computeMetrics(); !s) {
+            return s.error();
+        }
+        float m[3] = {};
+        if (auto s = backend.copyToHost(plan.metrics(), m); !s) {
             return s.error();
         }
         if (auto s = backend.synchronize(); !s) {
             return s.error();
         }
-        return static_cast<double>(loss);
+        return BatchMetrics{m[0], std::int64_t(m[1]), std::int64_t(m[2])};
     }
 
-    Expected<std::int64_t> correct(ExecutionPlan& plan, const datasets::HostBatch& batch, int k) {
+    // predict() only: the logits of every sample of the batch.
+    Status downloadPrediction(ExecutionPlan& plan) {
         hostPrediction.resize(static_cast<std::size_t>(plan.prediction().numel()));
         if (auto s = backend.copyToHost(plan.prediction(), hostPrediction.data()); !s) {
-            return s.error();
+            return s;
         }
-        if (auto s = backend.synchronize(); !s) {
-            return s.error();
-        }
-        return countTopK(hostPrediction, batch.labels, classes, k);
+        return backend.synchronize();
     }
 
     Expected<ExecutionPlan*> evalPlan(std::int64_t batch) {
@@ -167,19 +168,18 @@ struct Trainer::Impl {
             if (auto s = (*plan)->forward(false, 0); !s) {
                 return s.error();
             }
-            auto loss = downloadLoss(**plan);
-            if (!loss) {
-                return loss.error();
+            auto m = metrics(**plan);
+            if (!m) {
+                return m.error();
             }
-            auto c1 = correct(**plan, *batch, 1);
-            if (!c1) {
-                return c1.error();
-            }
-            lossSum += *loss * static_cast<double>(batch->size);
-            top1 += *c1;
-            top5 += classes >= 5 ? countTopK(hostPrediction, batch->labels, classes, 5) : 0;
+            lossSum += m->loss * static_cast<double>(batch->size);
+            top1 += m->top1;
+            top5 += m->top5;
             r.samples += batch->size;
             if (out) {
+                if (auto s = downloadPrediction(**plan); !s) {
+                    return s.error();
+                }
                 for (std::size_t i = 0; i < batch->labels.size(); ++i) {
                     auto top = topClass(std::span<const float>(hostPrediction)
                                             .subspan(i * static_cast<std::size_t>(classes),
@@ -445,13 +445,14 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
             if (auto s = plan.forward(true, static_cast<std::uint64_t>(im.step)); !s) {
                 return s.error();
             }
-            auto loss = im.downloadLoss(plan);
-            if (!loss) {
-                return loss.error();
+            auto m = im.metrics(plan); // the loss, before anything is updated from it
+            if (!m) {
+                return m.error();
             }
-            if (!std::isfinite(*loss)) {
+            const double loss = m->loss;
+            if (!std::isfinite(loss)) {
                 return Error::user(
-                    "the loss became " + std::string(std::isnan(*loss) ? "NaN" : "infinite") +
+                    "the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
                     " at step " + std::to_string(im.step + 1) + " (epoch " +
                     std::to_string(epoch + 1) + ", batch " + std::to_string(batch->index + 1) +
                     "); the run was stopped — try a lower learning rate or "
@@ -469,21 +470,18 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
             if (auto s = im.optimizer.step(im.grads, lr); !s) {
                 return s.error();
             }
-            auto correct = im.correct(plan, *batch, 1);
-            if (!correct) {
-                return correct.error();
-            }
+            const std::int64_t correct = m->top1;
             double stepSeconds = secondsSince(stepStart);
             trainSeconds += stepSeconds;
             ++im.step;
             ++steps;
             ++im.epochSteps;
-            im.epochLossSum += *loss;
-            im.epochCorrect += *correct;
+            im.epochLossSum += loss;
+            im.epochCorrect += correct;
             im.epochSamples += batch->size;
             samples += batch->size;
             trainSamples += batch->size;
-            result.finalLoss = *loss;
+            result.finalLoss = loss;
             if (callbacks) {
                 StepEvent se;
                 se.step = im.step;
@@ -491,8 +489,8 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
                 se.batch = batch->index;
                 se.batchesPerEpoch = perEpoch;
                 se.totalSteps = totalSteps;
-                se.loss = *loss;
-                se.accuracy = double(*correct) / double(batch->size);
+                se.loss = loss;
+                se.accuracy = double(correct) / double(batch->size);
                 se.learningRate = lr;
                 double epochSeconds = secondsSince(epochStart);
                 se.samplesPerSecond = epochSeconds > 0 ? double(samples) / epochSeconds : 0;

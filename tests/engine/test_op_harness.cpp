@@ -321,6 +321,58 @@ private slots:
         checkFiniteDifferences(*b, run, got);
     }
 
+    void backendMetrics_data() {
+        QTest::addColumn<HarnessBackend>("backend");
+        for (const auto& b : harnessBackends()) {
+            QTest::newRow(b.name.c_str()) << b;
+        }
+    }
+
+    // The device-side classification kernels training reads its per-step scalars from.
+    void backendMetrics() {
+        QFETCH(HarnessBackend, backend);
+        if (!backend.absent.empty()) {
+            QSKIP(qPrintable(QString::fromStdString(backend.name + ": " + backend.absent)));
+        }
+        auto b = open(backend);
+        auto tensor = [&](Dims shape, DType dtype) {
+            auto t = b->allocate(shape, dtype);
+            if (!t) {
+                qFatal("allocate failed");
+            }
+            return *t;
+        };
+        // Six classes: row 0's label scores highest; row 1's ties the best (a hit: ties
+        // favour the true class); row 2's is 4th (top-5 only); row 3's is last.
+        Tensor logits = tensor({4, 6}, DType::F32);
+        QVERIFY(upload(*b, logits, {0, 9, 1, 2, 3, 4, //
+                                    7, 1, 7, 0, 0, 0, //
+                                    6, 5, 4, 3, 2, 1, //
+                                    1, 2, 3, 4, 5, 0}));
+        Tensor labels = tensor({4}, DType::I32);
+        std::vector<std::int32_t> l{1, 2, 3, 5};
+        QVERIFY(b->copyFromHost(labels, l.data()).ok());
+        Tensor loss = tensor({1}, DType::F32);
+        QVERIFY(upload(*b, loss, {0.75f}));
+        Tensor metrics = tensor({3}, DType::F32);
+        QVERIFY(b->classificationMetrics(logits, labels, loss, metrics).ok());
+        QCOMPARE(download(*b, metrics), (std::vector<float>{0.75f, 2, 3}));
+
+        Tensor oneHot = tensor({4, 6}, DType::F32);
+        QVERIFY(b->oneHot(labels, oneHot).ok());
+        auto rows = download(*b, oneHot);
+        for (std::size_t i = 0; i < 4; ++i) {
+            for (std::size_t j = 0; j < 6; ++j) {
+                QCOMPARE(rows[i * 6 + j], j == std::size_t(l[i]) ? 1.0f : 0.0f);
+            }
+        }
+        l[2] = 6; // outside the classes: a user error naming the sample, not a stray write
+        QVERIFY(b->copyFromHost(labels, l.data()).ok());
+        auto bad = b->oneHot(labels, oneHot);
+        QVERIFY(!bad.ok());
+        QVERIFY(bad.error().message.find("sample 2") != std::string::npos);
+    }
+
 private:
     // Central differences. Where a kink (ReLU at 0, a max-pool winner changing) lies within
     // ±h of the point, the difference quotient is off; like Caffe's GradientChecker skipping
