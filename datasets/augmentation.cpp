@@ -1,7 +1,7 @@
 #include "datasets/augmentation.h"
 
 #include "datasets/augment_ops.h"
-#include "engine/core/rng.h"
+#include "base/rng.h"
 
 #include <algorithm>
 #include <cmath>
@@ -41,7 +41,7 @@ std::uint64_t mix64(std::uint64_t x) { // splitmix64's finaliser
 
 // The random draws of one sample: element j of step k is rng.uniform(16 k + j).
 struct Draws {
-    const engine::CounterRng& rng;
+    const CounterRng& rng;
     std::uint64_t base;
     std::uint64_t j = 1;
     double next(double lo, double hi) { return lo + (hi - lo) * double(rng.uniform(base + j++)); }
@@ -173,8 +173,8 @@ void AugmentationPipeline::apply(std::span<float> sample, const Dims& shape, std
     const int w = static_cast<int>(shape[2]);
     const std::size_t plane = std::size_t(h) * std::size_t(w);
     const std::uint64_t stream =
-        mix64(engine::streamId("augment") ^ mix64(epoch ^ mix64(std::uint64_t(index))));
-    const engine::CounterRng rng(seed, stream);
+        mix64(streamId("augment") ^ mix64(epoch ^ mix64(std::uint64_t(index))));
+    const CounterRng rng(seed, stream);
 
     // [C, H, W] planes -> one H x W image of C interleaved channels.
     cv::Mat img;

@@ -209,7 +209,7 @@ Expected<DatasetSplits> openDataset(const graph::DatasetRef& ref, const fs::path
     if (ref.validationSplit > 0.0 && n >= 2) {
         auto held = static_cast<std::int64_t>(std::llround(ref.validationSplit * double(n)));
         held = std::clamp<std::int64_t>(held, 1, n - 1);
-        engine::CounterRng rng(0, engine::streamId("validation_split"));
+        CounterRng rng(0, streamId("validation_split"));
         std::vector<std::int64_t> order = shuffledIndices(n, rng, 0);
         const auto cut = order.begin() + (n - held);
         std::shared_ptr<Dataset> all = splits.train;

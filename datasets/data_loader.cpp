@@ -1,7 +1,7 @@
 #include "datasets/data_loader.h"
 
 #include "datasets/shuffle.h"
-#include "engine/core/rng.h"
+#include "base/rng.h"
 
 #include <algorithm>
 #include <iterator>
@@ -119,7 +119,7 @@ void DataLoader::startEpoch(std::int64_t epoch, std::int64_t firstBatch) {
     const std::int64_t n = m_dataset->size();
     std::vector<std::int64_t> order;
     if (m_options.shuffle) {
-        engine::CounterRng rng(m_options.seed, engine::streamId("shuffle"));
+        CounterRng rng(m_options.seed, streamId("shuffle"));
         order = shuffledIndices(n, rng, static_cast<std::uint64_t>(epoch));
     } else {
         order.resize(static_cast<std::size_t>(n));

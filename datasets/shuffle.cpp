@@ -19,7 +19,7 @@ std::uint64_t mulHigh64(std::uint64_t a, std::uint64_t b) {
 
 } // namespace
 
-std::vector<std::int64_t> shuffledIndices(std::int64_t n, const engine::CounterRng& rng,
+std::vector<std::int64_t> shuffledIndices(std::int64_t n, const CounterRng& rng,
                                           std::uint64_t epoch) {
     assert(n >= 0 && n <= kMaxShuffleSize);
     std::vector<std::int64_t> order(static_cast<std::size_t>(n));

@@ -1,6 +1,6 @@
 #include "engine/train/initializers.h"
 
-#include "engine/core/rng.h"
+#include "base/rng.h"
 
 #include <algorithm>
 #include <cmath>

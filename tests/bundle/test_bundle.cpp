@@ -7,7 +7,7 @@
 #include "engine/bundle/runtime/netwright_rt.h"
 #include "engine/bundle/runtime/netwright_rt.hpp"
 #include "engine/bundle/writer.h"
-#include "engine/core/rng.h"
+#include "base/rng.h"
 #include "engine/cpu/cpu_backend.h"
 #include "graph/project_file.h"
 #include "tests/datasets/dataset_fixtures.h"
@@ -56,13 +56,13 @@ Built build(const QString& projectFile, std::int64_t batch = 3) {
         if (e->spec.name == "running_mean" || e->spec.name == "running_var" ||
             e->spec.name == "gamma" || e->spec.name == "beta") {
             std::vector<float> v(std::size_t(e->value.numel()));
-            engine::CounterRng(3, engine::streamId(e->nodeId + e->spec.name))
+            CounterRng(3, streamId(e->nodeId + e->spec.name))
                 .fillUniform(v, 0.5f, 1.5f);
             (void)backend.copyFromHost(e->value, v.data());
         }
     }
     b.inputs.resize(std::size_t((*plan)->input().numel()));
-    engine::CounterRng(9, 0).fillNormal(b.inputs, 0.0f, 1.0f);
+    CounterRng(9, 0).fillNormal(b.inputs, 0.0f, 1.0f);
     auto out = app::runReference(backend, **plan, b.inputs);
     auto weights = app::hostWeights(backend, params);
     if (!out || !weights) {
@@ -376,7 +376,7 @@ private slots:
         QVERIFY(good.find("\"layout\"") != std::string::npos);
         std::uint64_t headerBytes = 0;
         std::memcpy(&headerBytes, good.data() + 12, 8);
-        engine::CounterRng rng(17, 0);
+        CounterRng rng(17, 0);
         int refused = 0;
         for (int i = 0; i < 300; ++i) {
             std::string s = good;

@@ -504,12 +504,12 @@ private slots:
         QVERIFY(a0 != identity);
         // The order is the documented permutation.
         QCOMPARE(a1, shuffledIndices(
-                         200, nw::engine::CounterRng(42, nw::engine::streamId("shuffle")), 1));
+                         200, nw::CounterRng(42, nw::streamId("shuffle")), 1));
     }
 
     void shuffleIsUniform() {
         // Where element 0 lands over many epochs: each of 4 positions about 1/4 of the time.
-        nw::engine::CounterRng rng(9, 1);
+        nw::CounterRng rng(9, 1);
         std::vector<int> counts(4, 0);
         for (std::uint64_t e = 0; e < 4000; ++e) {
             auto p = shuffledIndices(4, rng, e);

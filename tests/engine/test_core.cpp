@@ -1,6 +1,6 @@
 // engine/core: devices, tensors, the counter-based RNG and the CPU backend's memory.
 #include "engine/core/device.h"
-#include "engine/core/rng.h"
+#include "base/rng.h"
 #include "engine/core/tensor.h"
 #include "engine/cpu/cpu_backend.h"
 #include "tests/support/backends.h"
@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+using namespace nw;
 using namespace nw::engine;
 
 class TestEngineCore : public QObject {

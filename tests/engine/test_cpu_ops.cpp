@@ -1,7 +1,7 @@
 // What only the CPU backend does: activations fused into their producers in inference plans,
 // and graphs the plan refuses. Every op's forward and backward on every backend is in the
 // cross-backend harness (test_op_harness.cpp).
-#include "engine/core/rng.h"
+#include "base/rng.h"
 #include "engine/plan/execution_plan.h"
 #include "graph/op_registry.h"
 #include "tests/engine/op_cases.h"

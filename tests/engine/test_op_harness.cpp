@@ -9,7 +9,7 @@
 //   here, so it is exercised before any GPU backend exists.
 // - A backend this build or machine lacks skips each row with the reason.
 #include "app/backends.h"
-#include "engine/core/rng.h"
+#include "base/rng.h"
 #include "engine/plan/execution_plan.h"
 #include "graph/op_registry.h"
 #include "tests/engine/op_cases.h"

@@ -1,7 +1,7 @@
 // engine/train's arithmetic on the CPU backend: optimizer updates, learning-rate schedules,
 // parameter initialisation, gradient clipping and the backend's element-wise helpers.
 // Expected values are worked out by hand in the comments.
-#include "engine/core/rng.h"
+#include "base/rng.h"
 #include "engine/cpu/cpu_backend.h"
 #include "engine/train/grad_clip.h"
 #include "engine/train/initializers.h"

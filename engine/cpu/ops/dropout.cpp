@@ -1,7 +1,7 @@
 // Dropout. The mask is never stored: element i of step s is kept when the counter RNG's
 // uniform (seed, stream "dropout/<node>", index s * numel + i) is >= rate, so backward
 // recomputes exactly the forward's mask. Kept elements are scaled by 1 / (1 - rate).
-#include "engine/core/rng.h"
+#include "base/rng.h"
 #include "engine/cpu/ops/kernel_base.h"
 #include "engine/cpu/ops/kernels.h"
 

@@ -1,8 +1,8 @@
-#include "engine/core/rng.h"
+#include "base/rng.h"
 
 #include <cmath>
 
-namespace nw::engine {
+namespace nw {
 
 namespace {
 
@@ -81,4 +81,4 @@ void CounterRng::fillNormal(std::span<float> out, float mean, float stddev,
     }
 }
 
-} // namespace nw::engine
+} // namespace nw

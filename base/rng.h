@@ -9,7 +9,7 @@
 #include <span>
 #include <string_view>
 
-namespace nw::engine {
+namespace nw {
 
 // One Philox4x32-10 block: 4 random words for a 128-bit counter under a 64-bit key.
 std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> counter,
@@ -41,4 +41,4 @@ private:
     std::uint64_t m_stream;
 };
 
-} // namespace nw::engine
+} // namespace nw
