@@ -1,8 +1,14 @@
 // netwright-cli end to end: the real binary (NW_CLI_PATH) run with QProcess on the sample and
 // on broken files; exit status 0 for success, 2 for user errors, messages naming node and field.
+// Also the devices the backend registry lists, and --device / training.device checked against
+// them by train, eval, bench and export.
 #include "tests/support/cli_run.h"
+#include "tests/support/tiny_project.h"
 
 #include <QtTest>
+#include <algorithm>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -60,6 +66,46 @@ QJsonObject sampleWithUnconnectedInput() {
     return doc;
 }
 
+// The MNIST-style folder tiny_project.h's project reads ("data" beside it): 320 training and 64
+// test images of 1 x 4 x 4 bytes, labels i % 10. Plain IDX: this test links no zlib, so not
+// writeMnistFolder().
+bool writeTinyData(const QString& dir) {
+    using nw::datasets::testing::idxBytes;
+    using nw::datasets::testing::ramp;
+    auto labels = [](std::uint32_t n) {
+        std::vector<std::uint8_t> l(n);
+        for (std::uint32_t i = 0; i < n; ++i) {
+            l[i] = std::uint8_t(i % 10);
+        }
+        return l;
+    };
+    const std::pair<QString, QByteArray> files[] = {
+        {"train-images-idx3-ubyte", idxBytes({320, 4, 4}, ramp(320 * 16))},
+        {"train-labels-idx1-ubyte", idxBytes({320}, labels(320))},
+        {"t10k-images-idx3-ubyte", idxBytes({64, 4, 4}, ramp(64 * 16, 7))},
+        {"t10k-labels-idx1-ubyte", idxBytes({64}, labels(64))},
+    };
+    if (!QDir().mkpath(dir)) {
+        return false;
+    }
+    for (const auto& [name, bytes] : files) {
+        QFile f(dir + "/" + name);
+        if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size()) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// The tiny project (one epoch) with training.device set to `device`.
+QJsonObject tinyProjectOn(const QString& device) {
+    QJsonObject doc = QJsonDocument::fromJson(nw::testing::tinyProject(1)).object();
+    QJsonObject training = doc["training"].toObject();
+    training["device"] = device;
+    doc["training"] = training;
+    return doc;
+}
+
 } // namespace
 
 class TestCli : public QObject {
@@ -77,8 +123,19 @@ private slots:
     void badArguments_data();
     void badArguments();
     void help();
+    void devicesJson();
+    void devicesText();
+    void projectDeviceThisMachineLacks();
+    void deviceOptionOverridesTheProject();
+    void deviceOptionIsChecked_data();
+    void deviceOptionIsChecked();
 
 private:
+    // The tiny project's workspace: "data", tiny.nwproj (device cpu), vulkan.nwproj (device
+    // vulkan:0), and the experiment database every train here records into.
+    QString workspace(const QString& name = {}) const {
+        return m_tmp.filePath("tiny") + (name.isEmpty() ? "" : "/" + name);
+    }
     QTemporaryDir m_tmp;
 };
 
@@ -88,6 +145,11 @@ void TestCli::initTestCase() {
     QVERIFY(!readJson(kSample).isEmpty());
     QVERIFY(writeJson(m_tmp.filePath("bad-kernel.nwproj"), sampleWithBadKernel()));
     QVERIFY(writeJson(m_tmp.filePath("unconnected.nwproj"), sampleWithUnconnectedInput()));
+    // A train that fails before training still opens the experiment database: never the user's.
+    qputenv("NETWRIGHT_DB", workspace("experiments.db").toUtf8());
+    QVERIFY(writeTinyData(workspace("data")));
+    QVERIFY(writeJson(workspace("tiny.nwproj"), tinyProjectOn("cpu")));
+    QVERIFY(writeJson(workspace("vulkan.nwproj"), tinyProjectOn("vulkan:0")));
 }
 
 void TestCli::summaryTable() {
@@ -223,6 +285,122 @@ void TestCli::help() {
     r = runCli({"--version"});
     QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
     QVERIFY(r.out.contains("netwright-cli"));
+}
+
+void TestCli::devicesJson() {
+    Run r = runCli({"devices", "--json"});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    QJsonParseError error;
+    QJsonDocument doc = QJsonDocument::fromJson(r.out.toUtf8(), &error); // all of stdout
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(r.out));
+    QVERIFY(doc.isObject());
+    const QJsonObject o = doc.object();
+
+    QJsonArray devices = o["devices"].toArray();
+    QVERIFY2(!devices.isEmpty(), qPrintable(r.out));
+    QCOMPARE(devices[0].toObject()["id"].toString(), QString("cpu")); // the CPU comes first
+    int cpus = 0;
+    for (const auto& v : devices) {
+        const QJsonObject d = v.toObject();
+        const QString id = d["id"].toString();
+        // cuda and vulkan are not built, so they cannot also be listed as devices.
+        QVERIFY2(!id.startsWith("cuda") && !id.startsWith("vulkan"), qPrintable(r.out));
+        if (id == "cpu") {
+            ++cpus;
+            QVERIFY2(!d["name"].toString().trimmed().isEmpty(), qPrintable(r.out));
+            QVERIFY2(!d["driver"].toString().trimmed().isEmpty(), qPrintable(r.out));
+            QVERIFY2(d["memory_bytes"].toInteger() > 0, qPrintable(r.out));
+            QVERIFY2(d["threads"].toInteger() >= 1, qPrintable(r.out));
+        }
+    }
+    QCOMPARE(cpus, 1);
+
+    QStringList absent;
+    for (const auto& v : o["absent"].toArray()) {
+        const QJsonObject a = v.toObject();
+        absent << a["backend"].toString();
+        QVERIFY2(!a["reason"].toString().trimmed().isEmpty(), qPrintable(r.out));
+    }
+    QVERIFY2(absent.contains("cuda"), qPrintable(r.out));
+    QVERIFY2(absent.contains("vulkan"), qPrintable(r.out));
+    QVERIFY2(!absent.contains("cpu"), qPrintable(r.out));
+}
+
+void TestCli::devicesText() {
+    Run r = runCli({"devices"});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    const QString name = QJsonDocument::fromJson(runCli({"devices", "--json"}).out.toUtf8())
+                             .object()["devices"]
+                             .toArray()[0]
+                             .toObject()["name"]
+                             .toString();
+    const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
+    QVERIFY2(!lines.isEmpty() && lines[0].startsWith("cpu "), qPrintable(r.out));
+    QVERIFY2(lines[0].contains(name), qPrintable(r.out));
+    for (const char* kind : {"cuda", "vulkan"}) {
+        QVERIFY2(std::any_of(lines.begin(), lines.end(),
+                             [kind](const QString& l) {
+                                 return l.startsWith(kind) && l.contains("absent: ");
+                             }),
+                 qPrintable(r.out));
+    }
+}
+
+void TestCli::projectDeviceThisMachineLacks() {
+    const QString project = workspace("vulkan.nwproj");
+    Run r = runCli({"train", project, "--max-steps", "2", "--db", workspace("experiments.db")});
+    QVERIFY2(r.exitCode == 2, qPrintable(describe(r)));
+    QVERIFY2(r.err.contains("error: " + project + ": training.device: device 'vulkan:0'"),
+             qPrintable(r.err));
+    QVERIFY2(r.err.contains("this machine has: cpu ("), qPrintable(r.err));
+    QVERIFY2(!r.err.contains("epoch 1/"), qPrintable(r.err)); // it did not train
+}
+
+void TestCli::deviceOptionOverridesTheProject() {
+    // vulkan.nwproj asks for vulkan:0; --device cpu wins, so it trains.
+    Run r = runCli({"train", workspace("vulkan.nwproj"), "--device", "cpu", "--max-steps", "2",
+                    "--threads", "1", "--db", workspace("experiments.db"), "--save-weights",
+                    workspace("tiny.nwweights"), "--json"});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    QCOMPARE(r.lastJson()["steps"].toInt(), 2);
+    QVERIFY(QFileInfo(workspace("tiny.nwweights")).size() > 0);
+}
+
+void TestCli::deviceOptionIsChecked_data() {
+    // Each command with real weights (deviceOptionOverridesTheProject's) and a project on the
+    // CPU, so the only thing wrong is --device: with --device cpu instead, the command succeeds.
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("device");
+    QTest::addColumn<QString>("message");
+    const QString project = workspace("tiny.nwproj");
+    const QString weights = workspace("tiny.nwweights");
+    QTest::newRow("eval") << QStringList{"eval", project, "--weights", weights} << "nope"
+                          << "--device: device 'nope': expected cpu, cuda:N or vulkan:N";
+    QTest::newRow("bench") << QStringList{"bench", project, "--steps", "1", "--infer-batch", "8"}
+                           << "nope"
+                           << "--device: device 'nope': expected cpu, cuda:N or vulkan:N";
+    const QString onnx = workspace("tiny.onnx");
+    QTest::newRow("export") << QStringList{"export", project, "--weights", weights, "-o", onnx}
+                            << "cuda:3"
+                            << "device 'cuda:3': the cuda backend is absent (";
+}
+
+void TestCli::deviceOptionIsChecked() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, device);
+    QFETCH(QString, message);
+    QVERIFY2(QFile::exists(workspace("tiny.nwweights")), "deviceOptionOverridesTheProject failed");
+    const QString output = workspace("tiny.onnx");
+    QFile::remove(output);
+
+    Run bad = runCli(args + QStringList{"--device", device});
+    QVERIFY2(bad.exitCode == 2, qPrintable(describe(bad)));
+    QVERIFY2(bad.err.contains(message), qPrintable(bad.err));
+    QVERIFY2(bad.err.contains("this machine has: cpu ("), qPrintable(bad.err));
+    QVERIFY(!QFile::exists(output)); // export stopped before writing anything
+
+    Run good = runCli(args + QStringList{"--device", "cpu"});
+    QVERIFY2(good.exitCode == 0, qPrintable(describe(good)));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

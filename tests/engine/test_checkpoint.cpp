@@ -1,13 +1,17 @@
 // Checkpoints: a run stopped at step k and resumed from its checkpoint takes exactly the
 // steps of an uninterrupted run (same losses, bit for bit: shuffles and dropout masks are
 // counter-based), mid-epoch and at an epoch boundary, with every optimizer; and a damaged,
-// truncated or foreign checkpoint is refused with an error naming the file.
+// truncated or foreign checkpoint is refused with an error naming the file. A checkpoint moves
+// between differently configured backends (threads, alignment), and a 256-byte-aligned backend
+// (a GPU's alignment, planned on the CPU) places every tensor at a multiple of 256.
 #include "engine/cpu/cpu_backend.h"
+#include "engine/plan/execution_plan.h"
 #include "engine/train/trainer.h"
 #include "tests/datasets/dataset_fixtures.h"
 #include "tests/support/backends.h"
 
 #include <QtTest>
+#include <cstdint>
 #include <fstream>
 
 using namespace nw;
@@ -57,6 +61,16 @@ struct Losses final : TrainerCallbacks {
     }
     void onEpoch(const EpochEvent& e) override { epochLosses.push_back(e.trainLoss); }
 };
+
+std::string readBytes(const QString& path) {
+    std::ifstream in(path.toStdString(), std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Host address of a tensor's first element modulo `alignment`; 0 when aligned.
+std::uintptr_t misalignment(const Tensor& t, std::size_t alignment) {
+    return reinterpret_cast<std::uintptr_t>(cpu::CpuBackend::data(t)) % alignment;
+}
 
 } // namespace
 
@@ -122,6 +136,122 @@ private slots:
         }
         // The last epoch's mean includes the steps done before the stop.
         QCOMPARE(second.epochLosses.back(), whole.epochLosses.back());
+    }
+
+    void resumeOnADifferentlyConfiguredBackend() {
+        // Stopped on a 1-thread, 64-byte-aligned CPU backend; resumed on a 2-thread, 256-byte
+        // one: the same steps as the uninterrupted run on the first, to the bit, and the same
+        // final parameters. The first backend's runs come before the second is opened (the
+        // OpenMP thread count is the process's).
+        auto registry = graph::makeCoreRegistry();
+        auto first = nw::testing::openCpu({.threads = 1, .alignment = 64});
+        QCOMPARE(first->alignment(), std::size_t(64));
+        QCOMPARE(first->threads(), 1);
+        auto project = tinyProject(m_dir.filePath("data"), "adam");
+        TrainOptions options;
+        options.config = project.training;
+        options.evaluateEachEpoch = false;
+        constexpr std::int64_t kStopAt = 8; // the second epoch's third batch
+
+        Losses whole;
+        auto a = Trainer::create(project, {}, registry, *first, options);
+        QVERIFY(a.ok() && (*a)->run(&whole).ok());
+        QCOMPARE(whole.losses.size(), std::size_t(18));
+        const QString wholeWeights = m_dir.filePath("whole.nwweights");
+        QVERIFY((*a)->saveWeights(wholeWeights.toStdString()).ok());
+        auto wholeTest = (*a)->evaluate();
+        QVERIFY(wholeTest.ok());
+
+        Losses stopped;
+        auto b = Trainer::create(project, {}, registry, *first, options);
+        QVERIFY(b.ok());
+        stopped.trainer = b->get();
+        stopped.stopAt = kStopAt;
+        auto r = (*b)->run(&stopped);
+        QVERIFY(r.ok());
+        QCOMPARE(r->outcome, TrainResult::Outcome::Stopped);
+        const std::string ckpt = m_dir.filePath("moved.nwckpt").toStdString();
+        QVERIFY((*b)->saveCheckpoint(ckpt).ok());
+        b->reset();
+        a->reset();
+
+        auto second = nw::testing::openCpu({.threads = 2, .alignment = 256});
+        QCOMPARE(second->alignment(), std::size_t(256));
+        QCOMPARE(second->threads(), 2);
+        Losses resumed;
+        auto c = Trainer::create(project, {}, registry, *second, options);
+        QVERIFY(c.ok());
+        auto loaded = (*c)->loadCheckpoint(ckpt);
+        QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
+        QCOMPARE((*c)->step(), kStopAt);
+        auto done = (*c)->run(&resumed);
+        QVERIFY(done.ok());
+        QCOMPARE(done->outcome, TrainResult::Outcome::Completed);
+        QCOMPARE(done->steps, std::int64_t(18));
+
+        std::vector<double> joined = stopped.losses;
+        joined.insert(joined.end(), resumed.losses.begin(), resumed.losses.end());
+        QCOMPARE(joined.size(), whole.losses.size());
+        for (std::size_t i = 0; i < joined.size(); ++i) {
+            QVERIFY2(joined[i] == whole.losses[i],
+                     qPrintable(QString("step %1: %2 resumed, %3 uninterrupted")
+                                    .arg(i + 1)
+                                    .arg(joined[i], 0, 'g', 17)
+                                    .arg(whole.losses[i], 0, 'g', 17)));
+        }
+        QCOMPARE(resumed.epochLosses.back(), whole.epochLosses.back());
+        // The weights files hold every parameter and state tensor: equal bytes, equal model.
+        const QString resumedWeights = m_dir.filePath("resumed.nwweights");
+        QVERIFY((*c)->saveWeights(resumedWeights.toStdString()).ok());
+        const std::string expected = readBytes(wholeWeights);
+        QVERIFY(!expected.empty());
+        QVERIFY2(readBytes(resumedWeights) == expected, "the resumed run's parameters differ");
+        auto resumedTest = (*c)->evaluate();
+        QVERIFY(resumedTest.ok());
+        QCOMPARE(resumedTest->loss, wholeTest->loss);
+        QCOMPARE(resumedTest->accuracy, wholeTest->accuracy);
+    }
+
+    void alignedBackendAlignsEveryTensor() {
+        auto backend = nw::testing::openCpu({.threads = 1, .alignment = 256});
+        QCOMPARE(backend->alignment(), std::size_t(256));
+        // Sizes that are not multiples of 256 bytes, of every element type.
+        const std::pair<Dims, DType> shapes[] = {
+            {{1}, DType::F32}, {{3}, DType::U8},           {{7, 5}, DType::F32},
+            {{0}, DType::F32}, {{13}, DType::I32},         {{3, 3}, DType::I64},
+            {{65}, DType::U8}, {{2, 1, 4, 4}, DType::F32}, {{257}, DType::U8},
+        };
+        std::vector<Tensor> live; // all alive at once, so none reuses another's memory
+        for (const auto& [shape, dtype] : shapes) {
+            auto t = backend->allocate(shape, dtype);
+            QVERIFY(t.ok());
+            QVERIFY2(misalignment(*t, 256) == 0, t->toString().c_str());
+            live.push_back(*t);
+        }
+
+        // A plan at batch 3: activations of 192, 384 and 120 bytes, so a 64-byte arena layout
+        // would put the next view off a 256-byte boundary.
+        auto registry = graph::makeCoreRegistry();
+        auto project = tinyProject(m_dir.filePath("data"), "adam");
+        for (bool training : {true, false}) {
+            ModelParams params(*backend);
+            auto plan =
+                ExecutionPlan::compile(project.graph, registry, *backend, params, {3, training, 5});
+            QVERIFY2(plan.ok(), plan.ok() ? "" : plan.error().message.c_str());
+            const ExecutionPlan& p = **plan;
+            for (const Tensor* t : {&p.input(), &p.prediction(), &p.loss(), &p.targets()}) {
+                QVERIFY(t->defined());
+                QVERIFY2(misalignment(*t, 256) == 0,
+                         qPrintable(QString("%1 (training %2) is at %3 (mod 256)")
+                                        .arg(QString::fromStdString(t->toString()))
+                                        .arg(training)
+                                        .arg(misalignment(*t, 256))));
+            }
+            for (const auto& e : params.entries()) {
+                QVERIFY2(misalignment(e->value, 256) == 0, e->nodeId.c_str());
+                QVERIFY2(!e->grad.defined() || misalignment(e->grad, 256) == 0, e->nodeId.c_str());
+            }
+        }
     }
 
     void damagedCheckpointsAreRefused_data() {

@@ -1,7 +1,8 @@
 // The Train mode, offscreen: a short run started from the UI on a tiny IDX dataset the test
 // writes itself fills the charts and the progress bar and is recorded in the experiment store
 // (NETWRIGHT_DB points into a temporary folder, never the user's database); pause and resume;
-// stop; closing the window during a run; undoable form edits; chart downsampling.
+// stop; closing the window during a run; undoable form edits; the device list; chart
+// downsampling.
 #include "app/project_document.h"
 #include "app/training_controller.h"
 #include "engine/tracking/store.h"
@@ -271,6 +272,40 @@ private slots:
         QCOMPARE(m_document->project().training.optimizer.learningRate, 0.01);
         QCOMPARE(form->learningRateBox()->value(), 0.01);
         QVERIFY(!m_document->isModified());
+    }
+
+    void deviceBoxListsTheDevices() {
+        // The main window's form, on the tests' registry: the CPU by its processor name.
+        const auto devices = nw::testing::cpuOnlyRegistry().availableDevices();
+        QCOMPARE(devices.size(), std::size_t(1));
+        const QString processor = QString::fromStdString(devices[0].name);
+        QVERIFY(!processor.trimmed().isEmpty());
+        auto* box = m_window->trainPage()->form()->findChild<QComboBox*>(QStringLiteral("device"));
+        QVERIFY(box);
+        QCOMPARE(box->count(), 1);
+        QCOMPARE(box->itemData(0).toString(), QStringLiteral("cpu"));
+        QVERIFY2(box->itemText(0).startsWith(QStringLiteral("cpu")), qPrintable(box->itemText(0)));
+        QVERIFY2(box->itemText(0).contains(processor), qPrintable(box->itemText(0)));
+        QCOMPARE(box->itemData(0, Qt::ToolTipRole).toString(),
+                 QString::fromStdString(devices[0].driver));
+        QCOMPARE(box->currentIndex(), 0); // the project's training.device
+        QVERIFY2(box->toolTip().isEmpty(), qPrintable(box->toolTip())); // nothing is absent
+
+        // A registry that knows backends it lacks: the tooltip says which, and why.
+        engine::BackendRegistry backends;
+        engine::registerCpuBackend(backends);
+        backends.addAbsent("cuda", "test reason: no CUDA here");
+        backends.addAbsent("vulkan", "test reason: no Vulkan here");
+        ui::TrainingForm form(*m_document, backends);
+        auto* withAbsent = form.findChild<QComboBox*>(QStringLiteral("device"));
+        QVERIFY(withAbsent);
+        QCOMPARE(withAbsent->count(), 1); // absent backends are not offered
+        QVERIFY(withAbsent->itemText(0).contains(processor));
+        const QString tip = withAbsent->toolTip();
+        QVERIFY2(tip.contains(QStringLiteral("cuda: test reason: no CUDA here")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("vulkan: test reason: no Vulkan here")),
+                 qPrintable(tip));
+        QCOMPARE(form.config().device, std::string("cpu"));
     }
 
     void opensOnTheProjectsLastRun() {

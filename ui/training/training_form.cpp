@@ -61,6 +61,7 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
     m_batchSize->setRange(1, 65536);
     m_epochs->setRange(1, 100000);
     m_seed->setRange(0, std::numeric_limits<int>::max());
+    m_device->setObjectName(QStringLiteral("device"));
     for (const auto& d : backends.availableDevices()) {
         m_device->addItem(QStringLiteral("%1 — %2").arg(QString::fromStdString(d.id),
                                                         QString::fromStdString(d.name)),
