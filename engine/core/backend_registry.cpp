@@ -94,6 +94,14 @@ Expected<std::pair<BackendProvider*, int>> BackendRegistry::resolve(std::string_
                        : "no " + kind + " backend in this build");
 }
 
+Expected<const graph::OpCoverage*> BackendRegistry::opCoverage(std::string_view id) const {
+    auto r = resolve(id);
+    if (!r) {
+        return r.error();
+    }
+    return &r->first->opCoverage();
+}
+
 Status BackendRegistry::checkDevice(std::string_view id) const {
     auto r = resolve(id);
     return r ? Status::success() : Status(r.error());

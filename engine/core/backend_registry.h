@@ -49,6 +49,9 @@ public:
     // The devices found; empty when there are none (absentReason() then says why).
     virtual std::vector<DeviceInfo> devices() const = 0;
     virtual std::string absentReason() const { return "no device found"; }
+    // The ops this kind's backends run (the same table every opened backend starts with),
+    // without opening a device: what the editor's layer table shows placement from.
+    virtual const graph::OpCoverage& opCoverage() const = 0;
     // Opens device `index` of this kind (an index into devices()).
     virtual Expected<std::unique_ptr<Backend>> open(int index, const BackendOptions& options) = 0;
 };
@@ -71,6 +74,8 @@ public:
                                                    const BackendOptions& options = {}) const;
     // Checks `id` without opening it: the same errors as openBackend().
     Status checkDevice(std::string_view id) const;
+    // The op table of the backend `id` would open, without opening it.
+    Expected<const graph::OpCoverage*> opCoverage(std::string_view id) const;
     // "cpu (Intel Xeon), vulkan:0 (llvmpipe)": for error messages.
     std::string describeAvailable() const;
 

@@ -30,6 +30,7 @@ std::string processorName() {
 class CpuProvider final : public BackendProvider {
 public:
     std::string kind() const override { return "cpu"; }
+    const graph::OpCoverage& opCoverage() const override { return m_kernels; }
     std::vector<DeviceInfo> devices() const override { return {cpuDeviceInfo()}; }
     Expected<std::unique_ptr<Backend>> open(int index, const BackendOptions& options) override {
         if (index != 0) {
@@ -37,6 +38,9 @@ public:
         }
         return std::unique_ptr<Backend>(std::make_unique<CpuBackend>(options));
     }
+
+private:
+    graph::OpTable<KernelFactory> m_kernels = makeCpuKernelTable();
 };
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "engine/plan/execution_plan.h"
 
+#include "engine/plan/host_fallback.h"
 #include "engine/plan/memory_planner.h"
 #include "graph/analysis.h"
 
@@ -114,7 +115,8 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
             std::size_t a = edges[outEdges[v].front()].to;
             const auto& producer = graph.findNode(order[v])->op;
             const auto& activation = graph.findNode(order[a])->op;
-            if (fusedInto[v] < 0 && backend.canFuseActivation(producer, activation)) {
+            if (fusedInto[v] < 0 && backend.supportsOp(producer) &&
+                backend.supportsOp(activation) && backend.canFuseActivation(producer, activation)) {
                 fusedInto[a] = static_cast<std::ptrdiff_t>(v);
                 fusedWith[v] = static_cast<std::ptrdiff_t>(a);
             }
@@ -134,10 +136,18 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
                                                          ? node.attrs.at("loss")
                                                          : schema.findAttr("loss")->defaultValue);
         }
-        if (!backend.supportsOp(node.op)) {
-            return Error::user("node '" + node.id + "': " + node.op + " has no kernel on " +
-                               backend.device().toString() + " yet");
+        const bool onFallback = !backend.supportsOp(node.op);
+        NodePlacement placed{node.id, node.op, backend.device().toString(), {}};
+        if (onFallback) {
+            std::string why = backend.opCoverage().unsupportedReason(node.op);
+            placed.reason =
+                placed.device + " has no " + node.op + " kernel" + (why.empty() ? "" : ": " + why);
+            placed.device = "cpu";
+            if (!options.fallback || backend.device() == Device::cpu()) {
+                return Error::user("node '" + node.id + "': " + placed.reason);
+            }
         }
+        plan->m_placement.push_back(placed);
         KernelConfig config;
         config.nodeId = node.id;
         config.op = node.op;
@@ -173,7 +183,8 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
             plan->m_steps.push_back(std::move(step));
             continue;
         }
-        auto kernel = backend.createKernel(config);
+        auto kernel = onFallback ? makeHostFallbackKernel(backend, *options.fallback, config)
+                                 : backend.createKernel(config);
         if (!kernel) {
             return kernel.error();
         }
@@ -314,6 +325,16 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
         plan->m_metrics = *metrics;
     }
     return plan;
+}
+
+std::vector<NodePlacement> ExecutionPlan::fallbackNodes() const {
+    std::vector<NodePlacement> out;
+    for (const auto& p : m_placement) {
+        if (!p.reason.empty()) {
+            out.push_back(p);
+        }
+    }
+    return out;
 }
 
 Status ExecutionPlan::labelsToTargets() {

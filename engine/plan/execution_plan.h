@@ -9,6 +9,7 @@
 #include "base/expected.h"
 #include "engine/core/backend.h"
 #include "engine/plan/model_params.h"
+#include "engine/plan/placement.h"
 #include "graph/graph.h"
 #include "graph/op_registry.h"
 
@@ -22,6 +23,10 @@ struct PlanOptions {
     std::int64_t batch = 1;
     bool training = true; // keep what backward needs and allocate gradients
     std::uint64_t seed = 0;
+    // Where nodes run whose op `backend` has no kernel for: a CPU backend (outliving the
+    // plan), with copies around each such node. Null: such a graph is refused, naming the
+    // node. Ignored when the plan's backend is itself the CPU.
+    Backend* fallback = nullptr;
 };
 
 class ExecutionPlan {
@@ -58,6 +63,11 @@ public:
     // Gradients of every trainable parameter into ModelParams' grads. Training plans only.
     Status backward();
 
+    // Each node's device, in topological order: the backend's, or "cpu" with the reason.
+    const std::vector<NodePlacement>& placement() const { return m_placement; }
+    // The nodes placed on the CPU fallback (empty when the backend runs every op).
+    std::vector<NodePlacement> fallbackNodes() const;
+
     std::int64_t batch() const { return m_batch; }
     bool training() const { return m_training; }
     // Bytes of the activation/gradient arena, and what it would take without reuse.
@@ -70,6 +80,7 @@ private:
 
     Backend* m_backend = nullptr;
     std::vector<std::unique_ptr<Step>> m_steps; // topological order
+    std::vector<NodePlacement> m_placement;
     Tensor m_arena;
     Tensor m_targets;
     Tensor m_labels;
