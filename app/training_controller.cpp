@@ -1,12 +1,11 @@
 #include "app/training_controller.h"
 
+#include "app/training_run.h"
+#include "datasets/catalog.h"
 #include "engine/tracking/run_checkpoint.h"
-#include "engine/tracking/tracked_run.h"
-#include "graph/project_file.h"
+#include "engine/tracking/store.h"
 
 #include <QCoreApplication>
-#include <QDir>
-#include <QFileInfo>
 #include <vector>
 
 namespace nw::app {
@@ -14,8 +13,7 @@ namespace nw::app {
 // What the UI thread and the worker share for one run.
 struct TrainingController::Job {
     graph::Project project;
-    std::filesystem::path projectDir;
-    std::string projectPath;
+    std::string projectPath; // empty: unsaved (its dataset paths resolve against the cwd)
     std::string databasePath;
     std::string runName;
     qint64 maxSteps = 0;
@@ -138,10 +136,14 @@ Expected<Evaluation> evaluateStoredRun(const std::string& databasePath, qint64 r
     if (!backend) {
         return withRun(backend.error());
     }
+    auto splits = datasets::openDataset(found->project.dataset, projectDir);
+    if (!splits) {
+        return withRun(splits.error());
+    }
     engine::TrainOptions options;
     options.config = found->project.training;
     auto trainer =
-        engine::Trainer::create(found->project, projectDir, registry, **backend, options);
+        engine::Trainer::create(found->project, std::move(*splits), registry, **backend, options);
     if (!trainer) {
         return withRun(trainer.error());
     }
@@ -261,9 +263,6 @@ bool TrainingController::start(const graph::Project& project, const QString& pro
     auto job = std::make_shared<Job>();
     job->project = project;
     job->projectPath = projectPath.toStdString();
-    job->projectDir =
-        (projectPath.isEmpty() ? QDir::currentPath() : QFileInfo(projectPath).absolutePath())
-            .toStdString();
     job->runName = runName.toStdString();
     job->maxSteps = maxSteps;
     launch(job);
@@ -370,8 +369,9 @@ void TrainingController::onFinished(const RunFinished& result) {
     emit finished(result);
 }
 
-// The worker: backend, trainer, store row, run, final record. Everything it creates lives
-// and dies on this thread; the store connection included.
+// The worker: the TrainingRun (store row, backend, dataset, trainer; app/training_run.h), the
+// run, the final record. Everything it creates lives and dies on this thread, the store
+// connection included; a completed or stopped run's model is handed to the UI thread.
 void TrainingController::work(std::shared_ptr<Job> job) {
     RunFinished result;
     result.status = QStringLiteral("failed");
@@ -383,63 +383,27 @@ void TrainingController::work(std::shared_ptr<Job> job) {
         result.message = QString::fromStdString(error.message);
         post();
     };
-    auto tracked = tracking::TrackedRun::openStore(job->databasePath);
-    if (!tracked) {
-        return fail(tracked.error());
+    TrainingRunRequest request;
+    request.resumeRunId = job->resumeRunId;
+    if (job->resumeRunId <= 0) {
+        request.project = job->project;
+        request.projectPath = job->projectPath;
     }
-    tracking::TrackedRun& run = **tracked;
-    if (job->resumeRunId > 0) { // the run's own snapshot and settings, as `train --resume`
-        auto record = run.store().run(job->resumeRunId);
-        if (!record) {
-            return fail(record.error());
-        }
-        auto project = graph::parseProject(record->projectJson, record->projectPath, m_registry);
-        if (!project) {
-            return fail(project.error());
-        }
-        job->project = std::move(*project);
-        job->projectPath = record->projectPath;
-        job->projectDir = std::filesystem::path(record->projectPath).parent_path();
-        if (auto params = run.store().params(job->resumeRunId)) {
-            for (const auto& [k, v] : *params) {
-                if (k == "run.max_steps") {
-                    job->maxSteps = std::stoll(v);
-                }
-            }
-        }
-    }
-    auto opened = m_backends.openBackend(job->project.training.device);
+    request.maxSteps = job->maxSteps;
+    request.runName = job->runName;
+    request.databasePath = job->databasePath;
+    request.source = "ide";
+    auto opened = TrainingRun::open(request, m_registry, m_backends);
     if (!opened) {
-        return fail(Error::user("training.device: " + opened.error().message));
+        return fail(opened.error());
     }
-    auto model = std::make_shared<Model>();
-    model->project = job->project;
-    model->projectDir = job->projectDir;
-    model->backend = std::move(*opened);
-    engine::Backend& backend = *model->backend;
-    engine::TrainOptions options;
-    options.config = job->project.training;
-    options.maxSteps = job->maxSteps;
-    auto trainer =
-        engine::Trainer::create(job->project, job->projectDir, m_registry, backend, options);
-    if (!trainer) {
-        return fail(trainer.error());
-    }
-    tracking::RunDescription description{
-        job->runName,
-        job->projectPath,
-        backend.device().toString(),
-        {{"run.max_steps", std::to_string(job->maxSteps)}, {"run.source", "ide"}}};
-    if (job->projectPath.empty()) {
-        description.projectPath = (job->projectDir / "untitled.nwproj").string();
-    }
-    if (auto s = job->resumeRunId > 0 ? run.resume(job->resumeRunId, **trainer)
-                                      : run.begin(job->project, description);
-        !s) {
-        return fail(s.error());
-    }
+    TrainingRun& run = **opened;
     result.runId = run.runId();
-    run.setCheckpointListener([this](std::int64_t step) {
+    Forwarder forwarder(this, job);
+    TrainingRecording recording;
+    recording.progress = &forwarder;
+    recording.stopFlag = &job->stopRequested;
+    recording.onCheckpoint = [this](std::int64_t step) {
         QMetaObject::invokeMethod(
             this,
             [this, step] {
@@ -449,25 +413,21 @@ void TrainingController::work(std::shared_ptr<Job> job) {
                 }
             },
             Qt::QueuedConnection);
-    });
-    Forwarder forwarder(this, job);
-    if (auto s =
-            run.startRecording(**trainer, &forwarder, job->project.training.checkpointEverySteps, 0,
-                               &job->stopRequested);
-        !s) {
-        (void)run.finish(s.error(), {});
+    };
+    if (auto s = run.startRecording(recording); !s) {
         return fail(s.error());
     }
+    engine::Trainer& trainer = run.trainer();
     {
         std::lock_guard lock(job->mutex);
-        job->trainer = trainer->get();
-        (*trainer)->setPaused(job->paused);
+        job->trainer = &trainer;
+        trainer.setPaused(job->paused);
         if (job->stopRequested) {
-            (*trainer)->requestStop();
+            trainer.requestStop();
         }
     }
-    const qint64 runId = run.runId(), params = (*trainer)->trainableParameters(),
-                 batches = (*trainer)->batchesPerEpoch(), startStep = (*trainer)->step();
+    const qint64 runId = run.runId(), params = trainer.trainableParameters(),
+                 batches = trainer.batchesPerEpoch(), startStep = trainer.step();
     QMetaObject::invokeMethod(
         this,
         [this, runId, params, batches, startStep] {
@@ -481,18 +441,23 @@ void TrainingController::work(std::shared_ptr<Job> job) {
             emit runStarted(runId, params, batches, startStep);
         },
         Qt::QueuedConnection);
-    auto outcome = (*trainer)->run(run.callbacks());
+    auto outcome = run.train();
     {
         std::lock_guard lock(job->mutex);
         job->trainer = nullptr;
     }
-    Status finished = run.finish(outcome, {});
+    Status finished = run.finish(outcome);
     if (outcome) {
+        auto model = std::make_shared<Model>();
         model->runId = run.runId();
-        if (auto record = run.store().run(run.runId())) {
+        if (auto record = run.tracked().store().run(run.runId())) {
             model->runName = record->name;
         }
-        model->trainer = std::move(*trainer);
+        model->project = run.project();
+        model->projectDir = run.projectDir();
+        auto trained = run.releaseModel();
+        model->backend = std::move(trained.backend);
+        model->trainer = std::move(trained.trainer);
         QMetaObject::invokeMethod(
             this, [this, model] { m_model = model; }, Qt::QueuedConnection);
         result.status = outcome->outcome == engine::TrainResult::Outcome::Stopped

@@ -1,7 +1,7 @@
 #pragma once
 // TrainingController: runs one engine::Trainer at a time on a worker QThread for a snapshot of
-// the open project, records it in the experiment store (engine/tracking/tracked_run.h, the
-// same recorder and database as netwright-cli train) and re-emits the Trainer's events as
+// the open project, records it in the experiment store (app/training_run.h: the same run use
+// case, recorder and database as netwright-cli train) and re-emits the Trainer's events as
 // queued signals. Step events are coalesced: the worker queues them and the UI thread gets
 // them in batches (one signal per event-loop turn), so a fast run never floods the UI.
 //

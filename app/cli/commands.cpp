@@ -1,5 +1,6 @@
 #include "app/cli/commands.h"
 
+#include "engine/plan/placement.h"
 #include "graph/analysis.h"
 #include "graph/project_file.h"
 #include "graph/summary.h"
@@ -88,7 +89,8 @@ int runValidate(const std::string& file, bool json) {
     return errors == 0 ? kExitOk : kExitUser;
 }
 
-int runSummary(const std::string& file, bool json) {
+int runSummary(const std::string& file, bool json, const std::string& device,
+               const engine::BackendRegistry& backends) {
     auto registry = graph::makeCoreRegistry();
     auto loaded = load(file, registry);
     if (!loaded) {
@@ -96,6 +98,25 @@ int runSummary(const std::string& file, bool json) {
     }
     const auto& analysis = loaded->analysis;
     auto summary = graph::summarize(loaded->project.graph, analysis);
+    std::vector<std::string> fallbacks; // "node 'bn1' (BatchNorm): cuda:0 has no ... kernel"
+    if (!device.empty()) {
+        auto backend = backends.openBackend(device);
+        if (!backend) {
+            std::cerr << "error: --device: " << backend.error().message << "\n";
+            return kExitUser;
+        }
+        auto placement = engine::placeNodes(loaded->project.graph, **backend);
+        for (auto& row : summary.rows) {
+            for (const auto& p : placement) {
+                if (p.nodeId == row.node) {
+                    row.device = p.device;
+                    if (!p.reason.empty()) {
+                        fallbacks.push_back("node '" + p.nodeId + "' runs on the CPU: " + p.reason);
+                    }
+                }
+            }
+        }
+    }
     bool valid = !analysis.hasErrors();
     if (json) {
         ordered_json layers = ordered_json::array();
@@ -109,6 +130,9 @@ int runSummary(const std::string& file, bool json) {
                               {"output_shapes", shapes},
                               {"params", row.params},
                               {"flops", row.flops}});
+            if (!row.device.empty()) {
+                layers.back()["device"] = row.device;
+            }
         }
         std::cout << ordered_json{{"file", file},
                                   {"name", loaded->project.name},
@@ -125,6 +149,9 @@ int runSummary(const std::string& file, bool json) {
     } else {
         std::cout << (loaded->project.name.empty() ? file : loaded->project.name) << "\n\n"
                   << graph::formatSummaryTable(summary);
+        for (const auto& f : fallbacks) {
+            std::cout << "note: " << f << "\n";
+        }
         printProblems(file, analysis);
     }
     return valid ? kExitOk : kExitUser;

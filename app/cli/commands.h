@@ -19,7 +19,10 @@ inline constexpr int kExitUser = 2;
 int runValidate(const std::string& file, bool json);
 
 // Prints the per-layer table and totals, or one JSON object with --json.
-int runSummary(const std::string& file, bool json);
+// With `device`, each row also says where it runs on that device (the CPU for an op the
+// device's backend lacks, with the reason).
+int runSummary(const std::string& file, bool json, const std::string& device,
+               const engine::BackendRegistry& backends);
 
 // Lists the built-in ops (name, category, the doc's first sentence), or with --markdown
 // prints the op reference generated from their schemas (docs/ops.md).

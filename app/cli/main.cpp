@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
         "summary", "Per-layer table: output shape, parameters and FLOPs, with totals");
     summary->add_option("FILE", file, "Project file (.nwproj)")->required();
     summary->add_flag("--json", json, "Print one JSON object instead of the table");
+    std::string summaryDevice;
+    summary->add_option("--device", summaryDevice,
+                        "Also show where each node runs on DEVICE (the CPU for an op its "
+                        "backend lacks)");
 
     bool markdown = false;
     auto* ops = app.add_subcommand("ops", "The built-in ops: name, category and what each does");
@@ -202,7 +206,7 @@ int main(int argc, char** argv) {
             return nw::cli::runValidate(file, json);
         }
         if (summary->parsed()) {
-            return nw::cli::runSummary(file, json);
+            return nw::cli::runSummary(file, json, summaryDevice, backends);
         }
         if (train->parsed()) {
             return nw::cli::runTrain(run, backends);

@@ -1,6 +1,7 @@
 // netwright-cli train, eval and bench: the training engine from the command line.
 #include "app/cli/commands.h"
 #include "app/cli/train_tracking.h"
+#include "app/training_run.h"
 #include "datasets/catalog.h"
 #include "datasets/data_loader.h"
 #include "engine/plan/execution_plan.h"
@@ -34,45 +35,36 @@ struct Session {
     graph::Project project;
     std::filesystem::path dir;
     std::unique_ptr<engine::Backend> backend;
+    datasets::DatasetSplits splits;
 };
 
-// Reads the project, applies the command-line overrides and opens the backend.
-// `projectText` non-empty: parse it (a resumed run's snapshot) instead of reading the file.
+app::TrainingOverrides overridesOf(const RunOptions& o) {
+    return {o.epochs, o.batch, o.learningRate, o.seed, o.device, o.threads};
+}
+
+// eval and bench: reads the project, applies the command-line overrides, opens the backend
+// and the dataset.
 Expected<std::unique_ptr<Session>> open(const RunOptions& o,
-                                        const engine::BackendRegistry& backends,
-                                        const std::string& projectText = {}) {
+                                        const engine::BackendRegistry& backends) {
     auto s = std::make_unique<Session>();
-    auto project = projectText.empty() ? graph::readProject(o.project, s->registry)
-                                       : graph::parseProject(projectText, o.project, s->registry);
+    auto project = graph::readProject(o.project, s->registry);
     if (!project) {
         return project.error();
     }
     s->project = std::move(*project);
     s->dir = std::filesystem::path(o.project).parent_path();
-    auto& t = s->project.training;
-    if (o.epochs) {
-        t.epochs = *o.epochs;
-    }
-    if (o.batch) {
-        t.batchSize = *o.batch;
-    }
-    if (o.learningRate) {
-        t.optimizer.learningRate = *o.learningRate;
-    }
-    if (o.seed) {
-        t.seed = *o.seed;
-    }
-    if (o.device) {
-        t.device = *o.device;
-    }
-    engine::BackendOptions bo;
-    bo.threads = o.threads;
-    auto backend = backends.openBackend(t.device, bo);
+    const auto overrides = overridesOf(o);
+    app::applyOverrides(s->project, overrides);
+    auto backend = app::openTrainingDevice(backends, s->project, overrides, o.project);
     if (!backend) {
-        return Error::user((o.device ? "--device: " : o.project + ": training.device: ") +
-                           backend.error().message);
+        return backend.error();
     }
     s->backend = std::move(*backend);
+    auto splits = datasets::openDataset(s->project.dataset, s->dir);
+    if (!splits) {
+        return splits.error();
+    }
+    s->splits = std::move(*splits);
     return s;
 }
 
@@ -138,83 +130,40 @@ extern "C" void onStopSignal(int) {
     g_stopRequested = true;
 }
 
-int runTrain(const RunOptions& options0, const engine::BackendRegistry& backends) {
-    RunOptions o = options0;
-    auto tracked = TrackedRun::openStore(o.db);
-    if (!tracked) {
-        return fail(tracked.error());
-    }
-    TrackedRun& run = **tracked;
-    std::string resumedProject; // the run's snapshot, with the settings it was started with
-    if (o.resume) {
-        auto r = run.store().run(*o.resume);
-        if (!r) {
-            return fail(r.error());
-        }
-        auto params = run.store().params(*o.resume);
-        if (!params) {
-            return fail(params.error());
-        }
-        for (const auto& [k, v] : *params) {
-            if (k == "run.max_steps") {
-                o.maxSteps = std::stoll(v);
-            }
-        }
-        resumedProject = r->projectJson;
-        o.project = r->projectPath;
-        o.epochs.reset();
-        o.batch.reset();
-        o.learningRate.reset();
-        o.seed.reset();
-    } else if (o.project.empty()) {
+int runTrain(const RunOptions& o, const engine::BackendRegistry& backends) {
+    if (!o.resume && o.project.empty()) {
         return fail(Error::user("train needs a PROJECT file or --resume RUN"));
     }
-    auto session = open(o, backends, resumedProject);
-    if (!session) {
-        return fail(session.error());
+    const auto registry = graph::makeCoreRegistry();
+    app::TrainingRunRequest request;
+    request.resumeRunId = o.resume.value_or(0);
+    request.projectPath = o.project;
+    request.overrides = overridesOf(o);
+    request.maxSteps = o.maxSteps;
+    request.checkpointEvery = o.checkpointEvery;
+    request.runName = o.name;
+    request.databasePath = o.db;
+    request.source = "cli";
+    auto opened = app::TrainingRun::open(request, registry, backends);
+    if (!opened) {
+        return fail(opened.error());
     }
-    auto& s = **session;
-    engine::TrainOptions options;
-    options.config = s.project.training;
-    options.maxSteps = o.maxSteps;
-    const std::int64_t checkpointEvery =
-        o.checkpointEvery.value_or(s.project.training.checkpointEverySteps);
-    auto trainer = engine::Trainer::create(s.project, s.dir, s.registry, *s.backend, options);
-    if (!trainer) {
-        return fail(trainer.error());
-    }
-    Status begun =
-        o.resume
-            ? run.resume(*o.resume, **trainer)
-            : run.begin(s.project, {o.name,
-                                    o.project,
-                                    s.backend->device().toString(),
-                                    {{"run.max_steps", std::to_string(o.maxSteps)},
-                                     {"run.checkpoint_every", std::to_string(checkpointEvery)}}});
-    if (!begun) {
-        return fail(begun.error());
-    }
+    app::TrainingRun& run = **opened;
+    const auto& config = run.project().training;
     if (!o.json) {
-        std::cerr << "training " << (s.project.name.empty() ? o.project : s.project.name) << ": "
-                  << (*trainer)->trainableParameters() << " parameters, "
-                  << s.backend->description() << ", batch " << options.config.batchSize << ", "
-                  << options.config.epochs << " epochs\n";
+        std::cerr << "training "
+                  << (run.project().name.empty() ? run.projectPath() : run.project().name) << ": "
+                  << run.trainer().trainableParameters() << " parameters, "
+                  << run.backend().description() << ", batch " << config.batchSize << ", "
+                  << config.epochs << " epochs\n";
     }
-    Progress progress(options.config.epochs);
-    if (auto st = run.startRecording(**trainer, &progress, checkpointEvery, o.stopAfter,
-                                     &g_stopRequested);
-        !st) {
+    Progress progress(config.epochs);
+    if (auto st = run.startRecording({&progress, o.stopAfter, &g_stopRequested, {}}); !st) {
         return fail(st.error());
     }
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGTERM, onStopSignal);
-    auto result = (*trainer)->run(run.callbacks());
-    if (result && !o.saveWeights.empty()) {
-        if (auto st = (*trainer)->saveWeights(o.saveWeights); !st) {
-            (void)run.finish(st.error(), {});
-            return fail(st.error());
-        }
-    }
+    auto result = run.train();
     Status finished = run.finish(result, o.saveWeights);
     if (!result) {
         return fail(result.error());
@@ -235,9 +184,9 @@ int runTrain(const RunOptions& options0, const engine::BackendRegistry& backends
                        {"train_samples_per_sec", result->trainSamplesPerSecond},
                        {"wall_seconds", result->wallSeconds},
                        {"data_wait_seconds", result->dataWaitSeconds},
-                       {"parameters", (*trainer)->trainableParameters()},
-                       {"device", s.backend->device().toString()},
-                       {"threads", s.backend->threads()}};
+                       {"parameters", run.trainer().trainableParameters()},
+                       {"device", run.backend().device().toString()},
+                       {"threads", run.backend().threads()}};
         std::cout << j.dump() << std::endl;
     } else {
         std::cerr << "done: run " << run.runId() << " " << engine::outcomeName(result->outcome)
@@ -255,7 +204,7 @@ int runEval(const RunOptions& o, const engine::BackendRegistry& backends) {
     auto& s = **session;
     engine::TrainOptions options;
     options.config = s.project.training;
-    auto trainer = engine::Trainer::create(s.project, s.dir, s.registry, *s.backend, options);
+    auto trainer = engine::Trainer::create(s.project, s.splits, s.registry, *s.backend, options);
     if (!trainer) {
         return fail(trainer.error());
     }
@@ -289,10 +238,6 @@ int runBench(const RunOptions& o, const engine::BackendRegistry& backends) {
     auto& s = **session;
     auto& backend = *s.backend;
     const auto& cfg = s.project.training;
-    auto splits = datasets::openDataset(s.project.dataset, s.dir);
-    if (!splits) {
-        return fail(splits.error());
-    }
     // One real batch, preloaded: the benchmark times compute, not data loading.
     auto batchOf = [&](std::int64_t size) -> Expected<datasets::HostBatch> {
         datasets::LoaderOptions lo;
@@ -300,7 +245,7 @@ int runBench(const RunOptions& o, const engine::BackendRegistry& backends) {
         lo.shuffle = false;
         lo.mean = s.project.dataset.mean;
         lo.std = s.project.dataset.std;
-        auto loader = datasets::DataLoader::create(splits->test, lo);
+        auto loader = datasets::DataLoader::create(s.splits.test, lo);
         if (!loader) {
             return loader.error();
         }

@@ -206,9 +206,12 @@ Trainer::Trainer(std::unique_ptr<Impl> impl)
 Trainer::~Trainer() = default;
 
 Expected<std::unique_ptr<Trainer>> Trainer::create(const graph::Project& project,
-                                                   const std::filesystem::path& projectDir,
+                                                   datasets::DatasetSplits splits,
                                                    const graph::OpRegistry& registry,
                                                    Backend& backend, TrainOptions options) {
+    if (!splits.train) {
+        return Error::internal("Trainer::create: the dataset splits have no training split");
+    }
     auto optimizer = Optimizer::create(options.config.optimizer, backend);
     if (!optimizer) {
         return optimizer.error();
@@ -217,11 +220,7 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const graph::Project& project
                                        std::move(*optimizer));
     const auto& cfg = impl->options.config;
 
-    auto splits = datasets::openDataset(project.dataset, projectDir);
-    if (!splits) {
-        return splits.error();
-    }
-    impl->splits = std::move(*splits);
+    impl->splits = std::move(splits);
 
     auto plan = ExecutionPlan::compile(project.graph, registry, backend, impl->params,
                                        {cfg.batchSize, true, cfg.seed});

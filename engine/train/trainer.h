@@ -94,10 +94,12 @@ const char* outcomeName(TrainResult::Outcome outcome);
 
 class Trainer {
 public:
-    // Opens the dataset, compiles the graph for the backend, initialises the parameters from
-    // the seed. Errors name the file, node or field.
+    // Compiles the graph for the backend and initialises the parameters from the seed. It
+    // trains and evaluates on `splits`, which the caller opened from the project's dataset
+    // (datasets::openDataset(project.dataset, projectDir)); splits.train must not be null.
+    // Errors name the node or field.
     static Expected<std::unique_ptr<Trainer>> create(const graph::Project& project,
-                                                     const std::filesystem::path& projectDir,
+                                                     datasets::DatasetSplits splits,
                                                      const graph::OpRegistry& registry,
                                                      Backend& backend, TrainOptions options);
     ~Trainer();

@@ -6,6 +6,7 @@
 //      (target: < 1%).
 // Usage: bench_tracking [ROWS [STEPS [PROJECT]]]; the database goes to a temporary folder.
 // Results: docs/benchmarks.md, "Tracking".
+#include "datasets/catalog.h"
 #include "engine/cpu/cpu_backend.h"
 #include "engine/tracking/metric_writer.h"
 #include "engine/tracking/run_recorder.h"
@@ -109,9 +110,13 @@ int main(int argc, char** argv) {
     for (int round = 0; round <= rounds; ++round) {
         for (int k = 0; k < 2; ++k) {
             const int tracked = (k + round) % 2; // alternate which goes first
+            auto splits = datasets::openDataset(project->dataset,
+                                                std::filesystem::path(projectPath).parent_path());
+            if (!splits) {
+                return die(splits.error());
+            }
             auto trainer =
-                engine::Trainer::create(*project, std::filesystem::path(projectPath).parent_path(),
-                                        registry, backend, options);
+                engine::Trainer::create(*project, std::move(*splits), registry, backend, options);
             if (!trainer) {
                 return die(trainer.error());
             }

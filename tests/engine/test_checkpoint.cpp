@@ -4,6 +4,7 @@
 // truncated or foreign checkpoint is refused with an error naming the file. A checkpoint moves
 // between differently configured backends (threads, alignment), and a 256-byte-aligned backend
 // (a GPU's alignment, planned on the CPU) places every tensor at a multiple of 256.
+#include "datasets/catalog.h"
 #include "engine/cpu/cpu_backend.h"
 #include "engine/plan/execution_plan.h"
 #include "engine/train/trainer.h"
@@ -19,6 +20,18 @@ using namespace nw::engine;
 using namespace nw::datasets::testing;
 
 namespace {
+
+// The project's dataset (a relative path: the working directory's), as the Trainer's callers
+// open it, and a Trainer over it.
+Expected<std::unique_ptr<Trainer>> createTrainer(const graph::Project& project,
+                                                 const graph::OpRegistry& registry,
+                                                 Backend& backend, TrainOptions options) {
+    auto splits = datasets::openDataset(project.dataset, {});
+    if (!splits) {
+        return splits.error();
+    }
+    return Trainer::create(project, std::move(*splits), registry, backend, std::move(options));
+}
 
 // A 16-pixel MLP with dropout over an MNIST-style folder of 96 samples: 6 batches an epoch.
 graph::Project tinyProject(const QString& dataDir, const std::string& optimizer) {
@@ -102,12 +115,12 @@ private slots:
         options.evaluateEachEpoch = false;
 
         Losses whole;
-        auto a = Trainer::create(project, {}, registry, backend, options);
+        auto a = createTrainer(project, registry, backend, options);
         QVERIFY(a.ok() && (*a)->run(&whole).ok());
         QCOMPARE(whole.losses.size(), std::size_t(18));
 
         Losses first;
-        auto b = Trainer::create(project, {}, registry, backend, options);
+        auto b = createTrainer(project, registry, backend, options);
         QVERIFY(b.ok());
         first.trainer = b->get();
         first.stopAt = stopAt;
@@ -118,7 +131,7 @@ private slots:
         QVERIFY((*b)->saveCheckpoint(ckpt).ok());
 
         Losses second;
-        auto c = Trainer::create(project, {}, registry, backend, options);
+        auto c = createTrainer(project, registry, backend, options);
         QVERIFY(c.ok());
         auto loaded = (*c)->loadCheckpoint(ckpt);
         QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
@@ -154,7 +167,7 @@ private slots:
         constexpr std::int64_t kStopAt = 8; // the second epoch's third batch
 
         Losses whole;
-        auto a = Trainer::create(project, {}, registry, *first, options);
+        auto a = createTrainer(project, registry, *first, options);
         QVERIFY(a.ok() && (*a)->run(&whole).ok());
         QCOMPARE(whole.losses.size(), std::size_t(18));
         const QString wholeWeights = m_dir.filePath("whole.nwweights");
@@ -163,7 +176,7 @@ private slots:
         QVERIFY(wholeTest.ok());
 
         Losses stopped;
-        auto b = Trainer::create(project, {}, registry, *first, options);
+        auto b = createTrainer(project, registry, *first, options);
         QVERIFY(b.ok());
         stopped.trainer = b->get();
         stopped.stopAt = kStopAt;
@@ -179,7 +192,7 @@ private slots:
         QCOMPARE(second->alignment(), std::size_t(256));
         QCOMPARE(second->threads(), 2);
         Losses resumed;
-        auto c = Trainer::create(project, {}, registry, *second, options);
+        auto c = createTrainer(project, registry, *second, options);
         QVERIFY(c.ok());
         auto loaded = (*c)->loadCheckpoint(ckpt);
         QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
@@ -281,7 +294,7 @@ private slots:
         options.config = project.training;
         options.maxSteps = 3;
         options.evaluateEachEpoch = false;
-        auto t = Trainer::create(project, {}, registry, backend, options);
+        auto t = createTrainer(project, registry, backend, options);
         QVERIFY(t.ok() && (*t)->run().ok());
         const QString file = m_dir.filePath("damaged-" + damage + ".nwckpt");
         QVERIFY((*t)->saveCheckpoint(file.toStdString()).ok());
@@ -307,7 +320,7 @@ private slots:
         if (damage == "seed") {
             options.config.seed = 12;
         }
-        auto fresh = Trainer::create(project, {}, registry, backend, options);
+        auto fresh = createTrainer(project, registry, backend, options);
         QVERIFY(fresh.ok());
         auto s = (*fresh)->loadCheckpoint(file.toStdString());
         QVERIFY(!s.ok());

@@ -1,6 +1,7 @@
 // The Trainer end to end: it learns two spirals to near-zero loss, repeats itself exactly
 // under one seed, trains the sample project, stops on NaN, honours stop and pause requests,
 // and saves and loads weights.
+#include "datasets/catalog.h"
 #include "engine/cpu/cpu_backend.h"
 #include "engine/train/trainer.h"
 #include "graph/project_file.h"
@@ -17,6 +18,18 @@ using namespace nw::engine;
 using namespace nw::datasets::testing;
 
 namespace {
+
+// The project's dataset (a relative path: the working directory's), as the Trainer's callers
+// open it, and a Trainer over it.
+Expected<std::unique_ptr<Trainer>> createTrainer(const graph::Project& project,
+                                                 const graph::OpRegistry& registry,
+                                                 Backend& backend, TrainOptions options) {
+    auto splits = datasets::openDataset(project.dataset, {});
+    if (!splits) {
+        return splits.error();
+    }
+    return Trainer::create(project, std::move(*splits), registry, backend, std::move(options));
+}
 
 // 2 x 200 points on two interleaved spirals, as 1 x 2 "images" (x, y) in [0, 255].
 bool writeSpirals(const QString& dir) {
@@ -97,7 +110,7 @@ private slots:
         auto project = spiralProject(m_dir.filePath("spirals"));
         options.config = project.training;
         options.evaluateEachEpoch = false;
-        auto trainer = Trainer::create(project, {}, registry, backend, options);
+        auto trainer = createTrainer(project, registry, backend, options);
         QVERIFY2(trainer.ok(), trainer.ok() ? "" : trainer.error().message.c_str());
         auto result = (*trainer)->run();
         QVERIFY(result.ok());
@@ -119,7 +132,7 @@ private slots:
         options.config = project.training;
         options.evaluateEachEpoch = false;
         options.maxSteps = 30;
-        auto trainer = Trainer::create(project, {}, registry, backend, options);
+        auto trainer = createTrainer(project, registry, backend, options);
         QVERIFY(trainer.ok());
         QVERIFY((*trainer)->run().ok());
         auto eval = (*trainer)->evaluate();
@@ -156,7 +169,7 @@ private slots:
             options.config.seed = seed;
             options.maxSteps = 30;
             options.evaluateEachEpoch = false;
-            auto trainer = Trainer::create(project, {}, registry, backend, options);
+            auto trainer = createTrainer(project, registry, backend, options);
             Recorder rec;
             if (!trainer.ok() || !(*trainer)->run(&rec).ok()) {
                 qFatal("training failed");
@@ -183,7 +196,7 @@ private slots:
         options.config = project->training;
         options.maxSteps = 40;
         options.evaluateEachEpoch = false;
-        auto trainer = Trainer::create(*project, {}, registry, backend, options);
+        auto trainer = createTrainer(*project, registry, backend, options);
         QVERIFY2(trainer.ok(), trainer.ok() ? "" : trainer.error().message.c_str());
         QCOMPARE((*trainer)->trainableParameters(), std::int64_t(421834));
         QVERIFY((*trainer)->arenaBytes() < (*trainer)->naiveArenaBytes());
@@ -214,7 +227,7 @@ private slots:
         project.graph.findNode("act2")->op = "ReLU";
         TrainOptions options;
         options.config = project.training;
-        auto trainer = Trainer::create(project, {}, registry, backend, options);
+        auto trainer = createTrainer(project, registry, backend, options);
         QVERIFY(trainer.ok());
         auto result = (*trainer)->run();
         QVERIFY(!result.ok());
@@ -230,7 +243,7 @@ private slots:
         TrainOptions options;
         options.config = project.training;
         options.evaluateEachEpoch = false;
-        auto trainer = Trainer::create(project, {}, registry, backend, options);
+        auto trainer = createTrainer(project, registry, backend, options);
         QVERIFY(trainer.ok());
         Trainer& t = **trainer;
         std::atomic<std::int64_t> seen{0};
@@ -268,7 +281,7 @@ private slots:
         options.config.optimizer.learningRate = 0.0;
         options.config.earlyStoppingPatience = 2;
         options.config.epochs = 50;
-        auto trainer = Trainer::create(project, {}, registry, backend, options);
+        auto trainer = createTrainer(project, registry, backend, options);
         QVERIFY2(trainer.ok(), trainer.ok() ? "" : trainer.error().message.c_str());
         struct Epochs final : TrainerCallbacks {
             int seen = 0;
@@ -295,14 +308,14 @@ private slots:
         options.config = project.training;
         options.maxSteps = 50;
         options.evaluateEachEpoch = false;
-        auto trained = Trainer::create(project, {}, registry, backend, options);
+        auto trained = createTrainer(project, registry, backend, options);
         QVERIFY(trained.ok() && (*trained)->run().ok());
         auto before = (*trained)->evaluate();
         QString file = m_dir.filePath("w.nwweights");
         QVERIFY((*trained)->saveWeights(file.toStdString()).ok());
 
         options.config.seed = 99; // other initial weights, then replaced by the file's
-        auto fresh = Trainer::create(project, {}, registry, backend, options);
+        auto fresh = createTrainer(project, registry, backend, options);
         QVERIFY(fresh.ok());
         QVERIFY((*fresh)->loadWeights(file.toStdString()).ok());
         auto after = (*fresh)->evaluate();

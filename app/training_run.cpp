@@ -1,0 +1,207 @@
+#include "app/training_run.h"
+
+#include "datasets/catalog.h"
+#include "graph/project_file.h"
+
+#include <charconv>
+#include <system_error>
+#include <utility>
+
+namespace nw::app {
+
+namespace {
+
+// The project a request names and the folder its dataset paths resolve against. For a
+// resumed run: its snapshot and recorded path; maxSteps becomes its recorded run.max_steps.
+struct ResolvedProject {
+    graph::Project project;
+    std::string path;
+    std::filesystem::path dir;
+};
+
+Expected<ResolvedProject> resumedProject(tracking::ExperimentStore& store, std::int64_t runId,
+                                         const graph::OpRegistry& registry,
+                                         std::int64_t& maxSteps) {
+    auto record = store.run(runId);
+    if (!record) {
+        return record.error();
+    }
+    auto params = store.params(runId);
+    if (!params) {
+        return params.error();
+    }
+    for (const auto& [key, value] : *params) {
+        if (key != "run.max_steps") {
+            continue;
+        }
+        std::int64_t steps = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), steps);
+        if (ec != std::errc() || end != value.data() + value.size()) {
+            return Error::user("run " + std::to_string(runId) + ": parameter run.max_steps '" +
+                               value + "' is not a number");
+        }
+        maxSteps = steps;
+    }
+    auto project = graph::parseProject(record->projectJson, record->projectPath, registry);
+    if (!project) {
+        return project.error();
+    }
+    return ResolvedProject{std::move(*project), record->projectPath,
+                           std::filesystem::path(record->projectPath).parent_path()};
+}
+
+Expected<ResolvedProject> requestedProject(const TrainingRunRequest& request,
+                                           const graph::OpRegistry& registry) {
+    if (request.project) { // a snapshot: its folder made absolute (the IDE's cwd may change)
+        std::filesystem::path dir =
+            request.projectPath.empty()
+                ? std::filesystem::current_path()
+                : std::filesystem::absolute(request.projectPath).parent_path();
+        return ResolvedProject{*request.project, request.projectPath, std::move(dir)};
+    }
+    auto project = graph::readProject(request.projectPath, registry);
+    if (!project) {
+        return project.error();
+    }
+    // As typed, so that the dataset's errors name the files as the user wrote them.
+    return ResolvedProject{std::move(*project), request.projectPath,
+                           std::filesystem::path(request.projectPath).parent_path()};
+}
+
+} // namespace
+
+void applyOverrides(graph::Project& project, const TrainingOverrides& o) {
+    auto& t = project.training;
+    if (o.epochs) {
+        t.epochs = *o.epochs;
+    }
+    if (o.batch) {
+        t.batchSize = *o.batch;
+    }
+    if (o.learningRate) {
+        t.optimizer.learningRate = *o.learningRate;
+    }
+    if (o.seed) {
+        t.seed = *o.seed;
+    }
+    if (o.device) {
+        t.device = *o.device;
+    }
+}
+
+Expected<std::unique_ptr<engine::Backend>>
+openTrainingDevice(const engine::BackendRegistry& backends, const graph::Project& project,
+                   const TrainingOverrides& overrides, const std::string& projectPath) {
+    engine::BackendOptions options;
+    options.threads = overrides.threads;
+    auto backend = backends.openBackend(project.training.device, options);
+    if (!backend) {
+        const std::string where = overrides.device      ? "--device: "
+                                  : projectPath.empty() ? std::string("training.device: ")
+                                                        : projectPath + ": training.device: ";
+        return Error::user(where + backend.error().message);
+    }
+    return backend;
+}
+
+TrainingRun::~TrainingRun() = default;
+
+Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunRequest& request,
+                                                         const graph::OpRegistry& registry,
+                                                         const engine::BackendRegistry& backends) {
+    auto run = std::unique_ptr<TrainingRun>(new TrainingRun());
+    auto tracked = tracking::TrackedRun::openStore(request.databasePath);
+    if (!tracked) {
+        return tracked.error();
+    }
+    run->m_tracked = std::move(*tracked);
+    run->m_resumed = request.resumeRunId > 0;
+    run->m_maxSteps = request.maxSteps;
+
+    TrainingOverrides overrides = request.overrides;
+    auto resolved = run->m_resumed ? resumedProject(run->m_tracked->store(), request.resumeRunId,
+                                                    registry, run->m_maxSteps)
+                                   : requestedProject(request, registry);
+    if (!resolved) {
+        return resolved.error();
+    }
+    if (run->m_resumed) { // the settings it started with; only where it runs may change
+        overrides = {};
+        overrides.device = request.overrides.device;
+        overrides.threads = request.overrides.threads;
+    }
+    run->m_project = std::move(resolved->project);
+    run->m_projectPath = std::move(resolved->path);
+    run->m_projectDir = std::move(resolved->dir);
+    applyOverrides(run->m_project, overrides);
+    run->m_checkpointEvery =
+        request.checkpointEvery.value_or(run->m_project.training.checkpointEverySteps);
+
+    auto backend = openTrainingDevice(backends, run->m_project, overrides, run->m_projectPath);
+    if (!backend) {
+        return backend.error();
+    }
+    run->m_model.backend = std::move(*backend);
+    auto splits = datasets::openDataset(run->m_project.dataset, run->m_projectDir);
+    if (!splits) {
+        return splits.error();
+    }
+    engine::TrainOptions options;
+    options.config = run->m_project.training;
+    options.maxSteps = run->m_maxSteps;
+    auto trainer = engine::Trainer::create(run->m_project, std::move(*splits), registry,
+                                           *run->m_model.backend, options);
+    if (!trainer) {
+        return trainer.error();
+    }
+    run->m_model.trainer = std::move(*trainer);
+
+    if (run->m_resumed) {
+        if (auto s = run->m_tracked->resume(request.resumeRunId, *run->m_model.trainer); !s) {
+            return s.error();
+        }
+        return run;
+    }
+    tracking::RunDescription description{
+        request.runName,
+        run->m_projectPath.empty() ? (run->m_projectDir / "untitled.nwproj").string()
+                                   : run->m_projectPath,
+        run->m_model.backend->device().toString(),
+        {{"run.max_steps", std::to_string(run->m_maxSteps)},
+         {"run.checkpoint_every", std::to_string(run->m_checkpointEvery)}}};
+    if (!request.source.empty()) {
+        description.extraParams.emplace_back("run.source", request.source);
+    }
+    if (auto s = run->m_tracked->begin(run->m_project, description); !s) {
+        return s.error();
+    }
+    return run;
+}
+
+Status TrainingRun::startRecording(const TrainingRecording& recording) {
+    m_tracked->setCheckpointListener(recording.onCheckpoint);
+    if (auto s = m_tracked->startRecording(trainer(), recording.progress, m_checkpointEvery,
+                                           recording.stopAfter, recording.stopFlag);
+        !s) {
+        (void)m_tracked->finish(s.error(), {});
+        return s;
+    }
+    return Status::success();
+}
+
+Expected<engine::TrainResult> TrainingRun::train() {
+    return trainer().run(m_tracked->callbacks());
+}
+
+Status TrainingRun::finish(const Expected<engine::TrainResult>& result,
+                           const std::string& weightsFile) {
+    if (result && !weightsFile.empty()) {
+        if (auto s = trainer().saveWeights(weightsFile); !s) {
+            (void)m_tracked->finish(s.error(), {});
+            return s;
+        }
+    }
+    return m_tracked->finish(result, weightsFile);
+}
+
+} // namespace nw::app

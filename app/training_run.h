@@ -1,0 +1,148 @@
+#pragma once
+// TrainingRun: one training run as netwright-cli train and the IDE's TrainingController start
+// it. It resolves the project (a file, an open document's snapshot, or a stopped run's own
+// snapshot when resuming), applies the overrides, opens the device from the backend registry
+// and the dataset, creates the engine's Trainer and records the run in the experiment store
+// (engine/tracking/tracked_run.h): a new row, or the resumed run's checkpoint loaded. Qt-free;
+// the CLI adds its signal handling and progress line, the controller its worker thread and
+// queued signals.
+//
+// A TrainingRun lives on one thread: the one that opened it (its store connection) also
+// trains it and finishes it.
+
+#include "base/expected.h"
+#include "engine/core/backend.h"
+#include "engine/core/backend_registry.h"
+#include "engine/tracking/tracked_run.h"
+#include "engine/train/trainer.h"
+#include "graph/op_registry.h"
+#include "graph/project.h"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace nw::app {
+
+// Settings that replace the project's (netwright-cli's options); unset: the project's.
+struct TrainingOverrides {
+    std::optional<std::int64_t> epochs;
+    std::optional<std::int64_t> batch;
+    std::optional<double> learningRate;
+    std::optional<std::uint64_t> seed;
+    std::optional<std::string> device; // "cpu", "cuda:0": replaces training.device (--device)
+    int threads = 0;                   // CPU worker threads; 0: every core
+};
+
+// Writes every set override into project.training.
+void applyOverrides(graph::Project& project, const TrainingOverrides& overrides);
+
+// Opens project.training.device from `backends` with overrides.threads. A device this machine
+// lacks is a user error listing the devices it has, prefixed with where the id came from:
+// "--device: " when overrides.device is set, else "<projectPath>: training.device: " (just
+// "training.device: " when projectPath is empty).
+Expected<std::unique_ptr<engine::Backend>>
+openTrainingDevice(const engine::BackendRegistry& backends, const graph::Project& project,
+                   const TrainingOverrides& overrides, const std::string& projectPath);
+
+struct TrainingRunRequest {
+    // What to train:
+    //  - resumeRunId > 0: that stopped or crashed run, with the project snapshot, file path and
+    //    run.max_steps it was started with (project, projectPath, maxSteps and every override
+    //    but device and threads are ignored);
+    //  - else `project` when set: a snapshot (the IDE's open document) of the file at
+    //    projectPath (empty: unsaved; its dataset paths then resolve against the working
+    //    directory);
+    //  - else the project file at projectPath.
+    std::int64_t resumeRunId = 0;
+    std::optional<graph::Project> project;
+    std::string projectPath;
+    TrainingOverrides overrides;
+    std::int64_t maxSteps = 0; // stop after this many steps; 0: the configured epochs
+    // Steps between checkpoints (0: every epoch only); unset: training.checkpoint_every_steps.
+    std::optional<std::int64_t> checkpointEvery;
+    std::string runName;      // empty: the project's name
+    std::string databasePath; // empty: NETWRIGHT_DB, else the XDG default
+    std::string source;       // who started the run, recorded as run.source ("cli", "ide")
+};
+
+// How the run reports while it trains (startRecording()).
+struct TrainingRecording {
+    engine::TrainerCallbacks* progress = nullptr; // gets every event too (may be null)
+    std::int64_t stopAfter = 0;                   // request a stop after this global step; 0: never
+    // When set (a signal handler, the UI's stop button), the next step boundary requests a
+    // stop. May be null; must outlive train().
+    const std::atomic<bool>* stopFlag = nullptr;
+    // On the training thread after each checkpoint is written, with its global step.
+    std::function<void(std::int64_t step)> onCheckpoint;
+};
+
+// The model a finished run trained: the backend its tensors live on and the trainer
+// (declared after it, so destroyed first).
+struct TrainedModel {
+    std::unique_ptr<engine::Backend> backend;
+    std::unique_ptr<engine::Trainer> trainer;
+};
+
+class TrainingRun {
+public:
+    // Opens the store, resolves the project, opens the device and the dataset, creates the
+    // Trainer, then records the run: a new row with the project's parameters and run.max_steps,
+    // run.checkpoint_every and run.source, or (resuming) the run's checkpoint loaded, the
+    // metrics after it dropped and the run marked running again. Errors are values naming the
+    // run, file, node or field (an unknown run id: "unknown run id N in <database>"); a new run
+    // that fails here is not recorded. `registry` must outlive the run.
+    static Expected<std::unique_ptr<TrainingRun>> open(const TrainingRunRequest& request,
+                                                       const graph::OpRegistry& registry,
+                                                       const engine::BackendRegistry& backends);
+    ~TrainingRun();
+
+    // The project as trained: overrides applied, or the resumed run's snapshot.
+    const graph::Project& project() const { return m_project; }
+    // Its file (the resumed run's recorded path); empty for an unsaved snapshot.
+    const std::string& projectPath() const { return m_projectPath; }
+    // Where its relative dataset paths resolve.
+    const std::filesystem::path& projectDir() const { return m_projectDir; }
+    std::int64_t maxSteps() const { return m_maxSteps; }
+    std::int64_t checkpointEvery() const { return m_checkpointEvery; }
+    bool resumed() const { return m_resumed; }
+    std::int64_t runId() const { return m_tracked->runId(); }
+
+    engine::Backend& backend() { return *m_model.backend; }
+    engine::Trainer& trainer() { return *m_model.trainer; }
+    tracking::TrackedRun& tracked() { return *m_tracked; }
+
+    // Starts the metric writer (with the checkpoint policy). On failure the run is recorded
+    // failed and the error returned.
+    Status startRecording(const TrainingRecording& recording);
+    // Trains on the calling thread from the current step (0, or the resumed checkpoint's),
+    // recording every event.
+    Expected<engine::TrainResult> train();
+    // Records the end. With `weightsFile` non-empty and a successful `result`, first saves the
+    // trained weights there: a failure to save records the run failed and is returned. Then
+    // the final checkpoint (on stop), the artifacts and the status; a failure to record them
+    // is returned.
+    Status finish(const Expected<engine::TrainResult>& result, const std::string& weightsFile = {});
+
+    // Hands over the trained model (after finish(); the IDE keeps it to evaluate). The run's
+    // backend() and trainer() are gone afterwards.
+    TrainedModel releaseModel() { return std::move(m_model); }
+
+private:
+    TrainingRun() = default;
+
+    graph::Project m_project;
+    std::string m_projectPath;
+    std::filesystem::path m_projectDir;
+    std::int64_t m_maxSteps = 0;
+    std::int64_t m_checkpointEvery = 0;
+    bool m_resumed = false;
+    TrainedModel m_model;
+    std::unique_ptr<tracking::TrackedRun> m_tracked; // declared last: closed first
+};
+
+} // namespace nw::app
