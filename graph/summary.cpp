@@ -15,7 +15,8 @@ ModelSummary summarize(const Graph& graph, const GraphAnalysis& analysis) {
         if (!node || !info) {
             continue;
         }
-        SummaryRow row{id, node->op, info->outputs, info->cost.trainableParams, info->cost.flops};
+        SummaryRow row{id, node->op, info->outputs, info->cost.trainableParams, info->cost.flops,
+                       {}};
         for (const auto& shape : info->outputs) {
             auto n = shape.perSampleElements().value_or(0);
             s.activationBytesPerSample =
@@ -72,8 +73,12 @@ std::string formatBytes(std::int64_t bytes) {
 }
 
 std::string formatSummaryTable(const ModelSummary& s) {
-    std::vector<std::array<std::string, 5>> cells;
-    cells.push_back({"Node", "Op", "Output shape", "Params", "FLOPs"});
+    // A Device column when the rows are placed (summary --device).
+    const bool placed = std::any_of(s.rows.begin(), s.rows.end(),
+                                    [](const SummaryRow& r) { return !r.device.empty(); });
+    const std::size_t columns = placed ? 6 : 5;
+    std::vector<std::array<std::string, 6>> cells;
+    cells.push_back({"Node", "Op", "Output shape", "Params", "FLOPs", "Device"});
     for (const auto& r : s.rows) {
         std::string shapes;
         for (const auto& shape : r.outputs) {
@@ -82,26 +87,27 @@ std::string formatSummaryTable(const ModelSummary& s) {
         if (r.outputs.empty()) {
             shapes = r.op == "Loss" ? "-" : "?";
         }
-        cells.push_back({r.node, r.op, shapes, formatCount(r.params), formatCount(r.flops)});
+        cells.push_back(
+            {r.node, r.op, shapes, formatCount(r.params), formatCount(r.flops), r.device});
     }
-    std::array<std::size_t, 5> width{};
+    std::array<std::size_t, 6> width{};
     for (const auto& row : cells) {
-        for (std::size_t c = 0; c < 5; ++c) {
+        for (std::size_t c = 0; c < columns; ++c) {
             width[c] = std::max(width[c], row[c].size());
         }
     }
     std::size_t total = 0;
-    for (auto w : width) {
-        total += w + 2;
+    for (std::size_t c = 0; c < columns; ++c) {
+        total += width[c] + 2;
     }
     std::string rule(total - 2, '-');
     std::string out;
     for (std::size_t r = 0; r < cells.size(); ++r) {
-        for (std::size_t c = 0; c < 5; ++c) {
+        for (std::size_t c = 0; c < columns; ++c) {
             const auto& text = cells[r][c];
             std::string pad(width[c] - text.size(), ' ');
-            out += c >= 3 ? pad + text : text + pad; // numbers right-aligned
-            out += c + 1 < 5 ? "  " : "";
+            out += c == 3 || c == 4 ? pad + text : text + pad; // numbers right-aligned
+            out += c + 1 < columns ? "  " : "";
         }
         while (!out.empty() && out.back() == ' ') {
             out.pop_back();

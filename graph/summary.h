@@ -16,6 +16,7 @@ struct SummaryRow {
     std::vector<Shape> outputs; // empty when the node could not be inferred
     std::int64_t params = 0;    // trainable
     std::int64_t flops = 0;     // per sample, forward
+    std::string device;         // where it runs ("cuda:0", "cpu"); empty: not placed
 };
 
 struct ModelSummary {

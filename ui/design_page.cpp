@@ -58,9 +58,9 @@ DesignPage::DesignPage(app::ProjectDocument& document, QWidget* parent)
     , m_layers(new QTreeWidget(this))
     , m_problems(new QListWidget(this))
     , m_blocks(std::make_unique<app::BlockLibrary>()) {
-    m_layers->setColumnCount(5);
+    m_layers->setColumnCount(6);
     m_layers->setHeaderLabels(
-        {tr("Node"), tr("Op"), tr("Output shape"), tr("Parameters"), tr("FLOPs")});
+        {tr("Node"), tr("Op"), tr("Output shape"), tr("Parameters"), tr("FLOPs"), tr("Device")});
     m_layers->setRootIsDecorated(false);
     m_layers->setAlternatingRowColors(true);
     m_layers->setUniformRowHeights(true);
@@ -288,9 +288,23 @@ void DesignPage::changeEvent(QEvent* event) {
     }
 }
 
+void DesignPage::setBackends(const engine::BackendRegistry* backends) {
+    m_backends = backends;
+    refreshTables();
+}
+
 void DesignPage::refreshTables() {
     const auto& analysis = m_document.analysis();
     auto summary = graph::summarize(m_document.project().graph, analysis);
+    // Where each node would run on the project's device: there, or on the CPU for an op its
+    // backend lacks (the plan's fallback), with the reason in the tooltip.
+    const std::string& device = m_document.project().training.device;
+    const graph::OpCoverage* coverage = nullptr;
+    if (m_backends) {
+        if (auto c = m_backends->opCoverage(device)) {
+            coverage = *c;
+        }
+    }
 
     // Update rows in place when the table has the same length (an attribute edit, a move);
     // setText() ignores unchanged values, so a 1,000-row table costs little per edit.
@@ -308,6 +322,16 @@ void DesignPage::refreshTables() {
         item->setText(2, shapesText(row.outputs, row.op));
         item->setText(3, QString::fromStdString(graph::formatCount(row.params)));
         item->setText(4, QString::fromStdString(graph::formatCount(row.flops)));
+        const bool lacks = coverage && !coverage->supports(row.op);
+        item->setText(5, !coverage ? QStringLiteral("—")
+                         : lacks   ? tr("cpu (fallback)")
+                                   : QString::fromStdString(device));
+        item->setToolTip(
+            5, !coverage ? tr("%1 is not available here").arg(QString::fromStdString(device))
+               : lacks   ? tr("%1 has no %2 kernel; this node runs on the CPU, with "
+                                "copies around it")
+                             .arg(QString::fromStdString(device), QString::fromStdString(row.op))
+                       : QString());
         item->setTextAlignment(3, Qt::AlignRight | Qt::AlignVCenter);
         item->setTextAlignment(4, Qt::AlignRight | Qt::AlignVCenter);
         const auto* info = analysis.info(row.node);

@@ -6,6 +6,7 @@
 // ProjectDocument.
 
 #include "base/expected.h"
+#include "engine/core/backend_registry.h"
 
 #include <QList>
 #include <QWidget>
@@ -38,6 +39,9 @@ public:
     ~DesignPage() override;
 
     QTreeWidget* layerTable() const { return m_layers; }
+    // The devices the layer table's Device column reads placement from (the project's
+    // training.device); null: no Device column values.
+    void setBackends(const engine::BackendRegistry* backends);
     QListWidget* problemList() const { return m_problems; }
     GraphScene* scene() const { return m_scene; }
     GraphView* view() const { return m_view; }
@@ -97,6 +101,7 @@ private:
     QuickAddPopup* m_quickAdd;
     QTabWidget* m_bottom;
     QTreeWidget* m_layers;
+    const engine::BackendRegistry* m_backends = nullptr;
     QListWidget* m_problems;
     QList<QAction*> m_editActions;
     QList<QAction*> m_viewActions;

@@ -43,6 +43,7 @@ MainWindow::MainWindow(app::ProjectDocument& document, const engine::BackendRegi
     , m_totals(new QLabel(this))
     , m_problemCount(new QLabel(this)) {
     setCentralWidget(m_pages);
+    m_design->setBackends(&backends);
     m_modeBar->setObjectName(QStringLiteral("modeBar"));
     m_modeBar->setMovable(false);
     m_modeBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
