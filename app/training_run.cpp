@@ -149,6 +149,16 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     engine::TrainOptions options;
     options.config = run->m_project.training;
     options.maxSteps = run->m_maxSteps;
+    if (run->m_model.backend->device() != engine::Device::cpu()) { // mixed placement
+        engine::BackendOptions cpuOptions;
+        cpuOptions.threads = overrides.threads;
+        auto cpu = backends.openBackend("cpu", cpuOptions);
+        if (!cpu) {
+            return cpu.error();
+        }
+        run->m_model.fallback = std::move(*cpu);
+        options.fallback = run->m_model.fallback.get();
+    }
     auto trainer = engine::Trainer::create(run->m_project, std::move(*splits), registry,
                                            *run->m_model.backend, options);
     if (!trainer) {

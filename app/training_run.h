@@ -85,6 +85,7 @@ struct TrainingRecording {
 // (declared after it, so destroyed first).
 struct TrainedModel {
     std::unique_ptr<engine::Backend> backend;
+    std::unique_ptr<engine::Backend> fallback; // the CPU, for ops `backend` lacks; may be null
     std::unique_ptr<engine::Trainer> trainer;
 };
 

@@ -136,8 +136,9 @@ struct Trainer::Impl {
     Expected<ExecutionPlan*> evalPlan(std::int64_t batch) {
         auto& slot = evalPlans[batch];
         if (!slot) {
-            auto plan = ExecutionPlan::compile(project.graph, registry, backend, params,
-                                               {batch, false, options.config.seed});
+            auto plan =
+                ExecutionPlan::compile(project.graph, registry, backend, params,
+                                       {batch, false, options.config.seed, options.fallback});
             if (!plan) {
                 return plan.error();
             }
@@ -223,7 +224,7 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const graph::Project& project
     impl->splits = std::move(splits);
 
     auto plan = ExecutionPlan::compile(project.graph, registry, backend, impl->params,
-                                       {cfg.batchSize, true, cfg.seed});
+                                       {cfg.batchSize, true, cfg.seed, impl->options.fallback});
     if (!plan) {
         return plan.error();
     }

@@ -25,6 +25,9 @@ struct TrainOptions {
     graph::TrainingConfig config;  // epochs, batch size, seed, optimizer, schedule, ...
     std::int64_t maxSteps = 0;     // stop after this many steps; 0: no limit
     bool evaluateEachEpoch = true; // test (and validation) metrics after every epoch
+    // A CPU backend for the nodes the training backend has no kernel for (mixed placement,
+    // PlanOptions::fallback); it must outlive the Trainer. Null: such graphs are refused.
+    Backend* fallback = nullptr;
 };
 
 struct StepEvent {

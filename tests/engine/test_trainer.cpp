@@ -7,6 +7,7 @@
 #include "graph/project_file.h"
 #include "tests/datasets/dataset_fixtures.h"
 #include "tests/support/backends.h"
+#include "tests/support/restricted_backend.h"
 
 #include <QtTest>
 #include <cmath>
@@ -101,6 +102,48 @@ class TestTrainer : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() { QVERIFY(writeSpirals(m_dir.filePath("spirals"))); }
+
+    // Mixed placement in a whole run: on a device lacking Dense and the Loss, those nodes run
+    // on the CPU fallback, and the run takes exactly the CPU's steps.
+    void trainsWithNodesOnTheFallback() {
+        auto registry = graph::makeCoreRegistry();
+        auto project = spiralProject(m_dir.filePath("spirals"));
+        project.training.epochs = 2;
+        auto lossesOn = [&](Backend& backend, Backend* fallback) {
+            TrainOptions options;
+            options.config = project.training;
+            options.fallback = fallback;
+            Recorder recorder;
+            auto trainer = createTrainer(project, registry, backend, options);
+            if (!trainer) {
+                qFatal("%s", trainer.error().message.c_str());
+            }
+            auto result = (*trainer)->run(&recorder);
+            if (!result) {
+                qFatal("%s", result.error().message.c_str());
+            }
+            auto test = (*trainer)->evaluate();
+            recorder.losses.push_back(test ? test->loss : -1.0);
+            return recorder.losses;
+        };
+        auto cpu = nw::testing::openCpu();
+        const auto want = lossesOn(*cpu, nullptr);
+        nw::testing::RestrictedBackend device(nw::testing::openCpu(), {"Dense", "Loss"});
+        TrainOptions refused;
+        refused.config = project.training;
+        auto noFallback = createTrainer(project, registry, device, refused);
+        QVERIFY(!noFallback.ok());
+        QVERIFY(noFallback.error().message.find("node 'fc1'") != std::string::npos);
+        auto fallback = nw::testing::openCpu();
+        const auto got = lossesOn(device, fallback.get());
+        QCOMPARE(got.size(), want.size());
+        QCOMPARE(got.size(), std::size_t(2 * 10 + 1));
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            QVERIFY2(
+                std::abs(got[i] - want[i]) <= 1e-6 * std::max(1.0, std::abs(want[i])),
+                qPrintable(QStringLiteral("step %1: %2 vs %3").arg(i).arg(got[i]).arg(want[i])));
+        }
+    }
 
     void learnsTwoSpirals() {
         auto registry = graph::makeCoreRegistry();

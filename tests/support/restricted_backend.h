@@ -59,9 +59,9 @@ public:
         return m_inner->sumOfSquares(t);
     }
     Status optimizerStep(const engine::OptimizerStep& step, const engine::Tensor& param,
-                         const engine::Tensor& grad, std::span<const engine::Tensor> slots,
+                         const engine::Tensor& grad, std::span<const engine::Tensor> state,
                          bool decays) override {
-        return m_inner->optimizerStep(step, param, grad, slots, decays);
+        return m_inner->optimizerStep(step, param, grad, state, decays);
     }
     Status oneHot(const engine::Tensor& labels, const engine::Tensor& targets) override {
         return m_inner->oneHot(labels, targets);
