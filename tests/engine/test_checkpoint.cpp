@@ -10,6 +10,7 @@
 #include "engine/train/trainer.h"
 #include "tests/datasets/dataset_fixtures.h"
 #include "tests/support/backends.h"
+#include "tests/support/create_trainer.h"
 
 #include <QtTest>
 #include <cstdint>
@@ -21,17 +22,7 @@ using namespace nw::datasets::testing;
 
 namespace {
 
-// The project's dataset (a relative path: the working directory's), as the Trainer's callers
-// open it, and a Trainer over it.
-Expected<std::unique_ptr<Trainer>> createTrainer(const graph::Project& project,
-                                                 const graph::OpRegistry& registry,
-                                                 Backend& backend, TrainOptions options) {
-    auto splits = datasets::openDataset(project.dataset, {});
-    if (!splits) {
-        return splits.error();
-    }
-    return Trainer::create(project, std::move(*splits), registry, backend, std::move(options));
-}
+using nw::testing::createTrainer;
 
 // A 16-pixel MLP with dropout over an MNIST-style folder of 96 samples: 6 batches an epoch.
 graph::Project tinyProject(const QString& dataDir, const std::string& optimizer) {

@@ -1,6 +1,6 @@
 // engine/core: devices, tensors, the counter-based RNG and the CPU backend's memory.
-#include "engine/core/device.h"
 #include "base/rng.h"
+#include "engine/core/device.h"
 #include "engine/core/tensor.h"
 #include "engine/cpu/cpu_backend.h"
 #include "tests/support/backends.h"

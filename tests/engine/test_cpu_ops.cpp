@@ -16,17 +16,11 @@ using namespace nw::engine;
 
 namespace {
 
+using testing::download;
+
 using testing::Chain;
 using testing::conv;
 using testing::kMse;
-
-std::vector<float> download(Backend& b, const Tensor& t) {
-    std::vector<float> v(static_cast<std::size_t>(t.numel()));
-    if (!b.copyToHost(t, v.data()).ok() || !b.synchronize().ok()) {
-        qFatal("download of %s failed", t.toString().c_str());
-    }
-    return v;
-}
 
 void upload(Backend& b, const Tensor& t, const std::vector<float>& v) {
     QVERIFY2(b.copyFromHost(t, v.data()).ok() && b.synchronize().ok(), "upload failed");

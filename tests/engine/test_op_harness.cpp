@@ -13,6 +13,7 @@
 #include "engine/plan/execution_plan.h"
 #include "graph/op_registry.h"
 #include "tests/engine/op_cases.h"
+#include "tests/support/backends.h"
 
 #include <QtTest>
 #include <cmath>
@@ -22,6 +23,9 @@ using namespace nw;
 using namespace nw::engine;
 
 namespace {
+
+using testing::download;
+using testing::upload;
 
 struct HarnessBackend {
     std::string name; // the row prefix
@@ -49,21 +53,6 @@ std::vector<HarnessBackend> harnessBackends() {
 
 // f32 everywhere so far: relative to max(1, |reference|).
 constexpr double kF32Tolerance = 1e-4;
-
-std::vector<float> download(Backend& b, const Tensor& t) {
-    std::vector<float> v(static_cast<std::size_t>(t.numel()));
-    if (!b.copyToHost(t, v.data()).ok() || !b.synchronize().ok()) {
-        qFatal("download of %s failed", t.toString().c_str());
-    }
-    return v;
-}
-
-bool upload(Backend& b, const Tensor& t, const std::vector<float>& v) {
-    if (v.size() != std::size_t(t.numel())) {
-        return false;
-    }
-    return b.copyFromHost(t, v.data()).ok() && b.synchronize().ok();
-}
 
 bool uploadTargets(Backend& b, const Tensor& t, const std::vector<float>& v) {
     if (t.dtype() != DType::I32) {

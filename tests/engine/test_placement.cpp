@@ -16,6 +16,8 @@ using namespace nw::engine;
 
 namespace {
 
+using testing::download;
+
 graph::Graph network() {
     return testing::Chain({2, 6, 6})
         .add("Conv2D", testing::conv(4))
@@ -26,14 +28,6 @@ graph::Graph network() {
         .add("Dense", {{"units", 5}})
         .add("Loss")
         .graph();
-}
-
-std::vector<float> download(Backend& b, const Tensor& t) {
-    std::vector<float> v(static_cast<std::size_t>(t.numel()));
-    if (!b.copyToHost(t, v.data()).ok() || !b.synchronize().ok()) {
-        qFatal("download failed");
-    }
-    return v;
 }
 
 // Loss, prediction, every parameter's gradient and every state tensor after one training

@@ -7,6 +7,7 @@
 #include "graph/project_file.h"
 #include "tests/datasets/dataset_fixtures.h"
 #include "tests/support/backends.h"
+#include "tests/support/create_trainer.h"
 #include "tests/support/restricted_backend.h"
 
 #include <QtTest>
@@ -20,17 +21,7 @@ using namespace nw::datasets::testing;
 
 namespace {
 
-// The project's dataset (a relative path: the working directory's), as the Trainer's callers
-// open it, and a Trainer over it.
-Expected<std::unique_ptr<Trainer>> createTrainer(const graph::Project& project,
-                                                 const graph::OpRegistry& registry,
-                                                 Backend& backend, TrainOptions options) {
-    auto splits = datasets::openDataset(project.dataset, {});
-    if (!splits) {
-        return splits.error();
-    }
-    return Trainer::create(project, std::move(*splits), registry, backend, std::move(options));
-}
+using nw::testing::createTrainer;
 
 // 2 x 200 points on two interleaved spirals, as 1 x 2 "images" (x, y) in [0, 255].
 bool writeSpirals(const QString& dir) {
