@@ -125,6 +125,7 @@ private slots:
     void help();
     void devicesJson();
     void devicesText();
+    void summaryShowsEachNodesDevice();
     void projectDeviceThisMachineLacks();
     void deviceOptionOverridesTheProject();
     void deviceOptionIsChecked_data();
@@ -344,6 +345,24 @@ void TestCli::devicesText() {
                              }),
                  qPrintable(r.out));
     }
+}
+
+void TestCli::summaryShowsEachNodesDevice() {
+    Run r = runCli({"summary", kSample, "--device", "cpu", "--json"});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    const auto layers = QJsonDocument::fromJson(r.out.toUtf8()).object()["layers"].toArray();
+    QVERIFY(!layers.isEmpty());
+    for (const auto& layer : layers) {
+        QCOMPARE(layer.toObject()["device"].toString(), QStringLiteral("cpu"));
+    }
+    Run table = runCli({"summary", kSample, "--device", "cpu"});
+    QVERIFY2(table.out.contains("Device") && table.exitCode == 0, qPrintable(describe(table)));
+    Run plain = runCli({"summary", kSample});
+    QVERIFY2(!plain.out.contains("Device"), qPrintable(plain.out)); // no device, no column
+    Run bad = runCli({"summary", kSample, "--device", "cuda:0"});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains("device 'cuda:0'") && bad.err.contains("this machine has: cpu ("),
+             qPrintable(bad.err));
 }
 
 void TestCli::projectDeviceThisMachineLacks() {

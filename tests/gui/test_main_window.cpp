@@ -8,6 +8,7 @@
 #include "ui/graph_editor/graph_scene.h"
 #include "ui/main_window.h"
 
+#include <QFile>
 #include <QImage>
 #include <QListWidget>
 #include <QMenuBar>
@@ -44,9 +45,75 @@ const char* kBrokenProject = R"({
 
 } // namespace
 
+// A GPU kind for the layer table's Device column: one device, no Dense kernel, never opened.
+class PretendGpu final : public nw::engine::BackendProvider {
+public:
+    PretendGpu() {
+        for (const auto& op : nw::testing::cpuOnlyRegistry().opCoverage("cpu").value()->named()) {
+            if (op == "Dense") {
+                m_ops.unsupported(op, "not written yet");
+            } else {
+                m_ops.add(op, 0);
+            }
+        }
+    }
+    std::string kind() const override { return "vulkan"; }
+    std::vector<nw::engine::DeviceInfo> devices() const override {
+        return {{"vulkan:0", "Pretend GPU", "test", 1u << 30, 0}};
+    }
+    const nw::graph::OpCoverage& opCoverage() const override { return m_ops; }
+    nw::Expected<std::unique_ptr<nw::engine::Backend>>
+    open(int, const nw::engine::BackendOptions&) override {
+        return nw::Error::user("the pretend GPU does not open");
+    }
+
+private:
+    nw::graph::OpTable<int> m_ops;
+};
+
 class TestMainWindow : public QObject {
     Q_OBJECT
 private slots:
+    // The layer table says where each node runs on the project's training.device: there, or
+    // on the CPU for an op that device's backend lacks.
+    void layerTableShowsEachNodesDevice() {
+        nw::testing::MainWindowFixture f;
+        QVERIFY(f.doc.load(kSampleProject).ok());
+        auto* table = f.window.designPage()->layerTable();
+        QCOMPARE(table->headerItem()->text(5), QStringLiteral("Device"));
+        for (int r = 0; r < table->topLevelItemCount(); ++r) {
+            QCOMPARE(table->topLevelItem(r)->text(5), QStringLiteral("cpu"));
+        }
+
+        QTemporaryDir dir;
+        QFile in(kSampleProject);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QByteArray text = in.readAll().replace("\"device\": \"cpu\"", "\"device\": \"vulkan:0\"");
+        const QString path = dir.filePath(QStringLiteral("gpu.nwproj"));
+        QFile out(path);
+        QVERIFY(out.open(QIODevice::WriteOnly) && out.write(text) == text.size());
+        out.close();
+        nw::engine::BackendRegistry backends;
+        nw::engine::registerCpuBackend(backends);
+        QVERIFY(backends.add(std::make_unique<PretendGpu>()).ok());
+        f.window.designPage()->setBackends(&backends);
+        QVERIFY(f.doc.load(path).ok());
+        QCOMPARE(f.doc.project().training.device, std::string("vulkan:0"));
+        int fallback = 0;
+        for (int r = 0; r < table->topLevelItemCount(); ++r) {
+            auto* item = table->topLevelItem(r);
+            bool dense = item->text(1) == QStringLiteral("Dense");
+            QCOMPARE(item->text(5),
+                     dense ? QStringLiteral("cpu (fallback)") : QStringLiteral("vulkan:0"));
+            if (dense) {
+                QVERIFY(item->toolTip(5).contains(QStringLiteral("runs on the CPU")));
+                ++fallback;
+            }
+        }
+        QCOMPARE(fallback, 2);
+        f.window.designPage()->setBackends(nullptr); // `backends` goes out of scope first
+    }
+
     void showsTheSampleProject() {
         nw::testing::MainWindowFixture f;
         QVERIFY(f.doc.load(kSampleProject).ok());
