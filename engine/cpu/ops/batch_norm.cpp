@@ -14,7 +14,7 @@ class BatchNormKernel final : public CpuKernel {
 public:
     BatchNormKernel(CpuBackend& backend, const KernelConfig& c)
         : CpuKernel(backend, c)
-        , m_channels(c.inputs[0][1])
+        , m_channels(c.params.at(0).shape.at(0)) // the schema's gamma [C]
         , m_momentum(static_cast<float>(attrFloat("momentum"))) {
         const Dims& x = c.inputs[0];
         m_perChannel = numelOf(x) / m_channels;

@@ -22,7 +22,7 @@ public:
         const auto& stride = attrInts("stride");
         const auto& dil = attrInts("dilation");
         m_bias = attrBool("use_bias");
-        m_weightShape = {m_filters, x[1] / groups, k[0], k[1]};
+        m_weightShape = c.params.at(0).shape; // the schema's [F, C/groups, kh, kw]
 
         DnnlDims padL(2), padR(2);
         bool same = attrString("padding_mode") == "same";

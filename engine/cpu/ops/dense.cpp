@@ -12,7 +12,7 @@ class DenseKernel final : public CpuKernel {
 public:
     DenseKernel(CpuBackend& backend, const KernelConfig& c)
         : CpuKernel(backend, c)
-        , m_in(c.inputs[0][1])
+        , m_in(c.params.at(0).shape.at(1)) // the schema's weight [units, features]
         , m_units(attrInt("units"))
         , m_bias(attrBool("use_bias")) {
         Dims x = c.inputs[0], y = c.outputs[0], w{m_units, m_in}, b{m_units};

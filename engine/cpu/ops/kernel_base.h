@@ -6,6 +6,7 @@
 #include "engine/cpu/dnnl_util.h"
 
 #include <memory>
+#include <stdexcept>
 
 namespace nw::engine::cpu {
 
@@ -54,6 +55,9 @@ Expected<std::unique_ptr<OpKernel>> makeKernel(CpuBackend& backend, const Kernel
     } catch (const dnnl::error& e) {
         return Error::internal("node '" + config.nodeId + "' (" + config.op +
                                "): oneDNN cannot build the kernel: " + e.what());
+    } catch (const std::out_of_range&) { // KernelConfig::params lacks the schema's declarations
+        return Error::internal("node '" + config.nodeId + "' (" + config.op +
+                               "): the kernel was given no parameter declarations");
     }
 }
 

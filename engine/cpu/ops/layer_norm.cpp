@@ -15,11 +15,7 @@ public:
     LayerNormKernel(CpuBackend& backend, const KernelConfig& c)
         : CpuKernel(backend, c) {
         const Dims& x = c.inputs[0];
-        auto k = static_cast<std::size_t>(attrInt("normalized_dims"));
-        m_inner = 1;
-        for (std::size_t i = x.size() - k; i < x.size(); ++i) {
-            m_inner *= x[i];
-        }
+        m_inner = c.params.at(0).shape.at(0); // the schema's gamma [normalised elements]
         m_flat = plainDesc({numelOf(x) / m_inner, m_inner});
         auto eps = static_cast<float>(attrFloat("epsilon"));
         auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
