@@ -14,8 +14,8 @@ AttrSpec fillSpec() {
 
 std::vector<AugmentOpSpec> makeOps() {
     return {
-        {"horizontal_flip", "Mirrors the image left-right.", {}},
-        {"vertical_flip", "Mirrors the image top-bottom.", {}},
+        {"horizontal_flip", "Mirrors the image left-right.", {}, 0.5},
+        {"vertical_flip", "Mirrors the image top-bottom.", {}, 0.5},
         {"rotation",
          "Rotates about the centre by an angle drawn uniformly in [-degrees, degrees].",
          {AttrSpec::real("degrees", 15.0, 0.0, 180.0, "Largest rotation, in degrees."),
@@ -61,7 +61,8 @@ std::vector<AugmentOpSpec> makeOps() {
           AttrSpec::real("scale_max", 0.33, 0.0, 1.0, "Largest area fraction."),
           AttrSpec::real("ratio_min", 0.3, 0.1, 10.0, "Smallest width / height ratio."),
           AttrSpec::real("ratio_max", 3.3, 0.1, 10.0, "Largest width / height ratio."),
-          AttrSpec::real("value", 0.0, 0.0, 1.0, "The value written.")}},
+          AttrSpec::real("value", 0.0, 0.0, 1.0, "The value written.")},
+         0.5},
     };
 }
 

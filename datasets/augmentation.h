@@ -26,6 +26,11 @@ struct AugmentOpSpec {
     std::string name;
     std::string doc;
     std::vector<graph::AttrSpec> params;
+    // The probability a new step of this op starts with, by convention: 0.5 where the op
+    // itself is not random (flips), as torchvision's and Keras's flips; 1 where the
+    // randomness is in its parameters (torchvision's RandomRotation, RandomResizedCrop,
+    // ColorJitter, ...); 0.5 for random_erasing, as torchvision's RandomErasing.
+    double defaultProbability = 1.0;
 };
 
 // Every op the pipeline knows, in a fixed order: horizontal_flip, vertical_flip, rotation,

@@ -7,6 +7,7 @@
 
 #include <QtTest>
 #include <algorithm>
+#include <map>
 
 using namespace nw::datasets;
 using namespace nw::datasets::testing;
@@ -77,6 +78,30 @@ public:
 class TestAugmentation : public QObject {
     Q_OBJECT
 private slots:
+    // A new step's probability follows the convention of torchvision (and Keras's flips):
+    // 0.5 for ops that are not random themselves, and for RandomErasing; 1 where the
+    // randomness is in the parameters. A flip at 1 would mirror every training image.
+    void defaultProbabilitiesFollowTheConventions() {
+        const std::map<std::string, double> convention{
+            {"horizontal_flip", 0.5},     // RandomHorizontalFlip(p=0.5), Keras RandomFlip
+            {"vertical_flip", 0.5},       // RandomVerticalFlip(p=0.5)
+            {"rotation", 1.0},            // RandomRotation
+            {"affine", 1.0},              // RandomAffine
+            {"random_resized_crop", 1.0}, // RandomResizedCrop
+            {"pad_crop", 1.0},            // RandomCrop(padding=...)
+            {"color_jitter", 1.0},        // ColorJitter
+            {"gaussian_noise", 1.0},      // v2.GaussianNoise
+            {"gaussian_blur", 1.0},       // GaussianBlur
+            {"cutout", 1.0},              // Cutout (DeVries & Taylor): every image
+            {"random_erasing", 0.5},      // RandomErasing(p=0.5)
+        };
+        QCOMPARE(augmentationOps().size(), convention.size());
+        for (const auto& op : augmentationOps()) {
+            QVERIFY2(convention.count(op.name), op.name.c_str());
+            QCOMPARE(op.defaultProbability, convention.at(op.name));
+        }
+    }
+
     void horizontalFlipMirrorsExactly() {
         const Dims s{3, 4, 5};
         const auto in = pattern(s);

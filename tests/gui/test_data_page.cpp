@@ -86,6 +86,7 @@ private slots:
     void browserModelOver60000Samples();
     void augmentationEditorRefusesAndUndoes();
     void previewIsSeeded();
+    void newStepsTakeTheConventionalProbability();
     void previewShowsTheSelectedSamples();
     void pageOffersNormalization();
     void mainWindowHostsDataPage();
@@ -252,6 +253,29 @@ void TestDataPage::previewIsSeeded() {
     QVERIFY(preview.images() != first);
     doc.undoStack()->undo();
     QCOMPARE(preview.images(), first);
+}
+
+// A new flip starts at probability 0.5; at 1 every variant is the same mirrored image, and
+// the preview says so.
+void TestDataPage::newStepsTakeTheConventionalProbability() {
+    ProjectDocument doc(registry());
+    nw::ui::AugmentationEditor editor(doc);
+    QVERIFY(editor.addStep(QStringLiteral("horizontal_flip")));
+    QCOMPARE(doc.project().augmentation.at(0).probability, 0.5);
+    QVERIFY(editor.addStep(QStringLiteral("rotation")));
+    QCOMPARE(doc.project().augmentation.at(1).probability, 1.0);
+    QVERIFY(editor.removeStep(1));
+
+    nw::ui::AugmentationPreview preview(doc);
+    preview.setVariantCount(6);
+    preview.setSample(std::make_shared<SyntheticDataset>(100), 17);
+    preview.setSeed(7);
+    QVERIFY2(preview.messageText().isEmpty(), qPrintable(preview.messageText()));
+    QVERIFY(editor.setProbability(0, 1.0));
+    QVERIFY2(preview.messageText().contains(QStringLiteral("Every variant is the same")),
+             qPrintable(preview.messageText()));
+    doc.undoStack()->undo(); // back to 0.5: the variants differ again
+    QVERIFY(preview.messageText().isEmpty());
 }
 
 // Several selected samples: a row each, the original first; each row equals that sample

@@ -112,7 +112,7 @@ Status AugmentationEditor::addStep(const QString& op) {
     if (!spec) {
         return report(Error::user("augmentation: unknown op '" + op.toStdString() + "'"));
     }
-    graph::AugmentationStep step{spec->name, 1.0, {}};
+    graph::AugmentationStep step{spec->name, spec->defaultProbability, {}};
     for (const auto& p : spec->params) {
         step.params[p.name] = p.defaultValue;
     }

@@ -161,7 +161,18 @@ void AugmentationPreview::render() {
             m_grid->addWidget(tile, k / kColumns, k % kColumns);
         }
     }
+    // A pipeline that gives every epoch the same image is almost always a mistake (a flip at
+    // probability 1 mirrors every training image): say so.
+    bool allSame = !pipeline->empty() && m_variants > 1;
+    for (int k = 0; allSame && k < m_images.size(); ++k) {
+        const int v = k % perSample;
+        allSame = v <= 1 || m_images[k] == m_images[k - v + 1];
+    }
     say(pipeline->empty() ? tr("No augmentation steps: the variants equal the original.")
+        : allSame         ? tr("Every variant is the same: no step varies between epochs, so each "
+                                       "training image is changed the same way every time. A step with "
+                                       "probability 1 and nothing random in it (a flip) does that; give it a "
+                                       "probability below 1.")
                           : QString());
 }
 
