@@ -151,7 +151,13 @@ void DesignPage::buildActions() {
     QAction* undo = m_document.undoStack()->createUndoAction(this, tr("&Undo"));
     undo->setShortcut(QKeySequence::Undo);
     QAction* redo = m_document.undoStack()->createRedoAction(this, tr("&Redo"));
-    redo->setShortcut(QKeySequence::Redo);
+    // The platform's Redo (Ctrl+Shift+Z on most Linux desktops) and Ctrl+Y, which users of
+    // every other editor expect as well.
+    QList<QKeySequence> redoKeys = QKeySequence::keyBindings(QKeySequence::Redo);
+    if (!redoKeys.contains(QKeySequence(Qt::CTRL | Qt::Key_Y))) {
+        redoKeys << QKeySequence(Qt::CTRL | Qt::Key_Y);
+    }
+    redo->setShortcuts(redoKeys);
     m_editActions << undo << redo << nullptr;
     add(m_editActions, tr("&Copy"), QKeySequence::Copy, [this] { copySelection(); });
     add(m_editActions, tr("&Paste"), QKeySequence::Paste, [this] {

@@ -113,8 +113,11 @@ private slots:
         qint64 support = 0;
         for (int r = 0; r < kClasses; ++r) {
             for (int c = 1; c <= 3; ++c) {
-                const double v = classes->item(r, c)->data(Qt::DisplayRole).toDouble();
-                QVERIFY2(v >= 0 && v <= 1, qPrintable(QString::number(v)));
+                const QString text = classes->item(r, c)->text();
+                const double v = text.toDouble();
+                QVERIFY2(v >= 0 && v <= 1, qPrintable(text));
+                // Three decimals, as a report prints them (not 0.912345).
+                QVERIFY2(text.size() == 5 && text[1] == QLatin1Char('.'), qPrintable(text));
             }
             support += classes->item(r, 4)->data(Qt::DisplayRole).toLongLong();
         }

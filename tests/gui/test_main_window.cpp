@@ -152,6 +152,17 @@ private slots:
         QVERIFY2(f.window.totalsText().contains(QStringLiteral("421,834 parameters")),
                  qPrintable(f.window.totalsText()));
         QCOMPARE(f.window.recentFiles(), QStringList{kSampleProject});
+
+        // Ctrl+Y redoes, as well as the platform's Redo keys.
+        auto* redo = f.window.designPage()->editActions().at(1);
+        QVERIFY(redo->shortcuts().contains(QKeySequence(Qt::CTRL | Qt::Key_Y)));
+        QVERIFY(redo->shortcuts().contains(QKeySequence(QKeySequence::Redo)));
+        f.window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&f.window));
+        f.window.activateWindow();
+        f.window.designPage()->setFocus();
+        QTest::keySequence(f.window.designPage(), QKeySequence(Qt::CTRL | Qt::Key_Y));
+        QVERIFY(f.window.isWindowModified()); // the units edit is back
     }
 
     void listsProblemsWithTheirNode() {

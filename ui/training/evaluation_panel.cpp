@@ -229,7 +229,12 @@ void EvaluationPanel::fillClasses(const app::Evaluation& e, const QStringList& n
         const auto& m = e.report.perClass[c];
         auto* name = new QStandardItem(names[int(c)]);
         name->setEditable(false);
-        m_classes->appendRow({name, numberItem(m.precision), numberItem(m.recall), numberItem(m.f1),
+        // Three decimals shown (a fixed width, so they also sort as text); the exact value in
+        // the tooltip.
+        auto ratio = [](double v) {
+            return numberItem(QString::number(v, 'f', 3), QString::number(v, 'g', 6));
+        };
+        m_classes->appendRow({name, ratio(m.precision), ratio(m.recall), ratio(m.f1),
                               numberItem(qlonglong(m.support))});
     }
     m_classView->resizeColumnsToContents();
