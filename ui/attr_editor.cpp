@@ -13,6 +13,17 @@
 
 namespace nw::ui {
 
+QString docToHtml(const std::string& doc) {
+    QString out;
+    bool code = false;
+    for (const QString& part : QString::fromStdString(doc).split(QLatin1Char('`'))) {
+        out += code ? QStringLiteral("<code>%1</code>").arg(part.toHtmlEscaped())
+                    : part.toHtmlEscaped();
+        code = !code;
+    }
+    return QStringLiteral("<p>%1</p>").arg(out); // <p>: a tooltip is rich text only with tags
+}
+
 namespace {
 
 QString q(const std::string& s) {
@@ -122,8 +133,8 @@ QWidget* makeAttrEditor(const graph::AttrSpec& spec, QWidget* parent,
     }
     }
     editor->setObjectName(q(spec.name));
-    editor->setToolTip(q(spec.doc) + QStringLiteral("\n") +
-                       QObject::tr("Allowed: %1").arg(q(spec.rangeText())));
+    editor->setToolTip(docToHtml(spec.doc) +
+                       QObject::tr("<p>Allowed: %1</p>").arg(q(spec.rangeText()).toHtmlEscaped()));
     setAttrEditorValue(editor, spec.defaultValue);
     return editor;
 }

@@ -20,6 +20,10 @@ QWidget* makeAttrEditor(const graph::AttrSpec& spec, QWidget* parent,
                         std::function<void(const graph::AttrValue&)> commit,
                         std::function<void(const QString&)> invalid = {});
 
+// A schema doc string (plain text with `code` spans, as the op reference writes them) as
+// rich text for labels and tooltips: HTML-escaped, code spans in <code>, no backticks left.
+QString docToHtml(const std::string& doc);
+
 // Shows `value` in an editor from makeAttrEditor() without calling its commit function.
 void setAttrEditorValue(QWidget* editor, const graph::AttrValue& value);
 

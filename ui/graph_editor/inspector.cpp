@@ -33,6 +33,7 @@ Inspector::Inspector(app::ProjectDocument& document, QWidget* parent)
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.15);
     m_title->setFont(titleFont);
     m_doc->setWordWrap(true);
+    m_doc->setTextFormat(Qt::RichText); // docToHtml(): `code` spans as code
     m_doc->setForegroundRole(QPalette::PlaceholderText);
     m_summary->setWordWrap(true);
     m_error->setWordWrap(true);
@@ -83,11 +84,12 @@ void Inspector::rebuild() {
         const auto& project = m_document.project();
         const auto& g = project.graph;
         m_title->setText(m_document.displayName());
-        m_doc->setText((project.description.empty()
-                            ? QString()
-                            : q(project.description) + QStringLiteral("\n\n")) +
-                       tr("Select a node to edit its attributes. Drag layers from the palette, "
-                          "or press Tab on the canvas to add one."));
+        m_doc->setText(
+            (project.description.empty()
+                 ? QString()
+                 : QStringLiteral("<p>%1</p>").arg(q(project.description).toHtmlEscaped())) +
+            tr("<p>Select a node to edit its attributes. Drag layers from the palette, "
+               "or press Tab on the canvas to add one.</p>"));
         const auto& totals = m_document.analysis().totals;
         m_summary->setText(tr("%1 nodes, %2 edges\nParameters: %3   FLOPs: %4")
                                .arg(g.nodes().size())
@@ -98,7 +100,8 @@ void Inspector::rebuild() {
     }
     m_op = q(node->op);
     const auto* schema = m_document.registry().find(node->op);
-    m_doc->setText(schema ? q(schema->doc) : tr("Unknown op '%1'.").arg(m_op));
+    m_doc->setText(schema ? docToHtml(schema->doc)
+                          : tr("Unknown op '%1'.").arg(m_op).toHtmlEscaped());
     if (schema) {
         for (const auto& spec : schema->attrs) {
             const QString name = q(spec.name);

@@ -1,6 +1,7 @@
 #include "ui/graph_editor/op_palette.h"
 
 #include "graph/op_registry.h"
+#include "ui/attr_editor.h"
 #include "ui/graph_editor/graph_view.h"
 
 #include <QHeaderView>
@@ -85,7 +86,7 @@ void OpPalette::build() {
             }
             auto* item = new QTreeWidgetItem(group, {QString::fromStdString(schema->name)});
             item->setData(0, kOpRole, QString::fromStdString(schema->name));
-            item->setToolTip(0, QString::fromStdString(schema->doc));
+            item->setToolTip(0, docToHtml(schema->doc));
             item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled);
         }
     }
