@@ -88,9 +88,10 @@ public:
     virtual Status addInto(const Tensor& dst, const Tensor& src) = 0;
     // Sum of the squares of every element of every tensor (gradient-norm clipping).
     virtual Expected<double> sumOfSquares(std::span<const Tensor> tensors) = 0;
-    // Updates `param` in place from `grad`; `slots` has optimizerSlotCount(step) tensors.
+    // Updates `param` in place from `grad`; `state` has optimizerSlotCount(step) tensors (its
+    // slots; not named "slots", which Qt defines as a macro).
     virtual Status optimizerStep(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
-                                 std::span<const Tensor> slots, bool decays) = 0;
+                                 std::span<const Tensor> state, bool decays) = 0;
 
     // Classification on the device, so training reads back a few scalars per step instead of
     // the logits. labels: i32 [N] in [0, K); targets: f32 [N, K], written as one-hot rows.

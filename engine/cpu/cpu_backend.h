@@ -41,7 +41,7 @@ public:
     Status addInto(const Tensor& dst, const Tensor& src) override; // in cpu_backend.cpp
     Expected<double> sumOfSquares(std::span<const Tensor> tensors) override;
     Status optimizerStep(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
-                         std::span<const Tensor> slots, bool decays) override;
+                         std::span<const Tensor> state, bool decays) override;
 
     // engine/cpu/metrics_kernels.cpp
     Status oneHot(const Tensor& labels, const Tensor& targets) override;

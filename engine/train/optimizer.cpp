@@ -59,7 +59,7 @@ Status Optimizer::addParameter(const Tensor& param, bool decays) {
         if (Status s = m_backend->fill(*slot, 0.0f); !s) {
             return s;
         }
-        p.slots.push_back(std::move(*slot));
+        p.state.push_back(std::move(*slot));
     }
     m_params.push_back(std::move(p));
     return Status::success();
@@ -74,7 +74,7 @@ Status Optimizer::step(std::span<const Tensor> grads, float learningRate) {
     m_hyper.step = m_steps + 1;
     for (std::size_t i = 0; i < m_params.size(); ++i) {
         const Parameter& p = m_params[i];
-        if (Status s = m_backend->optimizerStep(m_hyper, p.value, grads[i], p.slots, p.decays);
+        if (Status s = m_backend->optimizerStep(m_hyper, p.value, grads[i], p.state, p.decays);
             !s) {
             return Error{"parameter " + std::to_string(i) + ": " + s.error().message,
                          s.error().kind};
@@ -88,7 +88,7 @@ std::vector<Tensor> Optimizer::stateTensors() const {
     std::vector<Tensor> out;
     out.reserve(m_params.size() * static_cast<std::size_t>(slotsPerParameter()));
     for (const Parameter& p : m_params) {
-        out.insert(out.end(), p.slots.begin(), p.slots.end());
+        out.insert(out.end(), p.state.begin(), p.state.end());
     }
     return out;
 }

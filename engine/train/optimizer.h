@@ -66,7 +66,7 @@ private:
     struct Parameter {
         Tensor value;
         bool decays = true;
-        std::vector<Tensor> slots;
+        std::vector<Tensor> state; // the optimizer's slots (moments, momentum buffers)
     };
 
     OptimizerStep m_hyper;

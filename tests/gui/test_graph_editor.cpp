@@ -7,6 +7,7 @@
 #include "graph/project_file.h"
 #include "tests/support/backends.h"
 #include "tests/support/gui_fixtures.h"
+#include "ui/attr_editor.h"
 #include "ui/design_page.h"
 #include "ui/graph_editor/edge_item.h"
 #include "ui/graph_editor/graph_scene.h"
@@ -80,6 +81,21 @@ Q_DECLARE_METATYPE(Action)
 class TestGraphEditor : public QObject {
     Q_OBJECT
 private slots:
+    // Schema docs are written with `code` spans: labels and tooltips show them as code, with
+    // no literal backticks, and the rest escaped.
+    void docsRenderTheirCodeSpans() {
+        QCOMPARE(nw::ui::docToHtml("pad by `padding` if a < b"),
+                 QStringLiteral("<p>pad by <code>padding</code> if a &lt; b</p>"));
+        auto registry = nw::graph::makeCoreRegistry();
+        for (const auto* schema : registry.all()) {
+            for (const auto& attr : schema->attrs) {
+                QVERIFY2(!nw::ui::docToHtml(attr.doc).contains(QLatin1Char('`')), attr.doc.c_str());
+            }
+            QVERIFY2(!nw::ui::docToHtml(schema->doc).contains(QLatin1Char('`')),
+                     schema->doc.c_str());
+        }
+    }
+
     void showsTheSampleAsCards() {
         ProjectDocument doc(coreRegistry());
         DesignPage page(doc);
