@@ -17,6 +17,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -203,10 +204,13 @@ QStringList MainWindow::recentFiles() const {
                         : m_recent;
 }
 
-void MainWindow::rememberFile(const QString& path) {
-    if (path.isEmpty()) {
+void MainWindow::rememberFile(const QString& file) {
+    // Built-in templates (":/templates/...") are not the user's files; the others are kept
+    // absolute, so a recent project opens whatever the working directory is.
+    if (file.isEmpty() || file.startsWith(QLatin1Char(':'))) {
         return;
     }
+    const QString path = QFileInfo(file).absoluteFilePath();
     QStringList files = recentFiles();
     files.removeAll(path);
     files.prepend(path);
@@ -314,6 +318,10 @@ void MainWindow::openFile() {
     }
 }
 
+QString MainWindow::problemCountText() const {
+    return m_problemCount->text();
+}
+
 QString MainWindow::totalsText() const {
     auto summary = graph::summarize(m_document.project().graph, m_document.analysis());
     return tr("%1 parameters  ·  %2 per sample  ·  %3 of weights  ·  %4 of activations per "
@@ -336,10 +344,17 @@ void MainWindow::refresh() {
     const auto& analysis = m_document.analysis();
     auto errors = analysis.errorCount();
     auto warnings = analysis.problems.size() - errors;
-    m_problemCount->setText(errors == 0 && warnings == 0
-                                ? tr("Valid")
-                                : tr("%n error(s)", nullptr, static_cast<int>(errors)) + ", " +
-                                      tr("%n warning(s)", nullptr, static_cast<int>(warnings)));
+    QStringList counts;
+    if (errors > 0) {
+        counts << (errors == 1 ? tr("1 error") : tr("%1 errors").arg(errors));
+    }
+    if (warnings > 0) {
+        counts << (warnings == 1 ? tr("1 warning") : tr("%1 warnings").arg(warnings));
+    }
+    // An empty graph (a new project, the welcome page) has nothing to report yet.
+    m_problemCount->setText(m_document.graph().nodes().empty() ? QString()
+                            : counts.isEmpty()                 ? tr("Valid")
+                                                               : counts.join(QStringLiteral(", ")));
 }
 
 } // namespace nw::ui

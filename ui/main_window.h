@@ -51,6 +51,12 @@ public:
     void setStopRunPrompt(std::function<bool()> prompt) { m_stopRunPrompt = std::move(prompt); }
     // The status bar's model totals, e.g. "421,834 parameters · 8.67 MFLOPs · ...".
     QString totalsText() const;
+    // The status bar's problem count: "Valid", "1 error, 2 warnings", or empty for an empty
+    // graph.
+    QString problemCountText() const;
+    // What the welcome page's cards do: open `path`, or (asTemplate) start a new unsaved
+    // project from it, after offering to save the current one.
+    void openFromWelcome(const QString& path, bool asTemplate);
 
     // With unsaved changes, asks Save / Discard / Cancel; true when it is fine to go on
     // (saved, discarded, or nothing to save).
@@ -80,7 +86,6 @@ private:
     void rememberFile(const QString& path);
     void rebuildRecentMenu();
     void buildWelcome();
-    void openFromWelcome(const QString& path, bool asTemplate);
     void openRunSnapshot(const QString& projectJson, const QString& projectPath);
 
     app::ProjectDocument& m_document;

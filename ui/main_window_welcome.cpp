@@ -60,8 +60,11 @@ void MainWindow::openFromWelcome(const QString& path, bool asTemplate) {
         return;
     }
     showMode(tr("Design"));
-    if (asTemplate) {
-        statusBar()->showMessage(tr("New project from %1; save it to keep it").arg(path), 6000);
+    if (asTemplate) { // by the template's name, never its resource path (":/templates/...")
+        statusBar()->showMessage(
+            tr("New project from the template \u201c%1\u201d; save it to keep it")
+                .arg(m_document.displayName()),
+            6000);
     }
 }
 

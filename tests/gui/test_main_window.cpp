@@ -8,12 +8,14 @@
 #include "ui/graph_editor/graph_scene.h"
 #include "ui/main_window.h"
 
+#include <QDir>
 #include <QFile>
 #include <QImage>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QProcess>
 #include <QStackedWidget>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QToolBar>
 #include <QTreeWidget>
@@ -133,6 +135,33 @@ private slots:
         QCOMPARE(f.window.designPage()->scene()->edgeItemCount(), 14);
     }
 
+    // A fresh window reports no problems for its empty graph; a project opened by a relative
+    // path is remembered by its absolute path, and templates are not remembered at all.
+    void freshWindowAndRecentPaths() {
+        nw::testing::MainWindowFixture f;
+        QCOMPARE(f.window.problemCountText(), QString());
+        QTemporaryDir dir;
+        QFile::copy(kSampleProject, dir.filePath(QStringLiteral("copy.nwproj")));
+        const QString cwd = QDir::currentPath();
+        QDir::setCurrent(dir.path());
+        const bool loaded = f.doc.load(QStringLiteral("copy.nwproj")).ok();
+        QDir::setCurrent(cwd);
+        QVERIFY(loaded);
+        QVERIFY(!f.window.recentFiles().isEmpty());
+        QCOMPARE(f.window.recentFiles().front(), QDir(dir.path()).absoluteFilePath("copy.nwproj"));
+        const QStringList before = f.window.recentFiles();
+        QVERIFY(f.doc.newFromTemplate(QStringLiteral(":/templates/mlp.nwproj")).ok());
+        QCOMPARE(f.window.recentFiles(), before);
+        // From the welcome page: the status bar names the template, not its resource path.
+        f.window.openFromWelcome(QStringLiteral(":/templates/lenet5.nwproj"), true);
+        const QString message = f.window.statusBar()->currentMessage();
+        QVERIFY2(!message.contains(QStringLiteral(":/")) && message.contains(f.doc.displayName()),
+                 qPrintable(message));
+        for (const auto& file : f.window.recentFiles()) {
+            QVERIFY2(!file.startsWith(QLatin1Char(':')), qPrintable(file));
+        }
+    }
+
     void editsMarkTheWindowModifiedAndUndo() {
         nw::testing::MainWindowFixture f;
         QVERIFY(f.doc.load(kSampleProject).ok());
@@ -152,6 +181,7 @@ private slots:
         QVERIFY2(f.window.totalsText().contains(QStringLiteral("421,834 parameters")),
                  qPrintable(f.window.totalsText()));
         QCOMPARE(f.window.recentFiles(), QStringList{kSampleProject});
+        QCOMPARE(f.window.problemCountText(), QStringLiteral("Valid"));
 
         // Ctrl+Y redoes, as well as the platform's Redo keys.
         auto* redo = f.window.designPage()->editActions().at(1);
@@ -172,6 +202,12 @@ private slots:
         QVERIFY(f.doc.load(path).ok());
 
         QVERIFY(f.doc.analysis().hasErrors());
+        const auto errors = f.doc.analysis().errorCount();
+        QVERIFY2(
+            f.window.problemCountText().startsWith(
+                errors == 1 ? QStringLiteral("1 error") : QStringLiteral("%1 errors").arg(errors)),
+            qPrintable(f.window.problemCountText()));
+        QVERIFY(!f.window.problemCountText().contains(QStringLiteral("(s)")));
         auto* problems = f.window.designPage()->problemList();
         bool found = false;
         for (int i = 0; i < problems->count(); ++i) {
