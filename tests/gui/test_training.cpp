@@ -338,6 +338,44 @@ private slots:
                  static_cast<QWidget*>(m_window->designPage()));
     }
 
+    // Nice ticks written the short way: no "4.61e+03", no "0 0 1 1 1" on an empty chart, a
+    // loss axis that does not dip below 0 and an accuracy axis that stops at 1.
+    void chartAxesUseNiceTicks() {
+        QCOMPARE(ui::siLabel(4610), QStringLiteral("4.61k"));
+        QCOMPARE(ui::siLabel(4600), QStringLiteral("4.6k"));
+        QCOMPARE(ui::siLabel(1.5e6), QStringLiteral("1.5M"));
+        QCOMPARE(ui::siLabel(0.25), QStringLiteral("0.25"));
+        QCOMPARE(ui::siLabel(0), QStringLiteral("0"));
+        auto t = ui::niceTicks(0.21, 0.9);
+        QCOMPARE(t.min, 0.2);
+        QVERIFY(std::abs(t.max - 1.0) < 1e-12);
+        QCOMPARE(t.values.size(), std::size_t(5)); // 0.2 .. 1.0 by 0.2
+
+        ui::MetricChart chart(QStringLiteral("throughput"), QStringLiteral("step"));
+        QCOMPARE(chart.valueAxisLabels(),
+                 (QStringList{"0", "0.2", "0.4", "0.6", "0.8", "1"})); // empty: round ticks
+        QCOMPARE(chart.stepAxis()->min(), 0.0);
+        QCOMPARE(chart.stepAxis()->max(), 10.0);
+        int rate = chart.addCurve(QStringLiteral("samples/s"), Qt::blue);
+        for (int i = 1; i <= 100; ++i) {
+            chart.append(rate, i, 4100 + 5.5 * i);
+        }
+        chart.refresh();
+        for (const QString& label : chart.valueAxisLabels()) {
+            QVERIFY2(label.endsWith(QLatin1Char('k')) && !label.contains(QLatin1Char('e')),
+                     qPrintable(chart.valueAxisLabels().join(' ')));
+        }
+        chart.clearCurves();
+        int acc = chart.addCurve(QStringLiteral("accuracy"), Qt::red);
+        for (int i = 1; i <= 50; ++i) {
+            chart.append(acc, i, 0.5 + 0.0098 * i); // up to 0.99
+        }
+        chart.refresh();
+        QCOMPARE(chart.valueAxisLabels().last(), QStringLiteral("1"));
+        QCOMPARE(chart.valueAxisLabels().first(), QStringLiteral("0.5"));
+        QVERIFY(chart.stepAxis()->max() >= 50); // the last point is not on a clipped edge
+    }
+
     void chartKeepsEveryPointAndDrawsFew() {
         ui::MetricChart chart(QStringLiteral("loss"), QStringLiteral("step"));
         const int curve = chart.addCurve(QStringLiteral("train"), Qt::blue);

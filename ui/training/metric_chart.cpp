@@ -1,5 +1,6 @@
 #include "ui/training/metric_chart.h"
 
+#include <QCategoryAxis>
 #include <QChart>
 #include <QLineSeries>
 #include <QLogValueAxis>
@@ -20,8 +21,10 @@ MetricChart::MetricChart(const QString& title, const QString& xTitle, QWidget* p
     chart()->setMargins(QMargins(4, 4, 4, 4));
     m_xAxis->setTitleText(xTitle);
     m_xAxis->setLabelFormat(QStringLiteral("%.0f"));
+    m_xAxis->setTickType(QValueAxis::TicksDynamic);
     chart()->addAxis(m_xAxis, Qt::AlignBottom);
     rebuildValueAxis();
+    applyTicks(niceTicks(0, 10, 5), niceTicks(0, 1, 5)); // an empty chart: plain round ticks
     setRenderHint(QPainter::Antialiasing);
     setRubberBand(QChartView::RectangleRubberBand);
     setMinimumSize(260, 180);
@@ -115,9 +118,9 @@ void MetricChart::rebuildValueAxis() {
         axis->setLabelFormat(QStringLiteral("%.3g"));
         axis->setMinorTickCount(-1);
         m_yAxis = axis;
-    } else {
-        auto* axis = new QValueAxis(this);
-        axis->setLabelFormat(QStringLiteral("%.3g"));
+    } else { // labels at nice values, written the short SI way (applyTicks)
+        auto* axis = new QCategoryAxis(this);
+        axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
         m_yAxis = axis;
     }
     chart()->addAxis(m_yAxis, Qt::AlignLeft);
@@ -192,14 +195,37 @@ void MetricChart::refresh() {
         xMin = mid - 2;
         xMax = mid + 2;
     }
-    if (yMax - yMin < 1e-12) { // a flat curve (a constant learning rate): centred
-        const double d = std::max(std::abs(yMin) * 0.1, 1e-6);
-        yMin -= d;
-        yMax += d;
+    // Whole steps on x (so an epoch's point at the last step is not clipped), nice values on
+    // y that stay inside the data's natural bounds: [0.2, 1.0], never -0.01 or 1.01.
+    AxisTicks x = niceTicks(xMin, xMax, 6);
+    x.step = std::max(1.0, x.step);
+    applyTicks(x, niceTicks(yMin, yMax, 5));
+    if (m_log) {
+        m_yAxis->setRange(yMin * 0.9, yMax * 1.1);
     }
-    m_xAxis->setRange(xMin, xMax);
-    const double pad = m_log ? 0 : (yMax - yMin) * 0.05;
-    m_yAxis->setRange(m_log ? yMin * 0.9 : yMin - pad, m_log ? yMax * 1.1 : yMax + pad);
+}
+
+void MetricChart::applyTicks(const AxisTicks& x, const AxisTicks& y) {
+    m_xAxis->setRange(x.min, x.max);
+    m_xAxis->setTickAnchor(x.min);
+    m_xAxis->setTickInterval(x.step);
+    auto* axis = qobject_cast<QCategoryAxis*>(m_yAxis);
+    if (!axis) {
+        return; // the log axis keeps its own ticks
+    }
+    for (const QString& label : axis->categoriesLabels()) {
+        axis->remove(label);
+    }
+    axis->setStartValue(y.min - y.step); // the first category ends at y.min, its label there
+    for (double v : y.values) {
+        axis->append(siLabel(v), v);
+    }
+    axis->setRange(y.min, y.max);
+}
+
+QStringList MetricChart::valueAxisLabels() const {
+    auto* axis = qobject_cast<QCategoryAxis*>(m_yAxis);
+    return axis ? axis->categoriesLabels() : QStringList();
 }
 
 void MetricChart::mouseDoubleClickEvent(QMouseEvent* event) {

@@ -6,9 +6,12 @@
 // scale for the value axis, a hover read-out and rubber-band zoom (right click zooms out,
 // double click resets; a zoomed chart keeps its view while points arrive).
 
+#include "ui/training/axis_ticks.h"
+
 #include <QChartView>
 #include <QPointF>
 #include <QString>
+#include <QStringList>
 #include <QTimer>
 #include <vector>
 
@@ -46,6 +49,10 @@ public:
     QString readout() const { return m_readout; }
     // Rebuilds the drawn series now (normally done by a timer when points arrive).
     void refresh();
+    // The value axis's labels, bottom to top ("0.2", "0.4", ... or "4k", "4.5k"); empty on a
+    // log axis (tests).
+    QStringList valueAxisLabels() const;
+    QValueAxis* stepAxis() const { return m_xAxis; }
 
     // min/max-per-bucket downsample of `points` (sorted by x) to about `maxPoints` points,
     // keeping the first and last point and every bucket's extremes (spikes stay visible).
@@ -63,6 +70,7 @@ private:
     };
     void scheduleRefresh();
     void rebuildValueAxis();
+    void applyTicks(const AxisTicks& x, const AxisTicks& y);
     void onHovered(int curve, const QPointF& point, bool state);
 
     QValueAxis* m_xAxis;
