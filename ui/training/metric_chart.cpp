@@ -199,6 +199,11 @@ void MetricChart::refresh() {
     // y that stay inside the data's natural bounds: [0.2, 1.0], never -0.01 or 1.01.
     AxisTicks x = niceTicks(xMin, xMax, 6);
     x.step = std::max(1.0, x.step);
+    x.min = std::floor(xMin / x.step) * x.step;
+    x.max = std::ceil(xMax / x.step) * x.step;
+    if (x.max - xMax < 0.25 * x.step) { // a point on the right edge would be half drawn
+        x.max += x.step;
+    }
     applyTicks(x, niceTicks(yMin, yMax, 5));
     if (m_log) {
         m_yAxis->setRange(yMin * 0.9, yMax * 1.1);
