@@ -114,6 +114,7 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     if (!tracked) {
         return tracked.error();
     }
+    run->m_notes = (*tracked)->store().migrationReport();
     run->m_tracked = std::move(*tracked);
     run->m_resumed = request.resumeRunId > 0;
     run->m_maxSteps = request.maxSteps;

@@ -112,6 +112,9 @@ public:
     std::int64_t checkpointEvery() const { return m_checkpointEvery; }
     bool resumed() const { return m_resumed; }
     std::int64_t runId() const { return m_tracked->runId(); }
+    // What opening the store had to say: files an upgrade of an old store could not move
+    // (they keep their recorded old paths). The CLI prints them; empty almost always.
+    const std::vector<std::string>& notes() const { return m_notes; }
 
     engine::Backend& backend() { return *m_model.backend; }
     engine::Trainer& trainer() { return *m_model.trainer; }
@@ -137,6 +140,7 @@ private:
     TrainingRun() = default;
 
     graph::Project m_project;
+    std::vector<std::string> m_notes;
     std::string m_projectPath;
     std::filesystem::path m_projectDir;
     std::int64_t m_maxSteps = 0;

@@ -30,7 +30,13 @@ Expected<std::unique_ptr<ExperimentStore>> openExisting(const std::string& db) {
         return Error::user(path.string() + ": no experiment database here (train a project "
                                            "first, or pass --db)");
     }
-    return ExperimentStore::open(path);
+    auto store = ExperimentStore::open(path);
+    if (store) { // files an upgrade could not move keep their old, still recorded, paths
+        for (const auto& line : (*store)->migrationReport()) {
+            std::cerr << "note: " << path.string() << ": " << line << "\n";
+        }
+    }
+    return store;
 }
 
 std::string timeText(double unixSeconds) {

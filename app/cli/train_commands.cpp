@@ -149,6 +149,9 @@ int runTrain(const RunOptions& o, const engine::BackendRegistry& backends) {
         return fail(opened.error());
     }
     app::TrainingRun& run = **opened;
+    for (const auto& note : run.notes()) {
+        std::cerr << "note: " << note << "\n";
+    }
     const auto& config = run.project().training;
     if (!o.json) {
         std::cerr << "training "

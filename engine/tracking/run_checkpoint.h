@@ -22,10 +22,19 @@ struct RunCheckpoint {
     std::filesystem::path checkpoint;  // the newest checkpoint on disk
 };
 
+// Whether `checkpoint` (its owner record, engine/train/checkpoint_file.h) belongs to `run` of the
+// store at `database`: the same run UUID and id, and the same graph hash where both record one. A
+// checkpoint with no owner (saved before schema 3, for a migrated run) is accepted. One of another
+// run or store is a user error naming the checkpoint, the run it belongs to and the run asking; so
+// is an unreadable file.
+Status checkCheckpointOwner(const std::filesystem::path& checkpoint, const RunRecord& run,
+                            const std::filesystem::path& database);
+
 // The newest "checkpoint" artifact that exists on disk, else the run's working checkpoint
-// (runs/<id>/checkpoint.nwckpt: a running or crashed run records its artifact only at its
-// end). `purpose` completes the error message ("to export", "to evaluate"). An unknown run,
-// a snapshot that no longer parses or no checkpoint on disk is a user error naming the run.
+// (runDirectory()/checkpoint.nwckpt: a running or crashed run records its artifact only at
+// its end), checked with checkCheckpointOwner(). `purpose` completes the error message ("to
+// export", "to evaluate"). An unknown run, a snapshot that no longer parses, no checkpoint on disk
+// or one of another run is a user error naming the run.
 Expected<RunCheckpoint> findRunCheckpoint(ExperimentStore& store, std::int64_t runId,
                                           const graph::OpRegistry& registry,
                                           const std::string& purpose);

@@ -57,8 +57,19 @@ CREATE INDEX artifacts_by_run ON artifacts (run_id);
 PRAGMA user_version = 2;
 )sql";
 
+const char* const kV2ToV3 = R"sql(
+ALTER TABLE runs ADD COLUMN uuid TEXT NOT NULL DEFAULT '';
+UPDATE runs SET uuid = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX runs_by_uuid ON runs (uuid);
+CREATE TABLE legacy_run_folders (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE
+);
+INSERT INTO legacy_run_folders (run_id) SELECT id FROM runs;
+PRAGMA user_version = 3;
+)sql";
+
 // migrations[v] takes a database from version v to v + 1.
-const char* const kMigrations[] = {kSchemaV1, kV1ToV2};
+const char* const kMigrations[] = {kSchemaV1, kV1ToV2, kV2ToV3};
 
 } // namespace
 

@@ -59,6 +59,11 @@ std::filesystem::path defaultDatabasePath(const std::string& override) {
 }
 
 std::filesystem::path runDirectory(const std::filesystem::path& database, std::int64_t runId) {
+    return database.parent_path() / (database.stem().string() + ".runs") / std::to_string(runId);
+}
+
+std::filesystem::path legacyRunDirectory(const std::filesystem::path& database,
+                                         std::int64_t runId) {
     return database.parent_path() / "runs" / std::to_string(runId);
 }
 
@@ -85,6 +90,9 @@ Expected<std::unique_ptr<ExperimentStore>> ExperimentStore::open(const std::file
         return s.error();
     }
     std::unique_ptr<ExperimentStore> store(new ExperimentStore(path, std::move(*db)));
+    if (auto s = store->moveLegacyRunFolders(); !s) {
+        return s.error();
+    }
     if (recover) {
         if (auto n = store->recoverCrashedRuns(); !n) {
             return n.error();
@@ -104,8 +112,9 @@ Status ExperimentStore::execRun(std::string_view sql, std::int64_t runId) {
 Expected<std::int64_t> ExperimentStore::createRun(const RunRecord& r) {
     auto st = m_db->prepare(
         "INSERT INTO runs (name, status, started_at, heartbeat_at, project_json, project_path, "
-        "graph_hash, dataset, seed, device, host, pid, notes, tags) "
-        "VALUES (?1, 'running', ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        "graph_hash, dataset, seed, device, host, pid, notes, tags, uuid) "
+        "VALUES (?1, 'running', ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+        "lower(hex(randomblob(16))))");
     if (!st) {
         return st.error();
     }

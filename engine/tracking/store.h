@@ -26,6 +26,7 @@ inline constexpr double kStaleSeconds = 10.0;
 
 struct RunRecord {
     std::int64_t id = 0;
+    std::string uuid; // 32 random hex digits made by createRun(): unique across stores
     std::string name;
     std::string status = "running"; // running, completed, failed, stopped, crashed
     double startedAt = 0;           // Unix seconds
@@ -67,8 +68,12 @@ std::string hostName();
 // $NETWRIGHT_DB, else $XDG_DATA_HOME/netwright/experiments.db, else
 // ~/.local/share/netwright/experiments.db. An explicit `override` wins over all of them.
 std::filesystem::path defaultDatabasePath(const std::string& override = {});
-// Where a run's checkpoints live: runs/<id>/ next to the database.
+// Where a run's files live: <database stem>.runs/<id>/ next to the database (a.db ->
+// a.runs/1/), so two databases in one folder never share a run's folder.
 std::filesystem::path runDirectory(const std::filesystem::path& database, std::int64_t runId);
+// Where schema versions before 3 kept them: runs/<id>/ next to the database (shared by every
+// database in the folder). Only the migration reads it.
+std::filesystem::path legacyRunDirectory(const std::filesystem::path& database, std::int64_t runId);
 
 class ExperimentStore {
 public:
@@ -81,7 +86,11 @@ public:
     const std::filesystem::path& path() const { return m_path; }
     Database& database() { return *m_db; }
 
-    // A new run, 'running', owned by this process and host; returns its id.
+    // What opening it did to move old runs' files (schema 3): one line per file that could
+    // not be moved (it keeps its old path, recorded as an artifact). Empty when all moved.
+    const std::vector<std::string>& migrationReport() const { return m_migrationReport; }
+
+    // A new run, 'running', owned by this process and host, with a new UUID; returns its id.
     Expected<std::int64_t> createRun(const RunRecord& run);
     Status setParams(std::int64_t runId, const Params& params);
     Status appendMetrics(std::int64_t runId, std::span<const MetricPoint> points);
@@ -123,10 +132,14 @@ private:
         , m_db(std::move(db)) {}
     Status execRun(std::string_view sql, std::int64_t runId);
     Expected<std::vector<RunRecord>> readRuns(const std::string& sql);
+    // Moves the files of the runs listed in legacy_run_folders (store_migration.cpp).
+    Status moveLegacyRunFolders();
+    Status moveLegacyRunFolder(std::int64_t runId);
 
     std::filesystem::path m_path;
     std::unique_ptr<Database> m_db;
     std::optional<Statement> m_insertMetric; // prepared once, reused by appendMetrics
+    std::vector<std::string> m_migrationReport;
 };
 
 } // namespace nw::tracking

@@ -23,7 +23,7 @@ inline std::vector<std::string> splitTags(const std::string& s) {
 
 inline constexpr const char* kRunColumns =
     "id, name, status, started_at, ended_at, heartbeat_at, project_json, project_path, "
-    "graph_hash, dataset, seed, device, host, pid, notes, tags";
+    "graph_hash, dataset, seed, device, host, pid, notes, tags, uuid";
 
 inline RunRecord readRun(const Statement& st) {
     RunRecord r;
@@ -43,6 +43,7 @@ inline RunRecord readRun(const Statement& st) {
     r.pid = st.int64(13);
     r.notes = st.text(14);
     r.tags = splitTags(st.text(15));
+    r.uuid = st.text(16);
     return r;
 }
 

@@ -1,6 +1,8 @@
 #include "engine/tracking/tracked_run.h"
 
+#include "engine/tracking/run_checkpoint.h"
 #include "engine/tracking/sha256.h"
+#include "engine/train/checkpoint_file.h"
 #include "graph/project_file.h"
 
 #include <nlohmann/json.hpp>
@@ -114,6 +116,11 @@ Status TrackedRun::begin(const graph::Project& project, const RunDescription& d)
         return id.error();
     }
     m_runId = *id;
+    auto created = m_store->run(m_runId);
+    if (!created) {
+        return created.error();
+    }
+    m_owner = std::move(*created);
     auto params = flattenProjectParams(r.projectJson);
     params.insert(params.end(), d.extraParams.begin(), d.extraParams.end());
     return m_store->setParams(m_runId, params);
@@ -129,10 +136,14 @@ Status TrackedRun::resume(std::int64_t runId, engine::Trainer& trainer) {
                            "; only a stopped or crashed run can be resumed");
     }
     m_runId = runId;
+    m_owner = *r;
     const auto path = checkpointPath();
     if (!std::filesystem::exists(path)) {
         return Error::user("run " + std::to_string(runId) + " has no checkpoint (" + path.string() +
                            "); it stopped before its first one");
+    }
+    if (auto s = checkCheckpointOwner(path, *r, m_store->path()); !s) {
+        return Error::user("cannot resume run " + std::to_string(runId) + ": " + s.error().message);
     }
     if (auto s = trainer.loadCheckpoint(path); !s) {
         return s;
@@ -163,11 +174,22 @@ engine::TrainerCallbacks* TrackedRun::callbacks() {
 }
 
 // Metrics up to the checkpoint's step are committed before it is written, so a resumed run
-// (which drops the metrics after its checkpoint's step) never has a gap.
+// (which drops the metrics after its checkpoint's step) never has a gap. The Trainer saves
+// to a scratch file, which is written again with the run's owner as the checkpoint, so the
+// checkpoint path only ever holds an owned checkpoint.
 Status TrackedRun::checkpoint(engine::Trainer& trainer) {
     Status s = m_writer->flush();
+    const auto path = checkpointPath();
+    auto scratch = path;
+    scratch += ".unowned";
     if (s) {
-        s = trainer.saveCheckpoint(checkpointPath());
+        s = trainer.saveCheckpoint(scratch);
+    }
+    if (s) {
+        s = engine::writeCheckpointWithOwner(scratch, {m_owner.uuid, m_owner.id, m_owner.graphHash},
+                                             path);
+        std::error_code ec;
+        std::filesystem::remove(scratch, ec);
     }
     if (!s && m_checkpointError.ok()) {
         m_checkpointError = s;

@@ -2,8 +2,9 @@
 // How a training run is recorded (netwright-cli train and the IDE's TrainingController):
 // a TrackedRun owns the run's row in the experiment
 // store, its MetricWriter, the checkpoint policy (every epoch, every N steps when asked, and
-// on stop) and the final status. Checkpoints live in runs/<id>/checkpoint.nwckpt next to the
-// database.
+// on stop) and the final status. Checkpoints live in runDirectory()/checkpoint.nwckpt
+// (a.db -> a.runs/<id>/) and record the run's UUID, id and graph hash; resume() refuses one
+// of another run.
 
 #include "base/expected.h"
 #include "engine/tracking/metric_writer.h"
@@ -69,6 +70,7 @@ private:
 
     std::unique_ptr<ExperimentStore> m_store;
     std::int64_t m_runId = 0;
+    RunRecord m_owner; // its uuid, id and graph hash go into every checkpoint
     std::unique_ptr<MetricWriter> m_writer;
     std::unique_ptr<RunRecorder> m_recorder;
     std::unique_ptr<Callbacks> m_callbacks;

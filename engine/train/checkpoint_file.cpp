@@ -4,18 +4,52 @@
 #include "engine/train/weights_file.h"
 #include "graph/project_file.h"
 
+#include <fstream>
+
 namespace nw::engine {
 
 namespace {
 
 constexpr char kMagic[8] = {'N', 'W', 'C', 'K', 'P', 'T', '\0', '\0'};
+constexpr std::uint32_t kMaxOwnerString = 256;
+
+void putOwner(std::string& out, const CheckpointOwner& owner) {
+    binio::putString(out, owner.runUuid);
+    binio::putI64(out, owner.runId);
+    binio::putString(out, owner.graphHash);
+}
+
+// The envelope of a version-1 or current checkpoint; `version` gets which.
+Expected<binio::Envelope> readCheckpointEnvelope(const std::filesystem::path& path,
+                                                 std::uint32_t& version) {
+    version = kCheckpointFormatVersion;
+    char head[12] = {};
+    std::ifstream in(path, std::ios::binary);
+    if (in.read(head, sizeof head)) {
+        std::uint32_t fileVersion = 0;
+        std::memcpy(&fileVersion, head + 8, 4);
+        if (fileVersion == 1) {
+            version = 1;
+        }
+    }
+    return binio::readEnvelope(path, kMagic, version, "checkpoint");
+}
+
+// Reads the owner of a version-2 body (nothing for version 1); false when malformed.
+bool readOwner(binio::Reader& r, std::uint32_t version, CheckpointOwner& owner) {
+    return version == 1 ||
+           (r.readString(owner.runUuid, kMaxOwnerString) && r.readI64(owner.runId) &&
+            r.readString(owner.graphHash, kMaxOwnerString));
+}
 
 } // namespace
 
 Status saveCheckpoint(Backend& backend, const ModelParams& params, const Optimizer& optimizer,
-                      const TrainerProgress& p, const std::filesystem::path& path) {
+                      const TrainerProgress& p, const std::filesystem::path& path,
+                      const CheckpointOwner& owner) {
     std::string out;
     binio::beginEnvelope(out, kMagic, kCheckpointFormatVersion);
+    putOwner(out, owner);
     binio::putI64(out, static_cast<std::int64_t>(p.seed));
     binio::putI64(out, p.step);
     binio::putF64(out, p.epochLossSum);
@@ -54,7 +88,8 @@ Status saveCheckpoint(Backend& backend, const ModelParams& params, const Optimiz
 Expected<TrainerProgress> loadCheckpoint(Backend& backend, ModelParams& params,
                                          Optimizer& optimizer, const std::filesystem::path& path) {
     const std::string name = path.string();
-    auto env = binio::readEnvelope(path, kMagic, kCheckpointFormatVersion, "checkpoint");
+    std::uint32_t version = 0;
+    auto env = readCheckpointEnvelope(path, version);
     if (!env) {
         return env.error();
     }
@@ -62,6 +97,10 @@ Expected<TrainerProgress> loadCheckpoint(Backend& backend, ModelParams& params,
         return Error::user(name + ": not a valid checkpoint: " + why);
     };
     binio::Reader r = env->body();
+    CheckpointOwner owner;
+    if (!readOwner(r, version, owner)) {
+        return corrupt("the owner record is malformed");
+    }
     TrainerProgress p;
     std::int64_t seed = 0;
     if (!r.readI64(seed) || !r.readI64(p.step) || !r.readF64(p.epochLossSum) ||
@@ -109,6 +148,46 @@ Expected<TrainerProgress> loadCheckpoint(Backend& backend, ModelParams& params,
     }
     optimizer.setSteps(steps);
     return p;
+}
+
+Expected<CheckpointOwner> readCheckpointOwner(const std::filesystem::path& path) {
+    std::uint32_t version = 0;
+    auto env = readCheckpointEnvelope(path, version);
+    if (!env) {
+        return env.error();
+    }
+    binio::Reader r = env->body();
+    CheckpointOwner owner;
+    if (!readOwner(r, version, owner)) {
+        return Error::user(path.string() + ": not a valid checkpoint: the owner record is "
+                                           "malformed");
+    }
+    return owner;
+}
+
+Status writeCheckpointWithOwner(const std::filesystem::path& from, const CheckpointOwner& owner,
+                                const std::filesystem::path& to) {
+    std::uint32_t version = 0;
+    auto env = readCheckpointEnvelope(from, version);
+    if (!env) {
+        return env.error();
+    }
+    binio::Reader r = env->body();
+    CheckpointOwner old;
+    if (!readOwner(r, version, old)) {
+        return Error::user(from.string() + ": not a valid checkpoint: the owner record is "
+                                           "malformed");
+    }
+    std::string out;
+    binio::beginEnvelope(out, kMagic, kCheckpointFormatVersion);
+    putOwner(out, owner);
+    out.append(env->bytes, r.position(), env->bodyEnd - r.position());
+    binio::endEnvelope(out);
+    std::error_code ec;
+    if (to.has_parent_path()) {
+        std::filesystem::create_directories(to.parent_path(), ec);
+    }
+    return graph::writeFileAtomically(to, out);
 }
 
 } // namespace nw::engine

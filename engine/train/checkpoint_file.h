@@ -6,11 +6,13 @@
 // step and the epoch determine every shuffle and dropout mask from here on.
 //
 // Layout (little-endian, engine/train/binary_io.h's envelope): signature "NWCKPT\0\0", u32
-// format version; TrainerProgress's fields (i64 seed, i64 step, f64 epochLossSum, i64
-// epochCorrect, i64 epochSamples, i64 epochSteps, f64 bestMonitored, i64
-// epochsWithoutImprovement); the weights file's entries (engine/train/weights_file.h); i64
-// optimizer steps, u32 optimizer kind, u32 state tensor count, per tensor i64 element count
-// and f32 data; then the CRC-32 of everything before it. Written atomically.
+// format version; (version 2) the owner: string run UUID, i64 run id, string graph hash (all
+// empty/0 when the checkpoint was saved outside a tracked run); TrainerProgress's fields (i64 seed,
+// i64 step, f64 epochLossSum, i64 epochCorrect, i64 epochSamples, i64 epochSteps, f64
+// bestMonitored, i64 epochsWithoutImprovement); the weights file's entries
+// (engine/train/weights_file.h); i64 optimizer steps, u32 optimizer kind, u32 state tensor count,
+// per tensor i64 element count and f32 data; then the CRC-32 of everything before it. Written
+// atomically. Version 1 (no owner) is still read.
 
 #include "base/expected.h"
 #include "engine/plan/model_params.h"
@@ -19,10 +21,19 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <string>
 
 namespace nw::engine {
 
-inline constexpr std::uint32_t kCheckpointFormatVersion = 1;
+inline constexpr std::uint32_t kCheckpointFormatVersion = 2;
+
+// The tracked run a checkpoint belongs to (engine/tracking checks it before loading one for a
+// run). An empty runUuid: no owner recorded (a version-1 file or an untracked save).
+struct CheckpointOwner {
+    std::string runUuid; // the run's UUID in its experiment store (32 hex digits)
+    std::int64_t runId = 0;
+    std::string graphHash; // SHA-256 of the graph's JSON, as the store records it
+};
 
 // Where a run stands between two steps.
 struct TrainerProgress {
@@ -38,7 +49,15 @@ struct TrainerProgress {
 };
 
 Status saveCheckpoint(Backend& backend, const ModelParams& params, const Optimizer& optimizer,
-                      const TrainerProgress& progress, const std::filesystem::path& path);
+                      const TrainerProgress& progress, const std::filesystem::path& path,
+                      const CheckpointOwner& owner = {});
+
+// The owner recorded in a checkpoint (empty for a version-1 file). A corrupt or foreign file
+// is a user error naming it.
+Expected<CheckpointOwner> readCheckpointOwner(const std::filesystem::path& path);
+// Writes `from` again as `to` (atomically; `to` may equal `from`) with `owner` recorded.
+Status writeCheckpointWithOwner(const std::filesystem::path& from, const CheckpointOwner& owner,
+                                const std::filesystem::path& to);
 
 // Loads into the model's parameters and the optimizer (both set up as for a fresh run of the
 // same project) and returns the progress. A corrupt, truncated or foreign file, or one saved

@@ -2,7 +2,9 @@
 // export, tag, delete with their exit codes; --resume continues a stopped run on the same
 // loss curve as an uninterrupted one; and a training process killed (SIGKILL) at random
 // points leaves a valid database whose committed metrics are all kept, the run marked
-// crashed. Every database lives in a QTemporaryDir (NETWRIGHT_DB and --db).
+// crashed. Two databases in one folder keep their runs' files apart (a.db -> a.runs/), and a
+// checkpoint of another run or store is refused on resume and on export. Every database lives
+// in a QTemporaryDir (NETWRIGHT_DB and --db).
 #include "engine/tracking/store.h"
 #include "tests/datasets/dataset_fixtures.h"
 
@@ -231,12 +233,69 @@ private slots:
     void tagAndDelete() {
         QCOMPARE(cli({"runs", "tag", "2", "high-lr"}).code, 0);
         QVERIFY(cli({"runs", "list"}).out.contains("high-lr"));
-        QVERIFY(QDir(m_dir.filePath("runs/2")).exists());
+        QVERIFY(QDir(m_dir.filePath("experiments.runs/2")).exists());
         Run d = cli({"runs", "delete", "2"});
         QCOMPARE(d.code, 0);
         QCOMPARE(cli({"runs", "list", "--json"}).lastArray().size(), 1);
-        QVERIFY(!QDir(m_dir.filePath("runs/2")).exists());
+        QVERIFY(!QDir(m_dir.filePath("experiments.runs/2")).exists());
         QCOMPARE(cli({"runs", "show", "2"}).code, 2);
+    }
+
+    // a.db and b.db in one folder each train a run 1 (other seeds, stopped after 7 steps):
+    // each has its own folder, `export --run 1` ships each store's own weights (the same file
+    // as exporting the weights that run saved), and the two differ.
+    void twoStoresKeepTheirRunsApart() {
+        QTemporaryDir dir;
+        QVERIFY(QFile::copy(project(), dir.filePath("tiny.nwproj")));
+        QVERIFY(QFile::link(m_dir.filePath("data"), dir.filePath("data")));
+        const QString proj = dir.filePath("tiny.nwproj");
+        QByteArray exported[2];
+        int i = 0;
+        for (const char* name : {"a", "b"}) {
+            const QString db = dir.filePath(QString("%1.db").arg(name));
+            const QString weights = dir.filePath(QString("%1.nwwts").arg(name));
+            Run t = cli({"train", proj, "--db", db, "--seed", i == 0 ? "11" : "12", "--stop-after",
+                         "7", "--save-weights", weights, "--json", "--threads", "1"});
+            QVERIFY2(t.code == 0, t.err.constData());
+            QCOMPARE(field(t.lastJson(), {"run_id"}).toInt(), 1);
+            QVERIFY(QFile::exists(dir.filePath(QString("%1.runs/1/checkpoint.nwckpt").arg(name))));
+            const QString fromRun = dir.filePath(QString("%1-run.onnx").arg(name));
+            const QString fromWeights = dir.filePath(QString("%1-weights.onnx").arg(name));
+            Run e = cli({"export", proj, "--run", "1", "--db", db, "-o", fromRun});
+            QVERIFY2(e.code == 0, e.err.constData());
+            Run w = cli({"export", proj, "--weights", weights, "-o", fromWeights});
+            QVERIFY2(w.code == 0, w.err.constData());
+            QFile r(fromRun), f(fromWeights);
+            QVERIFY(r.open(QIODevice::ReadOnly) && f.open(QIODevice::ReadOnly));
+            exported[i] = r.readAll();
+            QVERIFY(exported[i] == f.readAll()); // this store's weights, not the other's
+            ++i;
+        }
+        QVERIFY(exported[0] != exported[1]);
+        QVERIFY(!QDir(dir.filePath("runs")).exists());
+
+        // b's checkpoint copied over a's: refused on export and on resume, naming both.
+        const QString mine = dir.filePath("a.runs/1/checkpoint.nwckpt");
+        QVERIFY(QFile::rename(mine, mine + ".kept"));
+        QVERIFY(QFile::copy(dir.filePath("b.runs/1/checkpoint.nwckpt"), mine));
+        const QString a = dir.filePath("a.db");
+        const std::string uuidA = (*ExperimentStore::open(a.toStdString()))->run(1)->uuid;
+        const std::string uuidB =
+            (*ExperimentStore::open(dir.filePath("b.db").toStdString()))->run(1)->uuid;
+        auto refused = [&](const Run& r) {
+            return r.code == 2 && r.err.contains(mine.toUtf8()) &&
+                   r.err.contains(("belongs to run 1 (UUID " + uuidB).c_str()) &&
+                   r.err.contains(("run 1 (UUID " + uuidA + ") of " + a.toStdString()).c_str());
+        };
+        Run e = cli({"export", proj, "--run", "1", "--db", a, "-o", dir.filePath("never.onnx")});
+        QVERIFY2(refused(e), e.err.constData());
+        QVERIFY(!QFile::exists(dir.filePath("never.onnx")));
+        Run resumed = cli({"train", "--resume", "1", "--db", a, "--json", "--threads", "1"});
+        QVERIFY2(refused(resumed), resumed.err.constData());
+        QVERIFY(QFile::remove(mine));
+        QVERIFY(QFile::rename(mine + ".kept", mine));
+        Run again = cli({"export", proj, "--run", "1", "--db", a, "-o", dir.filePath("ok.onnx")});
+        QVERIFY2(again.code == 0, again.err.constData());
     }
 
     // SIGKILL at random points of a training process: the database stays valid, the metric

@@ -7,6 +7,7 @@
 #include "app/project_document.h"
 #include "app/training_controller.h"
 #include "engine/tracking/store.h"
+#include "engine/train/checkpoint_file.h"
 #include "graph/op_registry.h"
 #include "tests/datasets/dataset_fixtures.h"
 #include "tests/support/backends.h"
@@ -218,9 +219,13 @@ private slots:
         const qint64 noDataset = addRun(m_dir.filePath("elsewhere/tiny.nwproj"));
         const auto runDir = tracking::runDirectory(db.toStdString(), noDataset);
         std::filesystem::create_directories(runDir);
-        std::filesystem::copy_file(tracking::runDirectory(db.toStdString(), m_runId) /
-                                       "checkpoint.nwckpt",
-                                   runDir / "checkpoint.nwckpt");
+        // Run 1's checkpoint, stamped as this run's own (a copied one is refused as run 1's).
+        auto copy = (*store)->run(noDataset);
+        QVERIFY(copy.ok());
+        QVERIFY(engine::writeCheckpointWithOwner(
+                    tracking::runDirectory(db.toStdString(), m_runId) / "checkpoint.nwckpt",
+                    {copy->uuid, copy->id, copy->graphHash}, runDir / "checkpoint.nwckpt")
+                    .ok());
 
         app::TrainingController controller(m_registry, nw::testing::cpuOnlyRegistry());
         auto failure = [&controller](qint64 runId) {

@@ -1,12 +1,14 @@
 // The experiment store: schema creation, migration from version 1 (data kept), the metric
 // writer's batching and heartbeat, crash detection, a reader while a writer commits, and
-// SHA-256; run summaries (the live table's poll) and finding a run's newest checkpoint. Every
-// database lives in a QTemporaryDir.
+// SHA-256; run summaries (the live table's poll) and finding a run's newest checkpoint, which
+// must belong to the run (its UUID, id and graph hash); schema 3's move of a run's files from
+// runs/<id>/ to <stem>.runs/<id>/. Every database lives in a QTemporaryDir.
 #include "engine/tracking/metric_writer.h"
 #include "engine/tracking/run_checkpoint.h"
 #include "engine/tracking/schema.h"
 #include "engine/tracking/sha256.h"
 #include "engine/tracking/store.h"
+#include "engine/train/binary_io.h"
 #include "graph/op_registry.h"
 #include "tests/support/tiny_project.h"
 
@@ -43,6 +45,41 @@ QString rawText(const QString& path, const char* sql) {
     sqlite3_close(db);
     return out;
 }
+
+// A checkpoint file as far as its owner check reads it: the envelope (signature, version, CRC)
+// and, for version 2, the owner record; the body after it is filler. `version` 1: no owner.
+bool writeCheckpointStub(const std::filesystem::path& path, std::uint32_t version,
+                         const std::string& uuid = {}, std::int64_t runId = 0,
+                         const std::string& graphHash = {}) {
+    const char magic[8] = {'N', 'W', 'C', 'K', 'P', 'T', '\0', '\0'};
+    std::string out;
+    nw::engine::binio::beginEnvelope(out, magic, version);
+    if (version >= 2) {
+        nw::engine::binio::putString(out, uuid);
+        nw::engine::binio::putI64(out, runId);
+        nw::engine::binio::putString(out, graphHash);
+    }
+    nw::engine::binio::putString(out, "weights " + uuid); // distinct contents per owner
+    nw::engine::binio::endEnvelope(out);
+    std::filesystem::create_directories(path.parent_path());
+    QFile f(QString::fromStdString(path.string()));
+    return f.open(QIODevice::WriteOnly) &&
+           f.write(out.data(), qint64(out.size())) == qint64(out.size());
+}
+
+// Schema version 2 as written by hand (what builds before run UUIDs created).
+const char* const kSchemaV2Tail = R"sql(
+ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN heartbeat_at REAL;
+ALTER TABLE runs ADD COLUMN project_path TEXT NOT NULL DEFAULT '';
+CREATE TABLE artifacts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL, path TEXT NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL,
+    created_at REAL NOT NULL);
+PRAGMA user_version = 2;
+)sql";
 
 std::unique_ptr<ExperimentStore> openStore(const QString& path) {
     auto s = ExperimentStore::open(path.toStdString());
@@ -297,7 +334,11 @@ private slots:
             return f.open(QIODevice::WriteOnly) && f.write("x") == 1;
         };
         const auto working = runDirectory(db.toStdString(), *id) / "checkpoint.nwckpt";
-        QVERIFY(touch(working));
+        QCOMPARE(working.parent_path().parent_path().filename().string(),
+                 std::string("checkpoints.runs"));
+        auto run = store->run(*id);
+        QCOMPARE(run->uuid.size(), std::size_t(32));
+        QVERIFY(writeCheckpointStub(working, 2, run->uuid, *id, run->graphHash));
         auto found = findRunCheckpoint(*store, *id, registry, "to evaluate");
         QVERIFY2(found.ok(), found.ok() ? "" : found.error().message.c_str());
         QCOMPARE(found->checkpoint, working);
@@ -306,12 +347,117 @@ private slots:
         QCOMPARE(found->project.training.batchSize, std::int64_t(16));
 
         const auto kept = std::filesystem::path(m_dir.filePath("kept.nwckpt").toStdString());
-        QVERIFY(touch(kept));
+        QVERIFY(writeCheckpointStub(kept, 1)); // no owner: saved before the check, accepted
         QVERIFY(store->addArtifact(*id, {"checkpoint", kept.string(), 1, "", 1.0}).ok());
         QVERIFY(store->addArtifact(*id, {"checkpoint", "/gone.nwckpt", 1, "", 2.0}).ok());
         found = findRunCheckpoint(*store, *id, registry, "to evaluate");
         QVERIFY(found.ok());
         QCOMPARE(found->checkpoint, kept); // the newest one that is still on disk
+        Q_UNUSED(touch);
+    }
+
+    // A checkpoint of another run, of the same run id in another store, or of another graph
+    // is refused, naming the checkpoint, its run and the run asking.
+    void refusesAnotherRunsCheckpoint_data() {
+        QTest::addColumn<bool>("sameUuid");
+        QTest::addColumn<int>("ownerRun");
+        QTest::addColumn<QString>("graphHash");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("other store's run 1") << false << 1 << ""
+                                             << "belongs to run 1 (UUID ffff";
+        QTest::newRow("other run id") << true << 7 << ""
+                                      << "belongs to run 7";
+        QTest::newRow("other graph") << true << 1 << "abc"
+                                     << "saved from graph abc";
+    }
+    void refusesAnotherRunsCheckpoint() {
+        QFETCH(bool, sameUuid);
+        QFETCH(int, ownerRun);
+        QFETCH(QString, graphHash);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        const QString db = dir.filePath("a.db");
+        auto store = openStore(db);
+        QVERIFY(store);
+        RunRecord record;
+        record.projectJson = nw::testing::tinyProject(1).toStdString();
+        record.graphHash = "0123";
+        auto id = store->createRun(record);
+        QCOMPARE(*id, std::int64_t(1));
+        const std::string uuid = sameUuid ? store->run(1)->uuid : std::string(32, 'f');
+        const auto file = runDirectory(db.toStdString(), 1) / "checkpoint.nwckpt";
+        QVERIFY(writeCheckpointStub(file, 2, uuid, ownerRun, graphHash.toStdString()));
+        const auto registry = nw::graph::makeCoreRegistry();
+        auto found = findRunCheckpoint(*store, 1, registry, "to export");
+        QVERIFY(!found.ok());
+        const std::string& m = found.error().message;
+        QVERIFY2(m.find(expected.toStdString()) != std::string::npos, m.c_str());
+        QVERIFY2(m.find(file.string()) != std::string::npos, m.c_str());
+        QVERIFY2(m.find("run 1 (UUID " + store->run(1)->uuid + ") of " + db.toStdString()) !=
+                     std::string::npos,
+                 m.c_str());
+    }
+
+    // Schema 2 -> 3: old runs get distinct UUIDs; their files move from runs/<id>/ to
+    // <stem>.runs/<id>/ with the recorded paths updated, and the checkpoint (no owner) is
+    // still found. A file whose contents differ from what the run recorded (another store's
+    // run 1 in the shared runs/ folder) stays where it is, recorded and reported.
+    void migratesRunFoldersFromVersion2() {
+        QTemporaryDir dir;
+        const QString db = dir.filePath("old.db");
+        QVERIFY(rawExec(db, kSchemaV1));
+        QVERIFY(rawExec(db, kSchemaV2Tail));
+        const std::filesystem::path root = dir.path().toStdString();
+        const auto ckpt = root / "runs" / "1" / "checkpoint.nwckpt";
+        const auto notes = root / "runs" / "1" / "sub" / "notes.txt";
+        const auto foreign = root / "runs" / "2" / "checkpoint.nwckpt";
+        QVERIFY(writeCheckpointStub(ckpt, 1));
+        QVERIFY(writeCheckpointStub(foreign, 1, "x"));
+        std::filesystem::create_directories(notes.parent_path());
+        QFile n(QString::fromStdString(notes.string()));
+        QVERIFY(n.open(QIODevice::WriteOnly) && n.write("notes") == 5);
+        n.close();
+        const std::string insert =
+            "INSERT INTO runs (name, status, started_at, project_json) VALUES ('one', "
+            "'completed', 1, '" +
+            nw::testing::tinyProject(1).toStdString() +
+            "');"
+            "INSERT INTO runs (name, status, started_at) VALUES ('two', 'stopped', 2);"
+            "INSERT INTO artifacts (run_id, kind, path, bytes, sha256, created_at) VALUES "
+            "(1, 'checkpoint', '" +
+            ckpt.string() + "', 1, '" + *sha256File(ckpt) +
+            "', 1);"
+            "INSERT INTO artifacts (run_id, kind, path, bytes, sha256, created_at) VALUES "
+            "(2, 'checkpoint', '" +
+            foreign.string() + "', 1, 'not-its-hash', 1);";
+        QVERIFY(rawExec(db, insert.c_str()));
+
+        auto store = openStore(db);
+        QVERIFY(store);
+        QCOMPARE(*schemaVersion(store->database()), 3);
+        auto one = store->run(1);
+        auto two = store->run(2);
+        QCOMPARE(one->uuid.size(), std::size_t(32));
+        QVERIFY(one->uuid != two->uuid);
+        const auto movedCkpt = runDirectory(db.toStdString(), 1) / "checkpoint.nwckpt";
+        QCOMPARE(movedCkpt, root / "old.runs" / "1" / "checkpoint.nwckpt");
+        QVERIFY(std::filesystem::exists(movedCkpt));
+        QVERIFY(std::filesystem::exists(root / "old.runs" / "1" / "sub" / "notes.txt"));
+        QVERIFY(!std::filesystem::exists(ckpt));
+        QCOMPARE(store->artifacts(1)->front().path, movedCkpt.string());
+        const auto registry = nw::graph::makeCoreRegistry();
+        auto found = findRunCheckpoint(*store, 1, registry, "to export");
+        QVERIFY2(found.ok(), found.ok() ? "" : found.error().message.c_str());
+        QCOMPARE(found->checkpoint, movedCkpt);
+
+        QVERIFY(std::filesystem::exists(foreign)); // left in place, still recorded, reported
+        QCOMPARE(store->artifacts(2)->front().path, foreign.string());
+        QCOMPARE(store->migrationReport().size(), std::size_t(1));
+        QVERIFY(store->migrationReport()[0].find(foreign.string()) != std::string::npos);
+        store.reset();
+        auto again = openStore(db); // done once: nothing moves or is reported again
+        QVERIFY(again && again->migrationReport().empty());
+        QCOMPARE(again->run(1)->uuid, one->uuid);
     }
 
     void sha256KnownAnswers() {
