@@ -179,17 +179,8 @@ engine::TrainerCallbacks* TrackedRun::callbacks() {
 // checkpoint path only ever holds an owned checkpoint.
 Status TrackedRun::checkpoint(engine::Trainer& trainer) {
     Status s = m_writer->flush();
-    const auto path = checkpointPath();
-    auto scratch = path;
-    scratch += ".unowned";
-    if (s) {
-        s = trainer.saveCheckpoint(scratch);
-    }
-    if (s) {
-        s = engine::writeCheckpointWithOwner(scratch, {m_owner.uuid, m_owner.id, m_owner.graphHash},
-                                             path);
-        std::error_code ec;
-        std::filesystem::remove(scratch, ec);
+    if (s) { // written once, atomically, with the run it belongs to inside
+        s = trainer.saveCheckpoint(checkpointPath(), {m_owner.uuid, m_owner.id, m_owner.graphHash});
     }
     if (!s && m_checkpointError.ok()) {
         m_checkpointError = s;

@@ -332,9 +332,9 @@ Status Trainer::loadWeights(const std::filesystem::path& path) {
     return engine::loadWeights(m_impl->backend, m_impl->params, path);
 }
 
-Status Trainer::saveCheckpoint(const std::filesystem::path& path) {
+Status Trainer::saveCheckpoint(const std::filesystem::path& path, const CheckpointOwner& owner) {
     Impl& im = *m_impl;
-    return engine::saveCheckpoint(im.backend, im.params, im.optimizer, im.progress(), path);
+    return engine::saveCheckpoint(im.backend, im.params, im.optimizer, im.progress(), path, owner);
 }
 
 Status Trainer::loadCheckpoint(const std::filesystem::path& path) {

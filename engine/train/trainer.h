@@ -7,6 +7,7 @@
 #include "base/expected.h"
 #include "datasets/catalog.h"
 #include "engine/core/backend.h"
+#include "engine/train/checkpoint_file.h"
 #include "graph/op_registry.h"
 #include "graph/project.h"
 
@@ -129,7 +130,8 @@ public:
     // step / batchesPerEpoch(), batch step % batchesPerEpoch()) and reproduces exactly the
     // steps an uninterrupted run would take. A checkpoint of another seed, graph or optimizer
     // is a user error naming the file.
-    Status saveCheckpoint(const std::filesystem::path& path);
+    // `owner`: the run (and store) the checkpoint belongs to, recorded inside it.
+    Status saveCheckpoint(const std::filesystem::path& path, const CheckpointOwner& owner = {});
     Status loadCheckpoint(const std::filesystem::path& path);
     // Global steps done so far (the checkpoint's step after loadCheckpoint()).
     std::int64_t step() const;
