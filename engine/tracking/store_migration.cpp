@@ -9,6 +9,7 @@
 // place keeps its old path recorded: an unrecorded one gets an artifact row for that path.
 #include "engine/tracking/sha256.h"
 #include "engine/tracking/store.h"
+#include "engine/tracking/store_rows.h"
 
 namespace nw::tracking {
 
@@ -27,17 +28,11 @@ Status ExperimentStore::moveLegacyRunFolders() {
     if (!st) {
         return st.error();
     }
-    std::vector<std::int64_t> pending;
-    for (;;) {
-        auto row = st->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        pending.push_back(st->int64(0));
+    auto rows = detail::readRows<std::int64_t>(*st, [](const Statement& r) { return r.int64(0); });
+    if (!rows) {
+        return rows.error();
     }
+    const std::vector<std::int64_t> pending = std::move(*rows);
     st->reset();
     for (auto id : pending) {
         if (auto s = moveLegacyRunFolder(id); !s) {

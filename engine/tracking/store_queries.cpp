@@ -7,26 +7,7 @@ namespace nw::tracking {
 using detail::kRunColumns;
 using detail::readRun;
 
-namespace {
-
-// Steps `st` through its remaining rows and collects readRow(st) of each; the first failed
-// step's error otherwise.
-template <typename Row, typename ReadRow>
-Expected<std::vector<Row>> readRows(Statement& st, ReadRow readRow) {
-    std::vector<Row> out;
-    for (;;) {
-        auto row = st.step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return out;
-        }
-        out.push_back(readRow(st));
-    }
-}
-
-} // namespace
+using detail::readRows;
 
 Expected<std::vector<RunRecord>> ExperimentStore::runs() {
     return readRuns(std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC");

@@ -6,8 +6,26 @@
 #include "engine/tracking/store.h"
 
 #include <sstream>
+#include <vector>
 
 namespace nw::tracking::detail {
+
+// Steps `st` through its remaining rows and collects readRow(st) of each; the first failed
+// step's error otherwise.
+template <typename Row, typename ReadRow>
+Expected<std::vector<Row>> readRows(Statement& st, ReadRow readRow) {
+    std::vector<Row> out;
+    for (;;) {
+        auto row = st.step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back(readRow(st));
+    }
+}
 
 // Tags are stored comma-separated.
 inline std::vector<std::string> splitTags(const std::string& s) {
