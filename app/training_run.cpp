@@ -137,6 +137,8 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     applyOverrides(run->m_project, overrides);
     run->m_checkpointEvery =
         request.checkpointEvery.value_or(run->m_project.training.checkpointEverySteps);
+    run->m_checkpointMinutes =
+        request.checkpointEveryMinutes.value_or(run->m_project.training.checkpointEveryMinutes);
 
     auto backend = openTrainingDevice(backends, run->m_project, overrides, run->m_projectPath);
     if (!backend) {
@@ -191,8 +193,9 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
 
 Status TrainingRun::startRecording(const TrainingRecording& recording) {
     m_tracked->setCheckpointListener(recording.onCheckpoint);
-    if (auto s = m_tracked->startRecording(trainer(), recording.progress, m_checkpointEvery,
-                                           recording.stopAfter, recording.stopFlag);
+    if (auto s =
+            m_tracked->startRecording(trainer(), recording.progress, m_checkpointEvery,
+                                      recording.stopAfter, recording.stopFlag, m_checkpointMinutes);
         !s) {
         (void)m_tracked->finish(s.error(), {});
         return s;

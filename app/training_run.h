@@ -65,6 +65,8 @@ struct TrainingRunRequest {
     std::int64_t maxSteps = 0; // stop after this many steps; 0: the configured epochs
     // Steps between checkpoints (0: every epoch only); unset: training.checkpoint_every_steps.
     std::optional<std::int64_t> checkpointEvery;
+    // Minutes between checkpoints by time (0: off); unset: training.checkpoint_every_minutes.
+    std::optional<double> checkpointEveryMinutes;
     std::string runName;      // empty: the project's name
     std::string databasePath; // empty: NETWRIGHT_DB, else the XDG default
     std::string source;       // who started the run, recorded as run.source ("cli", "ide")
@@ -110,6 +112,7 @@ public:
     const std::filesystem::path& projectDir() const { return m_projectDir; }
     std::int64_t maxSteps() const { return m_maxSteps; }
     std::int64_t checkpointEvery() const { return m_checkpointEvery; }
+    double checkpointEveryMinutes() const { return m_checkpointMinutes; }
     bool resumed() const { return m_resumed; }
     std::int64_t runId() const { return m_tracked->runId(); }
     // What opening the store had to say: files an upgrade of an old store could not move
@@ -145,6 +148,7 @@ private:
     std::filesystem::path m_projectDir;
     std::int64_t m_maxSteps = 0;
     std::int64_t m_checkpointEvery = 0;
+    double m_checkpointMinutes = 0;
     bool m_resumed = false;
     TrainedModel m_model;
     std::unique_ptr<tracking::TrackedRun> m_tracked; // declared last: closed first

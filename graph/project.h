@@ -66,6 +66,10 @@ struct TrainingConfig {
     // Checkpoint policy of a tracked run: every N steps as well; 0: at the end of each epoch
     // (always) and on stop.
     std::int64_t checkpointEverySteps = 0;
+    // And after every this many minutes of a run (0: off), so that a crash costs at most
+    // that much training. The project file writes it only when it is not the default.
+    static constexpr double kDefaultCheckpointMinutes = 10.0;
+    double checkpointEveryMinutes = kDefaultCheckpointMinutes;
     friend bool operator==(const TrainingConfig&, const TrainingConfig&) = default;
 };
 

@@ -427,7 +427,8 @@ TrainingConfig readTraining(const json& j, const std::string& path) {
     requireObject(j, path);
     requireKeys(j, path,
                 {"optimizer", "schedule", "batch_size", "epochs", "seed", "device",
-                 "grad_clip_norm", "early_stopping_patience", "checkpoint_every_steps"});
+                 "grad_clip_norm", "early_stopping_patience", "checkpoint_every_steps",
+                 "checkpoint_every_minutes"});
     TrainingConfig t;
     if (const json* v = optional(j, "optimizer")) {
         t.optimizer = readOptimizer(*v, child(path, "optimizer"));
@@ -455,6 +456,10 @@ TrainingConfig readTraining(const json& j, const std::string& path) {
     }
     if (const json* v = optional(j, "checkpoint_every_steps")) {
         t.checkpointEverySteps = asInt(*v, child(path, "checkpoint_every_steps"), 0, 1'000'000'000);
+    }
+    if (const json* v = optional(j, "checkpoint_every_minutes")) {
+        t.checkpointEveryMinutes =
+            asNumber(*v, child(path, "checkpoint_every_minutes"), 0.0, 10080.0);
     }
     return t;
 }

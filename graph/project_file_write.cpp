@@ -76,7 +76,7 @@ ojson datasetToJson(const DatasetRef& d) {
 ojson trainingToJson(const TrainingConfig& t) {
     const auto& o = t.optimizer;
     const auto& s = t.schedule;
-    return ojson{
+    ojson out{
         {"optimizer", ojson{{"type", o.type},
                             {"learning_rate", o.learningRate},
                             {"momentum", o.momentum},
@@ -98,6 +98,10 @@ ojson trainingToJson(const TrainingConfig& t) {
         {"early_stopping_patience", t.earlyStoppingPatience},
         {"checkpoint_every_steps", t.checkpointEverySteps},
     };
+    if (t.checkpointEveryMinutes != TrainingConfig::kDefaultCheckpointMinutes) {
+        out["checkpoint_every_minutes"] = t.checkpointEveryMinutes; // files stay as they were
+    }
+    return out;
 }
 
 std::string errnoText() {

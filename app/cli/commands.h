@@ -52,6 +52,8 @@ struct RunOptions {
     // Steps between checkpoints (0: every epoch only); unset: the project's
     // training.checkpoint_every_steps.
     std::optional<std::int64_t> checkpointEvery;
+    // Minutes between checkpoints by time (0: off); unset: training.checkpoint_every_minutes.
+    std::optional<double> checkpointEveryMinutes;
     std::int64_t stopAfter = 0; // request a stop (resumable) after this global step
 };
 

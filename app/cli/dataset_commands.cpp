@@ -1,11 +1,11 @@
 #include "app/cli/dataset_commands.h"
 
 #include "app/cli/commands.h"
+#include "base/rng.h"
 #include "datasets/augmentation.h"
 #include "datasets/catalog.h"
 #include "datasets/dataset_stats.h"
 #include "datasets/shuffle.h"
-#include "base/rng.h"
 #include "graph/op_registry.h"
 #include "graph/project_file.h"
 
@@ -183,8 +183,8 @@ int runPreview(const DatasetOptions& o) {
     }
     // Rows: `samples` originals in a seeded order; column v + 1: what epoch v of a training
     // run with this seed makes of the sample.
-    const auto order = datasets::shuffledIndices(
-        train.size(), CounterRng(seed, streamId("preview")), 0);
+    const auto order =
+        datasets::shuffledIndices(train.size(), CounterRng(seed, streamId("preview")), 0);
     const int rows = int(std::min<std::int64_t>(o.samples, train.size()));
     const int zoom = std::max(1, int(96 / std::max<std::int64_t>(shape[1], shape[2])));
     const int th = int(shape[1]) * zoom;

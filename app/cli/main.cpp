@@ -72,6 +72,11 @@ int main(int argc, char** argv) {
                      "Also checkpoint every N steps (default: every epoch and on stop)")
         ->check(CLI::Range(0ll, 1ll << 40));
     train
+        ->add_option("--checkpoint-every-minutes", run.checkpointEveryMinutes,
+                     "Also checkpoint after this many minutes of training, so a crash costs at "
+                     "most that much (default: the project's, 10; 0: off)")
+        ->check(CLI::Range(0.0, 10080.0));
+    train
         ->add_option("--stop-after", run.stopAfter,
                      "Stop (resumably, as Ctrl+C does) after this global step")
         ->check(CLI::Range(0ll, 1ll << 40));

@@ -141,6 +141,7 @@ int runTrain(const RunOptions& o, const engine::BackendRegistry& backends) {
     request.overrides = overridesOf(o);
     request.maxSteps = o.maxSteps;
     request.checkpointEvery = o.checkpointEvery;
+    request.checkpointEveryMinutes = o.checkpointEveryMinutes;
     request.runName = o.name;
     request.databasePath = o.db;
     request.source = "cli";

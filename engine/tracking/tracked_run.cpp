@@ -5,6 +5,7 @@
 #include "engine/train/checkpoint_file.h"
 #include "graph/project_file.h"
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 namespace nw::tracking {
@@ -44,20 +45,26 @@ Params flattenProjectParams(const std::string& projectJson) {
 class TrackedRun::Callbacks final : public engine::TrainerCallbacks {
 public:
     Callbacks(TrackedRun& run, engine::TrainerCallbacks* inner, std::int64_t every,
-              std::int64_t stopAfter, const std::atomic<bool>* stopFlag)
+              std::int64_t stopAfter, const std::atomic<bool>* stopFlag, double minutes)
         : m_run(run)
         , m_inner(inner)
         , m_every(every)
         , m_stopAfter(stopAfter)
-        , m_stopFlag(stopFlag) {}
+        , m_stopFlag(stopFlag)
+        , m_interval(minutes * 60.0)
+        , m_last(Clock::now()) {}
 
     void onStep(const engine::StepEvent& e) override {
         m_run.m_recorder->onStep(e);
         if (m_inner) {
             m_inner->onStep(e);
         }
-        if (m_every > 0 && e.step % m_every == 0) {
+        const bool byTime =
+            m_interval > 0 &&
+            std::chrono::duration<double>(Clock::now() - m_last).count() >= m_interval;
+        if ((m_every > 0 && e.step % m_every == 0) || byTime) {
             (void)m_run.checkpoint(*m_run.m_trainer);
+            m_last = Clock::now();
         }
         if ((m_stopFlag && m_stopFlag->load()) || (m_stopAfter > 0 && e.step >= m_stopAfter)) {
             m_run.m_trainer->requestStop();
@@ -69,13 +76,17 @@ public:
             m_inner->onEpoch(e);
         }
         (void)m_run.checkpoint(*m_run.m_trainer);
+        m_last = Clock::now();
     }
 
 private:
+    using Clock = std::chrono::steady_clock;
     TrackedRun& m_run;
     engine::TrainerCallbacks* m_inner;
     std::int64_t m_every, m_stopAfter;
     const std::atomic<bool>* m_stopFlag;
+    double m_interval; // seconds between checkpoints by time; 0: off
+    Clock::time_point m_last;
 };
 
 TrackedRun::~TrackedRun() {
@@ -157,7 +168,7 @@ Status TrackedRun::resume(std::int64_t runId, engine::Trainer& trainer) {
 
 Status TrackedRun::startRecording(engine::Trainer& trainer, engine::TrainerCallbacks* inner,
                                   std::int64_t checkpointEvery, std::int64_t stopAfter,
-                                  const std::atomic<bool>* stopFlag) {
+                                  const std::atomic<bool>* stopFlag, double checkpointMinutes) {
     auto writer = MetricWriter::start(m_store->path(), m_runId);
     if (!writer) {
         return writer.error();
@@ -165,7 +176,8 @@ Status TrackedRun::startRecording(engine::Trainer& trainer, engine::TrainerCallb
     m_writer = std::move(*writer);
     m_trainer = &trainer;
     m_recorder = std::make_unique<RunRecorder>(*m_writer);
-    m_callbacks = std::make_unique<Callbacks>(*this, inner, checkpointEvery, stopAfter, stopFlag);
+    m_callbacks = std::make_unique<Callbacks>(*this, inner, checkpointEvery, stopAfter, stopFlag,
+                                              checkpointMinutes);
     return Status::success();
 }
 

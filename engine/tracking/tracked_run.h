@@ -46,10 +46,13 @@ public:
     // Starts the metric writer; `inner` (the progress display) still gets every event.
     // checkpointEvery: steps between checkpoints (0: every epoch only); stopAfter: request a
     // stop after this global step (0: never); stopFlag (may be null, must outlive the run):
-    // when set (a signal handler), the next step boundary requests a stop.
+    // when set (a signal handler), the next step boundary requests a stop;
+    // checkpointMinutes: also checkpoint at the first step boundary after that many minutes
+    // since the last checkpoint (or the start); 0: off.
     Status startRecording(engine::Trainer& trainer, engine::TrainerCallbacks* inner,
                           std::int64_t checkpointEvery, std::int64_t stopAfter,
-                          const std::atomic<bool>* stopFlag = nullptr);
+                          const std::atomic<bool>* stopFlag = nullptr,
+                          double checkpointMinutes = 0);
     engine::TrainerCallbacks* callbacks();
     // Called on the training thread after each checkpoint is written, with its global step
     // (set before startRecording; may be empty).

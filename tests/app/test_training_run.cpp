@@ -12,6 +12,7 @@
 
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <map>
 
 using namespace nw;
@@ -53,6 +54,40 @@ private slots:
         QVERIFY(record.ok());
         QCOMPARE(record->name, std::string("recorded"));
         QCOMPARE(record->status, std::string("completed"));
+    }
+
+    // Checkpoints by time: with a tiny interval every step boundary is past it, so the run
+    // checkpoints mid-epoch although no step count asks for it; 0 turns it off.
+    void checkpointsByTime() {
+        for (double minutes : {1e-9, 0.0}) {
+            auto request = requestFor(m_projectPath);
+            request.maxSteps = 3;
+            request.checkpointEvery = 0;
+            request.checkpointEveryMinutes = minutes;
+            auto run = TrainingRun::open(request, m_registry, nw::testing::cpuOnlyRegistry());
+            QVERIFY(run.ok());
+            QCOMPARE((*run)->checkpointEveryMinutes(), minutes);
+            std::vector<std::int64_t> steps;
+            app::TrainingRecording recording;
+            recording.onCheckpoint = [&steps](std::int64_t step) { steps.push_back(step); };
+            QVERIFY((*run)->startRecording(recording).ok());
+            auto result = (*run)->train();
+            QVERIFY(result.ok());
+            QVERIFY((*run)->finish(result).ok());
+            if (minutes > 0) {
+                QVERIFY2(steps.size() >= 3 && steps[0] == 1,
+                         qPrintable(QStringLiteral("%1 checkpoints").arg(steps.size())));
+            } else {
+                QVERIFY2(std::find(steps.begin(), steps.end(), 1) == steps.end(),
+                         "no checkpoint at step 1 without a time interval");
+            }
+        }
+        // The project's default: every 10 minutes.
+        auto request = requestFor(m_projectPath);
+        auto run = TrainingRun::open(request, m_registry, nw::testing::cpuOnlyRegistry());
+        QVERIFY(run.ok());
+        QCOMPARE((*run)->checkpointEveryMinutes(), 10.0);
+        (void)(*run)->finish(Error::user("not trained")); // recorded failed, not left running
     }
 
     // An unsaved snapshot resolves its dataset against the working directory and is recorded

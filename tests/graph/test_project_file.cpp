@@ -71,6 +71,7 @@ class TestProjectFile : public QObject {
 private slots:
     void roundTrip_data();
     void roundTrip();
+    void checkpointMinutes();
     void serializedBytesMatchFile_data() { roundTrip_data(); }
     void serializedBytesMatchFile();
     void attributeNumbersFollowTheSchema();
@@ -122,6 +123,28 @@ void TestProjectFile::roundTrip() {
     Project changed = *reread;
     changed.graph.findNode(changed.graph.nodes().back().id)->position.x += 1;
     QVERIFY(!(changed == *loaded));
+}
+
+// training.checkpoint_every_minutes: 10 by default and then not written (files stay as they
+// were); any other value is written and read back; out of range is an error naming it.
+void TestProjectFile::checkpointMinutes() {
+    auto loaded =
+        readProject(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj", registry());
+    QVERIFY(loaded.ok());
+    QCOMPARE(loaded->training.checkpointEveryMinutes, 10.0);
+    QVERIFY(serializeProject(*loaded).find("checkpoint_every_minutes") == std::string::npos);
+    loaded->training.checkpointEveryMinutes = 2.5;
+    const std::string text = serializeProject(*loaded);
+    QVERIFY(text.find("\"checkpoint_every_minutes\": 2.5") != std::string::npos);
+    auto reparsed = parseProject(text, "memory", registry());
+    QVERIFY(reparsed.ok());
+    QCOMPARE(reparsed->training.checkpointEveryMinutes, 2.5);
+    std::string bad = text;
+    bad.replace(bad.find("2.5"), 3, "-1");
+    auto refused = parseProject(bad, "memory", registry());
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().message.find("training.checkpoint_every_minutes") != std::string::npos,
+             refused.error().message.c_str());
 }
 
 void TestProjectFile::serializedBytesMatchFile() {

@@ -7,6 +7,7 @@
 #include <QFormLayout>
 #include <QSpinBox>
 #include <QStringList>
+#include <cmath>
 #include <limits>
 
 namespace nw::ui {
@@ -43,7 +44,8 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
     , m_device(new QComboBox(this))
     , m_patience(new QSpinBox(this))
     , m_clip(new QDoubleSpinBox(this))
-    , m_checkpointEvery(new QSpinBox(this)) {
+    , m_checkpointEvery(new QSpinBox(this))
+    , m_checkpointMinutes(new QDoubleSpinBox(this)) {
     for (const char* o : {"sgd", "adam", "adamw", "rmsprop"}) {
         m_optimizer->addItem(QString::fromLatin1(o).toUpper(), QString::fromLatin1(o));
     }
@@ -89,6 +91,15 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
     m_checkpointEvery->setSpecialValueText(tr("Each epoch"));
     m_checkpointEvery->setPrefix(tr("every "));
     m_checkpointEvery->setSuffix(tr(" steps"));
+    m_checkpointMinutes->setObjectName(QStringLiteral("checkpointMinutes"));
+    m_checkpointMinutes->setRange(0, 10080);
+    m_checkpointMinutes->setDecimals(1);
+    m_checkpointMinutes->setSpecialValueText(tr("Not by time"));
+    m_checkpointMinutes->setPrefix(tr("every "));
+    m_checkpointMinutes->setSuffix(tr(" min"));
+    m_checkpointMinutes->setToolTip(
+        tr("Also write a checkpoint after this many minutes of training, so that a crash "
+           "costs at most that much."));
     m_checkpointEvery->setToolTip(
         tr("A checkpoint is always written at the end of each epoch and when the run stops; "
            "set a step count to write one more often."));
@@ -106,6 +117,7 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
     form->addRow(tr("Early stopping"), m_patience);
     form->addRow(tr("Gradient clip"), m_clip);
     form->addRow(tr("Checkpoints"), m_checkpointEvery);
+    form->addRow(QString(), m_checkpointMinutes);
 
     for (QComboBox* box : {m_optimizer, m_schedule, m_device}) {
         connect(box, &QComboBox::currentIndexChanged, this, &TrainingForm::store);
@@ -113,7 +125,7 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
     for (QSpinBox* box : {m_warmup, m_batchSize, m_epochs, m_seed, m_patience, m_checkpointEvery}) {
         connect(box, &QSpinBox::valueChanged, this, &TrainingForm::store);
     }
-    for (QDoubleSpinBox* box : {m_learningRate, m_weightDecay, m_clip}) {
+    for (QDoubleSpinBox* box : {m_learningRate, m_weightDecay, m_clip, m_checkpointMinutes}) {
         connect(box, &QDoubleSpinBox::valueChanged, this, &TrainingForm::store);
     }
     connect(&m_document, &app::ProjectDocument::changed, this, &TrainingForm::load);
@@ -134,6 +146,10 @@ graph::TrainingConfig TrainingForm::config() const {
     c.earlyStoppingPatience = m_patience->value();
     c.gradClipNorm = m_clip->value();
     c.checkpointEverySteps = m_checkpointEvery->value();
+    // The box shows one decimal: keep the file's value unless the user changed it.
+    if (std::abs(m_checkpointMinutes->value() - c.checkpointEveryMinutes) >= 0.05) {
+        c.checkpointEveryMinutes = m_checkpointMinutes->value();
+    }
     return c;
 }
 
@@ -155,6 +171,7 @@ void TrainingForm::load() {
     m_patience->setValue(int(c.earlyStoppingPatience));
     m_clip->setValue(c.gradClipNorm);
     m_checkpointEvery->setValue(int(std::min<std::int64_t>(c.checkpointEverySteps, 1'000'000)));
+    m_checkpointMinutes->setValue(c.checkpointEveryMinutes);
     m_loading = false;
 }
 

@@ -51,6 +51,7 @@ private:
     QSpinBox* m_patience;
     QDoubleSpinBox* m_clip;
     QSpinBox* m_checkpointEvery;
+    QDoubleSpinBox* m_checkpointMinutes;
     bool m_loading = false;
 };
 
