@@ -31,7 +31,8 @@ class CpuProvider final : public BackendProvider {
 public:
     std::string kind() const override { return "cpu"; }
     const graph::OpCoverage& opCoverage() const override { return m_kernels; }
-    std::vector<DeviceInfo> devices() const override { return {cpuDeviceInfo()}; }
+    // Read once (it reads /proc/cpuinfo): the editor resolves the device on every edit.
+    std::vector<DeviceInfo> devices() const override { return {m_device}; }
     Expected<std::unique_ptr<Backend>> open(int index, const BackendOptions& options) override {
         if (index != 0) {
             return Error::user("device 'cpu:" + std::to_string(index) + "': there is one CPU");
@@ -41,6 +42,7 @@ public:
 
 private:
     graph::OpTable<KernelFactory> m_kernels = makeCpuKernelTable();
+    DeviceInfo m_device = cpuDeviceInfo();
 };
 
 } // namespace

@@ -17,8 +17,8 @@ public:
     bool backwardReadsOutputs() const override { return m_inner->backwardReadsOutputs(); }
 
     Status forward(const ForwardArgs& a) override {
-        std::vector<Tensor> in, params, out;
-        Tensor targets;
+        auto& [in, params, out, gradOut, gradIn, gradParams] = m_mirrors;
+        Tensor& targets = m_targets;
         if (auto s = down(a.inputs, in); !s) {
             return s;
         }
@@ -37,7 +37,7 @@ public:
         c.inputs = in;
         c.params = params;
         c.outputs = out;
-        c.targets = targets.defined() ? &targets : nullptr;
+        c.targets = a.targets && a.targets->defined() ? &targets : nullptr;
         if (auto s = m_inner->forward(c); !s) {
             return s;
         }
@@ -57,8 +57,8 @@ public:
     }
 
     Status backward(const BackwardArgs& a) override {
-        std::vector<Tensor> in, params, out, gradOut, gradIn, gradParams;
-        Tensor targets;
+        auto& [in, params, out, gradOut, gradIn, gradParams] = m_mirrors;
+        Tensor& targets = m_targets;
         if (auto s = m_inner->backwardReadsInputs() ? down(a.inputs, in) : mirrors(a.inputs, in);
             !s) {
             return s;
@@ -92,7 +92,7 @@ public:
         c.gradOutputs = gradOut;
         c.gradInputs = gradIn;
         c.gradParams = gradParams;
-        c.targets = targets.defined() ? &targets : nullptr;
+        c.targets = a.targets && a.targets->defined() ? &targets : nullptr;
         if (auto s = m_inner->backward(c); !s) {
             return s;
         }
@@ -103,10 +103,14 @@ public:
     }
 
 private:
-    // A CPU tensor shaped like `t` (undefined for an undefined one: a gradient not needed).
+    // `out` made a CPU tensor shaped like `t` (undefined for an undefined one: a gradient not
+    // needed). Kept from call to call: the plan's shapes never change.
     Status mirror(const Tensor& t, Tensor& out) {
         if (!t.defined()) {
             out = Tensor();
+            return Status::success();
+        }
+        if (out.defined() && out.shape() == t.shape() && out.dtype() == t.dtype()) {
             return Status::success();
         }
         auto m = m_cpu.allocate(t.shape(), t.dtype());
@@ -172,6 +176,12 @@ private:
     std::unique_ptr<OpKernel> m_inner;
     std::vector<graph::ParamSpec> m_params;
     std::vector<char> m_staging;
+    // The CPU copies of inputs, params, outputs, gradOutputs, gradInputs, gradParams, reused
+    // by every call (the inner kernel may keep views of what forward saw until backward).
+    struct Mirrors {
+        std::vector<Tensor> in, params, out, gradOut, gradIn, gradParams;
+    } m_mirrors;
+    Tensor m_targets;
 };
 
 } // namespace
