@@ -19,6 +19,6 @@ endif()
 _nw_summary_line("IDE (Qt ${Qt6_VERSION} Widgets)" NW_GUI_ENABLED "${NW_GUI_ENABLED_REASON}")
 # The toolchains are found; the backends themselves are not written yet (netwright-cli devices).
 _nw_summary_line("CUDA toolchain (backend not written yet)" NW_CUDA_ENABLED "${NW_CUDA_ENABLED_REASON}")
-_nw_summary_line("Vulkan toolchain (backend not written yet)" NW_VULKAN_ENABLED "${NW_VULKAN_ENABLED_REASON}")
+_nw_summary_line("Vulkan backend (gpu/vulkan)" NW_VULKAN_ENABLED "${NW_VULKAN_ENABLED_REASON}")
 message(STATUS "  tests: ${NW_BUILD_TESTS}")
 message(STATUS "")

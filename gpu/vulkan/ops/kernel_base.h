@@ -1,0 +1,84 @@
+#pragma once
+// What every Vulkan kernel shares: its backend, its node, typed attribute access and the
+// pipelines it created when the plan was compiled.
+
+#include "engine/core/kernel.h"
+#include "gpu/vulkan/vulkan_backend.h"
+
+#include <memory>
+#include <stdexcept>
+
+namespace nw::gpu::vulkan {
+
+using engine::BackwardArgs;
+using engine::Dims;
+using engine::DType;
+using engine::ForwardArgs;
+using engine::KernelConfig;
+using engine::OpKernel;
+using engine::Tensor;
+
+class VulkanKernel : public OpKernel {
+protected:
+    VulkanKernel(VulkanBackend& backend, const KernelConfig& config)
+        : m_backend(backend)
+        , m_node(config.nodeId)
+        , m_attrs(config.attrs) {}
+
+    std::int64_t attrInt(std::string_view name) const { return get<std::int64_t>(name); }
+    double attrFloat(std::string_view name) const { return get<double>(name); }
+    bool attrBool(std::string_view name) const { return get<bool>(name); }
+    const std::string& attrString(std::string_view name) const { return get<std::string>(name); }
+    const graph::IntList& attrInts(std::string_view name) const {
+        return get<graph::IntList>(name);
+    }
+
+    // The pipeline of `shader` with these specialization constants; throws PipelineError
+    // (caught by makeKernel) so constructors stay linear.
+    const Pipeline& pipeline(std::string_view shader, std::initializer_list<std::uint32_t> constants,
+                             std::uint32_t localSize = 256);
+    // A scratch tensor owned by the kernel (saved statistics, indices); throws like pipeline.
+    Tensor scratch(const Dims& shape, DType dtype = DType::F32);
+
+    // A dispatch labelled "<node> <what>" in profiles.
+    Status dispatch(const Pipeline& p, std::array<std::uint32_t, 3> groups, const Push& push,
+                    std::initializer_list<Tensor> reads, std::initializer_list<Tensor> writes,
+                    const char* what);
+
+    VulkanBackend& m_backend;
+    std::string m_node;
+
+private:
+    template <class T>
+    const T& get(std::string_view name) const {
+        return std::get<T>(m_attrs.find(name)->second);
+    }
+    graph::AttrMap m_attrs;
+};
+
+// Thrown by VulkanKernel's helpers while a kernel is built, turned into an Error by makeKernel.
+struct KernelBuildError {
+    Error error;
+};
+
+template <class K, class... Extra>
+Expected<std::unique_ptr<OpKernel>> makeKernel(VulkanBackend& backend, const KernelConfig& config,
+                                               Extra&&... extra) {
+    try {
+        return std::unique_ptr<OpKernel>(
+            std::make_unique<K>(backend, config, std::forward<Extra>(extra)...));
+    } catch (const KernelBuildError& e) {
+        return Error{"node '" + config.nodeId + "' (" + config.op + "): " + e.error.message,
+                     e.error.kind};
+    } catch (const std::out_of_range&) {
+        return Error::internal("node '" + config.nodeId + "' (" + config.op +
+                               "): the kernel was given no parameter declarations");
+    }
+}
+
+// Row-major strides helpers.
+inline std::uint32_t u32(std::int64_t v) {
+    return static_cast<std::uint32_t>(v);
+}
+
+} // namespace nw::gpu::vulkan
