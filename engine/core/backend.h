@@ -95,6 +95,8 @@ public:
 
     // Classification on the device, so training reads back a few scalars per step instead of
     // the logits. labels: i32 [N] in [0, K); targets: f32 [N, K], written as one-hot rows.
+    // A label outside [0, K) is a user error naming the sample: from the call itself, or, on
+    // an asynchronous device, from the next synchronize() (no write lands outside the rows).
     virtual Status oneHot(const Tensor& labels, const Tensor& targets) = 0;
     // metrics: f32 [3] = {loss[0], samples whose label is the top-1 class of logits [N, K],
     // samples whose label is among the top 5 (0 when K < 5)}. A class ranks by how many

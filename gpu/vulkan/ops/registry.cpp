@@ -7,14 +7,14 @@ namespace nw::gpu::vulkan {
 graph::OpTable<KernelFactory> makeVulkanKernelTable() {
     graph::OpTable<KernelFactory> t;
     t.add("Input", makeInputKernel)
-        .unsupported("Dense", "not yet")
-        .unsupported("Conv2D", "not yet")
+        .add("Dense", makeDenseKernel)
+        .add("Conv2D", makeConv2dKernel)
         .unsupported("MaxPool2D", "not yet")
         .unsupported("AvgPool2D", "not yet")
         .unsupported("GlobalAvgPool", "not yet")
-        .unsupported("BatchNorm", "not yet")
-        .unsupported("LayerNorm", "not yet")
-        .unsupported("Dropout", "not yet")
+        .add("BatchNorm", makeBatchNormKernel)
+        .add("LayerNorm", makeLayerNormKernel)
+        .add("Dropout", makeDropoutKernel)
         .add("ReLU", makeActivationKernel)
         .add("LeakyReLU", makeActivationKernel)
         .add("ELU", makeActivationKernel)
@@ -26,7 +26,7 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .add("Reshape", makeReshapeKernel)
         .unsupported("Add", "not yet")
         .unsupported("Concat", "not yet")
-        .unsupported("Loss", "not yet");
+        .add("Loss", makeLossKernel);
     return t;
 }
 
