@@ -108,6 +108,8 @@ public:
     void setProfiling(bool on) { m_recorder->setProfiling(on); }
     std::vector<KernelTime> takeProfile() { return m_recorder->takeProfile(); }
     std::uint64_t submissions() const { return m_recorder->submissions(); }
+    std::uint64_t barriers() const { return m_recorder->barriers(); }
+    const std::string& pipelineCachePath() const { return m_pipelines->cachePath(); }
 
 private:
     Status checkTensor(const engine::Tensor& t, const char* op) const;

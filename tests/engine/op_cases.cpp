@@ -291,6 +291,9 @@ std::vector<GradientCase> gradientCases() {
                             {"stride", graph::IntList{2, 2}},
                             {"padding_mode", std::string("same")}})
             .add("Loss", kMse));
+    // 3 x 20 x 20 output pixels sum into each weight gradient: GPU backends split that sum.
+    row("Conv2D large image", {"Conv2D"},
+        Chain({1, 20, 20}).add("Conv2D", conv(2)).add("Loss", kMse));
     row("Conv2D dilation", {"Conv2D"},
         Chain({1, 7, 7})
             .add("Conv2D", conv(2))

@@ -14,6 +14,9 @@
 #include "graph/op_registry.h"
 #include "tests/engine/op_cases.h"
 #include "tests/support/backends.h"
+#if NW_HAVE_VULKAN
+#include "gpu/vulkan/runtime/instance.h"
+#endif
 
 #include <QtTest>
 #include <cmath>
@@ -224,6 +227,17 @@ Q_DECLARE_METATYPE(nw::testing::GradientCase)
 class TestOpHarness : public QObject {
     Q_OBJECT
 private slots:
+    // With NW_VULKAN_VALIDATION=1 (CTest sets it) the Khronos validation layer watched every
+    // Vulkan row: it must have reported nothing.
+    void cleanupTestCase() {
+#if NW_HAVE_VULKAN
+        auto instance = gpu::vulkan::Instance::get();
+        if (instance && (*instance)->validation()) {
+            QCOMPARE(gpu::vulkan::Instance::validationMessages(), std::uint64_t(0));
+        }
+#endif
+    }
+
     void forward_data() {
         QTest::addColumn<HarnessBackend>("backend");
         QTest::addColumn<testing::ForwardCase>("c");

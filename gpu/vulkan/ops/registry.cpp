@@ -9,9 +9,9 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
     t.add("Input", makeInputKernel)
         .add("Dense", makeDenseKernel)
         .add("Conv2D", makeConv2dKernel)
-        .unsupported("MaxPool2D", "not yet")
-        .unsupported("AvgPool2D", "not yet")
-        .unsupported("GlobalAvgPool", "not yet")
+        .add("MaxPool2D", makeMaxPool2dKernel)
+        .add("AvgPool2D", makeAvgPool2dKernel)
+        .add("GlobalAvgPool", makeGlobalAvgPoolKernel)
         .add("BatchNorm", makeBatchNormKernel)
         .add("LayerNorm", makeLayerNormKernel)
         .add("Dropout", makeDropoutKernel)
@@ -21,11 +21,11 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .add("GELU", makeActivationKernel)
         .add("Sigmoid", makeActivationKernel)
         .add("Tanh", makeActivationKernel)
-        .unsupported("Softmax", "not yet")
+        .add("Softmax", makeSoftmaxKernel)
         .add("Flatten", makeReshapeKernel)
         .add("Reshape", makeReshapeKernel)
-        .unsupported("Add", "not yet")
-        .unsupported("Concat", "not yet")
+        .add("Add", makeAddKernel)
+        .add("Concat", makeConcatKernel)
         .add("Loss", makeLossKernel);
     return t;
 }

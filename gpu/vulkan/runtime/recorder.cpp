@@ -98,6 +98,7 @@ void Recorder::barrierFor(std::span<const Range> reads, std::span<const Range> w
         VkPipelineStageFlags stages =
             VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
         vkCmdPipelineBarrier(m_cmd, stages, stages, 0, 1, &barrier, 0, nullptr, 0, nullptr);
+        ++m_barriers;
         m_written.clear();
         m_read.clear();
     }

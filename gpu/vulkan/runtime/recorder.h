@@ -60,6 +60,8 @@ public:
     Status submitAndWait();
     bool empty() const { return !m_recording; }
     std::uint64_t submissions() const { return m_submissions; }
+    // Barriers recorded since the recorder was made.
+    std::uint64_t barriers() const { return m_barriers; }
 
     void setProfiling(bool on);
     // Per label, summed over the submissions since the last call; clears.
@@ -79,6 +81,7 @@ private:
     std::vector<Range> m_read;
     std::vector<std::function<void()>> m_completion;
     std::uint64_t m_submissions = 0;
+    std::uint64_t m_barriers = 0;
 
     bool m_profiling = false;
     VkQueryPool m_queries = VK_NULL_HANDLE;
