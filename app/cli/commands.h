@@ -45,6 +45,7 @@ struct RunOptions {
     std::string weights;     // eval: read the weights from here
     std::int64_t steps = 50; // bench: timed steps
     std::int64_t inferBatch = 256;
+    bool profile = false; // bench: per-kernel device time of the training steps
     // train: experiment tracking (app/cli/train_tracking.h)
     std::string db;                     // the experiment database; empty: NETWRIGHT_DB or XDG
     std::string name;                   // the run's name; empty: the project's

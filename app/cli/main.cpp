@@ -93,6 +93,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1000000));
     bench->add_option("--infer-batch", run.inferBatch, "Inference batch size (default 256)")
         ->check(CLI::Range(1, 1 << 20));
+    bench->add_flag("--profile", run.profile,
+                    "Also time every kernel of a few training steps on the device (GPU backends)");
 
     nw::cli::ExportCliOptions exportOptions;
     auto* exportCmd = app.add_subcommand(

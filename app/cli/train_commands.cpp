@@ -338,6 +338,18 @@ int runBench(const RunOptions& o, const engine::BackendRegistry& backends) {
     if (!t2) {
         return fail(t2.error());
     }
+    std::vector<engine::KernelTiming> profile;
+    const std::int64_t profiledSteps = 3;
+    if (o.profile && backend.setProfiling(true)) {
+        auto p = timeSteps(profiledSteps, trainStep);
+        backend.setProfiling(false);
+        if (!p) {
+            return fail(p.error());
+        }
+        profile = backend.takeProfile();
+    } else if (o.profile) {
+        std::cerr << "note: " << backend.description() << " cannot time its kernels\n";
+    }
     double trainRate = double(o.steps * cfg.batchSize) / *t1;
     double inferRate = double(o.steps * o.inferBatch) / *t2;
     if (o.json) {
@@ -355,6 +367,19 @@ int runBench(const RunOptions& o, const engine::BackendRegistry& backends) {
     } else {
         std::printf("train: %.0f samples/s (batch %lld)\ninfer: %.0f samples/s (batch %lld)\n",
                     trainRate, (long long)cfg.batchSize, inferRate, (long long)o.inferBatch);
+    }
+    if (!profile.empty()) {
+        double total = 0;
+        for (const auto& k : profile) {
+            total += k.milliseconds;
+        }
+        std::fprintf(o.json ? stderr : stdout, "\nkernel time per training step (%lld steps):\n",
+                     (long long)profiledSteps);
+        for (const auto& k : profile) {
+            std::fprintf(o.json ? stderr : stdout, "  %9.3f ms  %5.1f%%  %s\n",
+                         k.milliseconds / double(profiledSteps), 100.0 * k.milliseconds / total,
+                         k.label.c_str());
+        }
     }
     return kExitOk;
 }

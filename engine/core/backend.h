@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nw::engine {
 
@@ -42,6 +43,13 @@ struct OptimizerStep {
 // Optimizer state tensors (shaped like the parameter, zero-initialised) `step` needs:
 // Sgd 1 with momentum else 0; Adam/AdamW 2 (m, v); RmsProp 1, or 2 with momentum.
 int optimizerSlotCount(const OptimizerStep& step);
+
+// Device time spent in one kernel label ("conv1 weight gradient") over a profiled stretch.
+struct KernelTiming {
+    std::string label;
+    std::uint64_t calls = 0;
+    double milliseconds = 0;
+};
 
 class Backend {
 public:
@@ -103,6 +111,15 @@ public:
     // classes score strictly higher (ties favour the true class).
     virtual Status classificationMetrics(const Tensor& logits, const Tensor& labels,
                                          const Tensor& loss, const Tensor& metrics) = 0;
+
+    // Per-kernel device timing (timestamp queries on a GPU). setProfiling returns false when
+    // the backend cannot profile; takeProfile gives the time per label since the last call,
+    // largest first, for the work finished by then (synchronize() first).
+    virtual bool setProfiling(bool on) {
+        (void)on;
+        return false;
+    }
+    virtual std::vector<KernelTiming> takeProfile() { return {}; }
 
     // Worker threads used by kernels; 0 means the device's default.
     virtual void setThreads(int threads) = 0;

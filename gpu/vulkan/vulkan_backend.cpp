@@ -202,6 +202,14 @@ Status VulkanBackend::readStatus() {
     return Error::user(message);
 }
 
+std::vector<engine::KernelTiming> VulkanBackend::takeProfile() {
+    std::vector<engine::KernelTiming> out;
+    for (const KernelTime& k : m_recorder->takeProfile()) {
+        out.push_back({k.label, k.dispatches, k.milliseconds});
+    }
+    return out;
+}
+
 Expected<const Pipeline*> VulkanBackend::pipeline(std::string_view shader, std::uint32_t localSize,
                                                   std::span<const std::uint32_t> constants) {
     return m_pipelines->get(shader, localSize, constants);

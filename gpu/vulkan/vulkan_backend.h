@@ -105,8 +105,11 @@ public:
     static VkDeviceAddress address(const engine::Tensor& t);
     static Range range(const engine::Tensor& t);
 
-    void setProfiling(bool on) { m_recorder->setProfiling(on); }
-    std::vector<KernelTime> takeProfile() { return m_recorder->takeProfile(); }
+    bool setProfiling(bool on) override {
+        m_recorder->setProfiling(on);
+        return true;
+    }
+    std::vector<engine::KernelTiming> takeProfile() override;
     std::uint64_t submissions() const { return m_recorder->submissions(); }
     std::uint64_t barriers() const { return m_recorder->barriers(); }
     const std::string& pipelineCachePath() const { return m_pipelines->cachePath(); }
