@@ -9,7 +9,7 @@ using engine::Tensor;
 
 namespace {
 
-constexpr std::uint32_t kTile = 64, kDepth = 16;
+constexpr std::uint32_t kTile = 64, kDepth = 32;
 constexpr std::uint32_t kBusyWorkgroups = 128; // what we aim for before splitting k
 constexpr std::uint32_t kBias = 1, kAccumulate = 2;
 

@@ -1,6 +1,6 @@
 #version 450
 // Tiled GEMM, C[m, n] = sum_k A(m, k) B(k, n) (+ bias[n]) (+= C), with fp32 accumulation:
-// 64x64 output tiles per workgroup of 256 invocations, 16-deep slices of A and B staged in
+// 64x64 output tiles per workgroup of 256 invocations, 32-deep slices of A and B staged in
 // shared memory, a 4x4 register block per invocation.
 //
 // MODE selects how A, B and C are addressed (the variants of shaders.cmake):
@@ -20,7 +20,7 @@
 #define MODE 0
 #endif
 
-const uint BM = 64, BN = 64, BK = 16;
+const uint BM = 64, BN = 64, BK = 32;
 const uint kBias = 1, kAccumulate = 2;
 
 #if MODE == 0
@@ -44,23 +44,38 @@ shared float tileB[BK][BN];
 
 uint zb; // batch (MODE 0) or group (convolution)
 
+// Each invocation loads the same row of the A tile (mm = t % 64) and the same column of the B
+// tile (nn = t % 64) for every k: what depends only on that row or column is computed once
+// per workgroup, in prepareA / prepareB, leaving a division or two per loaded element.
+uint rowA;     // the m (MODE 0-2) or f (MODE 3) of this invocation's A row
+uint colB;     // the n of this invocation's B column
+uint baseA;    // element offset of the A row's data
+uint baseB;
+int ihBase, iwBase; // MODE 1: oh*sh - ph, ow*sw - pw; MODE 2: ih + ph, iw + pw
+uint khB, kwB;      // MODE 3: the column's kernel tap
+
 #if MODE == 0
-float loadA(uint m, uint k) { return p.a.v[zb * p.sbatchA + m * p.sam + k * p.sak]; }
-float loadB(uint k, uint n) { return p.b.v[zb * p.sbatchB + k * p.sbk + n * p.sbn]; }
+void prepareA(uint m) { rowA = m; baseA = zb * p.sbatchA + m * p.sam; }
+void prepareB(uint n) { colB = n; baseB = zb * p.sbatchB + n * p.sbn; }
+float loadA(uint k) { return p.a.v[baseA + k * p.sak]; }
+float loadB(uint k) { return p.b.v[baseB + k * p.sbk]; }
 uint indexC(uint m, uint n) { return zb * p.sbatchC + m * p.scm + n * p.scn; }
 #elif MODE == 1
 // a = x, b = w, c = y
-float loadA(uint m, uint k) {
-    uint spatial = p.OH * p.OW, taps = p.KH * p.KW;
-    uint n = m / spatial, r = m % spatial, oh = r / p.OW, ow = r % p.OW;
-    uint c = k / taps, t = k % taps, kh = t / p.KW, kw = t % p.KW;
-    int ih = int(oh * p.sh + kh * p.dh) - int(p.ph);
-    int iw = int(ow * p.sw + kw * p.dw) - int(p.pw);
-    if (ih < 0 || iw < 0 || ih >= int(p.H) || iw >= int(p.W)) return 0.0;
-    uint cg = p.C / p.groups;
-    return p.a.v[((n * p.C + zb * cg + c) * p.H + uint(ih)) * p.W + uint(iw)];
+void prepareA(uint m) {
+    uint spatial = p.OH * p.OW, n = m / spatial, r = m % spatial;
+    ihBase = int((r / p.OW) * p.sh) - int(p.ph);
+    iwBase = int((r % p.OW) * p.sw) - int(p.pw);
+    baseA = (n * p.C + zb * (p.C / p.groups)) * p.H * p.W;
 }
-float loadB(uint k, uint f) { return p.b.v[(zb * (p.F / p.groups) + f) * p.K + k]; }
+void prepareB(uint f) { baseB = (zb * (p.F / p.groups) + f) * p.K; }
+float loadA(uint k) {
+    uint taps = p.KH * p.KW, c = k / taps, t = k - c * taps, kh = t / p.KW, kw = t - kh * p.KW;
+    int ih = ihBase + int(kh * p.dh), iw = iwBase + int(kw * p.dw);
+    if (ih < 0 || iw < 0 || ih >= int(p.H) || iw >= int(p.W)) return 0.0;
+    return p.a.v[baseA + (c * p.H + uint(ih)) * p.W + uint(iw)];
+}
+float loadB(uint k) { return p.b.v[baseB + k]; }
 uint indexC(uint m, uint f) {
     uint spatial = p.OH * p.OW, n = m / spatial, r = m % spatial;
     return (n * p.F + zb * (p.F / p.groups) + f) * spatial + r;
@@ -68,21 +83,32 @@ uint indexC(uint m, uint f) {
 float biasOf(uint f) { return p.bias.v[zb * (p.F / p.groups) + f]; }
 #elif MODE == 2
 // a = dy, b = w, c = dx
-float loadA(uint m, uint k) {
-    uint spatial = p.H * p.W, taps = p.KH * p.KW;
-    uint n = m / spatial, r = m % spatial, ih = r / p.W, iw = r % p.W;
-    uint f = k / taps, t = k % taps, kh = t / p.KW, kw = t % p.KW;
-    int th = int(ih + p.ph) - int(kh * p.dh), tw = int(iw + p.pw) - int(kw * p.dw);
-    if (th < 0 || tw < 0 || uint(th) % p.sh != 0 || uint(tw) % p.sw != 0) return 0.0;
-    uint oh = uint(th) / p.sh, ow = uint(tw) / p.sw;
-    if (oh >= p.OH || ow >= p.OW) return 0.0;
-    uint fg = p.F / p.groups;
-    return p.a.v[((n * p.F + zb * fg + f) * p.OH + oh) * p.OW + ow];
+void prepareA(uint m) {
+    uint spatial = p.H * p.W, n = m / spatial, r = m % spatial;
+    ihBase = int(r / p.W + p.ph);
+    iwBase = int(r % p.W + p.pw);
+    baseA = (n * p.F + zb * (p.F / p.groups)) * p.OH * p.OW;
 }
-float loadB(uint k, uint c) {
-    uint taps = p.KH * p.KW, f = k / taps, t = k % taps;
-    uint cg = p.C / p.groups;
-    return p.b.v[((zb * (p.F / p.groups) + f) * cg + c) * taps + t];
+void prepareB(uint c) { colB = c; baseB = zb * (p.F / p.groups) * (p.C / p.groups); }
+float loadA(uint k) {
+    uint taps = p.KH * p.KW, f = k / taps, t = k - f * taps, kh = t / p.KW, kw = t - kh * p.KW;
+    int th = ihBase - int(kh * p.dh), tw = iwBase - int(kw * p.dw);
+    if (th < 0 || tw < 0) return 0.0;
+    uint oh = uint(th), ow = uint(tw);
+    if (p.sh != 1) {
+        if (oh % p.sh != 0) return 0.0;
+        oh /= p.sh;
+    }
+    if (p.sw != 1) {
+        if (ow % p.sw != 0) return 0.0;
+        ow /= p.sw;
+    }
+    if (oh >= p.OH || ow >= p.OW) return 0.0;
+    return p.a.v[baseA + (f * p.OH + oh) * p.OW + ow];
+}
+float loadB(uint k) {
+    uint taps = p.KH * p.KW, f = k / taps, t = k - f * taps;
+    return p.b.v[((baseB + f * (p.C / p.groups)) + colB) * taps + t];
 }
 uint indexC(uint m, uint c) {
     uint spatial = p.H * p.W, n = m / spatial, r = m % spatial;
@@ -90,19 +116,24 @@ uint indexC(uint m, uint c) {
 }
 #else
 // a = dy, b = x, c = dw
-float loadA(uint f, uint k) {
-    uint spatial = p.OH * p.OW, n = k / spatial, r = k % spatial;
-    return p.a.v[(n * p.F + zb * (p.F / p.groups) + f) * spatial + r];
+void prepareA(uint f) { baseA = (zb * (p.F / p.groups) + f) * p.OH * p.OW; }
+void prepareB(uint j) {
+    uint taps = p.KH * p.KW, c = j / taps, t = j % taps;
+    khB = t / p.KW;
+    kwB = t % p.KW;
+    baseB = (zb * (p.C / p.groups) + c) * p.H * p.W;
 }
-float loadB(uint k, uint j) {
-    uint spatial = p.OH * p.OW, taps = p.KH * p.KW;
-    uint n = k / spatial, r = k % spatial, oh = r / p.OW, ow = r % p.OW;
-    uint c = j / taps, t = j % taps, kh = t / p.KW, kw = t % p.KW;
-    int ih = int(oh * p.sh + kh * p.dh) - int(p.ph);
-    int iw = int(ow * p.sw + kw * p.dw) - int(p.pw);
+float loadA(uint k) {
+    uint spatial = p.OH * p.OW, n = k / spatial;
+    return p.a.v[baseA + n * p.F * spatial + (k - n * spatial)];
+}
+float loadB(uint k) {
+    uint spatial = p.OH * p.OW, n = k / spatial, r = k - n * spatial, oh = r / p.OW;
+    uint ow = r - oh * p.OW;
+    int ih = int(oh * p.sh + khB * p.dh) - int(p.ph);
+    int iw = int(ow * p.sw + kwB * p.dw) - int(p.pw);
     if (ih < 0 || iw < 0 || ih >= int(p.H) || iw >= int(p.W)) return 0.0;
-    uint cg = p.C / p.groups;
-    return p.b.v[((n * p.C + zb * cg + c) * p.H + uint(ih)) * p.W + uint(iw)];
+    return p.b.v[baseB + n * p.C * p.H * p.W + uint(ih) * p.W + uint(iw)];
 }
 uint indexC(uint f, uint j) { return (zb * (p.F / p.groups) + f) * p.N + j; }
 #endif
@@ -114,6 +145,11 @@ void main() {
     uint m0 = gl_WorkGroupID.y * BM, n0 = gl_WorkGroupID.x * BN;
     uint t = gl_LocalInvocationID.x, tx = t % 16, ty = t / 16;
 
+    uint mm = t % BM, nn = t % BN;
+    bool rowValid = m0 + mm < p.M, colValid = n0 + nn < p.N;
+    if (rowValid) prepareA(m0 + mm);
+    if (colValid) prepareB(n0 + nn);
+
     float acc[4][4];
     for (uint i = 0; i < 4; ++i)
         for (uint j = 0; j < 4; ++j) acc[i][j] = 0.0;
@@ -121,15 +157,13 @@ void main() {
     for (uint k0 = kBegin; k0 < kEnd; k0 += BK) {
         // 1024 elements of each tile, 4 per invocation; k varies slowest so neighbours in a
         // warp read neighbouring m (or n).
-        for (uint e = t; e < BK * BM; e += 256) {
-            uint kk = e / BM, mm = e % BM;
-            uint m = m0 + mm, k = k0 + kk;
-            tileA[kk][mm] = (m < p.M && k < kEnd) ? loadA(m, k) : 0.0;
+        for (uint kk = t / BM; kk < BK; kk += 256 / BM) {
+            uint k = k0 + kk;
+            tileA[kk][mm] = (rowValid && k < kEnd) ? loadA(k) : 0.0;
         }
-        for (uint e = t; e < BK * BN; e += 256) {
-            uint kk = e / BN, nn = e % BN;
-            uint n = n0 + nn, k = k0 + kk;
-            tileB[kk][nn] = (n < p.N && k < kEnd) ? loadB(k, n) : 0.0;
+        for (uint kk = t / BN; kk < BK; kk += 256 / BN) {
+            uint k = k0 + kk;
+            tileB[kk][nn] = (colValid && k < kEnd) ? loadB(k) : 0.0;
         }
         barrier();
         for (uint kk = 0; kk < BK; ++kk) {
