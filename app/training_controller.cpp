@@ -428,10 +428,12 @@ void TrainingController::work(std::shared_ptr<Job> job) {
     }
     const qint64 runId = run.runId(), params = trainer.trainableParameters(),
                  batches = trainer.batchesPerEpoch(), startStep = trainer.step();
+    const QString device = QString::fromStdString(run.backend().description());
     QMetaObject::invokeMethod(
         this,
-        [this, runId, params, batches, startStep] {
+        [this, runId, params, batches, startStep, device] {
             m_runId = runId;
+            m_deviceDescription = device;
             if (startStep > 0) { // resumed from its checkpoint
                 m_checkpointStep = startStep;
             }

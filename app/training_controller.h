@@ -112,11 +112,14 @@ public:
     // The devices runs can use (the Train form lists them by name).
     const engine::BackendRegistry& backends() const { return m_backends; }
     qint64 runId() const { return m_runId; }
+    // The device the current (or last) run trains on, as its backend describes itself:
+    // "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, ...)", "CPU (oneDNN 2.6.3, 2 threads)".
+    const QString& deviceDescription() const { return m_deviceDescription; }
 
 signals:
     void stateChanged(nw::app::TrainingController::State state);
     // The run has its row in the store; its first step will be startStep + 1 (0 for a new
-    // run, the checkpoint's step for a resumed one).
+    // run, the checkpoint's step for a resumed one). deviceDescription() is set by then.
     void runStarted(qint64 runId, qint64 trainableParameters, qint64 batchesPerEpoch,
                     qint64 startStep);
     // Steps in order since the previous batch (never empty).
@@ -144,6 +147,7 @@ private:
     QString m_databasePath;
     State m_state = State::Idle;
     qint64 m_runId = 0;
+    QString m_deviceDescription;
     QThread* m_thread = nullptr;
     std::shared_ptr<Job> m_job;
     std::shared_ptr<Model> m_model; // the last finished run's trainer, for evaluate()

@@ -74,6 +74,15 @@ MainWindow::MainWindow(app::ProjectDocument& document, const engine::BackendRegi
     buildWelcome();
     statusBar()->addWidget(m_totals, 1);
     statusBar()->addPermanentWidget(m_problemCount);
+    m_trainingDevice = new QLabel(this);
+    m_trainingDevice->setObjectName(QStringLiteral("trainingDevice"));
+    m_trainingDevice->hide();
+    statusBar()->addPermanentWidget(m_trainingDevice);
+    connect(m_training, &app::TrainingController::runStarted, this, [this] {
+        m_trainingDevice->setText(tr("Training on %1").arg(m_training->deviceDescription()));
+        m_trainingDevice->show();
+    });
+    connect(m_training, &app::TrainingController::finished, m_trainingDevice, &QLabel::hide);
     connect(&m_document, &app::ProjectDocument::changed, this, &MainWindow::refresh);
     connect(m_design, &DesignPage::message, this,
             [this](const QString& text) { statusBar()->showMessage(text, 6000); });

@@ -100,6 +100,7 @@ private:
     std::function<bool()> m_stopRunPrompt;
     QLabel* m_totals;
     QLabel* m_problemCount;
+    QLabel* m_trainingDevice; // "Training on <device>" while a run is on
     std::function<QMessageBox::StandardButton()> m_prompt;
     QMenu* m_recentMenu = nullptr;
     QStringList m_recent; // used when not persistent

@@ -8,6 +8,7 @@
 #include "engine/tracking/store.h"
 #include "graph/op_registry.h"
 #include "tests/datasets/dataset_fixtures.h"
+#include "app/backends.h"
 #include "tests/support/backends.h"
 #include "tests/support/tiny_project.h"
 #include "ui/design_page.h"
@@ -272,6 +273,47 @@ private slots:
         QCOMPARE(m_document->project().training.optimizer.learningRate, 0.01);
         QCOMPARE(form->learningRateBox()->value(), 0.01);
         QVERIFY(!m_document->isModified());
+    }
+
+    // On the composition root's devices (lavapipe here): a Vulkan run streams the same charts
+    // as a CPU run, and the status bar names the device it trains on.
+    void vulkanRunStreamsChartsAndNamesTheDevice() {
+        auto backends = app::makeBackendRegistry();
+        bool vulkan = false;
+        for (const auto& d : backends.availableDevices()) {
+            vulkan = vulkan || d.id == "vulkan:0";
+        }
+        if (!vulkan) {
+            QSKIP("no Vulkan device (install mesa-vulkan-drivers for lavapipe)");
+        }
+        m_window->trainingController()->stopAndWait();
+        m_window.reset();
+        m_window = std::make_unique<ui::MainWindow>(*m_document, backends);
+        m_window->setUnsavedChangesPrompt([] { return QMessageBox::Discard; });
+        m_window->show();
+        TrainPage* page = m_window->trainPage();
+        QVERIFY(m_window->showMode(QStringLiteral("train")));
+        auto* box = page->form()->findChild<QComboBox*>(QStringLiteral("device"));
+        QVERIFY(box);
+        int index = box->findData(QStringLiteral("vulkan:0"));
+        QVERIFY(index >= 0);
+        box->setCurrentIndex(index);
+        QSignalSpy started(m_window->trainingController(), &app::TrainingController::runStarted);
+        QSignalSpy finished(m_window->trainingController(), &app::TrainingController::finished);
+        QTest::mouseClick(page->startButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, 60000);
+        auto* device = m_window->findChild<QLabel*>(QStringLiteral("trainingDevice"));
+        QVERIFY(device);
+        QVERIFY2(device->text().contains(QStringLiteral("Vulkan")), qPrintable(device->text()));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        const auto result = finished.first().first().value<app::RunFinished>();
+        QCOMPARE(result.status, QStringLiteral("completed"));
+        QCOMPARE(page->lossChart()->storedCount(TrainPage::TrainStep), 40);
+        QCOMPARE(page->accuracyChart()->storedCount(TrainPage::Test), 2);
+        QVERIFY(device->isHidden()); // the run is over
+        m_window->trainingController()->stopAndWait();
+        // cleanup() wants a window; this one must go before `backends` does.
+        m_window = std::make_unique<ui::MainWindow>(*m_document, nw::testing::cpuOnlyRegistry());
     }
 
     void deviceBoxListsTheDevices() {
