@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 namespace nw::engine {
@@ -68,6 +70,38 @@ public:
 
     virtual Status forward(const ForwardArgs& args) = 0;
     virtual Status backward(const BackwardArgs& args) = 0;
+};
+
+// Typed access to a node's validated attributes (defaults filled in): the base of every
+// backend's kernels.
+class KernelAttributes {
+protected:
+    explicit KernelAttributes(graph::AttrMap attrs)
+        : m_attrs(std::move(attrs)) {}
+
+    std::int64_t attrInt(std::string_view name) const { return get<std::int64_t>(name); }
+    double attrFloat(std::string_view name) const { return get<double>(name); }
+    bool attrBool(std::string_view name) const { return get<bool>(name); }
+    const std::string& attrString(std::string_view name) const { return get<std::string>(name); }
+    const graph::IntList& attrInts(std::string_view name) const {
+        return get<graph::IntList>(name);
+    }
+
+private:
+    template <class T>
+    const T& get(std::string_view name) const {
+        return std::get<T>(m_attrs.find(name)->second);
+    }
+    graph::AttrMap m_attrs;
+};
+
+// The Input node's kernel on every backend: the plan copies each batch into the node's
+// output, so there is nothing to compute.
+class InputKernel final : public OpKernel {
+public:
+    bool backwardReadsInputs() const override { return false; }
+    Status forward(const ForwardArgs&) override { return Status::success(); }
+    Status backward(const BackwardArgs&) override { return Status::success(); }
 };
 
 } // namespace nw::engine

@@ -203,11 +203,7 @@ Status VulkanBackend::readStatus() {
 }
 
 std::vector<engine::KernelTiming> VulkanBackend::takeProfile() {
-    std::vector<engine::KernelTiming> out;
-    for (const KernelTime& k : m_recorder->takeProfile()) {
-        out.push_back({k.label, k.dispatches, k.milliseconds});
-    }
-    return out;
+    return m_recorder->takeProfile();
 }
 
 Expected<const Pipeline*> VulkanBackend::pipeline(std::string_view shader, std::uint32_t localSize,
@@ -221,15 +217,20 @@ Status VulkanBackend::dispatch(const Pipeline& pipeline, std::array<std::uint32_
     if (push.overflowed()) {
         return Error::internal(std::string("Vulkan: ") + label + ": push constants over 128 bytes");
     }
+    // Ranges for the barriers; no kernel names more than a handful per dispatch.
     std::array<Range, 16> r{}, w{};
+    if (reads.size() > r.size() || writes.size() > w.size()) {
+        return Error::internal(std::string("Vulkan: ") + label + ": more than 16 tensors read or "
+                               "written by one dispatch");
+    }
     std::size_t nr = 0, nw = 0;
     for (const Tensor& t : reads) {
-        if (t.defined() && nr < r.size()) {
+        if (t.defined()) {
             r[nr++] = range(t);
         }
     }
     for (const Tensor& t : writes) {
-        if (t.defined() && nw < w.size()) {
+        if (t.defined()) {
             w[nw++] = range(t);
         }
     }

@@ -10,21 +10,13 @@
 
 namespace nw::engine::cpu {
 
-class CpuKernel : public OpKernel {
+class CpuKernel : public OpKernel, protected KernelAttributes {
 protected:
     CpuKernel(CpuBackend& backend, const KernelConfig& config)
-        : m_backend(backend)
+        : KernelAttributes(config.attrs)
+        , m_backend(backend)
         , m_ctx(backend.dnnl())
-        , m_node(config.nodeId)
-        , m_attrs(config.attrs) {}
-
-    std::int64_t attrInt(std::string_view name) const { return get<std::int64_t>(name); }
-    double attrFloat(std::string_view name) const { return get<double>(name); }
-    bool attrBool(std::string_view name) const { return get<bool>(name); }
-    const std::string& attrString(std::string_view name) const { return get<std::string>(name); }
-    const graph::IntList& attrInts(std::string_view name) const {
-        return get<graph::IntList>(name);
-    }
+        , m_node(config.nodeId) {}
 
     // Runs `fn`, turning oneDNN exceptions into an Error naming this node.
     template <class Fn>
@@ -35,13 +27,6 @@ protected:
     CpuBackend& m_backend;
     DnnlContext& m_ctx;
     std::string m_node;
-
-private:
-    template <class T>
-    const T& get(std::string_view name) const {
-        return std::get<T>(m_attrs.find(name)->second);
-    }
-    graph::AttrMap m_attrs;
 };
 
 // Builds a kernel of type K, turning construction failures (oneDNN refusing a shape) into an

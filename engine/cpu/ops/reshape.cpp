@@ -61,14 +61,6 @@ private:
     dnnl::memory m_scratch; // row-major, for a 4-D to 4-D reshape
 };
 
-// Input: the plan copies each batch into the Input node's output; nothing to compute.
-class InputKernel final : public OpKernel {
-public:
-    bool backwardReadsInputs() const override { return false; }
-    Status forward(const ForwardArgs&) override { return Status::success(); }
-    Status backward(const BackwardArgs&) override { return Status::success(); }
-};
-
 } // namespace
 
 Expected<std::unique_ptr<OpKernel>> makeReshapeKernel(CpuBackend& b, const KernelConfig& c) {
@@ -76,7 +68,7 @@ Expected<std::unique_ptr<OpKernel>> makeReshapeKernel(CpuBackend& b, const Kerne
 }
 
 Expected<std::unique_ptr<OpKernel>> makeInputKernel(CpuBackend&, const KernelConfig&) {
-    return std::unique_ptr<OpKernel>(std::make_unique<InputKernel>());
+    return std::unique_ptr<OpKernel>(std::make_unique<engine::InputKernel>());
 }
 
 } // namespace nw::engine::cpu

@@ -69,6 +69,10 @@ Expected<Tensor> GemmRecorder::partials(std::size_t elements) {
     return m_partials.view({std::int64_t(elements)}, DType::F32, 0);
 }
 
+Expected<Tensor> GemmRecorder::outputFor(const SplitK& split, const Tensor& c) {
+    return split.splits > 1 ? partials(std::size_t(c.numel()) * split.splits) : Expected<Tensor>(c);
+}
+
 Status GemmRecorder::finishSplit(const SplitK& split, const Tensor& partial, const Tensor& c,
                                  std::uint32_t elements, const std::string& label) {
     Push p;
@@ -83,15 +87,12 @@ Status GemmRecorder::matrix(const MatrixProduct& mp, const Tensor& a, const Tens
                             const std::string& label) {
     SplitK split = accumulate || bias.defined() ? SplitK{1, std::max(mp.k, 1u)}
                                                 : chooseSplitK(mp.m, mp.n, mp.k, mp.batch);
-    Tensor out = c;
-    std::uint32_t elements = std::uint32_t(c.numel());
-    if (split.splits > 1) {
-        auto t = partials(std::size_t(elements) * split.splits);
-        if (!t) {
-            return t.error();
-        }
-        out = *t;
+    const std::uint32_t elements = std::uint32_t(c.numel());
+    auto target = outputFor(split, c);
+    if (!target) {
+        return target.error();
     }
+    const Tensor& out = *target;
     Push p;
     p.addr(a).addr(b).addr(out).addr(bias.defined() ? bias : c);
     p.u32(mp.m).u32(mp.n).u32(mp.k).u32(split.splits).u32(split.chunk);
@@ -125,15 +126,12 @@ Status GemmRecorder::conv(ConvPass pass, const ConvGeometry& g, const Tensor& a,
     }
     SplitK split = pass == ConvPass::WeightGradient ? chooseSplitK(m, n, k, g.groups)
                                                     : SplitK{1, std::max(k, 1u)};
-    Tensor out = c;
-    std::uint32_t elements = std::uint32_t(c.numel());
-    if (split.splits > 1) {
-        auto t = partials(std::size_t(elements) * split.splits);
-        if (!t) {
-            return t.error();
-        }
-        out = *t;
+    const std::uint32_t elements = std::uint32_t(c.numel());
+    auto target = outputFor(split, c);
+    if (!target) {
+        return target.error();
     }
+    const Tensor& out = *target;
     Push p;
     p.addr(a).addr(b).addr(out).addr(bias.defined() ? bias : c);
     p.u32(m).u32(n).u32(k).u32(split.splits).u32(split.chunk);

@@ -52,6 +52,8 @@ private:
         : m_backend(&backend) {}
     // Split-K scratch of at least `elements` floats, grown as needed.
     Expected<engine::Tensor> partials(std::size_t elements);
+    // Where a product writes: `c`, or the split-K partials when k is split.
+    Expected<engine::Tensor> outputFor(const SplitK& split, const engine::Tensor& c);
     Status finishSplit(const SplitK& split, const engine::Tensor& partial, const engine::Tensor& c,
                        std::uint32_t elements, const std::string& label);
 

@@ -18,20 +18,12 @@ using engine::KernelConfig;
 using engine::OpKernel;
 using engine::Tensor;
 
-class VulkanKernel : public OpKernel {
+class VulkanKernel : public OpKernel, protected engine::KernelAttributes {
 protected:
     VulkanKernel(VulkanBackend& backend, const KernelConfig& config)
-        : m_backend(backend)
-        , m_node(config.nodeId)
-        , m_attrs(config.attrs) {}
-
-    std::int64_t attrInt(std::string_view name) const { return get<std::int64_t>(name); }
-    double attrFloat(std::string_view name) const { return get<double>(name); }
-    bool attrBool(std::string_view name) const { return get<bool>(name); }
-    const std::string& attrString(std::string_view name) const { return get<std::string>(name); }
-    const graph::IntList& attrInts(std::string_view name) const {
-        return get<graph::IntList>(name);
-    }
+        : KernelAttributes(config.attrs)
+        , m_backend(backend)
+        , m_node(config.nodeId) {}
 
     // The pipeline of `shader` with these specialization constants; throws PipelineError
     // (caught by makeKernel) so constructors stay linear.
@@ -47,13 +39,6 @@ protected:
 
     VulkanBackend& m_backend;
     std::string m_node;
-
-private:
-    template <class T>
-    const T& get(std::string_view name) const {
-        return std::get<T>(m_attrs.find(name)->second);
-    }
-    graph::AttrMap m_attrs;
 };
 
 // Thrown by VulkanKernel's helpers while a kernel is built, turned into an Error by makeKernel.

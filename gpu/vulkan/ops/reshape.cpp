@@ -23,14 +23,6 @@ public:
     }
 };
 
-// The plan copies each batch into the Input node's output; nothing to compute.
-class InputKernel final : public OpKernel {
-public:
-    bool backwardReadsInputs() const override { return false; }
-    Status forward(const ForwardArgs&) override { return Status::success(); }
-    Status backward(const BackwardArgs&) override { return Status::success(); }
-};
-
 } // namespace
 
 Expected<std::unique_ptr<OpKernel>> makeReshapeKernel(VulkanBackend& b, const KernelConfig& c) {
@@ -38,7 +30,7 @@ Expected<std::unique_ptr<OpKernel>> makeReshapeKernel(VulkanBackend& b, const Ke
 }
 
 Expected<std::unique_ptr<OpKernel>> makeInputKernel(VulkanBackend&, const KernelConfig&) {
-    return std::unique_ptr<OpKernel>(std::make_unique<InputKernel>());
+    return std::unique_ptr<OpKernel>(std::make_unique<engine::InputKernel>());
 }
 
 } // namespace nw::gpu::vulkan

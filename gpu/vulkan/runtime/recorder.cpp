@@ -199,9 +199,9 @@ Status Recorder::submitAndWait() {
                                   VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) ==
             VK_SUCCESS) {
             for (std::uint32_t i = 1; i < m_queryCount; ++i) {
-                KernelTime& k = m_profile[m_queryLabels[i]];
+                KernelTiming& k = m_profile[m_queryLabels[i]];
                 k.label = m_queryLabels[i];
-                ++k.dispatches;
+                ++k.calls;
                 k.milliseconds +=
                     double(stamps[i] - stamps[i - 1]) * m_device->timestampPeriod() * 1e-6;
             }
@@ -222,14 +222,14 @@ void Recorder::setProfiling(bool on) {
     m_profiling = on;
 }
 
-std::vector<KernelTime> Recorder::takeProfile() {
-    std::vector<KernelTime> out;
+std::vector<KernelTiming> Recorder::takeProfile() {
+    std::vector<KernelTiming> out;
     for (auto& [label, k] : m_profile) {
         out.push_back(k);
     }
     m_profile.clear();
     std::sort(out.begin(), out.end(),
-              [](const KernelTime& a, const KernelTime& b) { return a.milliseconds > b.milliseconds; });
+              [](const KernelTiming& a, const KernelTiming& b) { return a.milliseconds > b.milliseconds; });
     return out;
 }
 

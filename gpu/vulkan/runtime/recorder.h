@@ -11,6 +11,7 @@
 // submission (profile()).
 
 #include "base/expected.h"
+#include "engine/core/backend.h"
 #include "gpu/vulkan/runtime/device.h"
 #include "gpu/vulkan/runtime/pipelines.h"
 
@@ -30,11 +31,7 @@ struct Range {
     VkDeviceSize bytes = 0;
 };
 
-struct KernelTime {
-    std::string label;
-    std::uint64_t dispatches = 0;
-    double milliseconds = 0;
-};
+using engine::KernelTiming;
 
 class Recorder {
 public:
@@ -65,7 +62,7 @@ public:
 
     void setProfiling(bool on);
     // Per label, summed over the submissions since the last call; clears.
-    std::vector<KernelTime> takeProfile();
+    std::vector<KernelTiming> takeProfile();
 
 private:
     Status begin();
@@ -87,7 +84,7 @@ private:
     VkQueryPool m_queries = VK_NULL_HANDLE;
     std::uint32_t m_queryCount = 0;
     std::vector<std::string> m_queryLabels; // label of query i (i >= 1)
-    std::map<std::string, KernelTime> m_profile;
+    std::map<std::string, KernelTiming> m_profile;
 };
 
 } // namespace nw::gpu::vulkan
