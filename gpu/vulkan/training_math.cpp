@@ -100,7 +100,8 @@ Expected<double> VulkanBackend::sumOfSquares(std::span<const Tensor> tensors) {
         Tensor out = partials->view({groups[i]}, DType::F32, std::size_t(at) * 4);
         Push push;
         push.addr(tensors[i]).addr(out).u32(std::uint32_t(tensors[i].numel())).f32(1.0f);
-        if (auto s = dispatch(**pipe, {groups[i], 1, 1}, push, {tensors[i]}, {out}, "sum of squares");
+        if (auto s =
+                dispatch(**pipe, {groups[i], 1, 1}, push, {tensors[i]}, {out}, "sum of squares");
             !s) {
             return s.error();
         }
@@ -135,8 +136,10 @@ Status VulkanBackend::optimizerStep(const OptimizerStep& step, const Tensor& par
     const int slots = engine::optimizerSlotCount(step);
     if (static_cast<int>(state.size()) != slots) {
         return Error::internal("optimizerStep: " + std::to_string(state.size()) +
-                               " state tensors given for " + param.toString() + ", this optimizer "
-                               "needs " + std::to_string(slots));
+                               " state tensors given for " + param.toString() +
+                               ", this optimizer "
+                               "needs " +
+                               std::to_string(slots));
     }
     for (const Tensor& s : state) {
         if (auto st = checkF32(s, "optimizerStep"); !st) {

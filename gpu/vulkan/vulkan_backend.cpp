@@ -196,8 +196,8 @@ Status VulkanBackend::readStatus() {
         return Status::success();
     }
     std::string message = "class label " + std::to_string(words[1]) + " of sample " +
-                          std::to_string(words[2]) + " is outside the " +
-                          std::to_string(words[3]) + " classes of the prediction";
+                          std::to_string(words[2]) + " is outside the " + std::to_string(words[3]) +
+                          " classes of the prediction";
     std::memset(words, 0, 16);
     return Error::user(message);
 }
@@ -220,7 +220,8 @@ Status VulkanBackend::dispatch(const Pipeline& pipeline, std::array<std::uint32_
     // Ranges for the barriers; no kernel names more than a handful per dispatch.
     std::array<Range, 16> r{}, w{};
     if (reads.size() > r.size() || writes.size() > w.size()) {
-        return Error::internal(std::string("Vulkan: ") + label + ": more than 16 tensors read or "
+        return Error::internal(std::string("Vulkan: ") + label +
+                               ": more than 16 tensors read or "
                                "written by one dispatch");
     }
     std::size_t nr = 0, nw = 0;
@@ -243,8 +244,8 @@ std::array<std::uint32_t, 3> VulkanBackend::groupsFor(std::int64_t n, std::uint3
     return {static_cast<std::uint32_t>(std::clamp<std::int64_t>(g, n > 0 ? 1 : 0, 65535)), 1, 1};
 }
 
-Expected<std::unique_ptr<engine::OpKernel>> VulkanBackend::createKernel(
-    const engine::KernelConfig& config) {
+Expected<std::unique_ptr<engine::OpKernel>>
+VulkanBackend::createKernel(const engine::KernelConfig& config) {
     const KernelFactory* factory = m_kernels.find(config.op);
     if (!factory) {
         return Error::user("node '" + config.nodeId + "': the Vulkan backend has no kernel for " +

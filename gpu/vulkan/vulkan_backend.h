@@ -22,7 +22,7 @@ namespace nw::gpu::vulkan {
 class VulkanBackend;
 
 using KernelFactory = Expected<std::unique_ptr<engine::OpKernel>> (*)(VulkanBackend&,
-                                                                     const engine::KernelConfig&);
+                                                                      const engine::KernelConfig&);
 // The explicit list of Vulkan kernels (ops/registry.cpp).
 graph::OpTable<KernelFactory> makeVulkanKernelTable();
 
@@ -61,8 +61,8 @@ public:
     Status synchronize() override;
 
     const graph::OpCoverage& opCoverage() const override { return m_kernels; }
-    Expected<std::unique_ptr<engine::OpKernel>> createKernel(
-        const engine::KernelConfig& config) override;
+    Expected<std::unique_ptr<engine::OpKernel>>
+    createKernel(const engine::KernelConfig& config) override;
 
     // training_math.cpp
     Status fill(const engine::Tensor& t, float value) override;
@@ -74,7 +74,8 @@ public:
                          bool decays) override;
     Status oneHot(const engine::Tensor& labels, const engine::Tensor& targets) override;
     Status classificationMetrics(const engine::Tensor& logits, const engine::Tensor& labels,
-                                 const engine::Tensor& loss, const engine::Tensor& metrics) override;
+                                 const engine::Tensor& loss,
+                                 const engine::Tensor& metrics) override;
 
     void setThreads(int) override {}
     int threads() const override { return 0; }

@@ -92,8 +92,10 @@ private slots:
     void resumesOnTheOtherDevice_data() {
         QTest::addColumn<QString>("first");
         QTest::addColumn<QString>("then");
-        QTest::newRow("vulkan then cpu") << "vulkan:0" << "cpu";
-        QTest::newRow("cpu then vulkan") << "cpu" << "vulkan:0";
+        QTest::newRow("vulkan then cpu") << "vulkan:0"
+                                         << "cpu";
+        QTest::newRow("cpu then vulkan") << "cpu"
+                                         << "vulkan:0";
     }
 
     // Stopped at step 20 (checkpointed there), resumed on the other device: the same run goes

@@ -37,8 +37,8 @@ private slots:
     void initTestCase() {
         registerVulkanBackend(m_registry);
         if (m_registry.availableDevices().empty()) {
-            QSKIP(qPrintable(QString::fromStdString(
-                "no Vulkan device: " + m_registry.absentBackends().at(0).reason)));
+            QSKIP(qPrintable(QString::fromStdString("no Vulkan device: " +
+                                                    m_registry.absentBackends().at(0).reason)));
         }
         auto b = m_registry.openBackend("vulkan:0");
         QVERIFY2(b, b ? "" : b.error().message.c_str());

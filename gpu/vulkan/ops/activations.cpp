@@ -44,7 +44,9 @@ private:
 } // namespace
 
 Expected<std::unique_ptr<OpKernel>> makeActivationKernel(VulkanBackend& b, const KernelConfig& c) {
-    auto alpha = [&c] { return static_cast<float>(std::get<double>(c.attrs.find("alpha")->second)); };
+    auto alpha = [&c] {
+        return static_cast<float>(std::get<double>(c.attrs.find("alpha")->second));
+    };
     if (c.op == "ReLU") {
         return makeKernel<ActivationKernel>(b, c, 0u, 0.0f);
     }

@@ -24,13 +24,16 @@ public:
         std::int64_t pad[2];
         for (int d = 0; d < 2; ++d) {
             std::int64_t effective = dil[d] * (k[d] - 1) + 1;
-            pad[d] = same ? std::max<std::int64_t>((y[2 + d] - 1) * stride[d] + effective - x[2 + d],
-                                                   0) / 2
-                          : attrInts("padding")[d];
+            pad[d] =
+                same
+                    ? std::max<std::int64_t>((y[2 + d] - 1) * stride[d] + effective - x[2 + d], 0) /
+                          2
+                    : attrInts("padding")[d];
         }
-        m_g = {u32(x[0]), u32(x[1]),  u32(x[2]),     u32(x[3]),      u32(y[1]),   u32(y[2]),
-               u32(y[3]), u32(k[0]),  u32(k[1]),     u32(stride[0]), u32(stride[1]), u32(pad[0]),
-               u32(pad[1]), u32(dil[0]), u32(dil[1]), u32(attrInt("groups"))};
+        m_g = {u32(x[0]),   u32(x[1]),      u32(x[2]),      u32(x[3]),
+               u32(y[1]),   u32(y[2]),      u32(y[3]),      u32(k[0]),
+               u32(k[1]),   u32(stride[0]), u32(stride[1]), u32(pad[0]),
+               u32(pad[1]), u32(dil[0]),    u32(dil[1]),    u32(attrInt("groups"))};
     }
 
     Status forward(const ForwardArgs& a) override {

@@ -58,7 +58,8 @@ public:
         if (!m_bias) {
             return Status::success();
         }
-        return m_gemm.channelSum(dy, a.gradParams[1], m_batch, m_units, 1, m_node + " bias gradient");
+        return m_gemm.channelSum(dy, a.gradParams[1], m_batch, m_units, 1,
+                                 m_node + " bias gradient");
     }
 
 private:

@@ -101,8 +101,8 @@ Status GemmRecorder::matrix(const MatrixProduct& mp, const Tensor& a, const Tens
     p.u32(mp.sbatchA).u32(mp.sbatchB).u32(mp.sbatchC);
     std::array<std::uint32_t, 3> groups{ceilDiv(mp.n, kTile), ceilDiv(mp.m, kTile),
                                         mp.batch * split.splits};
-    if (auto s = m_backend->dispatch(*m_pipelines[0], groups, p, {a, b, bias, c}, {out},
-                                     label.c_str());
+    if (auto s =
+            m_backend->dispatch(*m_pipelines[0], groups, p, {a, b, bias, c}, {out}, label.c_str());
         !s) {
         return s;
     }

@@ -27,7 +27,8 @@ protected:
 
     // The pipeline of `shader` with these specialization constants; throws PipelineError
     // (caught by makeKernel) so constructors stay linear.
-    const Pipeline& pipeline(std::string_view shader, std::initializer_list<std::uint32_t> constants,
+    const Pipeline& pipeline(std::string_view shader,
+                             std::initializer_list<std::uint32_t> constants,
                              std::uint32_t localSize = 256);
     // A scratch tensor owned by the kernel (saved statistics, indices); throws like pipeline.
     Tensor scratch(const Dims& shape, DType dtype = DType::F32);

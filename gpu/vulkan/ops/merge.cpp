@@ -31,8 +31,8 @@ public:
         for (std::size_t k = 2; k < a.inputs.size(); ++k) {
             Push q;
             q.addr(y).addr(a.inputs[k]).addr(y).u32(u32(m_numel)).f32(0.0f);
-            if (auto s = dispatch(m_addInto, VulkanBackend::groupsFor(m_numel), q,
-                                  {a.inputs[k], y}, {y}, "forward");
+            if (auto s = dispatch(m_addInto, VulkanBackend::groupsFor(m_numel), q, {a.inputs[k], y},
+                                  {y}, "forward");
                 !s) {
                 return s;
             }
@@ -101,8 +101,8 @@ public:
         for (std::size_t i = 0; i < a.gradInputs.size(); ++i) {
             const Tensor& dx = a.gradInputs[i];
             if (dx.defined()) {
-                if (auto s = run(m_backward, dx, a.gradOutputs[0], i, offset,
-                                 {a.gradOutputs[0]}, {dx}, "backward");
+                if (auto s = run(m_backward, dx, a.gradOutputs[0], i, offset, {a.gradOutputs[0]},
+                                 {dx}, "backward");
                     !s) {
                     return s;
                 }

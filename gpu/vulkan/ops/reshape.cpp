@@ -13,7 +13,9 @@ public:
 
     bool backwardReadsInputs() const override { return false; }
 
-    Status forward(const ForwardArgs& a) override { return m_backend.copy(a.inputs[0], a.outputs[0]); }
+    Status forward(const ForwardArgs& a) override {
+        return m_backend.copy(a.inputs[0], a.outputs[0]);
+    }
 
     Status backward(const BackwardArgs& a) override {
         if (!a.gradInputs[0].defined()) {

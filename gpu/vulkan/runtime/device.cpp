@@ -43,9 +43,8 @@ Expected<std::shared_ptr<Device>> Device::open(std::shared_ptr<Instance> instanc
     vkGetPhysicalDeviceProperties2(physical.handle, &props);
     d->m_properties = props.properties;
     d->m_subgroupSize = subgroup.subgroupSize;
-    d->m_subgroupArithmetic =
-        (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
-        (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
+    d->m_subgroupArithmetic = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                              (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
 
     VkPhysicalDeviceMemoryProperties mem;
     vkGetPhysicalDeviceMemoryProperties(physical.handle, &mem);

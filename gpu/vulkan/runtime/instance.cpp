@@ -14,12 +14,14 @@ namespace {
 
 std::atomic<std::uint64_t> g_validationMessages{0};
 
-VKAPI_ATTR VkBool32 VKAPI_CALL onValidationMessage(
-    VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT,
-    const VkDebugUtilsMessengerCallbackDataEXT* data, void*) {
+VKAPI_ATTR VkBool32 VKAPI_CALL onValidationMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                                   VkDebugUtilsMessageTypeFlagsEXT,
+                                                   const VkDebugUtilsMessengerCallbackDataEXT* data,
+                                                   void*) {
     if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
         ++g_validationMessages;
-        std::fprintf(stderr, "vulkan validation: %s\n", data && data->pMessage ? data->pMessage : "");
+        std::fprintf(stderr, "vulkan validation: %s\n",
+                     data && data->pMessage ? data->pMessage : "");
     }
     return VK_FALSE;
 }
@@ -34,8 +36,9 @@ bool hasLayer(const char* name) {
     vkEnumerateInstanceLayerProperties(&n, nullptr);
     std::vector<VkLayerProperties> layers(n);
     vkEnumerateInstanceLayerProperties(&n, layers.data());
-    return std::any_of(layers.begin(), layers.end(),
-                       [&](const VkLayerProperties& l) { return std::strcmp(l.layerName, name) == 0; });
+    return std::any_of(layers.begin(), layers.end(), [&](const VkLayerProperties& l) {
+        return std::strcmp(l.layerName, name) == 0;
+    });
 }
 
 int typeRank(VkPhysicalDeviceType t) {
@@ -96,8 +99,9 @@ Expected<std::shared_ptr<Instance>> Instance::get() {
             info.ppEnabledExtensionNames = &debugExt;
             info.pNext = &messenger;
         } else {
-            std::fprintf(stderr, "vulkan: NW_VULKAN_VALIDATION is set but %s is not installed "
-                                 "(Debian: vulkan-validationlayers)\n",
+            std::fprintf(stderr,
+                         "vulkan: NW_VULKAN_VALIDATION is set but %s is not installed "
+                         "(Debian: vulkan-validationlayers)\n",
                          layer);
         }
     }
@@ -136,7 +140,8 @@ void Instance::findDevices() {
     std::vector<VkPhysicalDevice> handles(n);
     vkEnumeratePhysicalDevices(m_instance, &n, handles.data());
     for (VkPhysicalDevice h : handles) {
-        VkPhysicalDeviceDriverProperties driver{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
+        VkPhysicalDeviceDriverProperties driver{
+            VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
         VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
         props.pNext = &driver;
         vkGetPhysicalDeviceProperties2(h, &props);

@@ -17,9 +17,9 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace nw::gpu::vulkan {

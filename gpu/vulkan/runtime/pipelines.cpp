@@ -25,8 +25,7 @@ std::string cacheFile(const VkPhysicalDeviceProperties& p) {
     }
     dir /= "netwright/vulkan";
     char name[96];
-    std::snprintf(name, sizeof name, "%04x-%04x-%08x.bin", p.vendorID, p.deviceID,
-                  p.driverVersion);
+    std::snprintf(name, sizeof name, "%04x-%04x-%08x.bin", p.vendorID, p.deviceID, p.driverVersion);
     return (dir / name).string();
 }
 

@@ -87,8 +87,8 @@ Status Recorder::begin() {
 }
 
 void Recorder::barrierFor(std::span<const Range> reads, std::span<const Range> writes) {
-    bool hazard = anyOverlap(reads, m_written) || anyOverlap(writes, m_written) ||
-                  anyOverlap(writes, m_read);
+    bool hazard =
+        anyOverlap(reads, m_written) || anyOverlap(writes, m_written) || anyOverlap(writes, m_read);
     if (hazard) {
         VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
         barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT |
@@ -118,9 +118,9 @@ Status Recorder::dispatch(const Pipeline& pipeline, std::array<std::uint32_t, 3>
     }
     const auto& max = m_device->limits().maxComputeWorkGroupCount;
     if (groups[0] > max[0] || groups[1] > max[1] || groups[2] > max[2]) {
-        return Error::internal(std::string("Vulkan: ") + label + ": " +
-                               std::to_string(groups[0]) + "x" + std::to_string(groups[1]) + "x" +
-                               std::to_string(groups[2]) + " workgroups exceed the device's limit");
+        return Error::internal(std::string("Vulkan: ") + label + ": " + std::to_string(groups[0]) +
+                               "x" + std::to_string(groups[1]) + "x" + std::to_string(groups[2]) +
+                               " workgroups exceed the device's limit");
     }
     if (auto s = begin(); !s) {
         return s;
@@ -169,7 +169,8 @@ Status Recorder::submitAndWait() {
     VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
     barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
     barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-    vkCmdPipelineBarrier(m_cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+    vkCmdPipelineBarrier(m_cmd,
+                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                          VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0, nullptr, 0, nullptr);
     m_recording = false;
     VkDevice dev = m_device->handle();
@@ -194,9 +195,8 @@ Status Recorder::submitAndWait() {
     ++m_submissions;
     if (result && m_profiling && m_queryCount > 1) {
         std::vector<std::uint64_t> stamps(m_queryCount);
-        if (vkGetQueryPoolResults(dev, m_queries, 0, m_queryCount, stamps.size() * 8,
-                                  stamps.data(), 8,
-                                  VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) ==
+        if (vkGetQueryPoolResults(dev, m_queries, 0, m_queryCount, stamps.size() * 8, stamps.data(),
+                                  8, VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) ==
             VK_SUCCESS) {
             for (std::uint32_t i = 1; i < m_queryCount; ++i) {
                 KernelTiming& k = m_profile[m_queryLabels[i]];
@@ -228,8 +228,9 @@ std::vector<KernelTiming> Recorder::takeProfile() {
         out.push_back(k);
     }
     m_profile.clear();
-    std::sort(out.begin(), out.end(),
-              [](const KernelTiming& a, const KernelTiming& b) { return a.milliseconds > b.milliseconds; });
+    std::sort(out.begin(), out.end(), [](const KernelTiming& a, const KernelTiming& b) {
+        return a.milliseconds > b.milliseconds;
+    });
     return out;
 }
 

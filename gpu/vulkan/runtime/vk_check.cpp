@@ -45,8 +45,8 @@ Status check(VkResult result, const std::string& what) {
     if (result == VK_SUCCESS) {
         return Status::success();
     }
-    std::string message = what + ": " + resultName(result) + " (" +
-                          std::to_string(static_cast<int>(result)) + ")";
+    std::string message =
+        what + ": " + resultName(result) + " (" + std::to_string(static_cast<int>(result)) + ")";
     if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY) {
         return Error::user(message + ": the device is out of memory; try a smaller batch");
     }
