@@ -24,10 +24,6 @@ Status checkF32(const Tensor& t, const char* op) {
 
 enum ElementwiseOp : std::uint32_t { kFill = 0, kScale = 1, kAddInto = 2 };
 
-} // namespace
-
-namespace {
-
 Status elementwise(VulkanBackend& b, std::uint32_t op, const Tensor& y, const Tensor& x, float a,
                    const char* label) {
     std::uint32_t constants[] = {op};

@@ -100,7 +100,6 @@ public:
     // A device word that kernels validating their input (class labels) write to; checked at
     // synchronize(), which then fails with the message of the first bad value.
     VkDeviceAddress statusAddress() const { return m_status.address; }
-    Range statusRange() const { return {m_status.address, m_status.size}; }
     void expectStatus() { m_statusPending = true; }
 
     static VkDeviceAddress address(const engine::Tensor& t);
@@ -111,7 +110,6 @@ public:
         return true;
     }
     std::vector<engine::KernelTiming> takeProfile() override;
-    std::uint64_t submissions() const { return m_recorder->submissions(); }
     std::uint64_t barriers() const { return m_recorder->barriers(); }
     const std::string& pipelineCachePath() const { return m_pipelines->cachePath(); }
 
@@ -128,7 +126,6 @@ private:
     std::unique_ptr<Recorder> m_recorder;
     graph::OpTable<KernelFactory> m_kernels;
     Allocation m_status; // i32 [4]: {bad flag, value, index, limit}
-    Allocation m_statusHost;
     bool m_statusPending = false;
 };
 

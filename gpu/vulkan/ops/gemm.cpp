@@ -82,11 +82,10 @@ Status GemmRecorder::finishSplit(const SplitK& split, const Tensor& partial, con
                                what.c_str());
 }
 
-Status GemmRecorder::matrix(const MatrixProduct& mp, const Tensor& a, const Tensor& b,
-                            const Tensor& c, const Tensor& bias, bool accumulate,
-                            const std::string& label) {
-    SplitK split = accumulate || bias.defined() ? SplitK{1, std::max(mp.k, 1u)}
-                                                : chooseSplitK(mp.m, mp.n, mp.k, mp.batch);
+template <class Tail>
+Status GemmRecorder::record(int mode, const Extent& e, const SplitK& split, const Tensor& a,
+                            const Tensor& b, const Tensor& c, const Tensor& bias,
+                            std::uint32_t flags, Tail&& tail, const std::string& label) {
     const std::uint32_t elements = std::uint32_t(c.numel());
     auto target = outputFor(split, c);
     if (!target) {
@@ -95,57 +94,59 @@ Status GemmRecorder::matrix(const MatrixProduct& mp, const Tensor& a, const Tens
     const Tensor& out = *target;
     Push p;
     p.addr(a).addr(b).addr(out).addr(bias.defined() ? bias : c);
-    p.u32(mp.m).u32(mp.n).u32(mp.k).u32(split.splits).u32(split.chunk);
-    p.u32((bias.defined() ? kBias : 0) | (accumulate ? kAccumulate : 0)).u32(elements);
-    p.u32(mp.sam).u32(mp.sak).u32(mp.sbk).u32(mp.sbn).u32(mp.scm).u32(mp.scn);
-    p.u32(mp.sbatchA).u32(mp.sbatchB).u32(mp.sbatchC);
-    std::array<std::uint32_t, 3> groups{ceilDiv(mp.n, kTile), ceilDiv(mp.m, kTile),
-                                        mp.batch * split.splits};
-    if (auto s =
-            m_backend->dispatch(*m_pipelines[0], groups, p, {a, b, bias, c}, {out}, label.c_str());
+    p.u32(e.m).u32(e.n).u32(e.k).u32(split.splits).u32(split.chunk).u32(flags).u32(elements);
+    tail(p);
+    std::array<std::uint32_t, 3> groups{ceilDiv(e.n, kTile), ceilDiv(e.m, kTile),
+                                        e.batch * split.splits};
+    // c is read when accumulating; listing it always costs at most a barrier.
+    if (auto s = m_backend->dispatch(*m_pipelines[mode], groups, p, {a, b, bias, c}, {out},
+                                     label.c_str());
         !s) {
         return s;
     }
     return split.splits > 1 ? finishSplit(split, out, c, elements, label) : Status::success();
 }
 
+Status GemmRecorder::matrix(const MatrixProduct& mp, const Tensor& a, const Tensor& b,
+                            const Tensor& c, const Tensor& bias, bool accumulate,
+                            const std::string& label) {
+    SplitK split = accumulate || bias.defined() ? SplitK{1, std::max(mp.k, 1u)}
+                                                : chooseSplitK(mp.m, mp.n, mp.k, mp.batch);
+    std::uint32_t flags = (bias.defined() ? kBias : 0) | (accumulate ? kAccumulate : 0);
+    return record(
+        0, {mp.m, mp.n, mp.k, mp.batch}, split, a, b, c, bias, flags,
+        [&mp](Push& p) {
+            p.u32(mp.sam).u32(mp.sak).u32(mp.sbk).u32(mp.sbn).u32(mp.scm).u32(mp.scn);
+            p.u32(mp.sbatchA).u32(mp.sbatchB).u32(mp.sbatchC);
+        },
+        label);
+}
+
 Status GemmRecorder::conv(ConvPass pass, const ConvGeometry& g, const Tensor& a, const Tensor& b,
                           const Tensor& c, const Tensor& bias, const std::string& label) {
     std::uint32_t cg = g.c / g.groups, fg = g.f / g.groups, taps = g.kh * g.kw;
-    std::uint32_t m = 0, n = 0, k = 0;
+    Extent e{0, 0, 0, g.groups};
     switch (pass) {
     case ConvPass::Forward:
-        m = g.batch * g.oh * g.ow, n = fg, k = cg * taps;
+        e.m = g.batch * g.oh * g.ow, e.n = fg, e.k = cg * taps;
         break;
     case ConvPass::DataGradient:
-        m = g.batch * g.h * g.w, n = cg, k = fg * taps;
+        e.m = g.batch * g.h * g.w, e.n = cg, e.k = fg * taps;
         break;
     case ConvPass::WeightGradient:
-        m = fg, n = cg * taps, k = g.batch * g.oh * g.ow;
+        e.m = fg, e.n = cg * taps, e.k = g.batch * g.oh * g.ow;
         break;
     }
-    SplitK split = pass == ConvPass::WeightGradient ? chooseSplitK(m, n, k, g.groups)
-                                                    : SplitK{1, std::max(k, 1u)};
-    const std::uint32_t elements = std::uint32_t(c.numel());
-    auto target = outputFor(split, c);
-    if (!target) {
-        return target.error();
-    }
-    const Tensor& out = *target;
-    Push p;
-    p.addr(a).addr(b).addr(out).addr(bias.defined() ? bias : c);
-    p.u32(m).u32(n).u32(k).u32(split.splits).u32(split.chunk);
-    p.u32(bias.defined() ? kBias : 0).u32(elements);
-    p.u32(g.c).u32(g.h).u32(g.w).u32(g.f).u32(g.oh).u32(g.ow).u32(g.kh).u32(g.kw);
-    p.u32(g.sh).u32(g.sw).u32(g.ph).u32(g.pw).u32(g.dh).u32(g.dw).u32(g.groups);
-    std::array<std::uint32_t, 3> groups{ceilDiv(n, kTile), ceilDiv(m, kTile),
-                                        g.groups * split.splits};
-    if (auto s = m_backend->dispatch(*m_pipelines[int(pass)], groups, p, {a, b, bias}, {out},
-                                     label.c_str());
-        !s) {
-        return s;
-    }
-    return split.splits > 1 ? finishSplit(split, out, c, elements, label) : Status::success();
+    SplitK split = pass == ConvPass::WeightGradient ? chooseSplitK(e.m, e.n, e.k, g.groups)
+                                                    : SplitK{1, std::max(e.k, 1u)};
+    return record(
+        int(pass), e, split, a, b, c, bias, bias.defined() ? kBias : 0,
+        [&g](Push& p) {
+            p.u32(g.c).u32(g.h).u32(g.w).u32(g.f).u32(g.oh).u32(g.ow).u32(g.kh);
+            p.u32(g.kw).u32(g.sh).u32(g.sw).u32(g.ph).u32(g.pw).u32(g.dh).u32(g.dw);
+            p.u32(g.groups);
+        },
+        label);
 }
 
 Status GemmRecorder::channelSum(const Tensor& x, const Tensor& y, std::uint32_t outer,

@@ -52,6 +52,16 @@ private:
         : m_backend(&backend) {}
     // Split-K scratch of at least `elements` floats, grown as needed.
     Expected<engine::Tensor> partials(std::size_t elements);
+    // m x n outputs summing over k, `batch` times (workgroup z).
+    struct Extent {
+        std::uint32_t m, n, k, batch;
+    };
+    // Records one product in gemm.comp's `mode`: the common push constants, then `tail`
+    // appends the mode's own; sums the split-K partials when k is split.
+    template <class Tail>
+    Status record(int mode, const Extent& e, const SplitK& split, const engine::Tensor& a,
+                  const engine::Tensor& b, const engine::Tensor& c, const engine::Tensor& bias,
+                  std::uint32_t flags, Tail&& tail, const std::string& label);
     // Where a product writes: `c`, or the split-K partials when k is split.
     Expected<engine::Tensor> outputFor(const SplitK& split, const engine::Tensor& c);
     Status finishSplit(const SplitK& split, const engine::Tensor& partial, const engine::Tensor& c,

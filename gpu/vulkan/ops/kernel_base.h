@@ -62,7 +62,7 @@ Expected<std::unique_ptr<OpKernel>> makeKernel(VulkanBackend& backend, const Ker
     }
 }
 
-// Row-major strides helpers.
+// Sizes as the shaders take them (32-bit).
 inline std::uint32_t u32(std::int64_t v) {
     return static_cast<std::uint32_t>(v);
 }

@@ -36,15 +36,7 @@ Expected<std::shared_ptr<Device>> Device::open(std::shared_ptr<Instance> instanc
     d->m_instance = std::move(instance);
     d->m_physical = physical;
 
-    VkPhysicalDeviceSubgroupProperties subgroup{
-        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
-    VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
-    props.pNext = &subgroup;
-    vkGetPhysicalDeviceProperties2(physical.handle, &props);
-    d->m_properties = props.properties;
-    d->m_subgroupSize = subgroup.subgroupSize;
-    d->m_subgroupArithmetic = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
-                              (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
+    vkGetPhysicalDeviceProperties(physical.handle, &d->m_properties);
 
     VkPhysicalDeviceMemoryProperties mem;
     vkGetPhysicalDeviceMemoryProperties(physical.handle, &mem);

@@ -1,6 +1,6 @@
 #pragma once
 // One opened Vulkan device: the logical device, its compute queue and what we read of its
-// properties (limits, subgroups, timestamps, memory types).
+// properties (limits, timestamps, memory types).
 
 #include "base/expected.h"
 #include "gpu/vulkan/runtime/instance.h"
@@ -26,9 +26,6 @@ public:
     std::uint32_t queueFamily() const { return m_physical.computeQueueFamily; }
     const VkPhysicalDeviceProperties& properties() const { return m_properties; }
     const VkPhysicalDeviceLimits& limits() const { return m_properties.limits; }
-    // Subgroup size, and whether shaders may use subgroup arithmetic (subgroupAdd) in compute.
-    std::uint32_t subgroupSize() const { return m_subgroupSize; }
-    bool subgroupArithmetic() const { return m_subgroupArithmetic; }
     // Nanoseconds per timestamp tick.
     double timestampPeriod() const { return m_properties.limits.timestampPeriod; }
 
@@ -48,8 +45,6 @@ private:
     VkDevice m_device = VK_NULL_HANDLE;
     VkQueue m_queue = VK_NULL_HANDLE;
     VkPhysicalDeviceProperties m_properties{};
-    std::uint32_t m_subgroupSize = 1;
-    bool m_subgroupArithmetic = false;
     std::uint32_t m_deviceType = 0;
     std::uint32_t m_stagingType = 0;
     std::mutex m_queueMutex;

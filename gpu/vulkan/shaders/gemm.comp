@@ -47,7 +47,6 @@ uint zb; // batch (MODE 0) or group (convolution)
 // Each invocation loads the same row of the A tile (mm = t % 64) and the same column of the B
 // tile (nn = t % 64) for every k: what depends only on that row or column is computed once
 // per workgroup, in prepareA / prepareB, leaving a division or two per loaded element.
-uint rowA;     // the m (MODE 0-2) or f (MODE 3) of this invocation's A row
 uint colB;     // the n of this invocation's B column
 uint baseA;    // element offset of the A row's data
 uint baseB;
@@ -55,7 +54,7 @@ int ihBase, iwBase; // MODE 1: oh*sh - ph, ow*sw - pw; MODE 2: ih + ph, iw + pw
 uint khB, kwB;      // MODE 3: the column's kernel tap
 
 #if MODE == 0
-void prepareA(uint m) { rowA = m; baseA = zb * p.sbatchA + m * p.sam; }
+void prepareA(uint m) { baseA = zb * p.sbatchA + m * p.sam; }
 void prepareB(uint n) { colB = n; baseB = zb * p.sbatchB + n * p.sbn; }
 float loadA(uint k) { return p.a.v[baseA + k * p.sak]; }
 float loadB(uint k) { return p.b.v[baseB + k * p.sbk]; }
