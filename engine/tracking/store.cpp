@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <unistd.h>
 
 namespace nw::tracking {
@@ -23,6 +24,39 @@ std::string joinTags(const std::vector<std::string>& tags) {
 
 bool processAlive(std::int64_t pid) {
     return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH);
+}
+
+// Recording a run writes the database and, in WAL mode, creates its -wal and -shm files next
+// to it: a read-only file or folder (a read-only mount, missing write permission) is a user
+// error naming the database, found before SQLite opens it read-only or fails on its first
+// write with a less helpful message.
+Status checkWritable(const std::filesystem::path& path) {
+    // errno of a denied write access to `p`; 0 when writable or for any other answer
+    // (a missing file, which SQLite creates).
+    auto denied = [](const std::filesystem::path& p) {
+        if (::access(p.c_str(), W_OK) == 0) {
+            return 0;
+        }
+        const int error = errno;
+        return error == EROFS || error == EACCES || error == EPERM ? error : 0;
+    };
+    auto why = [](int error) {
+        return std::string(error == EROFS ? "read-only (" : "not writable (") +
+               std::strerror(error) + ")";
+    };
+    const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) {
+        if (const int error = denied(path)) {
+            return Error::user(path.string() + ": the experiment database is " + why(error) +
+                               "; runs cannot be recorded in it");
+        }
+    }
+    if (const int error = denied(dir)) {
+        return Error::user(path.string() + ": the experiment database's folder " + dir.string() +
+                           " is " + why(error) + "; runs cannot be recorded there");
+    }
+    return Status::success();
 }
 
 } // namespace
@@ -81,6 +115,9 @@ Expected<std::unique_ptr<ExperimentStore>> ExperimentStore::open(const std::file
                                "database: " +
                                ec.message());
         }
+    }
+    if (auto s = checkWritable(path); !s) {
+        return s.error();
     }
     auto db = Database::open(path);
     if (!db) {

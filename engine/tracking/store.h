@@ -79,7 +79,8 @@ class ExperimentStore {
 public:
     // Opens or creates the database (and its folder), migrates it and marks crashed runs.
     // `recover` false skips the crash check (a writer's second connection). A path that
-    // cannot be a database is a user error naming it.
+    // cannot be a database, and a database file or folder that is read-only (a read-only
+    // mount, no write permission), are user errors naming the file.
     static Expected<std::unique_ptr<ExperimentStore>> open(const std::filesystem::path& path,
                                                            bool recover = true);
 

@@ -63,7 +63,7 @@ public:
             m_interval > 0 &&
             std::chrono::duration<double>(Clock::now() - m_last).count() >= m_interval;
         if ((m_every > 0 && e.step % m_every == 0) || byTime) {
-            (void)m_run.checkpoint(*m_run.m_trainer);
+            checkpoint();
             m_last = Clock::now();
         }
         if ((m_stopFlag && m_stopFlag->load()) || (m_stopAfter > 0 && e.step >= m_stopAfter)) {
@@ -75,11 +75,18 @@ public:
         if (m_inner) {
             m_inner->onEpoch(e);
         }
-        (void)m_run.checkpoint(*m_run.m_trainer);
+        checkpoint();
         m_last = Clock::now();
     }
 
 private:
+    // A checkpoint that cannot be written stops the run here (see checkpoint()).
+    void checkpoint() {
+        if (!m_run.checkpoint(*m_run.m_trainer)) {
+            m_run.m_trainer->requestStop();
+        }
+    }
+
     using Clock = std::chrono::steady_clock;
     TrackedRun& m_run;
     engine::TrainerCallbacks* m_inner;
@@ -175,6 +182,8 @@ Status TrackedRun::startRecording(engine::Trainer& trainer, engine::TrainerCallb
     }
     m_writer = std::move(*writer);
     m_trainer = &trainer;
+    std::error_code ec;
+    m_checkpointStep = std::filesystem::is_regular_file(checkpointPath(), ec) ? trainer.step() : -1;
     m_recorder = std::make_unique<RunRecorder>(*m_writer);
     m_callbacks = std::make_unique<Callbacks>(*this, inner, checkpointEvery, stopAfter, stopFlag,
                                               checkpointMinutes);
@@ -186,18 +195,32 @@ engine::TrainerCallbacks* TrackedRun::callbacks() {
 }
 
 // Metrics up to the checkpoint's step are committed before it is written, so a resumed run
-// (which drops the metrics after its checkpoint's step) never has a gap. The Trainer saves
-// to a scratch file, which is written again with the run's owner as the checkpoint, so the
-// checkpoint path only ever holds an owned checkpoint.
+// (which drops the metrics after its checkpoint's step) never has a gap. The checkpoint is
+// written once, atomically, with the run it belongs to inside: a failed write (a full disk)
+// leaves the previous checkpoint as it was and no temporary file. The first failure is kept,
+// with what it means for the run, and finish() returns it.
 Status TrackedRun::checkpoint(engine::Trainer& trainer) {
     Status s = m_writer->flush();
-    if (s) { // written once, atomically, with the run it belongs to inside
+    const char* what = "its metrics could not be recorded";
+    if (s) {
+        what = "its checkpoint could not be written";
         s = trainer.saveCheckpoint(checkpointPath(), {m_owner.uuid, m_owner.id, m_owner.graphHash});
     }
-    if (!s && m_checkpointError.ok()) {
-        m_checkpointError = s;
+    if (!s) {
+        if (m_checkpointError.ok()) {
+            Error e = s.error();
+            e.message = "run " + std::to_string(m_runId) + " stopped at step " +
+                        std::to_string(trainer.step()) + ": " + what + ": " + e.message + "; " +
+                        (m_checkpointStep >= 0
+                             ? "its checkpoint of step " + std::to_string(m_checkpointStep) +
+                                   " is kept, so it can be resumed from there"
+                             : std::string("it had no checkpoint yet"));
+            m_checkpointError = e;
+        }
+        return s;
     }
-    if (s && m_checkpointListener) {
+    m_checkpointStep = trainer.step();
+    if (m_checkpointListener) {
         m_checkpointListener(trainer.step());
     }
     return s;
@@ -207,10 +230,15 @@ Status TrackedRun::finish(const Expected<engine::TrainResult>& result,
                           const std::string& weightsFile) {
     std::string status = "failed";
     if (result) {
-        status = result->outcome == engine::TrainResult::Outcome::Stopped ? "stopped" : "completed";
-        if (result->outcome == engine::TrainResult::Outcome::Stopped) {
+        const bool stopped = result->outcome == engine::TrainResult::Outcome::Stopped;
+        // The final checkpoint of a stop, unless a failed one stopped the run: it keeps the
+        // last good one rather than trying the full disk again.
+        if (stopped && m_checkpointError.ok()) {
             (void)checkpoint(*m_trainer);
         }
+        // A run whose last checkpoint failed is not complete on disk: 'stopped' lets it be
+        // resumed from the checkpoint it kept, even when the failure was at its very end.
+        status = stopped || !m_checkpointError.ok() ? "stopped" : "completed";
     }
     Status writerStatus = m_writer ? m_writer->close() : Status::success();
     auto addArtifact = [this](const char* kind, const std::filesystem::path& p) {
@@ -229,13 +257,18 @@ Status TrackedRun::finish(const Expected<engine::TrainResult>& result,
     if (!weightsFile.empty() && result) {
         addArtifact("weights", weightsFile);
     }
-    if (auto s = m_store->finishRun(m_runId, status); !s) {
-        return s;
+    Status recorded = m_store->finishRun(m_runId, status);
+    if (!m_checkpointError.ok()) { // why the run stopped comes first
+        Error e = m_checkpointError.error();
+        if (!recorded) { // left 'running': the next open of the store marks it crashed
+            e.message += "; its end could not be recorded either: " + recorded.error().message;
+        }
+        return e;
     }
-    if (!writerStatus) {
-        return writerStatus;
+    if (!recorded) {
+        return recorded;
     }
-    return m_checkpointError;
+    return writerStatus;
 }
 
 } // namespace nw::tracking

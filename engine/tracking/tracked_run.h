@@ -5,6 +5,13 @@
 // on stop) and the final status. Checkpoints live in runDirectory()/checkpoint.nwckpt
 // (a.db -> a.runs/<id>/) and record the run's UUID, id and graph hash; resume() refuses one
 // of another run.
+//
+// A checkpoint that cannot be written (a full disk, a read-only folder), or the metrics that
+// must be committed before it, stops the run at that step boundary rather than training on
+// without a safety net: the run is recorded 'stopped' (even when the failed checkpoint was its
+// last) with its metrics, the atomic write left its previous checkpoint intact and no
+// temporary file, so `train --resume` continues from that checkpoint once there is room;
+// finish() returns the error, naming the file, the step and the checkpoint kept.
 
 #include "base/expected.h"
 #include "engine/tracking/metric_writer.h"
@@ -60,7 +67,8 @@ public:
         m_checkpointListener = std::move(listener);
     }
 
-    // Final checkpoint (on stop), artifacts, status. `outcome` empty: the run failed.
+    // Final checkpoint (on stop), artifacts, status. `outcome` empty: the run failed. A failed
+    // checkpoint is returned first, even when the rest was recorded.
     Status finish(const Expected<engine::TrainResult>& result, const std::string& weightsFile);
 
     ExperimentStore& store() { return *m_store; }
@@ -78,7 +86,8 @@ private:
     std::unique_ptr<RunRecorder> m_recorder;
     std::unique_ptr<Callbacks> m_callbacks;
     engine::Trainer* m_trainer = nullptr;
-    Status m_checkpointError;
+    Status m_checkpointError;           // the first failed checkpoint: it stopped the run
+    std::int64_t m_checkpointStep = -1; // the step of the checkpoint on disk; -1: none
     std::function<void(std::int64_t)> m_checkpointListener;
 };
 
