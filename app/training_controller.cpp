@@ -18,6 +18,7 @@ struct TrainingController::Job {
     std::string runName;
     qint64 maxSteps = 0;
     qint64 resumeRunId = 0; // > 0: continue this stopped or crashed run from its checkpoint
+    bool track = true;      // false: untracked (no store, no checkpoints)
 
     std::atomic<bool> stopRequested{false}; // read by the recorder at every step boundary
     std::mutex mutex;                       // guards the members below
@@ -167,7 +168,8 @@ Expected<Evaluation> evaluateStoredRun(const std::string& databasePath, qint64 r
 } // namespace
 
 QString Evaluation::source() const {
-    QString out = QCoreApplication::translate("Evaluation", "Run %1").arg(runId);
+    QString out = runId > 0 ? QCoreApplication::translate("Evaluation", "Run %1").arg(runId)
+                            : QCoreApplication::translate("Evaluation", "Untracked run");
     if (!runName.isEmpty()) {
         out += QStringLiteral(" '%1'").arg(runName);
     }
@@ -256,7 +258,7 @@ QString TrainingController::databasePath() const {
 }
 
 bool TrainingController::start(const graph::Project& project, const QString& projectPath,
-                               qint64 maxSteps, const QString& runName) {
+                               qint64 maxSteps, const QString& runName, bool track) {
     if (isActive()) {
         return false;
     }
@@ -265,6 +267,7 @@ bool TrainingController::start(const graph::Project& project, const QString& pro
     job->projectPath = projectPath.toStdString();
     job->runName = runName.toStdString();
     job->maxSteps = maxSteps;
+    job->track = track;
     launch(job);
     return true;
 }
@@ -283,6 +286,7 @@ void TrainingController::launch(std::shared_ptr<Job> job) {
     job->databasePath = databasePath().toStdString();
     m_job = job;
     m_runId = 0;
+    m_started = false;
     m_checkpointStep = -1;
     m_thread = QThread::create([this, job] { work(job); });
     m_thread->setObjectName(QStringLiteral("training"));
@@ -312,7 +316,7 @@ void TrainingController::resume() {
     if (m_job->trainer) {
         m_job->trainer->setPaused(false);
     }
-    setState(m_runId ? State::Running : State::Starting);
+    setState(m_started ? State::Running : State::Starting);
 }
 
 void TrainingController::stop() {
@@ -375,6 +379,7 @@ void TrainingController::onFinished(const RunFinished& result) {
 void TrainingController::work(std::shared_ptr<Job> job) {
     RunFinished result;
     result.status = QStringLiteral("failed");
+    result.tracked = job->track;
     auto post = [this, &result] {
         QMetaObject::invokeMethod(
             this, [this, r = result] { onFinished(r); }, Qt::QueuedConnection);
@@ -393,8 +398,11 @@ void TrainingController::work(std::shared_ptr<Job> job) {
     request.runName = job->runName;
     request.databasePath = job->databasePath;
     request.source = "ide";
-    auto opened = TrainingRun::open(request, m_registry, m_backends);
+    request.track = job->track;
+    auto failure = TrainingRun::Failure::Other;
+    auto opened = TrainingRun::open(request, m_registry, m_backends, &failure);
     if (!opened) {
+        result.storeUnavailable = failure == TrainingRun::Failure::Store && job->resumeRunId <= 0;
         return fail(opened.error());
     }
     TrainingRun& run = **opened;
@@ -433,6 +441,7 @@ void TrainingController::work(std::shared_ptr<Job> job) {
         this,
         [this, runId, params, batches, startStep, device] {
             m_runId = runId;
+            m_started = true;
             m_deviceDescription = device;
             if (startStep > 0) { // resumed from its checkpoint
                 m_checkpointStep = startStep;
@@ -452,8 +461,10 @@ void TrainingController::work(std::shared_ptr<Job> job) {
     if (outcome) {
         auto model = std::make_shared<Model>();
         model->runId = run.runId();
-        if (auto record = run.tracked().store().run(run.runId())) {
-            model->runName = record->name;
+        if (run.isTracked()) {
+            if (auto record = run.tracked().store().run(run.runId())) {
+                model->runName = record->name;
+            }
         }
         model->project = run.project();
         model->projectDir = run.projectDir();

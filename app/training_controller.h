@@ -29,11 +29,15 @@ namespace nw::app {
 
 // How a run ended, as the UI shows it.
 struct RunFinished {
-    qint64 runId = 0; // 0 when the run was never recorded
+    qint64 runId = 0; // 0 when the run was never recorded (or trained untracked)
     QString status;   // completed, stopped, failed
     QString message;  // the error for a failed run
     qint64 steps = 0;
     double wallSeconds = 0;
+    bool tracked = true; // false: started untracked (start(..., false)), never recorded
+    // The run could not start because the experiment store cannot be opened or cannot record
+    // it (read-only, full, not a database): the same run untracked would not need it.
+    bool storeUnavailable = false;
 };
 
 // The result of TrainingController::evaluate() / evaluateRun(): every test sample's
@@ -76,10 +80,11 @@ public:
 
     // Starts a run of `project` (copied; later edits do not affect it). `projectPath` is the
     // file it came from (its folder resolves dataset paths; empty: the working directory).
-    // maxSteps: stop after that many steps (0: the configured epochs). Refused while a run
-    // is active (returns false).
+    // maxSteps: stop after that many steps (0: the configured epochs). `track` false: train
+    // untracked — no store, nothing recorded, no checkpoints, runId() 0 (app/training_run.h).
+    // Refused while a run is active (returns false).
     bool start(const graph::Project& project, const QString& projectPath, qint64 maxSteps = 0,
-               const QString& runName = {});
+               const QString& runName = {}, bool track = true);
     // Continues a stopped or crashed run from its checkpoint with the project and settings
     // it started with (as `netwright-cli train --resume`); the same run id, the metrics after
     // the checkpoint dropped. Errors (not resumable, no checkpoint) come as finished().
@@ -147,6 +152,7 @@ private:
     QString m_databasePath;
     State m_state = State::Idle;
     qint64 m_runId = 0;
+    bool m_started = false; // the active run has started training (runStarted emitted)
     QString m_deviceDescription;
     QThread* m_thread = nullptr;
     std::shared_ptr<Job> m_job;

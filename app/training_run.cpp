@@ -104,18 +104,67 @@ openTrainingDevice(const engine::BackendRegistry& backends, const graph::Project
     return backend;
 }
 
+// An untracked run's callbacks: the progress display and the stop policy, as a tracked run's
+// recorder applies them (engine/tracking/tracked_run.cpp).
+class TrainingRun::UntrackedCallbacks final : public engine::TrainerCallbacks {
+public:
+    UntrackedCallbacks(engine::Trainer& trainer, const TrainingRecording& recording)
+        : m_trainer(trainer)
+        , m_inner(recording.progress)
+        , m_stopAfter(recording.stopAfter)
+        , m_stopFlag(recording.stopFlag) {}
+
+    void onStep(const engine::StepEvent& e) override {
+        if (m_inner) {
+            m_inner->onStep(e);
+        }
+        if ((m_stopFlag && m_stopFlag->load()) || (m_stopAfter > 0 && e.step >= m_stopAfter)) {
+            m_trainer.requestStop();
+        }
+    }
+    void onEpoch(const engine::EpochEvent& e) override {
+        if (m_inner) {
+            m_inner->onEpoch(e);
+        }
+    }
+
+private:
+    engine::Trainer& m_trainer;
+    engine::TrainerCallbacks* m_inner;
+    std::int64_t m_stopAfter;
+    const std::atomic<bool>* m_stopFlag;
+};
+
+TrainingRun::TrainingRun() = default;
 TrainingRun::~TrainingRun() = default;
 
 Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunRequest& request,
                                                          const graph::OpRegistry& registry,
-                                                         const engine::BackendRegistry& backends) {
-    auto run = std::unique_ptr<TrainingRun>(new TrainingRun());
-    auto tracked = tracking::TrackedRun::openStore(request.databasePath);
-    if (!tracked) {
-        return tracked.error();
+                                                         const engine::BackendRegistry& backends,
+                                                         Failure* failure) {
+    auto failedAt = [failure](Failure where, const Error& e) {
+        if (failure) {
+            *failure = where;
+        }
+        return e;
+    };
+    if (failure) {
+        *failure = Failure::Other;
     }
-    run->m_notes = (*tracked)->store().migrationReport();
-    run->m_tracked = std::move(*tracked);
+    auto run = std::unique_ptr<TrainingRun>(new TrainingRun());
+    if (!request.track && request.resumeRunId > 0) {
+        return Error::user("run " + std::to_string(request.resumeRunId) +
+                           ": resuming a run needs the experiment database it is recorded in; "
+                           "it cannot train untracked");
+    }
+    if (request.track) {
+        auto tracked = tracking::TrackedRun::openStore(request.databasePath);
+        if (!tracked) {
+            return failedAt(Failure::Store, tracked.error());
+        }
+        run->m_notes = (*tracked)->store().migrationReport();
+        run->m_tracked = std::move(*tracked);
+    }
     run->m_resumed = request.resumeRunId > 0;
     run->m_maxSteps = request.maxSteps;
 
@@ -169,6 +218,11 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     }
     run->m_model.trainer = std::move(*trainer);
 
+    if (!run->m_tracked) {
+        run->m_checkpointEvery = 0;
+        run->m_checkpointMinutes = 0;
+        return run;
+    }
     if (run->m_resumed) {
         if (auto s = run->m_tracked->resume(request.resumeRunId, *run->m_model.trainer); !s) {
             return s.error();
@@ -186,12 +240,16 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
         description.extraParams.emplace_back("run.source", request.source);
     }
     if (auto s = run->m_tracked->begin(run->m_project, description); !s) {
-        return s.error();
+        return failedAt(Failure::Store, s.error());
     }
     return run;
 }
 
 Status TrainingRun::startRecording(const TrainingRecording& recording) {
+    if (!m_tracked) {
+        m_untracked = std::make_unique<UntrackedCallbacks>(trainer(), recording);
+        return Status::success();
+    }
     m_tracked->setCheckpointListener(recording.onCheckpoint);
     if (auto s =
             m_tracked->startRecording(trainer(), recording.progress, m_checkpointEvery,
@@ -204,18 +262,20 @@ Status TrainingRun::startRecording(const TrainingRecording& recording) {
 }
 
 Expected<engine::TrainResult> TrainingRun::train() {
-    return trainer().run(m_tracked->callbacks());
+    return trainer().run(m_tracked ? m_tracked->callbacks() : m_untracked.get());
 }
 
 Status TrainingRun::finish(const Expected<engine::TrainResult>& result,
                            const std::string& weightsFile) {
     if (result && !weightsFile.empty()) {
         if (auto s = trainer().saveWeights(weightsFile); !s) {
-            (void)m_tracked->finish(s.error(), {});
+            if (m_tracked) {
+                (void)m_tracked->finish(s.error(), {});
+            }
             return s;
         }
     }
-    return m_tracked->finish(result, weightsFile);
+    return m_tracked ? m_tracked->finish(result, weightsFile) : Status::success();
 }
 
 } // namespace nw::app

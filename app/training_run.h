@@ -7,6 +7,11 @@
 // the CLI adds its signal handling and progress line, the controller its worker thread and
 // queued signals.
 //
+// A run can also train untracked (netwright-cli train --no-track, the IDE's "Train without
+// tracking", for a store that is read-only or cannot be opened): no store is opened, nothing
+// is recorded and no checkpoint is written; runId() is 0 and only the weights file finish()
+// is given keeps the result.
+//
 // A TrainingRun lives on one thread: the one that opened it (its store connection) also
 // trains it and finishes it.
 
@@ -70,6 +75,9 @@ struct TrainingRunRequest {
     std::string runName;      // empty: the project's name
     std::string databasePath; // empty: NETWRIGHT_DB, else the XDG default
     std::string source;       // who started the run, recorded as run.source ("cli", "ide")
+    // false: train untracked (see the top of this file); checkpointEvery, checkpointEveryMinutes
+    // and runName are then unused, and resumeRunId must be 0.
+    bool track = true;
 };
 
 // How the run reports while it trains (startRecording()).
@@ -99,9 +107,14 @@ public:
     // metrics after it dropped and the run marked running again. Errors are values naming the
     // run, file, node or field (an unknown run id: "unknown run id N in <database>"); a new run
     // that fails here is not recorded. `registry` must outlive the run.
+    // `failure`, when given, tells a failed open's cause: Failure::Store when the experiment
+    // store could not be opened or could not record the new run (read-only, full, not a
+    // database) — the same run untracked would not need it.
+    enum class Failure { Other, Store };
     static Expected<std::unique_ptr<TrainingRun>> open(const TrainingRunRequest& request,
                                                        const graph::OpRegistry& registry,
-                                                       const engine::BackendRegistry& backends);
+                                                       const engine::BackendRegistry& backends,
+                                                       Failure* failure = nullptr);
     ~TrainingRun();
 
     // The project as trained: overrides applied, or the resumed run's snapshot.
@@ -114,17 +127,18 @@ public:
     std::int64_t checkpointEvery() const { return m_checkpointEvery; }
     double checkpointEveryMinutes() const { return m_checkpointMinutes; }
     bool resumed() const { return m_resumed; }
-    std::int64_t runId() const { return m_tracked->runId(); }
+    bool isTracked() const { return m_tracked != nullptr; }
+    std::int64_t runId() const { return m_tracked ? m_tracked->runId() : 0; } // 0: untracked
     // What opening the store had to say: files an upgrade of an old store could not move
     // (they keep their recorded old paths). The CLI prints them; empty almost always.
     const std::vector<std::string>& notes() const { return m_notes; }
 
     engine::Backend& backend() { return *m_model.backend; }
     engine::Trainer& trainer() { return *m_model.trainer; }
-    tracking::TrackedRun& tracked() { return *m_tracked; }
+    tracking::TrackedRun& tracked() { return *m_tracked; } // a tracked run's only
 
     // Starts the metric writer (with the checkpoint policy). On failure the run is recorded
-    // failed and the error returned.
+    // failed and the error returned. Untracked: only the progress and the stop policy.
     Status startRecording(const TrainingRecording& recording);
     // Trains on the calling thread from the current step (0, or the resumed checkpoint's),
     // recording every event.
@@ -132,7 +146,7 @@ public:
     // Records the end. With `weightsFile` non-empty and a successful `result`, first saves the
     // trained weights there: a failure to save records the run failed and is returned. Then
     // the final checkpoint (on stop), the artifacts and the status; a failure to record them
-    // is returned.
+    // is returned. Untracked: only the weights.
     Status finish(const Expected<engine::TrainResult>& result, const std::string& weightsFile = {});
 
     // Hands over the trained model (after finish(); the IDE keeps it to evaluate). The run's
@@ -140,7 +154,8 @@ public:
     TrainedModel releaseModel() { return std::move(m_model); }
 
 private:
-    TrainingRun() = default;
+    class UntrackedCallbacks;
+    TrainingRun();
 
     graph::Project m_project;
     std::vector<std::string> m_notes;
@@ -151,7 +166,8 @@ private:
     double m_checkpointMinutes = 0;
     bool m_resumed = false;
     TrainedModel m_model;
-    std::unique_ptr<tracking::TrackedRun> m_tracked; // declared last: closed first
+    std::unique_ptr<UntrackedCallbacks> m_untracked; // an untracked run's, after startRecording()
+    std::unique_ptr<tracking::TrackedRun> m_tracked; // null untracked; declared last: closed first
 };
 
 } // namespace nw::app

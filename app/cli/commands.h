@@ -56,11 +56,14 @@ struct RunOptions {
     // Minutes between checkpoints by time (0: off); unset: training.checkpoint_every_minutes.
     std::optional<double> checkpointEveryMinutes;
     std::int64_t stopAfter = 0; // request a stop (resumable) after this global step
+    bool noTrack = false;       // train untracked: no database, no run recorded, no checkpoints
 };
 
 // Trains the project (or resumes a run) and records it in the experiment database; a live
 // progress line on a terminal, with --json a final JSON object. SIGINT/SIGTERM stop the run
-// at the next step boundary, resumable.
+// at the next step boundary, resumable. With --no-track nothing is recorded (only
+// --save-weights keeps the result); a database that cannot be opened or written (read-only)
+// is a user error that suggests it.
 int runTrain(const RunOptions& options, const engine::BackendRegistry& backends);
 // Evaluates saved weights on the test split.
 int runEval(const RunOptions& options, const engine::BackendRegistry& backends);

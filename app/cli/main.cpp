@@ -80,6 +80,13 @@ int main(int argc, char** argv) {
         ->add_option("--stop-after", run.stopAfter,
                      "Stop (resumably, as Ctrl+C does) after this global step")
         ->check(CLI::Range(0ll, 1ll << 40));
+    train
+        ->add_flag("--no-track", run.noTrack,
+                   "Train without recording the run: no experiment database, no checkpoints "
+                   "(for a read-only or unavailable database; keep the weights with "
+                   "--save-weights)")
+        ->excludes("--db", "--name", "--resume", "--checkpoint-every",
+                   "--checkpoint-every-minutes");
 
     auto* eval = app.add_subcommand("eval", "Evaluate saved weights on the test split");
     addRunOptions(eval);

@@ -145,13 +145,26 @@ int runTrain(const RunOptions& o, const engine::BackendRegistry& backends) {
     request.runName = o.name;
     request.databasePath = o.db;
     request.source = "cli";
-    auto opened = app::TrainingRun::open(request, registry, backends);
+    request.track = !o.noTrack;
+    auto failure = app::TrainingRun::Failure::Other;
+    auto opened = app::TrainingRun::open(request, registry, backends, &failure);
     if (!opened) {
-        return fail(opened.error());
+        const int code = fail(opened.error());
+        if (failure == app::TrainingRun::Failure::Store && !o.resume) {
+            std::cerr << "hint: --no-track trains without recording the run (add --save-weights "
+                         "FILE to keep its weights)\n";
+        }
+        return code;
     }
     app::TrainingRun& run = **opened;
     for (const auto& note : run.notes()) {
         std::cerr << "note: " << note << "\n";
+    }
+    if (!run.isTracked()) {
+        std::cerr << "note: --no-track: this run is not recorded and writes no checkpoints"
+                  << (o.saveWeights.empty() ? "; its weights are not kept (--save-weights FILE)"
+                                            : "")
+                  << "\n";
     }
     const auto& config = run.project().training;
     if (!o.json) {
@@ -173,10 +186,18 @@ int runTrain(const RunOptions& o, const engine::BackendRegistry& backends) {
         return fail(result.error());
     }
     if (!finished) {
-        return fail(finished.error());
+        const int code = fail(finished.error());
+        auto record = run.isTracked() ? run.tracked().store().run(run.runId())
+                                      : Expected<tracking::RunRecord>(Error::user(""));
+        if (record && record->status == "stopped") { // a checkpoint failed: it can go on
+            std::cerr << "hint: netwright-cli train --resume " << run.runId()
+                      << (o.db.empty() ? "" : " --db " + o.db)
+                      << " continues the run once the problem is fixed\n";
+        }
+        return code;
     }
     if (o.json) {
-        ordered_json j{{"run_id", run.runId()},
+        ordered_json j{{"run_id", run.isTracked() ? ordered_json(run.runId()) : ordered_json()},
                        {"outcome", engine::outcomeName(result->outcome)},
                        {"epochs", result->epochs},
                        {"steps", result->steps},
@@ -193,9 +214,10 @@ int runTrain(const RunOptions& o, const engine::BackendRegistry& backends) {
                        {"threads", run.backend().threads()}};
         std::cout << j.dump() << std::endl;
     } else {
-        std::cerr << "done: run " << run.runId() << " " << engine::outcomeName(result->outcome)
-                  << " after " << result->steps << " steps in " << duration(result->wallSeconds)
-                  << "\n";
+        std::cerr << "done: "
+                  << (run.isTracked() ? "run " + std::to_string(run.runId()) : "untracked run")
+                  << " " << engine::outcomeName(result->outcome) << " after " << result->steps
+                  << " steps in " << duration(result->wallSeconds) << "\n";
     }
     return kExitOk;
 }

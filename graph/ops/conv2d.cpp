@@ -30,6 +30,7 @@ OpSchema conv2dSchema() {
                           "Channel groups: input channels and filters must both divide by it "
                           "(groups = channels is a depthwise convolution)."),
         AttrSpec::boolean("use_bias", true, "Add a learned bias per output channel."),
+        weightInitAttr(),
     };
     s.inputs = {{"input", "[N, C, H, W] images."}};
     s.outputs = {{"output", "[N, filters, H', W']"}};
@@ -88,9 +89,9 @@ OpSchema conv2dSchema() {
         const auto& k = ctx.ints("kernel_size");
         std::int64_t fanIn = perGroup * k[0] * k[1], fanOut = filters / groups * k[0] * k[1];
         std::vector<ParamSpec> p{
-            {"weight", {filters, perGroup, k[0], k[1]}, Init::FanInUniform, fanIn, fanOut}};
+            {"weight", {filters, perGroup, k[0], k[1]}, weightInit(ctx), fanIn, fanOut}};
         if (ctx.b("use_bias")) {
-            p.push_back({"bias", {filters}, Init::FanInUniform, fanIn, fanOut, true, false});
+            p.push_back({"bias", {filters}, biasInit(ctx), fanIn, fanOut, true, false});
         }
         return p;
     };

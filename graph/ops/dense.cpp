@@ -14,6 +14,7 @@ OpSchema denseSchema() {
     s.attrs = {
         AttrSpec::integer("units", 128, 1, 1 << 20, "Number of output features."),
         AttrSpec::boolean("use_bias", true, "Add a learned bias to each output feature."),
+        weightInitAttr(),
     };
     s.inputs = {{"input", "[N, F] features; add a Flatten before it for images."}};
     s.outputs = {{"output", "[N, units]"}};
@@ -40,9 +41,9 @@ OpSchema denseSchema() {
     // weight [units, features] (PyTorch's layout), bias [units].
     s.params = [](const InferContext& ctx) {
         std::int64_t in = ctx.input(0)[1], units = ctx.i("units");
-        std::vector<ParamSpec> p{{"weight", {units, in}, Init::FanInUniform, in, units}};
+        std::vector<ParamSpec> p{{"weight", {units, in}, weightInit(ctx), in, units}};
         if (ctx.b("use_bias")) {
-            p.push_back({"bias", {units}, Init::FanInUniform, in, units, true, false});
+            p.push_back({"bias", {units}, biasInit(ctx), in, units, true, false});
         }
         return p;
     };

@@ -49,6 +49,36 @@ std::optional<int> normaliseAxis(std::int64_t axis, int rank) {
     return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
+AttrSpec weightInitAttr() {
+    return AttrSpec::choice(
+        "weight_init", "pytorch",
+        {"pytorch", "he_normal", "he_uniform", "glorot_normal", "glorot_uniform"},
+        "How the weights start. pytorch: weight and bias uniform in ±1/√fan_in, as PyTorch's "
+        "layers start (kaiming_uniform with a = √5); he_*: for ReLU networks, variance 2/fan_in; "
+        "glorot_*: variance 2/(fan_in + fan_out). He and Glorot start the bias at zero.");
+}
+
+Init weightInit(const InferContext& ctx) {
+    const std::string& init = ctx.s("weight_init");
+    if (init == "he_normal") {
+        return Init::HeNormal;
+    }
+    if (init == "he_uniform") {
+        return Init::HeUniform;
+    }
+    if (init == "glorot_normal") {
+        return Init::GlorotNormal;
+    }
+    if (init == "glorot_uniform") {
+        return Init::GlorotUniform;
+    }
+    return Init::FanInUniform;
+}
+
+Init biasInit(const InferContext& ctx) {
+    return ctx.s("weight_init") == "pytorch" ? Init::FanInUniform : Init::Zeros;
+}
+
 AttrSpec varianceEpsilonAttr() {
     return AttrSpec::real("epsilon", 1e-5, 0.0, 1.0, "Added to the variance for stability.")
         .exclusiveMin();

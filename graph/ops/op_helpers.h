@@ -42,6 +42,14 @@ inline std::int64_t windowOutput(std::int64_t in, std::int64_t kernel, std::int6
 // Normalises an axis given relative to the rank (-1 = last); nullopt when out of range.
 std::optional<int> normaliseAxis(std::int64_t axis, int rank);
 
+// Dense's and Conv2D's "weight_init" attribute: "pytorch" (the default: weight and bias
+// U(±1/sqrt(fanIn)), PyTorch's kaiming_uniform with a = sqrt(5)), "he_normal", "he_uniform",
+// "glorot_normal" or "glorot_uniform" (the weight so drawn, the bias zero).
+AttrSpec weightInitAttr();
+// The weight's and the bias's Init for the node's "weight_init".
+Init weightInit(const InferContext& ctx);
+Init biasInit(const InferContext& ctx);
+
 // The normalisation ops' "epsilon" attribute: added to the variance, in (0, 1], default 1e-5.
 AttrSpec varianceEpsilonAttr();
 

@@ -189,6 +189,8 @@ private slots:
     void inferErrors_data();
     void inferErrors();
     void analyzeUsesVariadicPorts();
+    void weightInitChoosesTheInitializers_data();
+    void weightInitChoosesTheInitializers();
     void defaultsPassTheirOwnChecks();
     void attrCheck_data();
     void attrCheck();
@@ -257,6 +259,44 @@ void TestOps::infer() {
     QCOMPARE(qint64(result->cost.trainableParams), trainable);
     QCOMPARE(qint64(result->cost.nonTrainableParams), nonTrainable);
     QCOMPARE(qint64(result->cost.flops), flops);
+}
+
+// Dense's and Conv2D's weight_init: PyTorch's U(±1/sqrt(fan_in)) for weight and bias by
+// default; He and Glorot draw the weight and start the bias at zero.
+void TestOps::weightInitChoosesTheInitializers_data() {
+    QTest::addColumn<QString>("op");
+    QTest::addColumn<QString>("init");
+    QTest::addColumn<int>("weight");
+    QTest::addColumn<int>("bias");
+    for (const char* op : {"Dense", "Conv2D"}) {
+        auto row = [&](const char* init, Init w, Init b) {
+            QTest::addRow("%s %s", op, init) << op << init << int(w) << int(b);
+        };
+        row("pytorch", Init::FanInUniform, Init::FanInUniform);
+        row("he_normal", Init::HeNormal, Init::Zeros);
+        row("he_uniform", Init::HeUniform, Init::Zeros);
+        row("glorot_normal", Init::GlorotNormal, Init::Zeros);
+        row("glorot_uniform", Init::GlorotUniform, Init::Zeros);
+    }
+}
+
+void TestOps::weightInitChoosesTheInitializers() {
+    QFETCH(QString, op);
+    QFETCH(QString, init);
+    QFETCH(int, weight);
+    QFETCH(int, bias);
+    const OpSchema* schema = registry().find(op.toStdString());
+    QVERIFY(schema);
+    QCOMPARE(withDefaults(*schema, {}).at("weight_init"), AttrValue(std::string("pytorch")));
+    AttrMap all = withDefaults(*schema, {{"weight_init", init.toStdString()}});
+    const Shapes inputs{op == "Dense" ? N({20}) : N({3, 8, 8})};
+    auto result = schema->inferNode(InferContext(all, inputs));
+    QVERIFY(result.ok());
+    QCOMPARE(result->params.size(), std::size_t(2));
+    QCOMPARE(result->params[0].name, std::string("weight"));
+    QCOMPARE(int(result->params[0].init), weight);
+    QCOMPARE(result->params[1].name, std::string("bias"));
+    QCOMPARE(int(result->params[1].init), bias);
 }
 
 void TestOps::inferErrors_data() {

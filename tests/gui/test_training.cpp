@@ -1,8 +1,8 @@
 // The Train mode, offscreen: a short run started from the UI on a tiny IDX dataset the test
 // writes itself fills the charts and the progress bar and is recorded in the experiment store
 // (NETWRIGHT_DB points into a temporary folder, never the user's database); pause and resume;
-// stop; closing the window during a run; undoable form edits; the device list; chart
-// downsampling.
+// stop; closing the window during a run; a store that cannot be opened offers training without
+// tracking; undoable form edits; the device list; chart downsampling.
 #include "app/project_document.h"
 #include "app/training_controller.h"
 #include "engine/tracking/store.h"
@@ -255,6 +255,55 @@ private slots:
         QVERIFY(page->statusLabel()->text().contains(QStringLiteral("no-such-folder")));
         QVERIFY(page->startButton()->isEnabled());
         QVERIFY(page->form()->isEnabled());
+    }
+
+    // A store that cannot be opened (here a file that is not a database; a read-only one is
+    // the CLI's test) stops the run before it starts, with the error and "Train without
+    // tracking", which trains the same run unrecorded: nothing written to either database.
+    void aStoreThatCannotOpenOffersTrainingWithoutTracking() {
+        const QString notADatabase = m_dir.filePath("not-a-database.db");
+        QFile junk(notADatabase);
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write(QByteArray(4096, 'x'));
+        junk.close();
+        auto* controller = m_window->trainingController();
+        controller->setDatabasePath(notADatabase);
+        auto runsIn = [](const QString& path) {
+            auto store = tracking::ExperimentStore::open(path.toStdString());
+            auto runs = store ? (*store)->runs()
+                              : Expected<std::vector<tracking::RunRecord>>(Error::user(""));
+            return runs ? qsizetype(runs->size()) : qsizetype(-1);
+        };
+        const qsizetype recorded = runsIn(m_dir.filePath("experiments.db"));
+
+        TrainPage* page = m_window->trainPage();
+        QVERIFY(m_window->showMode(QStringLiteral("train")));
+        QSignalSpy finished(controller, &app::TrainingController::finished);
+        QVERIFY(page->trainUntrackedButton()->isHidden());
+        QTest::mouseClick(page->startButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+        auto result = finished.takeFirst().first().value<app::RunFinished>();
+        QCOMPARE(result.status, QStringLiteral("failed"));
+        QVERIFY(result.storeUnavailable);
+        QVERIFY2(result.message.contains(notADatabase), qPrintable(result.message));
+        QVERIFY(page->statusLabel()->text().contains(notADatabase));
+        QVERIFY(page->trainUntrackedButton()->isVisible());
+
+        QTest::mouseClick(page->trainUntrackedButton(), Qt::LeftButton);
+        QVERIFY(page->trainUntrackedButton()->isHidden());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        result = finished.first().first().value<app::RunFinished>();
+        QCOMPARE(result.status, QStringLiteral("completed"));
+        QVERIFY(!result.tracked);
+        QCOMPARE(result.runId, 0);
+        QCOMPARE(result.steps, 40);
+        QCOMPARE(page->lossChart()->storedCount(TrainPage::TrainStep), 40);
+        QVERIFY2(page->statusLabel()->text().contains(QStringLiteral("not recorded")),
+                 qPrintable(page->statusLabel()->text()));
+        QVERIFY(controller->hasModel()); // its model stays for evaluation
+        QVERIFY(junk.open(QIODevice::ReadOnly));
+        QCOMPARE(junk.readAll(), QByteArray(4096, 'x'));
+        QCOMPARE(runsIn(m_dir.filePath("experiments.db")), recorded);
     }
 
     void formEditsAreUndoable() {

@@ -55,7 +55,8 @@ TrainPage::TrainPage(app::ProjectDocument& document, app::TrainingController& co
     , m_stop(new QPushButton(tr("Stop"), this))
     , m_progress(new QProgressBar(this))
     , m_progressText(new QLabel(this))
-    , m_status(new QLabel(this)) {
+    , m_status(new QLabel(this))
+    , m_untracked(new QPushButton(tr("Train without tracking"), this)) {
     auto* left = new QWidget(this);
     auto* leftLayout = new QVBoxLayout(left);
     auto* config = new QGroupBox(tr("Run configuration"), left);
@@ -74,6 +75,11 @@ TrainPage::TrainPage(app::ProjectDocument& document, app::TrainingController& co
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     leftLayout->addWidget(m_status);
+    m_untracked->setToolTip(tr("Train this run without recording it: no experiment database, "
+                               "no checkpoints; its model stays for evaluation until the next "
+                               "run."));
+    m_untracked->hide();
+    leftLayout->addWidget(m_untracked, 0, Qt::AlignLeft);
     leftLayout->addStretch(1);
     m_progress->setFormat(QStringLiteral("%p%"));
     m_progress->setValue(0);
@@ -89,7 +95,8 @@ TrainPage::TrainPage(app::ProjectDocument& document, app::TrainingController& co
     splitter->setStretchFactor(1, 1);
     (new QHBoxLayout(this))->addWidget(splitter);
 
-    connect(m_start, &QPushButton::clicked, this, &TrainPage::start);
+    connect(m_start, &QPushButton::clicked, this, [this] { start(); });
+    connect(m_untracked, &QPushButton::clicked, this, [this] { start(false); });
     connect(m_pause, &QPushButton::clicked, &m_controller, &app::TrainingController::pause);
     connect(m_resume, &QPushButton::clicked, &m_controller, &app::TrainingController::resume);
     connect(m_stop, &QPushButton::clicked, &m_controller, &app::TrainingController::stop);
@@ -104,10 +111,13 @@ TrainPage::TrainPage(app::ProjectDocument& document, app::TrainingController& co
                     m_resuming = 0;
                     loadRun(runId, startStep);
                 }
-                m_status->setText(tr("Run %1 · %2 parameters · recorded in %3")
-                                      .arg(runId)
-                                      .arg(QLocale().toString(parameters))
-                                      .arg(m_controller.databasePath()));
+                m_status->setText(
+                    runId > 0 ? tr("Run %1 · %2 parameters · recorded in %3")
+                                    .arg(runId)
+                                    .arg(QLocale().toString(parameters))
+                                    .arg(m_controller.databasePath())
+                              : tr("Untracked run · %1 parameters · not recorded, no checkpoints")
+                                    .arg(QLocale().toString(parameters)));
             });
     onStateChanged(m_controller.state());
 }
@@ -152,7 +162,7 @@ QWidget* TrainPage::buildCharts() {
     return area;
 }
 
-void TrainPage::start() {
+void TrainPage::start(bool track) {
     for (MetricChart* c : {m_loss, m_accuracy, m_lr, m_speed}) {
         c->clearPoints();
     }
@@ -162,8 +172,9 @@ void TrainPage::start() {
     m_progress->setValue(0);
     m_progressText->setText(tr("Preparing the data and the model…"));
     m_status->clear();
+    m_untracked->hide();
     if (!m_controller.start(m_document.project(), m_document.filePath(), m_maxSteps,
-                            m_runName->text().trimmed())) {
+                            m_runName->text().trimmed(), track)) {
         m_status->setText(tr("A run is already in progress."));
     }
 }
@@ -171,6 +182,7 @@ void TrainPage::start() {
 void TrainPage::onStateChanged(app::TrainingController::State state) {
     using State = app::TrainingController::State;
     m_start->setEnabled(state == State::Idle);
+    m_untracked->setEnabled(state == State::Idle);
     m_pause->setEnabled(state == State::Running || state == State::Starting);
     m_resume->setEnabled(state == State::Paused);
     m_stop->setEnabled(state != State::Idle && state != State::Stopping);
@@ -226,16 +238,26 @@ void TrainPage::onFinished(const app::RunFinished& r) {
     for (MetricChart* c : {m_loss, m_accuracy, m_lr, m_speed}) {
         c->refresh();
     }
-    QString text = r.runId ? tr("Run %1 %2 after %3 steps (%4).")
-                                 .arg(r.runId)
-                                 .arg(r.status)
-                                 .arg(r.steps)
-                                 .arg(duration(r.wallSeconds))
-                           : tr("The run could not start.");
+    const bool ran = r.runId > 0 || (!r.tracked && r.status != QLatin1String("failed"));
+    QString text = !ran          ? tr("The run could not start.")
+                   : r.runId > 0 ? tr("Run %1 %2 after %3 steps (%4).")
+                                       .arg(r.runId)
+                                       .arg(r.status)
+                                       .arg(r.steps)
+                                       .arg(duration(r.wallSeconds))
+                                 : tr("Untracked run %1 after %2 steps (%3); it was not recorded.")
+                                       .arg(r.status)
+                                       .arg(r.steps)
+                                       .arg(duration(r.wallSeconds));
     if (!r.message.isEmpty()) {
         text += QLatin1Char('\n') + r.message;
     }
+    if (r.storeUnavailable) {
+        text += QLatin1Char('\n') + tr("You can train without tracking: the run is not recorded "
+                                       "and writes no checkpoints.");
+    }
     m_status->setText(text);
+    m_untracked->setVisible(r.storeUnavailable);
     m_progressText->setText(r.status == QLatin1String("completed")
                                 ? tr("Done")
                                 : tr("Stopped at step %1").arg(m_lastStep));

@@ -1,7 +1,9 @@
 #pragma once
 // The Train mode: the run configuration form, Start / Pause / Resume / Stop, a progress bar
 // with epoch, step and ETA, and live charts (loss, accuracy, learning rate, samples/s) fed by
-// the TrainingController's queued signals. The page never waits on training.
+// the TrainingController's queued signals. The page never waits on training. A run that
+// cannot start because the experiment store cannot be opened (read-only, not a database)
+// shows the error with "Train without tracking", which starts the same run unrecorded.
 
 #include "app/training_controller.h"
 
@@ -45,6 +47,8 @@ public:
     QProgressBar* progressBar() const { return m_progress; }
     QLabel* progressLabel() const { return m_progressText; }
     QLabel* statusLabel() const { return m_status; }
+    // Shown when the last run could not start for want of the experiment store.
+    QPushButton* trainUntrackedButton() const { return m_untracked; }
     MetricChart* lossChart() const { return m_loss; }
     MetricChart* accuracyChart() const { return m_accuracy; }
     MetricChart* learningRateChart() const { return m_lr; }
@@ -68,7 +72,7 @@ protected:
     void showEvent(QShowEvent* event) override;
 
 private:
-    void start();
+    void start(bool track = true);
     void onStateChanged(app::TrainingController::State state);
     void onSteps(const QList<engine::StepEvent>& events);
     void onEpoch(const engine::EpochEvent& event);
@@ -85,6 +89,7 @@ private:
     QProgressBar* m_progress;
     QLabel* m_progressText;
     QLabel* m_status;
+    QPushButton* m_untracked;
     QSlider* m_smoothing = nullptr;
     QCheckBox* m_logScale = nullptr;
     EvaluationPanel* m_evaluation = nullptr;
