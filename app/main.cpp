@@ -103,6 +103,8 @@ int main(int argc, char** argv) {
         }
         autosaver = std::make_unique<nw::app::Autosaver>(document);
     }
+    // A run that crashed (this IDE or netwright-cli killed): the offer to resume it.
+    window.checkForCrashedRuns();
     // Started without a project (and nothing recovered): the welcome page.
     if (parser.positionalArguments().isEmpty() && !document.isModified()) {
         window.showWelcome();

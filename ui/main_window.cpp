@@ -7,6 +7,7 @@
 #include "ui/design_page.h"
 #include "ui/experiments/experiments_page.h"
 #include "ui/export/deploy_page.h"
+#include "ui/training/crashed_run_bar.h"
 #include "ui/training/train_page.h"
 #include "ui/welcome_page.h"
 
@@ -26,6 +27,7 @@
 #include <QStatusBar>
 #include <QTemporaryFile>
 #include <QToolBar>
+#include <QVBoxLayout>
 
 namespace nw::ui {
 
@@ -43,7 +45,15 @@ MainWindow::MainWindow(app::ProjectDocument& document, const engine::BackendRegi
     , m_deploy(new DeployPage(document, backends, this))
     , m_totals(new QLabel(this))
     , m_problemCount(new QLabel(this)) {
-    setCentralWidget(m_pages);
+    m_pages->setObjectName(QStringLiteral("pages"));
+    m_crashedRuns = new CrashedRunBar(persistent(), this);
+    auto* central = new QWidget(this);
+    auto* column = new QVBoxLayout(central);
+    column->setContentsMargins(0, 0, 0, 0);
+    column->setSpacing(0);
+    column->addWidget(m_crashedRuns);
+    column->addWidget(m_pages, 1);
+    setCentralWidget(central);
     m_design->setBackends(&backends);
     m_modeBar->setObjectName(QStringLiteral("modeBar"));
     m_modeBar->setMovable(false);
@@ -58,12 +68,18 @@ MainWindow::MainWindow(app::ProjectDocument& document, const engine::BackendRegi
     connect(m_training, &app::TrainingController::finished, m_experiments,
             &ExperimentsPage::reload);
     connect(m_experiments, &ExperimentsPage::openSnapshot, this, &MainWindow::openRunSnapshot);
-    connect(m_experiments, &ExperimentsPage::resumeRequested, this, [this](qint64 runId) {
+    auto resumeRun = [this](qint64 runId) {
         if (m_train->resumeRun(runId)) {
             showMode(tr("Train"));
         } else {
             statusBar()->showMessage(tr("A run is already in progress"), 6000);
         }
+    };
+    connect(m_experiments, &ExperimentsPage::resumeRequested, this, resumeRun);
+    connect(m_crashedRuns, &CrashedRunBar::resumeRequested, this, resumeRun);
+    connect(m_crashedRuns, &CrashedRunBar::showRequested, this, [this](qint64 runId) {
+        showMode(tr("Experiments"));
+        m_experiments->selectRuns({runId});
     });
     addMode(tr("Deploy"), m_deploy);
     connect(m_training, &app::TrainingController::finished, m_deploy,
@@ -202,6 +218,10 @@ bool MainWindow::saveAs() {
         return false;
     }
     return true;
+}
+
+qint64 MainWindow::checkForCrashedRuns() {
+    return m_crashedRuns->check(m_training->databasePath());
 }
 
 bool MainWindow::persistent() {

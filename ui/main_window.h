@@ -21,6 +21,7 @@ class TrainingController;
 
 namespace nw::ui {
 
+class CrashedRunBar;
 class DeployPage;
 class DesignPage;
 class WelcomePage;
@@ -44,6 +45,10 @@ public:
     ExperimentsPage* experimentsPage() const { return m_experiments; }
     DeployPage* deployPage() const { return m_deploy; }
     app::TrainingController* trainingController() const { return m_training; }
+    // Offers to resume the newest crashed run of the training store (ui/training/
+    // crashed_run_bar.h), as the IDE does once its window is shown; returns its id, 0: none.
+    qint64 checkForCrashedRuns();
+    CrashedRunBar* crashedRunBar() const { return m_crashedRuns; }
     // Switches to the mode named `name` (case-insensitive: "design", "train", ...); false when
     // there is no such mode.
     bool showMode(const QString& name);
@@ -106,6 +111,7 @@ private:
     QStringList m_recent; // used when not persistent
     QString m_lastPath;
     WelcomePage* m_welcome = nullptr;
+    CrashedRunBar* m_crashedRuns = nullptr;
 };
 
 } // namespace nw::ui

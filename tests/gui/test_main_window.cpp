@@ -244,7 +244,7 @@ private slots:
             names << a->text();
         }
         QCOMPARE(names, (QStringList{"Design", "Data", "Train", "Experiments", "Deploy"}));
-        auto* pages = qobject_cast<QStackedWidget*>(f.window.centralWidget());
+        auto* pages = f.window.findChild<QStackedWidget*>(QStringLiteral("pages"));
         QVERIFY(pages);
         QCOMPARE(pages->currentIndex(), 0);
         modes->actions().at(2)->trigger();
