@@ -227,6 +227,11 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
         if (auto s = run->m_tracked->resume(request.resumeRunId, *run->m_model.trainer); !s) {
             return s.error();
         }
+        if (run->m_tracked->restarted()) {
+            run->m_notes.push_back("run " + std::to_string(request.resumeRunId) +
+                                   " ended before its first checkpoint; training it again from "
+                                   "step 0 with the settings it was started with");
+        }
         return run;
     }
     tracking::RunDescription description{

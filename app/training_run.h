@@ -129,8 +129,9 @@ public:
     bool resumed() const { return m_resumed; }
     bool isTracked() const { return m_tracked != nullptr; }
     std::int64_t runId() const { return m_tracked ? m_tracked->runId() : 0; } // 0: untracked
-    // What opening the store had to say: files an upgrade of an old store could not move
-    // (they keep their recorded old paths). The CLI prints them; empty almost always.
+    // What opening had to say: files an upgrade of an old store could not move (they keep
+    // their recorded old paths), or that a resumed run had no checkpoint and starts again
+    // from step 0. The CLI prints them; empty almost always.
     const std::vector<std::string>& notes() const { return m_notes; }
 
     engine::Backend& backend() { return *m_model.backend; }

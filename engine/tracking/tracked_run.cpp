@@ -157,8 +157,18 @@ Status TrackedRun::resume(std::int64_t runId, engine::Trainer& trainer) {
     m_owner = *r;
     const auto path = checkpointPath();
     if (!std::filesystem::exists(path)) {
-        return Error::user("run " + std::to_string(runId) + " has no checkpoint (" + path.string() +
-                           "); it stopped before its first one");
+        // It ended before its first checkpoint. Training is a pure function of the recorded
+        // project and seed, so the trainer, still at step 0, runs it again from the start:
+        // the same run, its partial metrics replaced.
+        if (trainer.step() != 0) {
+            return Error::internal("resuming run " + std::to_string(runId) +
+                                   " without a checkpoint needs a trainer at step 0");
+        }
+        m_restarted = true;
+        if (auto s = m_store->deleteMetricsAfter(runId, -1); !s) {
+            return s;
+        }
+        return m_store->reopenRun(runId);
     }
     if (auto s = checkCheckpointOwner(path, *r, m_store->path()); !s) {
         return Error::user("cannot resume run " + std::to_string(runId) + ": " + s.error().message);

@@ -46,9 +46,12 @@ public:
     Status begin(const graph::Project& project, const RunDescription& description);
     // Resuming run `runId`: the caller reads it with store().run(), creates a Trainer and
     // calls resume(), which loads the checkpoint, drops metrics after its step and marks the
-    // run running again. A run that is not stopped or crashed, or has no checkpoint, is a user
-    // error naming the run.
+    // run running again. A run that ended before its first checkpoint starts again from step 0
+    // (the trainer as created), its metrics dropped: restarted() tells. A run that is not
+    // stopped or crashed is a user error naming the run.
     Status resume(std::int64_t runId, engine::Trainer& trainer);
+    // resume() found no checkpoint and trains the run again from its first step.
+    bool restarted() const { return m_restarted; }
 
     // Starts the metric writer; `inner` (the progress display) still gets every event.
     // checkpointEvery: steps between checkpoints (0: every epoch only); stopAfter: request a
@@ -81,6 +84,7 @@ private:
 
     std::unique_ptr<ExperimentStore> m_store;
     std::int64_t m_runId = 0;
+    bool m_restarted = false;
     RunRecord m_owner; // its uuid, id and graph hash go into every checkpoint
     std::unique_ptr<MetricWriter> m_writer;
     std::unique_ptr<RunRecorder> m_recorder;
