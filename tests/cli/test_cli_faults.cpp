@@ -85,6 +85,9 @@ QString enterPrivateMountNamespace() {
     return {};
 }
 
+// What main() got from enterPrivateMountNamespace().
+QString g_noMountNamespace;
+
 // A mount of this test's own, unmounted when it goes.
 class Mount {
 public:
@@ -204,7 +207,7 @@ private slots:
         QVERIFY(writeFile(m_dir.filePath("faults.nwproj"), projectJson()));
         // Never the user's database, whatever a test forgets to pass.
         qputenv("NETWRIGHT_DB", m_dir.filePath("default.db").toUtf8());
-        m_noMounts = enterPrivateMountNamespace();
+        m_noMounts = g_noMountNamespace;
         if (m_noMounts.isEmpty()) { // can we mount, too?
             QVERIFY(QDir().mkpath(m_dir.filePath("probe")));
             QString error;
@@ -430,5 +433,14 @@ private:
     QString m_noMounts; // why the mounts cannot be made; empty when they can
 };
 
-QTEST_GUILESS_MAIN(TestCliFaults)
+// The namespace is entered before Qt starts a thread (Qt Test's watchdog): a user namespace
+// needs a single-threaded process.
+int main(int argc, char** argv) {
+    g_noMountNamespace = enterPrivateMountNamespace();
+    QCoreApplication app(argc, argv);
+    TestCliFaults test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
+
 #include "test_cli_faults.moc"
