@@ -480,6 +480,11 @@ void TrainingController::work(std::shared_ptr<Job> job) {
         result.wallSeconds = outcome->wallSeconds;
         if (!finished) {
             result.message = QString::fromStdString(finished.error().message);
+            // A failed checkpoint records the run 'stopped' (resumable), whatever the outcome.
+            if (auto record = run.isTracked() ? run.tracked().store().run(runId)
+                                              : Expected<tracking::RunRecord>(Error::user(""))) {
+                result.status = QString::fromStdString(record->status);
+            }
         }
     } else {
         result.message = QString::fromStdString(outcome.error().message);
