@@ -1,23 +1,35 @@
 #include "app/backends.h"
 
+#include "engine/cpu/cpu_backend.h"
+
 #if NW_HAVE_VULKAN
 #include "gpu/vulkan/vulkan_backend.h"
 #endif
 
 namespace nw::app {
 
-engine::BackendRegistry makeBackendRegistry() {
+engine::BackendRegistry makeBackendRegistry(std::shared_ptr<const plugins::PluginSet> plugins) {
     engine::BackendRegistry registry;
-    engine::registerCpuBackend(registry);
+    engine::registerCpuBackend(registry, plugins ? plugins::cpuKernels(plugins)
+                                                 : engine::cpu::KernelTableExtension{});
     // gpu/cuda adds its provider here when it lands; until then the configure step's
     // finding is what the user sees (cmake/Dependencies.cmake).
     registry.addAbsent("cuda", NW_CUDA_ABSENT_REASON);
 #if NW_HAVE_VULKAN
+    // Plugin ops have CPU kernels only: on a Vulkan device they run on the CPU fallback.
     engine::registerVulkanBackend(registry);
 #else
     registry.addAbsent("vulkan", NW_VULKAN_ABSENT_REASON);
 #endif
     return registry;
+}
+
+std::unique_ptr<Registries> loadRegistries(const plugins::PluginSearch& search) {
+    auto r = std::make_unique<Registries>();
+    r->ops = graph::makeCoreRegistry();
+    r->plugins = plugins::PluginSet::load(search, r->ops);
+    r->backends = makeBackendRegistry(r->plugins);
+    return r;
 }
 
 } // namespace nw::app

@@ -38,6 +38,12 @@ int main(int argc, char** argv) {
                                            "experiments or deploy."),
                             QStringLiteral("MODE"));
     parser.addOption(mode);
+    QCommandLineOption plugin(QStringLiteral("plugin"),
+                              QStringLiteral("Load the plugin library FILE too (repeatable; "
+                                             "besides those in NETWRIGHT_PLUGIN_PATH and "
+                                             "~/.local/share/netwright/plugins)."),
+                              QStringLiteral("FILE"));
+    parser.addOption(plugin);
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Project to open."));
     if (!parser.parse(QApplication::arguments())) {
         std::cerr << "netwright: " << parser.errorText().toStdString() << "\n";
@@ -56,9 +62,17 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    auto registry = nw::graph::makeCoreRegistry();
-    nw::app::ProjectDocument document(registry);
-    const auto backends = nw::app::makeBackendRegistry();
+    std::vector<std::string> pluginFiles;
+    for (const QString& f : parser.values(plugin)) {
+        pluginFiles.push_back(f.toStdString());
+    }
+    const auto registries =
+        nw::app::loadRegistries(nw::plugins::PluginSearch::fromEnvironment(pluginFiles));
+    for (const auto& r : registries->plugins->refused()) {
+        std::cerr << "netwright: plugin " << r.file << " refused: " << r.reason << "\n";
+    }
+    nw::app::ProjectDocument document(registries->ops);
+    const auto& backends = registries->backends;
     nw::ui::MainWindow window(document, backends);
     const bool headless = parser.isSet(screenshot);
 

@@ -39,6 +39,7 @@ public:
         , m_inputs(inputs) {}
 
     std::span<const Shape> inputs() const { return m_inputs; }
+    const AttrMap& attrs() const { return m_attrs; }
     const Shape& input(int i) const { return m_inputs[static_cast<std::size_t>(i)]; }
 
     std::int64_t i(std::string_view name) const { return get<std::int64_t>(name); }
@@ -107,6 +108,9 @@ using ParamsFn = std::function<std::vector<ParamSpec>(const InferContext&)>;
 struct OpSchema {
     std::string name;     // "Conv2D"
     std::string category; // palette group: "Convolution", "Activation", ...
+    // The plugin that declares the op (plugins/host); empty for a built-in op.
+    std::string plugin;
+    std::uint32_t color = 0; // 0xRRGGBB of its card; 0: its category's colour
     std::string doc;
     // Shape rules, parameter and FLOP formulas and special rules, for the op reference
     // (docs/ops.md, written by graph/op_reference.h). Markdown allowed.

@@ -63,8 +63,7 @@ ordered_json shapeJson(const graph::Shape& s) {
 
 } // namespace
 
-int runValidate(const std::string& file, bool json) {
-    auto registry = graph::makeCoreRegistry();
+int runValidate(const std::string& file, bool json, const graph::OpRegistry& registry) {
     auto loaded = load(file, registry);
     if (!loaded) {
         return kExitUser;
@@ -90,8 +89,7 @@ int runValidate(const std::string& file, bool json) {
 }
 
 int runSummary(const std::string& file, bool json, const std::string& device,
-               const engine::BackendRegistry& backends) {
-    auto registry = graph::makeCoreRegistry();
+               const graph::OpRegistry& registry, const engine::BackendRegistry& backends) {
     auto loaded = load(file, registry);
     if (!loaded) {
         return kExitUser;

@@ -3,6 +3,8 @@
 // 0 success, 2 a user error (bad file, invalid graph, bad argument), 1 an internal failure.
 
 #include "engine/core/backend_registry.h"
+#include "graph/op_registry.h"
+#include "plugins/host/plugin_host.h"
 
 #include <cstdint>
 #include <optional>
@@ -16,17 +18,21 @@ inline constexpr int kExitInternal = 1;
 inline constexpr int kExitUser = 2;
 
 // Checks a project file; lists every problem (errors and warnings) with node and field.
-int runValidate(const std::string& file, bool json);
+int runValidate(const std::string& file, bool json, const graph::OpRegistry& registry);
 
 // Prints the per-layer table and totals, or one JSON object with --json.
 // With `device`, each row also says where it runs on that device (the CPU for an op the
 // device's backend lacks, with the reason).
 int runSummary(const std::string& file, bool json, const std::string& device,
-               const engine::BackendRegistry& backends);
+               const graph::OpRegistry& registry, const engine::BackendRegistry& backends);
 
-// Lists the built-in ops (name, category, the doc's first sentence), or with --markdown
+// Lists the plugins loaded (name, version, file, ops) and those refused (file, reason), or
+// with --json one object: sdk_version, search_path, loaded, refused.
+int runPlugins(const plugins::PluginSet& plugins, bool json);
+
+// Lists the ops (the built-in ones, then the plugins') (name, category, the doc's first sentence), or with --markdown
 // prints the op reference generated from their schemas (docs/ops.md).
-int runOps(bool markdown);
+int runOps(bool markdown, const graph::OpRegistry& registry);
 
 // Options shared by train, eval and bench; unset values come from the project file.
 struct RunOptions {
@@ -64,11 +70,14 @@ struct RunOptions {
 // at the next step boundary, resumable. With --no-track nothing is recorded (only
 // --save-weights keeps the result); a database that cannot be opened or written (read-only)
 // is a user error that suggests it.
-int runTrain(const RunOptions& options, const engine::BackendRegistry& backends);
+int runTrain(const RunOptions& options, const graph::OpRegistry& registry,
+             const engine::BackendRegistry& backends);
 // Evaluates saved weights on the test split.
-int runEval(const RunOptions& options, const engine::BackendRegistry& backends);
+int runEval(const RunOptions& options, const graph::OpRegistry& registry,
+            const engine::BackendRegistry& backends);
 // Times training and inference steps on preloaded data (warm-up excluded).
-int runBench(const RunOptions& options, const engine::BackendRegistry& backends);
+int runBench(const RunOptions& options, const graph::OpRegistry& registry,
+             const engine::BackendRegistry& backends);
 
 // netwright-cli devices [--json]: the compute devices this machine has (id, name, driver,
 // memory) and the known backends it lacks, with the reason.
@@ -93,7 +102,8 @@ struct ExportCliOptions {
 // Exports to ONNX (runs the ONNX checker and shape inference) or to an inference bundle,
 // and verifies the file against the engine on a reference batch (exit 1 when an output
 // differs by more than 1e-4). docs/export.md.
-int runExport(const ExportCliOptions& options, const engine::BackendRegistry& backends);
+int runExport(const ExportCliOptions& options, const graph::OpRegistry& registry,
+              const engine::BackendRegistry& backends);
 
 // netwright-cli infer MODEL INPUT...: top-k classes of images (PNG/JPEG) or IDX samples.
 struct InferOptions {

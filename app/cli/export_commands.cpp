@@ -7,7 +7,8 @@
 
 namespace nw::cli {
 
-int runExport(const ExportCliOptions& o, const engine::BackendRegistry& backends) {
+int runExport(const ExportCliOptions& o, const graph::OpRegistry& registry,
+              const engine::BackendRegistry& backends) {
     if (o.format != "onnx" && o.format != "bundle") {
         std::cerr << "error: --format must be onnx or bundle, got '" << o.format << "'\n";
         return kExitUser;
@@ -34,6 +35,7 @@ int runExport(const ExportCliOptions& o, const engine::BackendRegistry& backends
     r.threads = o.threads;
     r.reference = o.reference;
     r.device = o.device;
+    r.registry = &registry;
     auto report = app::exportModel(r, backends);
     if (!report) {
         std::cerr << "error: " << report.error().message << "\n";

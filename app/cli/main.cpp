@@ -12,6 +12,11 @@ int main(int argc, char** argv) {
     CLI::App app{"netwright-cli: build, check and train neural networks without the IDE"};
     app.set_version_flag("--version", "netwright-cli 0.1.0");
     app.require_subcommand(1);
+    app.fallthrough(); // --plugin also after the subcommand
+    std::vector<std::string> pluginFiles;
+    app.add_option("--plugin", pluginFiles,
+                   "Load this plugin library too (repeatable; besides those in "
+                   "NETWRIGHT_PLUGIN_PATH and ~/.local/share/netwright/plugins)");
 
     std::string file;
     bool json = false;
@@ -32,6 +37,10 @@ int main(int argc, char** argv) {
     summary->add_option("--device", summaryDevice,
                         "Also show where each node runs on DEVICE (the CPU for an op its "
                         "backend lacks)");
+
+    auto* pluginsCmd = app.add_subcommand(
+        "plugins", "The plugins loaded (their ops) and those refused, with the reason");
+    pluginsCmd->add_flag("--json", json, "Print one JSON object");
 
     bool markdown = false;
     auto* ops = app.add_subcommand("ops", "The built-in ops: name, category and what each does");
@@ -209,27 +218,38 @@ int main(int argc, char** argv) {
         if (auto status = runDataset()) {
             return *status;
         }
-        if (ops->parsed()) {
-            return nw::cli::runOps(markdown);
+        const auto registries =
+            nw::app::loadRegistries(nw::plugins::PluginSearch::fromEnvironment(pluginFiles));
+        const auto& registry = registries->ops;
+        const auto& backends = registries->backends;
+        if (!pluginsCmd->parsed()) {
+            for (const auto& r : registries->plugins->refused()) {
+                std::cerr << "warning: plugin " << r.file << " refused: " << r.reason << "\n";
+            }
         }
-        const auto backends = nw::app::makeBackendRegistry();
+        if (pluginsCmd->parsed()) {
+            return nw::cli::runPlugins(*registries->plugins, json);
+        }
+        if (ops->parsed()) {
+            return nw::cli::runOps(markdown, registry);
+        }
         if (devices->parsed()) {
             return nw::cli::runDevices(backends, json);
         }
         if (validate->parsed()) {
-            return nw::cli::runValidate(file, json);
+            return nw::cli::runValidate(file, json, registry);
         }
         if (summary->parsed()) {
-            return nw::cli::runSummary(file, json, summaryDevice, backends);
+            return nw::cli::runSummary(file, json, summaryDevice, registry, backends);
         }
         if (train->parsed()) {
-            return nw::cli::runTrain(run, backends);
+            return nw::cli::runTrain(run, registry, backends);
         }
         if (eval->parsed()) {
-            return nw::cli::runEval(run, backends);
+            return nw::cli::runEval(run, registry, backends);
         }
         if (bench->parsed()) {
-            return nw::cli::runBench(run, backends);
+            return nw::cli::runBench(run, registry, backends);
         }
         if (runId != 0) {
             runsOpts.ids = {runId};
@@ -253,7 +273,7 @@ int main(int argc, char** argv) {
             return nw::cli::runRunsDelete(runsOpts);
         }
         if (exportCmd->parsed()) {
-            return nw::cli::runExport(exportOptions, backends);
+            return nw::cli::runExport(exportOptions, registry, backends);
         }
         if (infer->parsed()) {
             return nw::cli::runInfer(inferOptions);

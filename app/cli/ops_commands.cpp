@@ -19,8 +19,7 @@ std::string firstSentence(const std::string& doc) {
 
 } // namespace
 
-int runOps(bool markdown) {
-    const auto registry = graph::makeCoreRegistry();
+int runOps(bool markdown, const graph::OpRegistry& registry) {
     if (markdown) {
         std::cout << graph::opReferenceMarkdown(registry);
         return kExitOk;

@@ -31,7 +31,9 @@ int fail(const Error& e) {
 }
 
 struct Session {
-    graph::OpRegistry registry = graph::makeCoreRegistry();
+    explicit Session(const graph::OpRegistry& r)
+        : registry(r) {}
+    const graph::OpRegistry& registry;
     graph::Project project;
     std::filesystem::path dir;
     std::unique_ptr<engine::Backend> backend;
@@ -44,9 +46,9 @@ app::TrainingOverrides overridesOf(const RunOptions& o) {
 
 // eval and bench: reads the project, applies the command-line overrides, opens the backend
 // and the dataset.
-Expected<std::unique_ptr<Session>> open(const RunOptions& o,
+Expected<std::unique_ptr<Session>> open(const RunOptions& o, const graph::OpRegistry& registry,
                                         const engine::BackendRegistry& backends) {
-    auto s = std::make_unique<Session>();
+    auto s = std::make_unique<Session>(registry);
     auto project = graph::readProject(o.project, s->registry);
     if (!project) {
         return project.error();
@@ -130,11 +132,11 @@ extern "C" void onStopSignal(int) {
     g_stopRequested = true;
 }
 
-int runTrain(const RunOptions& o, const engine::BackendRegistry& backends) {
+int runTrain(const RunOptions& o, const graph::OpRegistry& registry,
+             const engine::BackendRegistry& backends) {
     if (!o.resume && o.project.empty()) {
         return fail(Error::user("train needs a PROJECT file or --resume RUN"));
     }
-    const auto registry = graph::makeCoreRegistry();
     app::TrainingRunRequest request;
     request.resumeRunId = o.resume.value_or(0);
     request.projectPath = o.project;
@@ -222,8 +224,9 @@ int runTrain(const RunOptions& o, const engine::BackendRegistry& backends) {
     return kExitOk;
 }
 
-int runEval(const RunOptions& o, const engine::BackendRegistry& backends) {
-    auto session = open(o, backends);
+int runEval(const RunOptions& o, const graph::OpRegistry& registry,
+            const engine::BackendRegistry& backends) {
+    auto session = open(o, registry, backends);
     if (!session) {
         return fail(session.error());
     }
@@ -256,8 +259,9 @@ int runEval(const RunOptions& o, const engine::BackendRegistry& backends) {
     return kExitOk;
 }
 
-int runBench(const RunOptions& o, const engine::BackendRegistry& backends) {
-    auto session = open(o, backends);
+int runBench(const RunOptions& o, const graph::OpRegistry& registry,
+             const engine::BackendRegistry& backends) {
+    auto session = open(o, registry, backends);
     if (!session) {
         return fail(session.error());
     }

@@ -85,7 +85,7 @@ Reference makeReference(const graph::Project& project, const OpenedDataset& spli
 // Everything the two formats share: the project as trained, its weights in the engine, the
 // engine's prediction for the reference batch.
 struct Prepared {
-    graph::OpRegistry registry = graph::makeCoreRegistry();
+    const graph::OpRegistry* registry = nullptr; // the request's, else the built-in ops
     graph::Project project;
     OpenedDataset dataset{Error::user("the dataset has not been opened")};
     std::optional<RunWeights> fromRun;
@@ -99,6 +99,8 @@ struct Prepared {
 
 Status prepare(const ExportRequest& r, const engine::BackendRegistry& backends, Prepared& p,
                ExportReport& report, const ExportProgress& progress) {
+    static const graph::OpRegistry builtIn = graph::makeCoreRegistry();
+    p.registry = r.registry ? r.registry : &builtIn;
     engine::BackendOptions bo;
     bo.threads = r.threads;
     auto backend = backends.openBackend(r.device, bo);
@@ -106,14 +108,14 @@ Status prepare(const ExportRequest& r, const engine::BackendRegistry& backends, 
         return backend.error();
     }
     p.backend = std::move(*backend);
-    auto project = graph::readProject(r.project, p.registry);
+    auto project = graph::readProject(r.project, (*p.registry));
     if (!project) {
         return project.error();
     }
     p.project = std::move(*project);
     if (r.run != 0) {
         // The graph exactly as the run trained it, and its last checkpoint.
-        auto found = findRunWeights(r.run, r.db, p.registry);
+        auto found = findRunWeights(r.run, r.db, (*p.registry));
         if (!found) {
             return found.error();
         }
@@ -124,7 +126,7 @@ Status prepare(const ExportRequest& r, const engine::BackendRegistry& backends, 
         p.project = found->project;
         p.fromRun = std::move(*found);
     }
-    graph::GraphAnalysis analysis = graph::analyze(p.project.graph, p.registry);
+    graph::GraphAnalysis analysis = graph::analyze(p.project.graph, (*p.registry));
     std::int64_t perSample = 0;
     for (const auto& n : p.project.graph.nodes()) {
         const auto* info = analysis.info(n.id);
@@ -140,7 +142,7 @@ Status prepare(const ExportRequest& r, const engine::BackendRegistry& backends, 
         datasets::openDataset(p.project.dataset, std::filesystem::path(r.project).parent_path());
     p.ref = makeReference(p.project, p.dataset, perSample, r.samples);
     p.params = std::make_unique<engine::ModelParams>(*p.backend);
-    auto plan = engine::ExecutionPlan::compile(p.project.graph, p.registry, *p.backend, *p.params,
+    auto plan = engine::ExecutionPlan::compile(p.project.graph, (*p.registry), *p.backend, *p.params,
                                                {p.ref.batch, false, p.project.training.seed});
     if (!plan) {
         return plan.error();
@@ -171,7 +173,7 @@ Status exportOnnx(const ExportRequest& r, Prepared& p, ExportReport& report) {
     options.classLabels = p.ref.classLabels;
     options.mean = p.project.dataset.mean;
     options.std = p.project.dataset.std;
-    auto exported = ox::exportModel(p.project.graph, p.registry, p.weights, options);
+    auto exported = ox::exportModel(p.project.graph, (*p.registry), p.weights, options);
     if (!exported) {
         return exported.error(); // nothing has been written
     }
@@ -231,7 +233,7 @@ Status exportBundle(const ExportRequest& r, Prepared& p, ExportReport& report,
     meta.labels = p.ref.classLabels;
     meta.mean = p.project.dataset.mean;
     meta.std = p.project.dataset.std;
-    auto b = bundle::buildBundle(p.project.graph, p.registry, p.weights, meta);
+    auto b = bundle::buildBundle(p.project.graph, (*p.registry), p.weights, meta);
     if (!b) {
         return b.error();
     }

@@ -5,6 +5,7 @@
 // bundle (optionally INT8, calibrated on training samples), written atomically and verified
 // against the training engine on a reference batch of test samples. Plain C++, no Qt.
 
+#include "graph/op_registry.h"
 #include "base/expected.h"
 #include "engine/core/backend_registry.h"
 
@@ -31,6 +32,8 @@ struct ExportRequest {
     int threads = 0;                 // CPU threads (0: every core)
     std::string device = "cpu";      // where the engine computes the reference outputs
     std::string reference; // ONNX: also write the reference batch as <reference>.json etc.
+    // The ops the project may use (the built-in ones and the plugins'); null: the built-in.
+    const graph::OpRegistry* registry = nullptr;
 };
 
 // One output of the exported model against the engine's.

@@ -8,6 +8,7 @@
 #include "engine/cpu/ops/registry.h"
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace nw::engine::cpu {
@@ -76,4 +77,15 @@ private:
 // What registerCpuBackend() lists for this machine: the processor's name, its RAM, oneDNN.
 DeviceInfo cpuDeviceInfo();
 
+// Adds kernels to a CPU op table: the plugins' (plugins/host), applied to the provider's
+// table and to every CpuBackend it opens.
+using KernelTableExtension = std::function<void(graph::OpTable<KernelFactory>&)>;
+
 } // namespace nw::engine::cpu
+
+namespace nw::engine {
+
+// registerCpuBackend() whose backends' kernel tables `extend` adds to.
+void registerCpuBackend(BackendRegistry& registry, cpu::KernelTableExtension extend);
+
+} // namespace nw::engine

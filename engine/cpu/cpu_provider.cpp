@@ -29,6 +29,12 @@ std::string processorName() {
 
 class CpuProvider final : public BackendProvider {
 public:
+    explicit CpuProvider(KernelTableExtension extend)
+        : m_extend(std::move(extend)) {
+        if (m_extend) {
+            m_extend(m_kernels);
+        }
+    }
     std::string kind() const override { return "cpu"; }
     const graph::OpCoverage& opCoverage() const override { return m_kernels; }
     // Read once (it reads /proc/cpuinfo): the editor resolves the device on every edit.
@@ -37,10 +43,15 @@ public:
         if (index != 0) {
             return Error::user("device 'cpu:" + std::to_string(index) + "': there is one CPU");
         }
-        return std::unique_ptr<Backend>(std::make_unique<CpuBackend>(options));
+        auto backend = std::make_unique<CpuBackend>(options);
+        if (m_extend) {
+            m_extend(backend->kernels());
+        }
+        return std::unique_ptr<Backend>(std::move(backend));
     }
 
 private:
+    KernelTableExtension m_extend;
     graph::OpTable<KernelFactory> m_kernels = makeCpuKernelTable();
     DeviceInfo m_device = cpuDeviceInfo();
 };
@@ -63,7 +74,12 @@ DeviceInfo cpuDeviceInfo() {
 } // namespace cpu
 
 void registerCpuBackend(BackendRegistry& registry) {
-    (void)registry.add(std::make_unique<cpu::CpuProvider>()); // the first kind: cannot clash
+    registerCpuBackend(registry, {});
+}
+
+void registerCpuBackend(BackendRegistry& registry, cpu::KernelTableExtension extend) {
+    // The first kind: cannot clash.
+    (void)registry.add(std::make_unique<cpu::CpuProvider>(std::move(extend)));
 }
 
 } // namespace nw::engine
