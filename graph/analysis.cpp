@@ -94,7 +94,14 @@ private:
             const Node& n = *st.node;
             st.schema = m_reg.find(n.op);
             if (!st.schema) {
-                error(n.id, "op", "unknown op '" + n.op + "'");
+                if (n.plugin.empty()) {
+                    error(n.id, "op", "unknown op '" + n.op + "'");
+                } else {
+                    error(n.id, "op",
+                          "op '" + n.op + "' comes from the plugin '" + n.plugin +
+                              "', which is not loaded (netwright-cli plugins lists the plugins "
+                              "found)");
+                }
                 continue;
             }
             st.attrsOk = true;

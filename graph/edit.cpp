@@ -124,6 +124,7 @@ Expected<GraphEdit> makeAddNode(const Graph& graph, Node node, const OpRegistry&
         for (const auto& spec : schema->attrs) {
             node.attrs.emplace(spec.name, spec.defaultValue);
         }
+        node.plugin = schema->plugin; // so that the saved file records where the op comes from
     }
     GraphEdit edit;
     edit.addNodes.push_back({graph.nodes().size(), std::move(node)});

@@ -22,6 +22,11 @@ struct Node {
     std::string op; // schema name, e.g. "Conv2D"
     AttrMap attrs;
     Position position;
+    // The plugin the op comes from ("netwright-examples"); empty for a built-in op. The project
+    // reader and makeAddNode() take it from the op's schema; for an op no loaded plugin
+    // declares, it is what the file said, so the node can name what is missing and be saved
+    // back unchanged.
+    std::string plugin;
     friend bool operator==(const Node&, const Node&) = default;
 };
 

@@ -178,7 +178,7 @@ std::vector<double> readNumbers(const json& j, const std::string& path) {
 
 Node readNode(const json& j, const std::string& path, const OpRegistry& registry) {
     requireObject(j, path);
-    requireKeys(j, path, {"id", "op", "attributes", "position"});
+    requireKeys(j, path, {"id", "op", "plugin", "attributes", "position"});
     Node n;
     n.id = asString(required(j, "id", path), child(path, "id"));
     if (n.id.empty()) {
@@ -186,6 +186,15 @@ Node readNode(const json& j, const std::string& path, const OpRegistry& registry
     }
     n.op = asString(required(j, "op", path), child(path, "op"));
     const OpSchema* schema = registry.find(n.op);
+    if (const json* plugin = optional(j, "plugin")) {
+        n.plugin = asString(*plugin, child(path, "plugin"));
+        if (n.plugin.empty()) {
+            failAt(child(path, "plugin"), "must not be empty");
+        }
+    }
+    if (schema) { // the loaded op says where it comes from, whatever the file said
+        n.plugin = schema->plugin;
+    }
     if (const json* attrs = optional(j, "attributes")) {
         n.attrs = readAttrMap(*attrs, child(path, "attributes"), schema);
     }

@@ -33,6 +33,9 @@ ojson graphToJson(const Graph& g) {
         ojson node;
         node["id"] = n.id;
         node["op"] = n.op;
+        if (!n.plugin.empty()) { // built-in ops write no key, so their files keep their bytes
+            node["plugin"] = n.plugin;
+        }
         node["attributes"] = attrMapToJson(n.attrs);
         node["position"] = {n.position.x, n.position.y};
         nodes.push_back(std::move(node));

@@ -2,6 +2,7 @@
 // output, typed attributes with defaults, malformed and hostile files refused with a message
 // naming the file and the field, and atomic saves.
 #include "graph/analysis.h"
+#include "graph/edit.h"
 #include "graph/project_file.h"
 
 #include <QtTest>
@@ -55,6 +56,53 @@ nw::Expected<Project> parse(const QByteArray& text, const std::string& sourceNam
                         registry());
 }
 
+// The core ops and "Gate", an op of the plugin "fake-plugin" built by hand (what
+// plugins/host makes of a plugin's op): one attribute of every type, one input, one output.
+const OpRegistry& pluginRegistry() {
+    static const OpRegistry r = [] {
+        OpRegistry out = makeCoreRegistry();
+        OpSchema s;
+        s.name = "Gate";
+        s.category = "Fake";
+        s.plugin = "fake-plugin";
+        s.color = 0x4FA3A5;
+        s.attrs = {AttrSpec::integer("groups", 4, 1, 64, "Groups."),
+                   AttrSpec::real("scale", 1.0, 0.0, 10.0, "Scale."),
+                   AttrSpec::boolean("learn", true, "Learned."),
+                   AttrSpec::choice("mode", "fast", {"fast", "exact"}, "Mode."),
+                   AttrSpec::ints("window", {3, 3}, 2, 2, 1, 9, "Window.")};
+        s.inputs = {{"input", "[N, ...]"}};
+        s.outputs = {{"output", "same shape as the input"}};
+        s.infer = [](const InferContext& ctx) -> InferResult {
+            return Inferred{{ctx.input(0)}, {}, {}};
+        };
+        if (auto st = out.add(std::move(s)); !st.ok()) {
+            qFatal("cannot add the fake plugin op: %s", st.error().message.c_str());
+        }
+        return out;
+    }();
+    return r;
+}
+
+// Input -> Gate -> Dense -> Loss, the Gate written without its plugin (as a user might).
+const char* kGateProject = R"({"format_version": 1, "name": "gated", "graph": {
+    "nodes": [
+        {"id": "in", "op": "Input", "attributes": {"shape": [4, 8, 8]}, "position": [10.0, 20.0]},
+        {"id": "gate", "op": "Gate", "attributes": {"scale": 2, "window": [5, 7]},
+         "position": [30.5, -40.25]},
+        {"id": "flat", "op": "Flatten", "position": [50.0, 60.0]},
+        {"id": "fc", "op": "Dense", "attributes": {"units": 3}, "position": [70.0, 80.0]},
+        {"id": "loss", "op": "Loss", "position": [90.0, 100.0]}],
+    "edges": [{"from": "in", "to": "gate"}, {"from": "gate", "to": "flat"},
+              {"from": "flat", "to": "fc"}, {"from": "fc", "to": "loss"}]}})";
+
+const Problem* problemAt(const GraphAnalysis& a, const char* nodeId, const char* field) {
+    auto it = std::find_if(a.problems.begin(), a.problems.end(), [&](const Problem& p) {
+        return p.nodeId == nodeId && p.field == field;
+    });
+    return it == a.problems.end() ? nullptr : &*it;
+}
+
 Project sampleProject() {
     auto p = readProject(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj", registry());
     if (!p) {
@@ -78,6 +126,9 @@ private slots:
     void missingAttributesGetDefaults();
     void minimalFileParses();
     void blocksRoundTrip();
+    void pluginOpsRecordTheirPlugin();
+    void missingPluginOpensAndSavesUnchanged();
+    void pluginKeyFollowsTheLoadedOp();
     void malformed_data();
     void malformed();
     void refusedPaths();
@@ -239,6 +290,90 @@ void TestProjectFile::blocksRoundTrip() {
     QCOMPARE(serializeProject(*back), text); // stable bytes
 }
 
+void TestProjectFile::pluginOpsRecordTheirPlugin() {
+    auto p = parseProject(kGateProject, "gated.nwproj", pluginRegistry());
+    QVERIFY2(p.ok(), p.ok() ? "" : p.error().message.c_str());
+    const Node* gate = p->graph.findNode("gate");
+    QCOMPARE(gate->plugin, std::string("fake-plugin"));
+    QVERIFY(p->graph.findNode("in")->plugin.empty());
+    QCOMPARE(gate->attrs.size(), std::size_t{5}); // defaults filled in
+    QCOMPARE(std::get<double>(gate->attrs.at("scale")), 2.0);
+
+    auto a = analyze(p->graph, pluginRegistry());
+    QVERIFY2(!a.hasErrors(), a.problems.empty() ? "" : a.problems.front().toString().c_str());
+
+    const std::string text = serializeProject(*p);
+    const std::string key = "\"plugin\": \"fake-plugin\"";
+    auto at = text.find(key);
+    QVERIFY2(at != std::string::npos, text.c_str());
+    QVERIFY(text.find(key, at + 1) == std::string::npos); // the Gate only
+    QVERIFY(text.find("\"plugin\"") == at);               // built-in ops write no key
+    QVERIFY(text.find("\"op\": \"Gate\",\n        " + key) != std::string::npos);
+
+    // A node added by an edit records its plugin too.
+    auto edit = makeAddNode(p->graph, Node{"gate2", "Gate", {}, {}}, pluginRegistry());
+    QVERIFY(edit.ok());
+    QCOMPARE(edit->addNodes.front().node.plugin, std::string("fake-plugin"));
+}
+
+void TestProjectFile::missingPluginOpensAndSavesUnchanged() {
+    auto withPlugin = parseProject(kGateProject, "gated.nwproj", pluginRegistry());
+    QVERIFY(withPlugin.ok());
+    const std::string text = serializeProject(*withPlugin);
+
+    // Without the plugin: the file opens, the node keeps everything, and saves byte for byte.
+    auto without = parseProject(text, "gated.nwproj", registry());
+    QVERIFY2(without.ok(), without.ok() ? "" : without.error().message.c_str());
+    QVERIFY(*without == *withPlugin);
+    QCOMPARE(serializeProject(*without), text);
+    const Node* gate = without->graph.findNode("gate");
+    QCOMPARE(gate->plugin, std::string("fake-plugin"));
+    QCOMPARE(gate->position, (Position{30.5, -40.25}));
+    const AttrMap& attrs = gate->attrs; // types from the JSON alone
+    QCOMPARE(std::get<std::int64_t>(attrs.at("groups")), std::int64_t{4});
+    QCOMPARE(std::get<double>(attrs.at("scale")), 2.0);
+    QCOMPARE(std::get<bool>(attrs.at("learn")), true);
+    QCOMPARE(std::get<std::string>(attrs.at("mode")), std::string("fast"));
+    QCOMPARE(std::get<IntList>(attrs.at("window")), (IntList{5, 7}));
+    QCOMPARE(without->graph.edges(), withPlugin->graph.edges());
+
+    auto a = analyze(without->graph, registry());
+    QVERIFY(a.hasErrors());
+    const Problem* op = problemAt(a, "gate", "op");
+    QVERIFY(op);
+    QCOMPARE(op->message,
+             std::string("op 'Gate' comes from the plugin 'fake-plugin', which is "
+                         "not loaded (netwright-cli plugins lists the plugins found)"));
+
+    // Loaded again, it validates.
+    auto back = parseProject(serializeProject(*without), "gated.nwproj", pluginRegistry());
+    QVERIFY(back.ok());
+    QVERIFY(!analyze(back->graph, pluginRegistry()).hasErrors());
+
+    // An unknown op without a plugin keeps the plain message.
+    const char* stray = R"({"id": "x", "op": "Mystery"})";
+    auto unknown = parse(doc("", stray), "stray.nwproj");
+    QVERIFY(unknown.ok());
+    auto plainAnalysis = analyze(unknown->graph, registry());
+    const Problem* plain = problemAt(plainAnalysis, "x", "op");
+    QVERIFY(plain);
+    QCOMPARE(plain->message, std::string("unknown op 'Mystery'"));
+}
+
+void TestProjectFile::pluginKeyFollowsTheLoadedOp() {
+    // A loaded op says where it comes from: a stray key on a built-in op is dropped, and a
+    // plugin op's key is corrected.
+    const char* nodes = R"({"id": "fc", "op": "Dense", "plugin": "someone-else"},
+                           {"id": "gate", "op": "Gate", "plugin": "old-name"})";
+    auto p = parseProject(doc("", nodes).toStdString(), "keys.nwproj", pluginRegistry());
+    QVERIFY2(p.ok(), p.ok() ? "" : p.error().message.c_str());
+    QVERIFY(p->graph.findNode("fc")->plugin.empty());
+    QCOMPARE(p->graph.findNode("gate")->plugin, std::string("fake-plugin"));
+    const std::string text = serializeProject(*p);
+    QVERIFY(text.find("someone-else") == std::string::npos);
+    QVERIFY(text.find("old-name") == std::string::npos);
+}
+
 void TestProjectFile::malformed_data() {
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<QString>("fragment"); // expected after "bad.nwproj: "
@@ -288,6 +423,9 @@ void TestProjectFile::malformed_data() {
     row("duplicate node id", doc("", R"({"id": "a", "op": "ReLU"}, {"id": "a", "op": "ReLU"})"),
         "graph.nodes[1].id: duplicate node id 'a'");
     row("unknown node field", node(R"("colour": "red")"), "graph.nodes[0].colour: unknown field");
+    row("plugin not a string", node(R"("plugin": 3)"),
+        "graph.nodes[0].plugin: must be a string, got an integer");
+    row("plugin empty", node(R"("plugin": "")"), "graph.nodes[0].plugin: must not be empty");
     row("attributes not an object", node(R"("attributes": [])"),
         "graph.nodes[0].attributes: must be an object, got an array");
     row("attribute of type object", node(R"("attributes": {"units": {"value": 3}})"),
