@@ -106,4 +106,12 @@ QColor EditorStyle::categoryColor(const std::string& category) const {
     return dark ? c.darker(115) : c;
 }
 
+QColor EditorStyle::opColor(const std::string& category, std::uint32_t rgb) const {
+    if (rgb == 0) {
+        return categoryColor(category);
+    }
+    QColor c = QColor::fromRgb(static_cast<QRgb>(rgb & 0xFFFFFFu));
+    return dark ? c.darker(115) : c;
+}
+
 } // namespace nw::ui

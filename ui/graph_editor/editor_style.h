@@ -5,6 +5,7 @@
 #include <QColor>
 #include <QPointF>
 #include <QRectF>
+#include <cstdint>
 #include <string>
 
 namespace nw::ui {
@@ -58,6 +59,9 @@ struct EditorStyle {
 
     // The header colour of an op category ("Convolution", "Activation", ...).
     QColor categoryColor(const std::string& category) const;
+    // The header colour of an op's card: `rgb` (0xRRGGBB, what a plugin's op declares) when
+    // non-zero, else its category's; darkened in the dark theme like the categories' colours.
+    QColor opColor(const std::string& category, std::uint32_t rgb) const;
 };
 
 } // namespace nw::ui

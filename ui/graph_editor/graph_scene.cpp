@@ -111,7 +111,8 @@ void GraphScene::sync() {
         NodeView view;
         view.id = id;
         view.op = q(node.op);
-        view.header = m_style.categoryColor(schema ? schema->category : std::string());
+        view.header = schema ? m_style.opColor(schema->category, schema->color)
+                             : m_style.categoryColor(std::string());
         const auto highest = highestInput.find(node.id);
         view.inputs =
             graph::visibleInputCount(schema, highest == highestInput.end() ? -1 : highest->second);

@@ -100,8 +100,16 @@ void Inspector::rebuild() {
     }
     m_op = q(node->op);
     const auto* schema = m_document.registry().find(node->op);
-    m_doc->setText(schema ? docToHtml(schema->doc)
-                          : tr("Unknown op '%1'.").arg(m_op).toHtmlEscaped());
+    if (schema) {
+        m_doc->setText(docToHtml(schema->doc));
+    } else if (node->plugin.empty()) {
+        m_doc->setText(tr("Unknown op '%1'.").arg(m_op).toHtmlEscaped());
+    } else { // the file names the plugin; its attributes stay as they are until it is loaded
+        m_doc->setText(tr("The op '%1' comes from the plugin '%2', which is not loaded. Its "
+                          "attributes are kept as they are.")
+                           .arg(m_op, q(node->plugin))
+                           .toHtmlEscaped());
+    }
     if (schema) {
         for (const auto& spec : schema->attrs) {
             const QString name = q(spec.name);
