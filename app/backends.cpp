@@ -16,8 +16,17 @@ engine::BackendRegistry makeBackendRegistry(std::shared_ptr<const plugins::Plugi
     // finding is what the user sees (cmake/Dependencies.cmake).
     registry.addAbsent("cuda", NW_CUDA_ABSENT_REASON);
 #if NW_HAVE_VULKAN
-    // Plugin ops have CPU kernels only: on a Vulkan device they run on the CPU fallback.
-    engine::registerVulkanBackend(registry);
+    // Plugin ops have CPU kernels only (SDK 1.0): on a Vulkan device they run on the CPU.
+    std::vector<std::pair<std::string, std::string>> cpuOnly;
+    if (plugins) {
+        for (const auto& p : plugins->loaded()) {
+            for (const auto& op : p.ops) {
+                cpuOnly.emplace_back(op, "an op from the plugin '" + p.name +
+                                             "': plugins have CPU kernels only");
+            }
+        }
+    }
+    engine::registerVulkanBackend(registry, std::move(cpuOnly));
 #else
     registry.addAbsent("vulkan", NW_VULKAN_ABSENT_REASON);
 #endif

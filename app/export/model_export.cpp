@@ -200,6 +200,18 @@ Status exportOnnx(const ExportRequest& r, Prepared& p, ExportReport& report) {
     for (const auto& s : checked->outputShapes) {
         report.summary.push_back("output " + s);
     }
+    if (auto domains = ox::pluginDomains(p.project.graph, *p.registry); !domains.empty()) {
+        std::string names;
+        for (const auto& d : domains) {
+            names += (names.empty() ? "'" : ", '") + d + "'";
+        }
+        report.verificationTitle =
+            "not run: the model has ops of the custom ONNX domain " + names +
+            " (its plugin), which Netwright's ONNX reference interpreter cannot run; a runtime "
+            "needs that plugin's own ONNX kernels";
+        report.tolerance = 0;
+        return Status::success();
+    }
     ox::Value input{p.plan->input().shape(), p.ref.inputs};
     auto errors = verifyExport(*exported, input, p.outputs);
     if (!errors) {

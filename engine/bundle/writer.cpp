@@ -25,7 +25,7 @@ public:
         : m_graph(g)
         , m_registry(r)
         , m_weights(w)
-        , m_emitters(makeBundleEmitterTable()) {}
+        , m_emitters(makeBundleEmitterTable(&r)) {}
 
     Bundle build(const BundleMetadata& meta) {
         m_analysis = graph::analyze(m_graph, m_registry);
@@ -350,8 +350,16 @@ void emitStructural(Builder&, const graph::Node& n) {
 
 } // namespace
 
-graph::OpTable<BundleEmitter> makeBundleEmitterTable() {
+graph::OpTable<BundleEmitter> makeBundleEmitterTable(const graph::OpRegistry* registry) {
     graph::OpTable<BundleEmitter> t;
+    if (registry) {
+        for (const graph::OpSchema* schema : registry->all()) {
+            if (!schema->plugin.empty()) {
+                t.unsupported(schema->name, "an op from the plugin '" + schema->plugin +
+                                                "': the bundle runtime runs built-in ops only");
+            }
+        }
+    }
     // Conv2D and Dense absorb a following BatchNorm and activation.
     t.add("Input", {emitStructural, {}})
         .add("Dense", {emitWeighted, {"dense"}})

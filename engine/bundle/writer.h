@@ -23,8 +23,9 @@ struct BundleEmitter {
     std::vector<std::string> layers;
 };
 
-// The bundle writer's op table: one line per op, add or unsupported with the reason.
-graph::OpTable<BundleEmitter> makeBundleEmitterTable();
+// The bundle writer's op table: one line per op, add or unsupported with the reason. With
+// `registry`, its plugins' ops are listed unsupported (the bundle runtime has no plugins).
+graph::OpTable<BundleEmitter> makeBundleEmitterTable(const graph::OpRegistry* registry = nullptr);
 
 struct BundleMetadata {
     std::string producer = "netwright 0.1.0";

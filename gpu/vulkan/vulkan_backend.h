@@ -133,5 +133,8 @@ private:
 
 namespace nw::engine {
 // Adds the Vulkan backend and its devices to `registry`, or records why there are none.
-void registerVulkanBackend(BackendRegistry& registry);
+// `unsupported`: ops added at run time (plugins) that it has no kernel for, with the reason;
+// its plans place them on the CPU fallback.
+void registerVulkanBackend(BackendRegistry& registry,
+                           std::vector<std::pair<std::string, std::string>> unsupported = {});
 } // namespace nw::engine

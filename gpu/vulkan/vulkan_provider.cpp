@@ -10,7 +10,9 @@ using gpu::vulkan::Instance;
 
 class VulkanProvider final : public BackendProvider {
 public:
-    VulkanProvider() {
+    explicit VulkanProvider(std::vector<std::pair<std::string, std::string>> unsupported)
+        : m_unsupported(std::move(unsupported)) {
+        markUnsupported(m_kernels);
         auto instance = Instance::get();
         if (!instance) {
             m_reason = instance.error().message;
@@ -58,11 +60,19 @@ public:
             device = *opened;
             m_opened[std::size_t(index)] = device;
         }
-        return std::unique_ptr<Backend>(
-            std::make_unique<gpu::vulkan::VulkanBackend>(device, index, options));
+        auto backend = std::make_unique<gpu::vulkan::VulkanBackend>(device, index, options);
+        markUnsupported(backend->kernels());
+        return std::unique_ptr<Backend>(std::move(backend));
     }
 
 private:
+    void markUnsupported(graph::OpTable<gpu::vulkan::KernelFactory>& table) const {
+        for (const auto& [op, why] : m_unsupported) {
+            table.unsupported(op, why);
+        }
+    }
+
+    std::vector<std::pair<std::string, std::string>> m_unsupported;
     std::shared_ptr<Instance> m_instance;
     std::vector<DeviceInfo> m_devices;
     std::string m_reason;
@@ -72,8 +82,9 @@ private:
 
 } // namespace
 
-void registerVulkanBackend(BackendRegistry& registry) {
-    (void)registry.add(std::make_unique<VulkanProvider>());
+void registerVulkanBackend(BackendRegistry& registry,
+                           std::vector<std::pair<std::string, std::string>> unsupported) {
+    (void)registry.add(std::make_unique<VulkanProvider>(std::move(unsupported)));
 }
 
 } // namespace nw::engine

@@ -67,6 +67,17 @@ void ModelBuilder::attr(onnx::NodeProto& n, const std::string& name,
     }
 }
 
+void ModelBuilder::attr(onnx::NodeProto& n, const std::string& name, const std::string& value) {
+    onnx::AttributeProto& a = *n.add_attribute();
+    a.set_name(name);
+    a.set_type(onnx::AttributeProto::STRING);
+    a.set_s(value);
+}
+
+void ModelBuilder::valueInfo(const std::string& name, std::span<const std::int64_t> perSample) {
+    setBatchedType(*m_graph.add_value_info(), name, perSample);
+}
+
 void ModelBuilder::setBatchedType(onnx::ValueInfoProto& value, const std::string& name,
                                   std::span<const std::int64_t> perSample) {
     value.set_name(name);

@@ -34,6 +34,7 @@ public:
     static void attr(onnx::NodeProto& n, const std::string& name, float value);
     static void attr(onnx::NodeProto& n, const std::string& name,
                      std::span<const std::int64_t> values);
+    static void attr(onnx::NodeProto& n, const std::string& name, const std::string& value);
     static void attr(onnx::NodeProto& n, const std::string& name,
                      std::initializer_list<std::int64_t> values) {
         attr(n, name, std::span<const std::int64_t>(values.begin(), values.size()));
@@ -42,6 +43,9 @@ public:
     // A float tensor value [N, dims...] with the batch as the symbolic dim "N".
     static void setBatchedType(onnx::ValueInfoProto& value, const std::string& name,
                                std::span<const std::int64_t> perSample);
+    // Declares value `name` as such a tensor in the graph's value_info (the output of an op
+    // that shape inference does not know: a plugin's).
+    void valueInfo(const std::string& name, std::span<const std::int64_t> perSample);
 
 private:
     onnx::GraphProto& m_graph;

@@ -73,7 +73,7 @@ Expected<ExportResult> exportModel(const Graph& graph, const OpRegistry& registr
             }
         }
     }
-    const auto emitters = makeOnnxEmitterTable();
+    const auto emitters = makeOnnxEmitterTable(&registry);
     if (std::string bad = unsupportedNodes(graph, emitters); !bad.empty()) {
         return Error::user("cannot export to ONNX: " + bad);
     }
@@ -122,6 +122,11 @@ Expected<ExportResult> exportModel(const Graph& graph, const OpRegistry& registr
     auto* opset = model.add_opset_import();
     opset->set_domain("");
     opset->set_version(kOpsetVersion);
+    for (const std::string& domain : pluginDomains(graph, registry)) { // plugins' ops
+        auto* custom = model.add_opset_import();
+        custom->set_domain(domain);
+        custom->set_version(1);
+    }
     onnx::GraphProto& g = *model.mutable_graph();
     g.set_name(options.modelName.empty() ? "netwright_model" : options.modelName);
     ModelBuilder builder(g);
@@ -150,7 +155,8 @@ Expected<ExportResult> exportModel(const Graph& graph, const OpRegistry& registr
             attrs[k] = v;
         }
         std::string output = id == finalNode ? outputName : valueName(id);
-        MapContext ctx{builder, node, attrs, info, std::move(inputs), output, weights};
+        MapContext ctx{builder,          node,   attrs,   info,
+                       std::move(inputs), output, weights, registry.find(node.op)};
         if (Status st = (*emitters.find(node.op))(ctx); !st) {
             return st.error();
         }

@@ -77,4 +77,7 @@ Expected<CheckReport> checkModel(onnx::ModelProto& model);
 // Serialises `model` to `path` atomically (graph::writeFileAtomically).
 Status writeModel(const onnx::ModelProto& model, const std::filesystem::path& path);
 
+// The custom ONNX domains of the plugin ops in `graph` (their plugins' names), sorted.
+std::vector<std::string> pluginDomains(const Graph& graph, const OpRegistry& registry);
+
 } // namespace nw::graph::onnx_export

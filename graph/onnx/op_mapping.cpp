@@ -4,6 +4,7 @@
 #include "graph/onnx/op_mapping.h"
 
 #include <algorithm>
+#include <set>
 #include <cmath>
 #include <numbers>
 
@@ -282,8 +283,49 @@ Status emitStructural(MapContext& c) {
 
 } // namespace
 
-graph::OpTable<EmitFn> makeOnnxEmitterTable() {
+// A plugin's op: one node of the domain named after the plugin, op_type the op's name, its
+// attributes (bools as 0/1 ints), its input then every parameter (initializers
+// "<node>.<param>"), and its output's shape declared, since ONNX cannot infer it.
+Status emitPluginOp(MapContext& c) {
+    std::vector<std::string> inputs = c.inputs;
+    for (const ParamSpec& p : c.info.params) {
+        auto name = c.param(p.name);
+        if (!name) {
+            return name.error();
+        }
+        inputs.push_back(*name);
+    }
+    auto& n = c.builder.node(c.node.op, c.node.id, inputs, {c.output});
+    n.set_domain(c.schema ? c.schema->plugin : std::string());
+    for (const auto& [name, value] : c.attrs) {
+        if (const auto* i = std::get_if<std::int64_t>(&value)) {
+            ModelBuilder::attr(n, name, *i);
+        } else if (const auto* f = std::get_if<double>(&value)) {
+            ModelBuilder::attr(n, name, static_cast<float>(*f));
+        } else if (const auto* b = std::get_if<bool>(&value)) {
+            ModelBuilder::attr(n, name, std::int64_t{*b ? 1 : 0});
+        } else if (const auto* s = std::get_if<std::string>(&value)) {
+            ModelBuilder::attr(n, name, *s);
+        } else if (const auto* l = std::get_if<IntList>(&value)) {
+            ModelBuilder::attr(n, name, std::span<const std::int64_t>(*l));
+        }
+    }
+    if (!c.info.outputs.empty()) {
+        const auto& dims = c.info.outputs[0].dims;
+        c.builder.valueInfo(c.output, std::vector<std::int64_t>(dims.begin() + 1, dims.end()));
+    }
+    return Status::success();
+}
+
+graph::OpTable<EmitFn> makeOnnxEmitterTable(const OpRegistry* registry) {
     graph::OpTable<EmitFn> t;
+    if (registry) {
+        for (const OpSchema* schema : registry->all()) {
+            if (!schema->plugin.empty()) {
+                t.add(schema->name, emitPluginOp);
+            }
+        }
+    }
     t.add("Input", emitStructural)
         .add("Dense", emitDense)
         .add("Conv2D", emitConv2d)
@@ -310,6 +352,17 @@ graph::OpTable<EmitFn> makeOnnxEmitterTable() {
 
 bool isStructuralOp(std::string_view op) {
     return op == "Input" || op == "Dropout" || op == "Loss";
+}
+
+std::vector<std::string> pluginDomains(const Graph& graph, const OpRegistry& registry) {
+    std::set<std::string> domains;
+    for (const Node& n : graph.nodes()) {
+        const OpSchema* schema = registry.find(n.op);
+        if (schema && !schema->plugin.empty()) {
+            domains.insert(schema->plugin);
+        }
+    }
+    return {domains.begin(), domains.end()};
 }
 
 } // namespace nw::graph::onnx_export

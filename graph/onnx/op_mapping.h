@@ -25,6 +25,7 @@ struct MapContext {
     std::vector<std::string> inputs; // ONNX value names feeding the node, in port order
     std::string output;              // ONNX value name the node must write
     const WeightMap& weights;
+    const OpSchema* schema = nullptr; // the node's op
 
     std::int64_t i(std::string_view name) const;
     double f(std::string_view name) const;
@@ -46,8 +47,10 @@ using EmitFn = Status (*)(MapContext&);
 
 // The ONNX exporter's op table: an emitter for every op it maps, one line each (the
 // structural ops Input, Dropout and Loss are wired by exportModel itself: see
-// isStructuralOp). Plugins add their emitters to an exporter's copy.
-graph::OpTable<EmitFn> makeOnnxEmitterTable();
+// isStructuralOp). With `registry`, also the ops of its plugins (OpSchema::plugin): each is
+// written as one node of the custom domain named after its plugin, with its attributes and
+// parameters (see emitPluginOp in op_mapping.cpp).
+graph::OpTable<EmitFn> makeOnnxEmitterTable(const OpRegistry* registry = nullptr);
 
 // Input, Dropout and Loss.
 bool isStructuralOp(std::string_view op);

@@ -267,6 +267,26 @@ std::vector<ForwardCase> forwardCases() {
         c.loss = 1.41003760;
         add(c);
     }
+    // The example plugin's ops (plugins/examples; the harness loads the plugin).
+    { // beta = 1: y = x sigmoid(x) = -1 * 0.2689414, 0, 2 * 0.8807971.
+        ForwardCase c{"LearnedSwish (plugin)", {"LearnedSwish"}};
+        c.graph = single({3}, "LearnedSwish");
+        c.input = {-1, 0, 2};
+        c.params = {{1, 1, 1}};
+        c.targets.assign(3, 0.0f);
+        c.prediction = {-0.26894142f, 0.0f, 1.76159416f};
+        add(c);
+    }
+    { // C = 2, 1x1 pixels, reduction 2: s = x = [1, 2]; z = relu(0.5 + 0.5) = 1;
+      // g = sigmoid([1, -1]) = [0.7310586, 0.2689414]; y = x g = [0.7310586, 0.5378828].
+        ForwardCase c{"SqueezeExcite (plugin)", {"SqueezeExcite"}};
+        c.graph = single({2, 1, 1}, "SqueezeExcite", {{"reduction", std::int64_t{2}}});
+        c.input = {1, 2};
+        c.params = {{0.5f, 0.25f}, {0}, {1, -1}, {0, 0}};
+        c.targets.assign(2, 0.0f);
+        c.prediction = {0.73105858f, 0.53788284f};
+        add(c);
+    }
     return out;
 }
 
@@ -369,6 +389,19 @@ std::vector<GradientCase> gradientCases() {
         Chain({5})
             .add("Dense", {{"units", 3}})
             .add("Loss", {{"loss", std::string("binary_cross_entropy_with_logits")}}));
+    // The example plugin's CPU kernels (plugins/examples).
+    row("LearnedSwish (plugin)", {"LearnedSwish"},
+        Chain({2, 3, 3}).add("Conv2D", conv(3)).add("LearnedSwish").add("Loss", kMse));
+    row("LearnedSwish shared beta (plugin)", {"LearnedSwish"},
+        Chain({5})
+            .add("Dense", {{"units", 4}})
+            .add("LearnedSwish", {{"per_channel", false}})
+            .add("Loss", kMse));
+    row("SqueezeExcite (plugin)", {"SqueezeExcite"},
+        Chain({2, 3, 3})
+            .add("Conv2D", conv(4))
+            .add("SqueezeExcite", {{"reduction", std::int64_t{2}}})
+            .add("Loss", kMse));
     return out;
 }
 
