@@ -228,6 +228,12 @@ private slots:
         QVERIFY2(card->view().problems.contains(kPlugin), qPrintable(card->view().problems));
         QCOMPARE(card->view().op, QStringLiteral("SqueezeExcite"));
         QCOMPARE(card->pos(), QPointF(30, 240));
+        // Its edges still meet it, at the sockets they use.
+        QCOMPARE(card->view().inputs, 1);
+        QCOMPARE(card->view().outputs, 1);
+        auto* in = page.scene()->edgeItem({{"conv", 0}, {"se", 0}});
+        auto* out = page.scene()->edgeItem({{"se", 0}, {"pool", 0}});
+        QVERIFY(in && out);
 
         auto* list = page.problemList();
         const QListWidgetItem* row = nullptr;

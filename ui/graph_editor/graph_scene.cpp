@@ -96,13 +96,19 @@ void GraphScene::sync() {
         }
     }
 
-    std::unordered_map<std::string_view, int> highestInput; // for variadic ops' free socket
+    // For variadic ops' free socket, and for the sockets of an unknown op (a plugin's that is
+    // not loaded): those its edges use, so that the edges it keeps still meet it.
+    std::unordered_map<std::string_view, int> highestInput, highestOutput;
     for (const auto& e : g.edges()) {
-        auto [it, fresh] = highestInput.try_emplace(e.to.node, e.to.port);
-        if (!fresh) {
-            it->second = std::max(it->second, e.to.port);
-        }
+        auto [in, freshIn] = highestInput.try_emplace(e.to.node, e.to.port);
+        in->second = freshIn ? in->second : std::max(in->second, e.to.port);
+        auto [out, freshOut] = highestOutput.try_emplace(e.from.node, e.from.port);
+        out->second = freshOut ? out->second : std::max(out->second, e.from.port);
     }
+    const auto usedPorts = [](const auto& highest, const std::string& id) {
+        const auto it = highest.find(id);
+        return it == highest.end() ? 0 : std::clamp(it->second + 1, 0, 64);
+    };
 
     for (const auto& node : g.nodes()) {
         const QString id = q(node.id);
@@ -113,10 +119,15 @@ void GraphScene::sync() {
         view.op = q(node.op);
         view.header = schema ? m_style.opColor(schema->category, schema->color)
                              : m_style.categoryColor(std::string());
-        const auto highest = highestInput.find(node.id);
-        view.inputs =
-            graph::visibleInputCount(schema, highest == highestInput.end() ? -1 : highest->second);
-        view.outputs = graph::outputCount(node, registry);
+        if (schema) {
+            const auto highest = highestInput.find(node.id);
+            view.inputs = graph::visibleInputCount(
+                schema, highest == highestInput.end() ? -1 : highest->second);
+            view.outputs = graph::outputCount(node, registry);
+        } else {
+            view.inputs = usedPorts(highestInput, node.id);
+            view.outputs = usedPorts(highestOutput, node.id);
+        }
         view.shape = info && !info->outputs.empty()      ? q(info->outputs.front().toString())
                      : schema && schema->outputs.empty() ? tr("no output")
                                                          : QStringLiteral("?");
