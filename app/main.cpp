@@ -13,8 +13,43 @@
 #include <QTimer>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+// Takes the values of --plugin FILE (also --plugin=FILE) out of argv. QGuiApplication reads
+// "-plugin SPEC" (or "--plugin SPEC") as its own option, a Qt generic plugin to load, and
+// removes it from argv before QCommandLineParser sees it; so ours are taken out first.
+std::vector<std::string> takePluginFiles(int& argc, char** argv) {
+    std::vector<std::string> files;
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--") { // the rest are positional
+            while (i < argc) {
+                argv[kept++] = argv[i++];
+            }
+            break;
+        }
+        if ((arg == "--plugin" || arg == "-plugin") && i + 1 < argc) {
+            files.emplace_back(argv[++i]);
+        } else if (arg.starts_with("--plugin=")) {
+            files.emplace_back(arg.substr(std::string_view("--plugin=").size()));
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    argv[kept] = nullptr;
+    argc = kept;
+    return files;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
+    const std::vector<std::string> pluginFiles = takePluginFiles(argc, argv);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Netwright"));
     QApplication::setOrganizationName(QStringLiteral("Netwright"));
@@ -62,10 +97,6 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    std::vector<std::string> pluginFiles;
-    for (const QString& f : parser.values(plugin)) {
-        pluginFiles.push_back(f.toStdString());
-    }
     const auto registries =
         nw::app::loadRegistries(nw::plugins::PluginSearch::fromEnvironment(pluginFiles));
     for (const auto& r : registries->plugins->refused()) {
