@@ -2,11 +2,13 @@
 // loaded, the palette lists its category and ops, a dropped op gets its inspector and its
 // declared card colour, and the saved file records the plugin; without the plugin, a project
 // using its op still opens, the card and the problems list name the missing plugin, and saving
-// writes the node back unchanged.
+// writes the node back unchanged. A project of both plugin ops trains from the Train mode.
 #include "app/backends.h"
 #include "app/project_document.h"
+#include "app/training_controller.h"
 #include "graph/op_registry.h"
 #include "tests/support/gui_fixtures.h"
+#include "tests/support/tiny_project.h"
 #include "ui/design_page.h"
 #include "ui/graph_editor/editor_style.h"
 #include "ui/graph_editor/graph_scene.h"
@@ -14,6 +16,8 @@
 #include "ui/graph_editor/inspector.h"
 #include "ui/graph_editor/node_item.h"
 #include "ui/graph_editor/op_palette.h"
+#include "ui/main_window.h"
+#include "ui/training/train_page.h"
 
 #include <QCheckBox>
 #include <QJsonArray>
@@ -22,6 +26,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMimeData>
+#include <QPushButton>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTreeWidget>
@@ -272,6 +277,47 @@ private slots:
                  QJsonDocument::fromJson(readAll(original))
                      .object()[QStringLiteral("graph")]
                      .toObject()[QStringLiteral("edges")]);
+    }
+
+    // SqueezeExcite and LearnedSwish between built-in layers, trained from the Train mode's
+    // Start button on the CPU (the plugin's kernels) and recorded like any run.
+    void aProjectOfPluginOpsTrainsInTheTrainMode() {
+        QTemporaryDir work;
+        QVERIFY(!nw::testing::writeTinyWorkspace(work.path(), 2).isEmpty());
+        QByteArray json = nw::testing::tinyProject(2);
+        json.replace(
+            R"({"id": "fc", "op": "Dense", "attributes": {"units": 10}},)",
+            R"({"id": "conv", "op": "Conv2D", "attributes": {"filters": 4, "padding": [1, 1]}},
+      {"id": "se", "op": "SqueezeExcite", "attributes": {"reduction": 2}},
+      {"id": "swish", "op": "LearnedSwish"},
+      {"id": "flat2", "op": "Flatten"},
+      {"id": "fc", "op": "Dense", "attributes": {"units": 10}},)");
+        json.replace(R"({"from": "input", "to": "flatten"},
+      {"from": "flatten", "to": "fc"},)",
+                     R"({"from": "input", "to": "conv"}, {"from": "conv", "to": "se"},
+      {"from": "se", "to": "swish"}, {"from": "swish", "to": "flat2"},
+      {"from": "flat2", "to": "fc"},)");
+        json.replace(R"({"id": "flatten", "op": "Flatten"},)", "");
+        const QString file = nw::testing::writeFile(work, QStringLiteral("se.nwproj"), json);
+        ProjectDocument doc(m_registries->ops);
+        QVERIFY(doc.load(file).ok());
+        QVERIFY(doc.graph().findNode("se") && doc.graph().findNode("swish"));
+        QVERIFY(!doc.graph().findNode("flatten"));
+        QVERIFY2(!doc.analysis().hasErrors(),
+                 doc.analysis().problems.empty() ? ""
+                                                 : doc.analysis().problems.front().message.c_str());
+        nw::ui::MainWindow window(doc, m_registries->backends);
+        window.setUnsavedChangesPrompt([] { return QMessageBox::Discard; });
+        window.show();
+        QVERIFY(window.showMode(QStringLiteral("train")));
+        auto* controller = window.trainingController();
+        QSignalSpy finished(controller, &nw::app::TrainingController::finished);
+        QTest::mouseClick(window.trainPage()->startButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        const auto result = finished.first().first().value<nw::app::RunFinished>();
+        QVERIFY2(result.status == QStringLiteral("completed"), qPrintable(result.message));
+        QCOMPARE(result.steps, 40);
+        QVERIFY(result.runId > 0);
     }
 
 private:
