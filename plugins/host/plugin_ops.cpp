@@ -130,27 +130,34 @@ const T* attrOf(const char* name, const AttrMap& attrs) {
     return it == attrs.end() ? nullptr : std::get_if<T>(&it->second);
 }
 
+// The attribute getters of a context (nw_infer_ctx or nw_kernel_ctx) whose host is a State
+// with the node's `attrs`.
+template <class Ctx, class State>
+void fillAttrCallbacks(Ctx& ctx) {
+    ctx.attr_int = [](const Ctx* c, const char* n) -> std::int64_t {
+        const auto* v = attrOf<std::int64_t>(n, static_cast<State*>(c->host)->attrs);
+        return v ? *v : 0;
+    };
+    ctx.attr_real = [](const Ctx* c, const char* n) -> double {
+        const auto* v = attrOf<double>(n, static_cast<State*>(c->host)->attrs);
+        return v ? *v : 0.0;
+    };
+    ctx.attr_bool = [](const Ctx* c, const char* n) -> int {
+        const auto* v = attrOf<bool>(n, static_cast<State*>(c->host)->attrs);
+        return v && *v ? 1 : 0;
+    };
+    ctx.attr_choice = [](const Ctx* c, const char* n) -> const char* {
+        const auto* v = attrOf<std::string>(n, static_cast<State*>(c->host)->attrs);
+        return v ? v->c_str() : "";
+    };
+}
+
 InferState& stateOf(const nw_infer_ctx* c) {
     return *static_cast<InferState*>(c->host);
 }
 
 void fillInferCallbacks(nw_infer_ctx& c) {
-    c.attr_int = [](const nw_infer_ctx* c, const char* n) -> std::int64_t {
-        const auto* v = attrOf<std::int64_t>(n, stateOf(c).attrs);
-        return v ? *v : 0;
-    };
-    c.attr_real = [](const nw_infer_ctx* c, const char* n) -> double {
-        const auto* v = attrOf<double>(n, stateOf(c).attrs);
-        return v ? *v : 0.0;
-    };
-    c.attr_bool = [](const nw_infer_ctx* c, const char* n) -> int {
-        const auto* v = attrOf<bool>(n, stateOf(c).attrs);
-        return v && *v ? 1 : 0;
-    };
-    c.attr_choice = [](const nw_infer_ctx* c, const char* n) -> const char* {
-        const auto* v = attrOf<std::string>(n, stateOf(c).attrs);
-        return v ? v->c_str() : "";
-    };
+    fillAttrCallbacks<nw_infer_ctx, InferState>(c);
     c.set_output = [](nw_infer_ctx* c, std::uint32_t i, const nw_shape* shape) {
         InferState& s = stateOf(c);
         if (i >= s.outputs.size() || !shape || shape->rank < 0 || shape->rank >= NW_MAX_RANK) {
@@ -300,22 +307,7 @@ public:
         m_ctx.output_count = static_cast<std::uint32_t>(m_outputs.size());
         m_ctx.outputs = m_outputs.data();
         m_ctx.seed = config.seed;
-        m_ctx.attr_int = [](const nw_kernel_ctx* c, const char* n) -> std::int64_t {
-            const auto* v = attrOf<std::int64_t>(n, kernelStateOf(c).attrs);
-            return v ? *v : 0;
-        };
-        m_ctx.attr_real = [](const nw_kernel_ctx* c, const char* n) -> double {
-            const auto* v = attrOf<double>(n, kernelStateOf(c).attrs);
-            return v ? *v : 0.0;
-        };
-        m_ctx.attr_bool = [](const nw_kernel_ctx* c, const char* n) -> int {
-            const auto* v = attrOf<bool>(n, kernelStateOf(c).attrs);
-            return v && *v ? 1 : 0;
-        };
-        m_ctx.attr_choice = [](const nw_kernel_ctx* c, const char* n) -> const char* {
-            const auto* v = attrOf<std::string>(n, kernelStateOf(c).attrs);
-            return v ? v->c_str() : "";
-        };
+        fillAttrCallbacks<nw_kernel_ctx, KernelState>(m_ctx);
         m_ctx.fail = [](const nw_kernel_ctx* c, const char* message) {
             KernelState& s = kernelStateOf(c);
             if (s.error.empty()) {

@@ -19,6 +19,7 @@
 #include "graph/project_file.h"
 #include "tests/datasets/dataset_fixtures.h"
 #include "tests/support/cli_run.h"
+#include "tests/support/sqlite_integrity.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -30,13 +31,14 @@
 #include <cerrno>
 #include <cstring>
 #include <sched.h>
-#include <sqlite3.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 using nw::testing::CliRun;
 using nw::testing::runCli;
+
+using nw::testing::integrityCheck;
 
 namespace {
 
@@ -134,21 +136,6 @@ bool fillLeaving(const QString& dir, qint64 leave) {
     }
     const qint64 free = qint64(fs.f_bavail) * qint64(fs.f_frsize);
     return free > leave && writeFile(dir + "/filler", QByteArray(free - leave, '\0'));
-}
-
-QString integrityCheck(const QString& path) {
-    sqlite3* db = nullptr;
-    sqlite3_stmt* st = nullptr;
-    QString out = "cannot open";
-    if (sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr) ==
-            SQLITE_OK &&
-        sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        out = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
 }
 
 // train/loss steps of a run, from `runs export --csv`, in order.
@@ -256,7 +243,7 @@ private slots:
         QCOMPARE(listing(runDir), QStringList{"checkpoint.nwckpt"}); // no temporary file
         QCOMPARE(runRow(db, 1).value("status").toString(), QString("stopped"));
         QCOMPARE(lossSteps(db, 1), (QList<qint64>{1, 2, 3, 4, 5, 6})); // its metrics kept
-        QCOMPARE(integrityCheck(db), QString("ok"));
+        QCOMPARE(integrityCheck(db, true), QString("ok"));
 
         // Once there is room, it resumes from the checkpoint kept and trains to the end.
         QVERIFY(QFile::remove(disk + "/filler"));
@@ -268,7 +255,7 @@ private slots:
             all << s;
         }
         QCOMPARE(lossSteps(db, 1), all);
-        QCOMPARE(integrityCheck(db), QString("ok"));
+        QCOMPARE(integrityCheck(db, true), QString("ok"));
     }
 
     // The same policy without a mount: a folder where the checkpoint goes cannot be replaced
@@ -288,7 +275,7 @@ private slots:
         QCOMPARE(listing(runDir), QStringList{"checkpoint.nwckpt"}); // no temporary file
         QCOMPARE(runRow(db, 1).value("status").toString(), QString("stopped"));
         QCOMPARE(lossSteps(db, 1), (QList<qint64>{1, 2}));
-        QCOMPARE(integrityCheck(db), QString("ok"));
+        QCOMPARE(integrityCheck(db, true), QString("ok"));
     }
 
     // --save-weights onto a full disk: the run trained (recorded failed, its checkpoint kept),

@@ -8,6 +8,7 @@
 // in a QTemporaryDir (NETWRIGHT_DB and --db).
 #include "engine/tracking/store.h"
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/sqlite_integrity.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -16,10 +17,11 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QtTest>
-#include <sqlite3.h>
 
 using namespace nw::datasets::testing;
 using nw::tracking::ExperimentStore;
+
+using nw::testing::integrityCheck;
 
 namespace {
 
@@ -50,20 +52,6 @@ Run cli(const QStringList& args) {
     }
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
             p.readAllStandardError()};
-}
-
-QString integrityCheck(const QString& path) {
-    sqlite3* db = nullptr;
-    sqlite3_stmt* st = nullptr;
-    QString out = "cannot open";
-    if (sqlite3_open(path.toUtf8().constData(), &db) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        out = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
 }
 
 // train/loss values of a run by step, from `runs export --csv`.
@@ -280,8 +268,8 @@ private slots:
             f.write(wideProjectJson());
         }
         const QString killDb = m_dir.filePath(afterCheckpoint ? "killed-after.db" : "killed.db");
-        const QStringList train{"train", wide, "--db", killDb, "--max-steps", "1000",
-                                "--threads", "1", "--json"};
+        const QStringList train{"train", wide,        "--db", killDb,  "--max-steps",
+                                "1000",  "--threads", "1",    "--json"};
         Run whole = cli(train);
         QVERIFY2(whole.code == 0, whole.err.constData());
         const int reference = field(whole.lastJson(), {"run_id"}).toInt();
@@ -306,8 +294,9 @@ private slots:
                     if (runs && !runs->empty() && runs->front().id != reference) {
                         runId = runs->front().id;
                         const bool hasCheckpoint = QFile::exists(checkpointOf());
-                        if (afterCheckpoint ? hasCheckpoint
-                                            : !hasCheckpoint && *(*reader)->metricCount(runId) > 0) {
+                        if (afterCheckpoint
+                                ? hasCheckpoint
+                                : !hasCheckpoint && *(*reader)->metricCount(runId) > 0) {
                             break;
                         }
                     }

@@ -10,6 +10,7 @@
 #include "engine/tracking/store.h"
 #include "graph/op_registry.h"
 #include "tests/support/backends.h"
+#include "tests/support/sqlite_integrity.h"
 #include "tests/support/tiny_project.h"
 #include "ui/main_window.h"
 #include "ui/training/crashed_run_bar.h"
@@ -23,10 +24,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cstring>
-#include <sqlite3.h>
 
 using namespace nw;
 using State = app::TrainingController::State;
+
+using nw::testing::integrityCheck;
 
 namespace {
 
@@ -42,20 +44,6 @@ int trainUntilKilled(const QString& project) {
     window.showMode(QStringLiteral("train"));
     window.trainPage()->startButton()->click();
     return QApplication::exec();
-}
-
-QString integrityCheck(const QString& path) {
-    sqlite3* db = nullptr;
-    sqlite3_stmt* st = nullptr;
-    QString out = "cannot open";
-    if (sqlite3_open(path.toUtf8().constData(), &db) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        out = QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
 }
 
 } // namespace
