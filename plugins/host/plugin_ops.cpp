@@ -73,6 +73,27 @@ Expected<AttrSpec> attrSpec(const nw_attr_decl& a, const std::string& where) {
                                std::to_string(a.bool_default));
         }
         return AttrSpec::boolean(name, a.bool_default != 0, str(a.doc));
+    case NW_ATTR_INTS: {
+        const std::uint32_t n = a.ints_default_count;
+        if (a.int_min > a.int_max || a.ints_min_length > a.ints_max_length ||
+            a.ints_max_length > NW_MAX_RANK || n < a.ints_min_length || n > a.ints_max_length ||
+            (n > 0 && !a.ints_default)) {
+            return Error::user(at + "a list needs a default of " +
+                               std::to_string(a.ints_min_length) + " to " +
+                               std::to_string(a.ints_max_length) + " values (at most " +
+                               std::to_string(NW_MAX_RANK) + ")");
+        }
+        graph::IntList def(a.ints_default, a.ints_default + n);
+        for (auto v : def) {
+            if (v < a.int_min || v > a.int_max) {
+                return Error::user(at + "default value " + std::to_string(v) + " outside [" +
+                                   std::to_string(a.int_min) + ", " + std::to_string(a.int_max) +
+                                   "]");
+            }
+        }
+        return AttrSpec::ints(name, std::move(def), int(a.ints_min_length), int(a.ints_max_length),
+                              a.int_min, a.int_max, str(a.doc));
+    }
     case NW_ATTR_CHOICE: {
         if (a.choice_count == 0 || !a.choices) {
             return Error::user(at + "a choice needs at least one value");
@@ -149,6 +170,17 @@ void fillAttrCallbacks(Ctx& ctx) {
     ctx.attr_choice = [](const Ctx* c, const char* n) -> const char* {
         const auto* v = attrOf<std::string>(n, static_cast<State*>(c->host)->attrs);
         return v ? v->c_str() : "";
+    };
+    ctx.attr_ints = [](const Ctx* c, const char* n, std::int64_t* values,
+                       std::uint32_t capacity) -> std::uint32_t {
+        const auto* v = attrOf<graph::IntList>(n, static_cast<State*>(c->host)->attrs);
+        if (!v) {
+            return 0;
+        }
+        for (std::uint32_t i = 0; values && i < capacity && i < v->size(); ++i) {
+            values[i] = (*v)[i];
+        }
+        return static_cast<std::uint32_t>(v->size());
     };
 }
 

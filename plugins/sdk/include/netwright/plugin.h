@@ -53,6 +53,8 @@ typedef enum nw_attr_type {
     NW_ATTR_REAL = 2,   /* double, in [real_min, real_max] */
     NW_ATTR_BOOL = 3,   /* 0 or 1 */
     NW_ATTR_CHOICE = 4, /* one of `choices` */
+    NW_ATTR_INTS = 5,   /* a list of int64 (a kernel size, a shape): ints_min_length to
+                           ints_max_length elements, each in [int_min, int_max] */
 } nw_attr_type;
 
 /* One attribute. Only the fields of its type are read. */
@@ -66,6 +68,9 @@ typedef struct nw_attr_decl {
     const char* choice_default;
     const char* const* choices;
     uint32_t choice_count;
+    const int64_t* ints_default;
+    uint32_t ints_default_count;
+    uint32_t ints_min_length, ints_max_length; /* at most NW_MAX_RANK */
 } nw_attr_decl;
 
 /* An input or output port. */
@@ -120,6 +125,9 @@ struct nw_infer_ctx {
     double (*attr_real)(const nw_infer_ctx* ctx, const char* name);
     int (*attr_bool)(const nw_infer_ctx* ctx, const char* name);
     const char* (*attr_choice)(const nw_infer_ctx* ctx, const char* name);
+    /* An NW_ATTR_INTS attribute: copies up to `capacity` values and returns how many it has. */
+    uint32_t (*attr_ints)(const nw_infer_ctx* ctx, const char* name, int64_t* values,
+                          uint32_t capacity);
     /* Results: every output's shape (per sample), the forward FLOPs per sample, and the
      * parameters in the order kernels receive them. */
     void (*set_output)(nw_infer_ctx* ctx, uint32_t index, const nw_shape* shape);
@@ -155,6 +163,8 @@ struct nw_kernel_ctx {
     double (*attr_real)(const nw_kernel_ctx* ctx, const char* name);
     int (*attr_bool)(const nw_kernel_ctx* ctx, const char* name);
     const char* (*attr_choice)(const nw_kernel_ctx* ctx, const char* name);
+    uint32_t (*attr_ints)(const nw_kernel_ctx* ctx, const char* name, int64_t* values,
+                          uint32_t capacity);
     void (*fail)(const nw_kernel_ctx* ctx, const char* message);
 };
 
