@@ -22,8 +22,10 @@
 #include <QCheckBox>
 #include <QFile>
 #include <QHeaderView>
+#include <QJsonDocument>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QTabWidget>
 #include <QTableView>
@@ -169,6 +171,61 @@ private slots:
         QCOMPARE(canvas->state(), GraphDiffView::State::Empty);
         QCOMPARE(canvas->scene()->nodeItemCount(), 0);
         QCOMPARE(params->rowCount(), 3); // one run: all its parameters
+    }
+
+    // Long values (an augmentation list as the store keeps it: JSON) are summarised, the
+    // full value in the tooltip; at 1024 px both runs' columns fit the table's width.
+    void longValuesKeepBothColumnsInView() {
+        auto store = tracking::ExperimentStore::open(m_db.toStdString());
+        QVERIFY(store.ok());
+        const std::string flipCrop =
+            "[{\"op\":\"horizontal_flip\",\"probability\":0.5},"
+            "{\"op\":\"pad_crop\",\"params\":{\"padding\":4,\"fill\":\"reflect\"}},"
+            "{\"op\":\"color_jitter\",\"params\":{\"brightness\":0.2,\"contrast\":0.2,"
+            "\"saturation\":0.2,\"hue\":0.05}}]";
+        const std::string cutout = "[{\"op\":\"random_rotation\",\"params\":{\"degrees\":15}},"
+                                   "{\"op\":\"cutout\",\"params\":{\"size\":8,\"count\":2}},"
+                                   "{\"op\":\"vertical_flip\",\"probability\":0.25},"
+                                   "{\"op\":\"gaussian_noise\",\"params\":{\"stddev\":0.01}}]";
+        const qint64 a = addRunWithProject(**store, "aug-a", projectJson("aug-a", 10));
+        const qint64 b = addRunWithProject(**store, "aug-b", projectJson("aug-b", 10));
+        QVERIFY((*store)->setParams(a, {{"augmentation", flipCrop}}).ok());
+        QVERIFY((*store)->setParams(b, {{"augmentation", cutout}}).ok());
+
+        ui::ExperimentsPage page;
+        page.resize(1024, 768);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        page.selectRuns({a, b});
+        QTableWidget* params = page.comparison()->parameterTable();
+        QCOMPARE(params->columnCount(), 2);
+        QCOMPARE(params->rowCount(), 1);
+        QCOMPARE(params->verticalHeaderItem(0)->text(), QStringLiteral("augmentation"));
+        QCOMPARE(params->item(0, 0)->text(),
+                 QStringLiteral("3 steps: horizontal_flip, pad_crop, …"));
+        QCOMPARE(params->item(0, 1)->text(), QStringLiteral("4 steps: random_rotation, cutout, …"));
+        // The tooltip holds the full value (indented JSON).
+        QCOMPARE(QJsonDocument::fromJson(params->item(0, 0)->toolTip().toUtf8()),
+                 QJsonDocument::fromJson(QByteArray::fromStdString(flipCrop)));
+        QCOMPARE(QJsonDocument::fromJson(params->item(0, 1)->toolTip().toUtf8()),
+                 QJsonDocument::fromJson(QByteArray::fromStdString(cutout)));
+
+        // Both columns lie inside the table's viewport, and the table inside the page.
+        QApplication::processEvents();
+        const int viewport = params->viewport()->width();
+        QVERIFY(viewport > 0);
+        for (int col = 0; col < 2; ++col) {
+            QVERIFY2(params->columnViewportPosition(col) >= 0, qPrintable(QString::number(col)));
+            QVERIFY2(
+                params->columnViewportPosition(col) + params->columnWidth(col) <= viewport,
+                qPrintable(QStringLiteral("column %1 ends at %2, the viewport at %3")
+                               .arg(col)
+                               .arg(params->columnViewportPosition(col) + params->columnWidth(col))
+                               .arg(viewport)));
+        }
+        QVERIFY(params->columnWidth(0) <= viewport / 2 + 1);
+        QVERIFY(params->mapTo(&page, QPoint(params->width(), 0)).x() <= page.width());
+        QVERIFY(!params->horizontalScrollBar()->isVisible());
     }
 
     void graphDiffAddsRemovesAndRewires() {

@@ -6,6 +6,9 @@
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -21,6 +24,74 @@ QColor runColor(std::size_t i) {
                                      QColor(0x2e, 0xa0, 0x4f), QColor(0xc0, 0x39, 0x2b),
                                      QColor(0x8e, 0x44, 0xad), QColor(0x7f, 0x8c, 0x8d)};
     return palette[i % std::size(palette)];
+}
+
+// Values up to this many characters are shown as they are; longer JSON lists and objects
+// are summarised ("3 steps: horizontal_flip, pad_crop, …"), the full value in the tooltip.
+constexpr int kShortValue = 32;
+// Columns share the table's width (stretched), but none narrower than this (pixels).
+constexpr int kMinimumColumnWidth = 90;
+
+// One element of a JSON list in a summary: an augmentation step's "op", a scalar as written,
+// "{…}" / "[…]" for anything nested.
+QString elementSummary(const QJsonValue& v) {
+    if (v.isObject()) {
+        const QJsonValue op = v.toObject().value(QStringLiteral("op"));
+        return op.isString() ? op.toString() : QStringLiteral("{…}");
+    }
+    if (v.isArray()) {
+        return QStringLiteral("[…]");
+    }
+    if (v.isString()) {
+        return v.toString();
+    }
+    return v.toVariant().toString();
+}
+
+// The cell text for a parameter's raw value (a string, or JSON as the store keeps it).
+QString summariseValue(const QString& raw) {
+    if (raw.size() <= kShortValue) {
+        return raw;
+    }
+    const QJsonDocument doc = QJsonDocument::fromJson(raw.toUtf8());
+    QStringList names;
+    if (doc.isArray()) {
+        const QJsonArray list = doc.array();
+        bool steps = !list.isEmpty();
+        for (const auto& v : list) {
+            steps = steps && v.isObject() && v.toObject().value(QStringLiteral("op")).isString();
+            if (names.size() < 2) {
+                names << elementSummary(v);
+            }
+        }
+        if (list.size() > 2) {
+            names << QStringLiteral("…");
+        }
+        const bool one = list.size() == 1;
+        const QString count =
+            (steps ? (one ? RunComparison::tr("%1 step") : RunComparison::tr("%1 steps"))
+                   : (one ? RunComparison::tr("%1 item") : RunComparison::tr("%1 items")))
+                .arg(list.size());
+        return count + QStringLiteral(": ") + names.join(QStringLiteral(", "));
+    }
+    if (doc.isObject()) {
+        const QStringList keys = doc.object().keys();
+        names = keys.mid(0, 2);
+        if (keys.size() > 2) {
+            names << QStringLiteral("…");
+        }
+        return QStringLiteral("{") + names.join(QStringLiteral(", ")) + QStringLiteral("}");
+    }
+    return raw; // long plain text: the view elides it
+}
+
+// The tooltip: the full value, JSON indented so that a long list reads one entry a line.
+QString fullValue(const QString& raw) {
+    const QJsonDocument doc = QJsonDocument::fromJson(raw.toUtf8());
+    if (doc.isNull()) {
+        return raw;
+    }
+    return QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed();
 }
 
 } // namespace
@@ -42,7 +113,12 @@ RunComparison::RunComparison(QWidget* parent)
     paramsLayout->addWidget(m_showAll);
     paramsLayout->addWidget(m_params);
     m_params->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_params->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // The runs' columns share the width, so that a long value (elided, in full in its tooltip)
+    // never pushes another run's column off-screen.
+    m_params->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_params->horizontalHeader()->setMinimumSectionSize(kMinimumColumnWidth);
+    m_params->setTextElideMode(Qt::ElideRight);
+    m_params->setWordWrap(false);
     m_tabs->addTab(paramsArea, tr("Hyper-parameters"));
     m_tabs->addTab(m_graphDiff, tr("Graph"));
     auto* split = new QSplitter(Qt::Horizontal, this);
@@ -129,10 +205,14 @@ void RunComparison::fillParameters() {
         rows << QString::fromStdString(shown[row]);
         for (std::size_t col = 0; col < m_runs.size(); ++col) {
             auto it = m_runs[col].params.find(shown[row]);
-            m_params->setItem(int(row), int(col),
-                              new QTableWidgetItem(it == m_runs[col].params.end()
-                                                       ? QStringLiteral("—")
-                                                       : QString::fromStdString(it->second)));
+            if (it == m_runs[col].params.end()) {
+                m_params->setItem(int(row), int(col), new QTableWidgetItem(QStringLiteral("—")));
+                continue;
+            }
+            const QString raw = QString::fromStdString(it->second);
+            auto* item = new QTableWidgetItem(summariseValue(raw));
+            item->setToolTip(fullValue(raw));
+            m_params->setItem(int(row), int(col), item);
         }
     }
     m_params->setHorizontalHeaderLabels(columns);

@@ -1,7 +1,9 @@
 #pragma once
 // RunComparison: the selected runs side by side — their loss curves overlaid (and test
 // accuracy per epoch), and a hyper-parameter table with one column per run, showing only the
-// parameters that differ unless "all" is ticked (or a single run is selected); for two runs,
+// parameters that differ unless "all" is ticked (or a single run is selected); the columns
+// share the table's width, a long value summarised ("3 steps: horizontal_flip, pad_crop, …")
+// or elided, in full in its tooltip; for two runs,
 // the difference of their graphs (nodes added, removed, changed; edges) on a read-only canvas
 // beside the same difference as a list (GraphDiffView).
 
