@@ -32,6 +32,7 @@
 #include <QtTest>
 
 using namespace nw;
+using nw::ui::MetricChart;
 using nw::ui::TrainPage;
 
 namespace {
@@ -200,6 +201,77 @@ private slots:
             QCOMPARE((*loss)[i].step, std::int64_t(i + 1));
         }
         QCOMPARE(page->lossChart()->storedCount(TrainPage::TrainStep), qsizetype(loss->size()));
+    }
+
+    // After a resume: the ETA comes from this session's steps and time (not the global step
+    // over the session's time); the samples/s chart shares the loss chart's step range; the
+    // resumed samples/s start a new segment instead of joining the stored last point.
+    void resumedRunKeepsEtaAndChartsHonest() {
+        TrainPage* page = m_window->trainPage();
+        page->form()->epochsBox()->setValue(5000);
+        auto* controller = m_window->trainingController();
+        QSignalSpy finished(controller, &app::TrainingController::finished);
+        QSignalSpy started(controller, &app::TrainingController::runStarted);
+        QTest::mouseClick(page->startButton(), Qt::LeftButton);
+        // Past a few epochs (20 steps each), so that per-epoch samples/s are recorded.
+        QTRY_VERIFY_WITH_TIMEOUT(page->lossChart()->storedCount(TrainPage::TrainStep) > 120, 60000);
+        controller->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+        const auto first = finished.takeFirst().first().value<app::RunFinished>();
+        QCOMPARE(first.status, QStringLiteral("stopped"));
+
+        engine::StepEvent last;
+        connect(controller, &app::TrainingController::steps, this,
+                [&last](const QList<engine::StepEvent>& events) { last = events.back(); });
+        started.clear();
+        QVERIFY(page->resumeRun(first.runId));
+        QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, 30000);
+        const qint64 resumedAfter = started.first().at(3).toLongLong();
+        QVERIFY(resumedAfter >= 100);
+        // A few steps into the resumed session (the label shows the same batch's last event).
+        QTRY_VERIFY_WITH_TIMEOUT(last.step > resumedAfter + 10, 30000);
+        const QString text = page->progressLabel()->text();
+        const engine::StepEvent e = last;
+        const qint64 remaining = e.totalSteps - e.step;
+        const double expected =
+            e.elapsedSeconds / double(e.step - resumedAfter) * double(remaining);
+        const double globalRate = e.elapsedSeconds / double(e.step) * double(remaining);
+        const qsizetype at = text.lastIndexOf(QStringLiteral("ETA "));
+        QVERIFY2(at >= 0, qPrintable(text));
+        const double shown = seconds(text.mid(at + 4));
+        QVERIFY2(std::abs(shown - expected) <= 1.0 + 0.001 * expected,
+                 qPrintable(QStringLiteral("%1: expected about %2 s").arg(text).arg(expected)));
+        // The global step over this session's time would say far less.
+        QVERIFY(globalRate < expected / 5);
+        controller->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+
+        MetricChart* loss = page->lossChart();
+        MetricChart* speed = page->throughputChart();
+        loss->refresh();
+        speed->refresh();
+        QCOMPARE(speed->stepAxis()->min(), loss->stepAxis()->min());
+        QCOMPARE(speed->stepAxis()->max(), loss->stepAxis()->max());
+        QVERIFY(speed->stepAxis()->min() <= 1.0);
+
+        // The stored per-epoch samples/s up to the checkpoint, then the resumed per-step ones:
+        // two segments, none spanning the resume.
+        QVERIFY(speed->segmentCount(0) >= 2);
+        bool before = false, after = false;
+        for (int i = 0; i < speed->segmentCount(0); ++i) {
+            const QList<QPointF> points = speed->displayedSegment(0, i);
+            if (points.isEmpty()) {
+                continue;
+            }
+            const bool old = points.first().x() <= double(resumedAfter);
+            for (const QPointF& p : points) {
+                QVERIFY2((p.x() <= double(resumedAfter)) == old,
+                         qPrintable(
+                             QStringLiteral("segment %1 spans step %2").arg(i).arg(resumedAfter)));
+            }
+            (old ? before : after) = true;
+        }
+        QVERIFY(before && after);
     }
 
     void closingDuringARunAsksThenStops() {
@@ -508,6 +580,15 @@ private slots:
     }
 
 private:
+    // "1:02:03" or "4:05" as seconds.
+    static double seconds(const QString& duration) {
+        double total = 0;
+        for (const QString& part : duration.trimmed().split(QLatin1Char(':'))) {
+            total = total * 60 + part.toDouble();
+        }
+        return total;
+    }
+
     QTemporaryDir m_dir;
     graph::OpRegistry m_registry = graph::makeCoreRegistry();
     std::unique_ptr<app::ProjectDocument> m_document;

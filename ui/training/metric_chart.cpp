@@ -2,6 +2,7 @@
 
 #include <QCategoryAxis>
 #include <QChart>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QPen>
@@ -60,16 +61,60 @@ void MetricChart::append(int curve, double x, double y) {
     scheduleRefresh();
 }
 
+void MetricChart::breakCurve(int curve) {
+    Curve& c = m_curves[std::size_t(curve)];
+    if (!c.points.empty() && (c.breaks.empty() || c.breaks.back() != c.points.size())) {
+        c.breaks.push_back(c.points.size());
+    }
+}
+
+void MetricChart::setStepSpan(double first, double last) {
+    m_spanFirst = first;
+    m_spanLast = last;
+    scheduleRefresh();
+}
+
+QLineSeries* MetricChart::segmentSeries(int curve, std::size_t i) {
+    Curve& c = m_curves[std::size_t(curve)];
+    if (i == 0) {
+        return c.series;
+    }
+    while (c.more.size() < i) {
+        auto* series = new QLineSeries(this);
+        series->setName(c.name);
+        series->setPen(c.series->pen());
+        chart()->addSeries(series);
+        series->attachAxis(m_xAxis);
+        series->attachAxis(m_yAxis);
+        for (QLegendMarker* marker : chart()->legend()->markers(series)) {
+            marker->setVisible(false);
+        }
+        connect(series, &QLineSeries::hovered, this,
+                [this, curve](const QPointF& p, bool state) { onHovered(curve, p, state); });
+        c.more.push_back(series);
+    }
+    return c.more[i - 1];
+}
+
 void MetricChart::clearPoints() {
     for (auto& c : m_curves) {
         c.points.clear();
         c.points.shrink_to_fit();
         c.series->clear();
+        c.breaks.clear();
+        for (QLineSeries* s : c.more) {
+            chart()->removeSeries(s);
+            delete s;
+        }
+        c.more.clear();
     }
+    m_spanFirst = 0;
+    m_spanLast = -1;
     refresh();
 }
 
 void MetricChart::clearCurves() {
+    clearPoints();
     for (auto& c : m_curves) {
         chart()->removeSeries(c.series);
         delete c.series;
@@ -96,7 +141,21 @@ qsizetype MetricChart::storedCount(int curve) const {
 }
 
 qsizetype MetricChart::displayedCount(int curve) const {
-    return m_curves[std::size_t(curve)].series->count();
+    const Curve& c = m_curves[std::size_t(curve)];
+    qsizetype n = c.series->count();
+    for (const QLineSeries* s : c.more) {
+        n += s->count();
+    }
+    return n;
+}
+
+int MetricChart::segmentCount(int curve) const {
+    return 1 + int(m_curves[std::size_t(curve)].more.size());
+}
+
+QList<QPointF> MetricChart::displayedSegment(int curve, int segment) const {
+    const Curve& c = m_curves[std::size_t(curve)];
+    return (segment == 0 ? c.series : c.more[std::size_t(segment - 1)])->points();
 }
 
 void MetricChart::scheduleRefresh() {
@@ -109,6 +168,9 @@ void MetricChart::rebuildValueAxis() {
     if (m_yAxis) {
         for (auto& c : m_curves) {
             c.series->detachAxis(m_yAxis);
+            for (QLineSeries* s : c.more) {
+                s->detachAxis(m_yAxis);
+            }
         }
         chart()->removeAxis(m_yAxis);
         delete m_yAxis;
@@ -126,6 +188,9 @@ void MetricChart::rebuildValueAxis() {
     chart()->addAxis(m_yAxis, Qt::AlignLeft);
     for (auto& c : m_curves) {
         c.series->attachAxis(m_yAxis);
+        for (QLineSeries* s : c.more) {
+            s->attachAxis(m_yAxis);
+        }
     }
 }
 
@@ -162,33 +227,47 @@ void MetricChart::refresh() {
     m_refreshTimer.stop();
     double xMin = std::numeric_limits<double>::max(), xMax = std::numeric_limits<double>::lowest();
     double yMin = xMin, yMax = xMax;
-    for (auto& c : m_curves) {
-        const std::vector<QPointF>* source = &c.points;
-        std::vector<QPointF> smoothed;
-        if (m_smoothing > 0 && c.points.size() > 2) {
-            smoothed.reserve(c.points.size());
-            double ema = c.points.front().y();
-            for (const QPointF& p : c.points) {
-                ema = m_smoothing * ema + (1 - m_smoothing) * p.y();
-                smoothed.emplace_back(p.x(), ema);
+    for (std::size_t ci = 0; ci < m_curves.size(); ++ci) {
+        Curve& c = m_curves[ci];
+        // Each segment on its own: smoothed from its own first point, downsampled, drawn by
+        // its own series so that no line joins it to the previous one.
+        std::vector<std::size_t> starts{0};
+        starts.insert(starts.end(), c.breaks.begin(), c.breaks.end());
+        starts.push_back(c.points.size());
+        for (std::size_t seg = 0; seg + 1 < starts.size(); ++seg) {
+            const std::vector<QPointF> points(c.points.begin() + std::ptrdiff_t(starts[seg]),
+                                              c.points.begin() + std::ptrdiff_t(starts[seg + 1]));
+            std::vector<QPointF> smoothed;
+            if (m_smoothing > 0 && points.size() > 2) {
+                smoothed.reserve(points.size());
+                double ema = points.front().y();
+                for (const QPointF& p : points) {
+                    ema = m_smoothing * ema + (1 - m_smoothing) * p.y();
+                    smoothed.emplace_back(p.x(), ema);
+                }
             }
-            source = &smoothed;
+            std::vector<QPointF> shown =
+                downsample(smoothed.empty() ? points : smoothed, kDisplayPoints);
+            if (m_log) {
+                std::erase_if(shown, [](const QPointF& p) { return p.y() <= 0; });
+            }
+            for (const QPointF& p : shown) {
+                xMin = std::min(xMin, p.x());
+                xMax = std::max(xMax, p.x());
+                yMin = std::min(yMin, p.y());
+                yMax = std::max(yMax, p.y());
+            }
+            QLineSeries* series = segmentSeries(int(ci), seg);
+            series->setPointsVisible(c.dashed || shown.size() < 40); // a lone point shows
+            series->replace(QList<QPointF>(shown.begin(), shown.end()));
         }
-        std::vector<QPointF> shown = downsample(*source, kDisplayPoints);
-        if (m_log) {
-            std::erase_if(shown, [](const QPointF& p) { return p.y() <= 0; });
-        }
-        for (const QPointF& p : shown) {
-            xMin = std::min(xMin, p.x());
-            xMax = std::max(xMax, p.x());
-            yMin = std::min(yMin, p.y());
-            yMax = std::max(yMax, p.y());
-        }
-        c.series->setPointsVisible(c.dashed || shown.size() < 40); // a lone point shows
-        c.series->replace(QList<QPointF>(shown.begin(), shown.end()));
     }
     if (xMin > xMax || chart()->isZoomed()) { // a zoomed view stays where the user put it
         return;
+    }
+    if (m_spanFirst <= m_spanLast) { // the run's step span, shared with its other charts
+        xMin = std::min(xMin, m_spanFirst);
+        xMax = std::max(xMax, m_spanLast);
     }
     if (xMax - xMin < 4) { // a few points: keep them off the edges
         const double mid = (xMin + xMax) / 2;

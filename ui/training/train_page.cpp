@@ -107,9 +107,13 @@ TrainPage::TrainPage(app::ProjectDocument& document, app::TrainingController& co
     connect(&m_controller, &app::TrainingController::finished, this, &TrainPage::onFinished);
     connect(&m_controller, &app::TrainingController::runStarted, this,
             [this](qint64 runId, qint64 parameters, qint64, qint64 startStep) {
+                m_sessionStartStep = startStep;
                 if (runId == m_resuming) { // its curves up to the checkpoint, then live
                     m_resuming = 0;
                     loadRun(runId, startStep);
+                    // The stored samples/s are per epoch, the live ones per step, and the
+                    // resumed session's speed is its own: no line joins the two.
+                    m_speed->breakCurve(0);
                 }
                 m_status->setText(
                     runId > 0 ? tr("Run %1 · %2 parameters · recorded in %3")
@@ -167,6 +171,8 @@ void TrainPage::start(bool track) {
         c->clearPoints();
     }
     m_lastStep = 0;
+    m_sessionStartStep = 0;
+    m_firstStep = -1;
     m_shownRun = -1; // the live run
     m_epochs = m_document.project().training.epochs;
     m_progress->setValue(0);
@@ -205,10 +211,19 @@ void TrainPage::onSteps(const QList<engine::StepEvent>& events) {
     }
     const engine::StepEvent& e = events.back();
     m_lastStep = e.step;
+    if (m_firstStep < 0) {
+        m_firstStep = events.front().step;
+    }
+    for (MetricChart* c : {m_loss, m_accuracy, m_lr, m_speed}) {
+        c->setStepSpan(double(m_firstStep), double(e.step));
+    }
     m_progress->setRange(0, int(std::min<qint64>(e.totalSteps, std::numeric_limits<int>::max())));
     m_progress->setValue(int(std::min<qint64>(e.step, m_progress->maximum())));
+    // The rate of this session's steps (elapsedSeconds counts from this session's start; after
+    // a resume, the steps before the checkpoint were not done in that time).
+    const qint64 done = e.step - m_sessionStartStep;
     const double eta =
-        e.step > 0 ? e.elapsedSeconds / double(e.step) * double(e.totalSteps - e.step) : 0;
+        done > 0 ? e.elapsedSeconds / double(done) * double(e.totalSteps - e.step) : 0;
     m_progressText->setText(
         tr("Epoch %1/%2 · step %3/%4 · %5 samples/s · ETA %6")
             .arg(e.epoch + 1)

@@ -96,6 +96,8 @@ private:
     MetricChart *m_loss = nullptr, *m_accuracy = nullptr, *m_lr = nullptr, *m_speed = nullptr;
     qint64 m_maxSteps = 0;
     qint64 m_lastStep = 0;
+    qint64 m_sessionStartStep = 0; // the step this session started after (a resume's checkpoint)
+    qint64 m_firstStep = -1;       // the first step the charts show; -1: none yet
     qint64 m_epochs = 0;
     qint64 m_shownRun = 0; // the run the charts show (live or stored); 0: none
     qint64 m_resuming = 0; // the run resumeRun() asked for, until it starts

@@ -82,7 +82,7 @@ bool TrainPage::loadRun(qint64 runId, qint64 upToStep) {
         {"test/loss", m_loss, Test},
         {"test/accuracy", m_accuracy, Test},
     };
-    qint64 lastStep = 0;
+    qint64 lastStep = 0, firstStep = std::numeric_limits<qint64>::max();
     for (const auto& p : *points) {
         if (p.step > upToStep) { // a resumed run's new steps arrive as events
             continue;
@@ -93,8 +93,15 @@ bool TrainPage::loadRun(qint64 runId, qint64 upToStep) {
             }
         }
         lastStep = std::max<qint64>(lastStep, p.step);
+        firstStep = std::min<qint64>(firstStep, p.step);
     }
+    // One step range for every chart: the per-epoch samples/s would otherwise start at the
+    // first epoch's end while the others start at step 1.
+    m_firstStep = firstStep <= lastStep ? firstStep : -1;
     for (MetricChart* c : {m_loss, m_accuracy, m_lr, m_speed}) {
+        if (m_firstStep >= 0) {
+            c->setStepSpan(double(m_firstStep), double(lastStep));
+        }
         c->refresh();
     }
     m_shownRun = runId;
