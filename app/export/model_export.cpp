@@ -402,8 +402,10 @@ std::string formatReport(const ExportReport& report) {
     }
     out << "reference batch: " << report.referenceSource << "\n";
     out << "verification: " << report.verificationTitle;
-    if (report.tolerance > 0) {
-        out << format(", tolerance %.0e", report.tolerance);
+    if (report.tolerance > 0) { // the rows below are judged by their max abs error only
+        out << format("\n  max abs error <= tolerance %.0e passes; the relative error is shown "
+                      "for information",
+                      report.tolerance);
     }
     bool top1 = !report.rows.empty() && report.rows.front().sameTop1 >= 0;
     out << format("\n  %-16s %14s %14s", "output", "max abs error", "max rel error")

@@ -8,6 +8,7 @@
 #include "app/export_controller.h"
 #include "app/project_document.h"
 #include "app/training_controller.h"
+#include "engine/tracking/store.h"
 #include "graph/op_registry.h"
 #include "tests/datasets/dataset_fixtures.h"
 #include "tests/support/backends.h"
@@ -28,7 +29,9 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QScopeGuard>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -347,6 +350,143 @@ private slots:
         QCOMPARE(view.accuracyLabel()->text().contains(QStringLiteral("loses more than")), warned);
         QCOMPARE(view.notesLabel()->isVisible(), warned);
         QCOMPARE(view.notesLabel()->text().contains(QStringLiteral("Warning")), warned);
+    }
+
+    // The preselected run is the newest of the open project's file (by its recorded path),
+    // never a newer run of another project; a project without runs preselects none.
+    void preselectsOnlyTheOpenProjectsRuns() {
+        const QString db = m_dir.filePath("experiments.db");
+        auto store = tracking::ExperimentStore::open(db.toStdString());
+        QVERIFY(store.ok());
+        auto addRun = [&](const QString& projectPath) -> qint64 {
+            tracking::RunRecord r;
+            r.name = QFileInfo(projectPath).completeBaseName().toStdString();
+            r.projectJson = "{}";
+            r.projectPath = projectPath.toStdString();
+            auto id = (*store)->createRun(r);
+            if (!id || !(*store)->finishRun(*id, "completed").ok()) {
+                return 0;
+            }
+            const QString folder =
+                QString::fromStdString(tracking::runDirectory(db.toStdString(), *id).string());
+            QDir().mkpath(folder);
+            QFile checkpoint(QDir(folder).filePath("checkpoint.nwckpt"));
+            return checkpoint.open(QIODevice::WriteOnly) ? *id : 0;
+        };
+        const qint64 own = addRun(QFileInfo(m_project).absoluteFilePath());
+        const qint64 other = addRun(m_dir.filePath("elsewhere/other.nwproj")); // newest
+        QVERIFY(own > 0 && other > own);
+
+        app::ProjectDocument document(m_registry);
+        QVERIFY(document.load(m_project).ok());
+        DeployPage page(document, nw::testing::cpuOnlyRegistry());
+        page.show();
+        QVERIFY(page.runCombo()->findData(other) >= 0); // listed, not preselected
+        QCOMPARE(page.selectedRun(), own);
+
+        // Another project file, no run of its own: nothing is preselected, Export says why.
+        const QString lonely = m_dir.filePath("lonely.nwproj");
+        QFile::remove(lonely);
+        QVERIFY(QFile::copy(m_project, lonely));
+        app::ProjectDocument lonelyDocument(m_registry);
+        QVERIFY(lonelyDocument.load(lonely).ok());
+        DeployPage lonelyPage(lonelyDocument, nw::testing::cpuOnlyRegistry());
+        lonelyPage.show();
+        QVERIFY(lonelyPage.runCombo()->count() >= 2);
+        QCOMPARE(lonelyPage.selectedRun(), qint64(0));
+        QCOMPARE(lonelyPage.runCombo()->currentIndex(), -1);
+        QVERIFY(!lonelyPage.exportButton()->isEnabled());
+        QVERIFY2(lonelyPage.exportButton()->toolTip().contains(QStringLiteral("Choose the run")),
+                 qPrintable(lonelyPage.exportButton()->toolTip()));
+        QVERIFY(!lonelyPage.request().ok());
+        QVERIFY(lonelyPage.selectRun(other)); // the user may still choose it
+        QVERIFY(lonelyPage.exportButton()->isEnabled());
+
+        // The page follows the document to another file: that file's run, not the old choice.
+        QVERIFY(page.selectRun(other));
+        QVERIFY(document.load(lonely).ok());
+        QCOMPARE(page.selectedRun(), qint64(0));
+    }
+
+    // The sample and the templates opened from the application's resources/ do not default
+    // the output there, but to the user's documents folder.
+    void defaultOutputIsNotInTheResources_data() {
+        QTest::addColumn<QString>("project");
+        QTest::newRow("sample") << QStringLiteral("samples/fashion-mnist-cnn.nwproj");
+        QTest::newRow("template") << QStringLiteral("templates/mlp.nwproj");
+    }
+    void defaultOutputIsNotInTheResources() {
+        QFETCH(QString, project);
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        const QByteArray oldHome = qgetenv("HOME"), oldConfig = qgetenv("XDG_CONFIG_HOME");
+        const bool hadConfig = qEnvironmentVariableIsSet("XDG_CONFIG_HOME");
+        qputenv("HOME", home.path().toUtf8());
+        qunsetenv("XDG_CONFIG_HOME");
+        auto restore = qScopeGuard([&] {
+            qputenv("HOME", oldHome);
+            if (hadConfig) {
+                qputenv("XDG_CONFIG_HOME", oldConfig);
+            }
+        });
+        const QString documents =
+            QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+        QVERIFY2(documents.startsWith(home.path()), qPrintable(documents));
+        QVERIFY(QDir().mkpath(documents));
+
+        const QString path = QStringLiteral(NW_SOURCE_DIR "/resources/") + project;
+        app::ProjectDocument document(m_registry);
+        QVERIFY(document.load(path).ok());
+        DeployPage page(document, nw::testing::cpuOnlyRegistry());
+        page.show();
+        const QString base = QFileInfo(path).completeBaseName();
+        QCOMPARE(page.outputEdit()->text(), QDir(documents).filePath(base + ".onnx"));
+        clickIndicator(page.bundleButton());
+        QCOMPARE(page.outputEdit()->text(), QDir(documents).filePath(base + ".nwbundle"));
+
+        // A copy in a folder of the user's own defaults beside itself.
+        const QString copy = home.filePath(QFileInfo(path).fileName());
+        QVERIFY(QFile::copy(path, copy));
+        QVERIFY(document.load(copy).ok());
+        QCOMPARE(page.outputEdit()->text(), home.filePath(base + ".nwbundle"));
+    }
+
+    // PASS/FAILED compares the max ABSOLUTE error with the tolerance: the page's legend and
+    // the CLI's text (formatReport) say so, and a large relative error still passes.
+    void legendSaysWhichErrorIsChecked() {
+        ExportReportView view;
+        view.show();
+        app::ExportReport r;
+        r.output = m_dir.filePath("x.onnx").toStdString();
+        r.summary = {"wrote x.onnx"};
+        r.verificationTitle = "the engine against the exported model";
+        r.tolerance = 1e-4;
+        r.rows = {{"logits", 2e-6, 4.8e-4, -1, 64}};
+        r.verified = true;
+        view.showReport(r);
+        QTableWidget* table = view.verificationTable();
+        QCOMPARE(table->item(0, ExportReportView::Result)->text(), QStringLiteral("PASS"));
+        QCOMPARE(table->item(0, ExportReportView::MaxRel)->text(), QStringLiteral("4.800e-04"));
+        const QString legend = view.verificationTitleLabel()->text();
+        QVERIFY2(legend.contains(QStringLiteral("Max abs error ≤ tolerance 1e-04 passes; the "
+                                                "relative error is shown for information")),
+                 qPrintable(legend));
+        QVERIFY(!legend.contains(QStringLiteral(", tolerance")));
+        QVERIFY2(table->item(0, ExportReportView::Result)
+                     ->toolTip()
+                     .contains(QStringLiteral("max abs error 2.000e-06 ≤ tolerance 1e-04")),
+                 qPrintable(table->item(0, ExportReportView::Result)->toolTip()));
+
+        const QString text = QString::fromStdString(app::formatReport(r));
+        QVERIFY2(text.contains(QStringLiteral("max abs error <= tolerance 1e-04 passes; the "
+                                              "relative error is shown for information")),
+                 qPrintable(text));
+        QVERIFY(!text.contains(QStringLiteral("FAILED")));
+        r.rows = {{"logits", 3e-4, 1e-5, -1, 64}}; // small relative, large absolute: fails
+        r.verified = false;
+        QVERIFY(QString::fromStdString(app::formatReport(r)).contains(QStringLiteral("FAILED")));
+        view.showReport(r);
+        QCOMPARE(table->item(0, ExportReportView::Result)->text(), QStringLiteral("FAILED"));
     }
 
     void screenshot() {

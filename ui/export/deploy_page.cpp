@@ -24,6 +24,7 @@
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QStyle>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -114,6 +115,24 @@ Expected<std::vector<RunChoice>> listRuns(const fs::path& database, const QStrin
     return out;
 }
 
+// True for a project bundled with the application: a Qt resource (":/samples/…"), or a copy
+// of one on disk, <…>/resources/<sub>/<file> where ":/<sub>/<file>" is compiled in (the
+// source tree's resources/ or an installed copy of it).
+bool isApplicationResource(const QString& projectPath) {
+    if (projectPath.startsWith(QLatin1Char(':'))) {
+        return true;
+    }
+    const QString path = QFileInfo(projectPath).canonicalFilePath();
+    const QString marker = QStringLiteral("/resources/");
+    for (qsizetype at = path.lastIndexOf(marker); at >= 0;
+         at = at > 0 ? path.lastIndexOf(marker, at - 1) : -1) {
+        if (QFileInfo::exists(QStringLiteral(":/") + path.mid(at + marker.size()))) {
+            return true;
+        }
+    }
+    return false;
+}
+
 QLabel* muted(const QString& text, QWidget* parent) {
     auto* label = new QLabel(text, parent);
     label->setWordWrap(true);
@@ -191,6 +210,8 @@ QWidget* DeployPage::buildForm() {
     m_runs = new QComboBox(model);
     m_runs->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_runs->setMinimumContentsLength(20);
+    m_runs->setPlaceholderText(tr("Choose a run…"));
+    connect(m_runs, &QComboBox::currentIndexChanged, this, &DeployPage::updateControls);
     auto* reload = new QToolButton(model);
     reload->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
     reload->setToolTip(tr("Re-read the runs"));
@@ -307,7 +328,9 @@ QString DeployPage::databasePath() const {
 }
 
 void DeployPage::reloadRuns() {
-    const qint64 selected = selectedRun();
+    // Another project: its own newest run, not the one picked for the previous project.
+    const qint64 selected = m_listedProject == m_document.filePath() ? selectedRun() : 0;
+    m_listedProject = m_document.filePath();
     auto runs = listRuns(databasePath().toStdString(), m_document.filePath());
     m_runs->clear();
     if (!runs) {
@@ -324,14 +347,15 @@ void DeployPage::reloadRuns() {
         }
         m_runs->addItem(text, c.id);
         m_runs->setItemData(m_runs->count() - 1, c.toolTip, Qt::ToolTipRole);
-        if (c.id == selected || (selected == 0 && c.id == m_sessionRun)) {
+        if (c.id == selected || (selected == 0 && c.id == m_sessionRun && c.sameProject)) {
             preferred = m_runs->count() - 1;
         }
         if (sameProject < 0 && c.sameProject) {
             sameProject = m_runs->count() - 1;
         }
     }
-    m_runs->setCurrentIndex(preferred >= 0 ? preferred : std::max(sameProject, 0));
+    // Never another project's run unless chosen: none when the open project has no run.
+    m_runs->setCurrentIndex(preferred >= 0 ? preferred : sameProject);
     m_runsMessage->setText(m_runs->count() > 0
                                ? QString()
                                : tr("No run with a checkpoint yet: train the model in the Train "
@@ -404,7 +428,17 @@ QString DeployPage::defaultOutput() const {
     const QString suffix = !m_bundle->isChecked() ? QStringLiteral(".onnx")
                            : m_int8->isChecked()  ? QStringLiteral("-int8.nwbundle")
                                                   : QStringLiteral(".nwbundle");
-    return QDir(info.absolutePath()).filePath(info.completeBaseName() + suffix);
+    return QDir(defaultOutputFolder()).filePath(info.completeBaseName() + suffix);
+}
+
+QString DeployPage::defaultOutputFolder() const {
+    const QString path = m_document.filePath();
+    const QFileInfo folder(QFileInfo(path).absolutePath());
+    if (!path.isEmpty() && !isApplicationResource(path) && folder.isDir() && folder.isWritable()) {
+        return folder.absoluteFilePath();
+    }
+    const QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    return !documents.isEmpty() && QFileInfo(documents).isDir() ? documents : QDir::homePath();
 }
 
 void DeployPage::updateDefaultOutput() {
@@ -431,6 +465,8 @@ void DeployPage::updateControls() {
     } else if (fromRun && m_runs->count() == 0) {
         missing = tr("No tracked run with a checkpoint: train the model first, or choose a "
                      "weights file");
+    } else if (fromRun && selectedRun() <= 0) {
+        missing = tr("Choose the run to export: none was trained from this project file");
     } else if (!fromRun && m_weights->text().trimmed().isEmpty()) {
         missing = tr("Choose the weights file to export");
     } else if (m_output->text().trimmed().isEmpty()) {

@@ -4,11 +4,14 @@
 // app::ExportController on a worker thread).
 //
 // Left, the form: the model (a tracked run with a checkpoint from the experiment store, newest
-// first, the last run finished in this session preselected; or a weights file), the format
-// (ONNX, or the inference bundle with optional INT8 quantisation and its calibration size) and
-// the output file (by default next to the project: <name>.onnx, <name>.nwbundle or
-// <name>-int8.nwbundle). Right, the result (ExportReportView). The project must be saved: the
-// export reads the project file, whose folder resolves the dataset's paths.
+// first; preselected: the last run finished in this session, else the newest run of the open
+// project's file, else none; or a weights file), the format (ONNX, or the inference bundle
+// with optional INT8 quantisation and its calibration size) and the output file (by default
+// <name>.onnx, <name>.nwbundle or <name>-int8.nwbundle next to the project, or in the user's
+// documents folder when the project's folder is not writable or the project is one bundled
+// with the application: a template or the sample, from resources/). Right, the result
+// (ExportReportView). The project must be saved: the export reads the project file, whose folder
+// resolves the dataset's paths.
 //
 // The page reads the store only while it lists the runs (its own short-lived connection).
 
@@ -85,6 +88,7 @@ private:
     void updateControls();
     void updateDefaultOutput();
     QString defaultOutput() const;
+    QString defaultOutputFolder() const;
     void chooseWeights();
     void chooseOutput();
     void setRunning(bool running);
@@ -94,7 +98,8 @@ private:
     QString m_databasePath;
     qint64 m_sessionRun = 0;
     QString m_autoOutput;  // the default the output field holds until the user edits it
-    QString m_projectPath; // the document's file when the runs were last listed
+    QString m_projectPath; // the document's file when its change was last handled
+    QString m_listedProject; // the document's file when the runs were last listed
 
     QLabel* m_project = nullptr;
     QRadioButton* m_fromRun = nullptr;

@@ -208,8 +208,11 @@ void ExportReportView::showReport(const app::ExportReport& report) {
     if (!title.isEmpty()) {
         title[0] = title[0].toUpper();
     }
-    if (report.tolerance > 0) {
-        title += tr(", tolerance %1").arg(QString::number(report.tolerance, 'e', 0));
+    if (report.tolerance > 0) { // say which error is judged (model_export.cpp: maxAbs only)
+        title += (title.isEmpty() ? QString() : QStringLiteral("<br>")) +
+                 tr("Max abs error ≤ tolerance %1 passes; the relative error is shown for "
+                    "information.")
+                     .arg(QString::number(report.tolerance, 'e', 0));
     }
     m_verificationTitle->setText(title);
     m_reference->setText(tr("Reference batch: %1")
@@ -233,7 +236,10 @@ void ExportReportView::showReport(const app::ExportReport& report) {
             const bool pass = row.maxAbs <= report.tolerance;
             result = cell(pass ? tr("PASS") : tr("FAILED"), Qt::AlignCenter);
             result->setForeground(pass ? kPass : kFail);
-            result->setToolTip(pass ? tr("within the tolerance") : tr("more than the tolerance"));
+            result->setToolTip(
+                (pass ? tr("max abs error %1 ≤ tolerance %2")
+                      : tr("max abs error %1 > tolerance %2"))
+                    .arg(scientific(row.maxAbs), QString::number(report.tolerance, 'e', 0)));
         } else { // INT8: rounding by design; judged by top-1 agreement and test accuracy
             result = cell(tr("INT8"), Qt::AlignCenter);
             result->setToolTip(tr("INT8 values differ from f32 by design: see the same top-1 "

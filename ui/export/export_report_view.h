@@ -2,10 +2,11 @@
 // ExportReportView: the Deploy mode's result pane. It shows one export's outcome: a banner
 // (verified, written but not verified, or failed with the message), the file and "Show in
 // folder", what was written (the report's summary lines), the verification table (each output
-// against the training engine: max abs and rel error, same top-1 for INT8, PASS/FAILED
-// against the tolerance), the INT8 accuracy change (highlighted past kAccuracyWarningPoints)
-// and the notes and warnings. Colours are translucent tints over the palette, so the pane
-// reads in the light and the dark theme alike.
+// against the training engine: max abs and rel error, same top-1 for INT8, PASS/FAILED of the
+// max abs error against the tolerance, as its legend says; the relative error is information), the
+// INT8 accuracy change (highlighted past kAccuracyWarningPoints) and the notes and warnings.
+// Colours are translucent tints over the palette, so the pane reads in the light and the dark theme
+// alike.
 
 #include "app/export/model_export.h"
 
@@ -39,6 +40,8 @@ public:
 
     QLabel* banner() const { return m_banner; }
     QTableWidget* verificationTable() const { return m_table; }
+    // The verification's heading and legend (what is checked against the tolerance).
+    QLabel* verificationTitleLabel() const { return m_verificationTitle; }
     QLabel* accuracyLabel() const { return m_accuracy; } // hidden without an INT8 measurement
     QLabel* notesLabel() const { return m_notes; }
     QPushButton* showInFolderButton() const { return m_showInFolder; }
