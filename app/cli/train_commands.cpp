@@ -89,11 +89,15 @@ public:
         , m_tty(::isatty(STDERR_FILENO) != 0) {}
 
     void onStep(const engine::StepEvent& e) override {
+        // The ETA comes from this session's steps: a resumed run starts at its checkpoint's.
+        if (m_firstStep < 0) {
+            m_firstStep = e.step - 1;
+        }
         if (!m_tty || (e.step % 5 != 0 && e.step != e.totalSteps)) {
             return;
         }
-        double eta =
-            e.step > 0 ? e.elapsedSeconds / double(e.step) * double(e.totalSteps - e.step) : 0;
+        const auto done = double(e.step - m_firstStep);
+        double eta = done > 0 ? e.elapsedSeconds / done * double(e.totalSteps - e.step) : 0;
         std::fprintf(stderr,
                      "\r\033[Kepoch %lld/%lld  step %lld/%lld  loss %.4f  acc %.3f  "
                      "%.0f samples/s  ETA %s",
@@ -122,6 +126,7 @@ public:
 private:
     std::int64_t m_epochs;
     bool m_tty;
+    std::int64_t m_firstStep = -1; // the step before this session's first
 };
 
 } // namespace
