@@ -161,6 +161,14 @@ std::shared_ptr<PluginSet> PluginSet::load(const PluginSearch& search,
                 break;
             }
         }
+        // The registry's own checks, on a scratch one first, so that a refused plugin adds
+        // nothing.
+        graph::OpRegistry trial;
+        for (const auto& op : *ops) {
+            if (Status s = trial.add(op->schema); !s && clash.empty()) {
+                clash = s.error().message;
+            }
+        }
         if (!clash.empty()) {
             refuse(clash);
             close();
@@ -173,10 +181,7 @@ std::shared_ptr<PluginSet> PluginSet::load(const PluginSearch& search,
                           {}};
         for (auto& op : *ops) {
             info.ops.push_back(op->schema.name);
-            if (Status s = registry.add(op->schema); !s) { // checked above: cannot clash
-                refuse(s.error().message);
-                break;
-            }
+            (void)registry.add(op->schema); // checked above: no clash, a valid schema
         }
         library->ops = std::move(*ops);
         set->m_loaded.push_back(std::move(info));
