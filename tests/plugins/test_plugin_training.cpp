@@ -5,26 +5,16 @@
 // with the reason. Without the plugin, the project fails validation naming the plugin.
 // XDG_DATA_HOME points into a temporary folder, so no user plugin is read.
 #include "tests/datasets/dataset_fixtures.h"
+#include "tests/support/cli_run.h"
 
 #include <QDir>
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <fstream>
 #include <onnx/onnx_pb.h>
 
 namespace {
-
-struct Run {
-    int code = -1;
-    QByteArray out, err;
-    QJsonObject json() const {
-        return QJsonDocument::fromJson(out.trimmed().split('\n').last()).object();
-    }
-};
 
 const QByteArray kProject = R"({
   "format_version": 1,
@@ -89,31 +79,31 @@ private slots:
     }
 
     void validatesAndCountsThePluginsParameters() {
-        Run v = cli({"validate", project(), "--json"}, true);
-        QVERIFY2(v.code == 0, v.out + v.err);
-        Run s = cli({"summary", project(), "--json"}, true);
-        QVERIFY2(s.code == 0, s.err.constData());
+        nw::testing::CliRun v = cli({"validate", project(), "--json"}, true);
+        QVERIFY2(v.exitCode == 0, qPrintable(v.describe()));
+        nw::testing::CliRun s = cli({"summary", project(), "--json"}, true);
+        QVERIFY2(s.exitCode == 0, qPrintable(s.describe()));
         // conv 8*9 + 8 = 80; se: fc1 4x8 + 4, fc2 8x4 + 8 = 76; swish beta 8; fc 128*10 + 10.
-        QCOMPARE(s.json().value("trainable_params").toInteger(), qint64(80 + 76 + 8 + 1290));
+        QCOMPARE(s.lastJson().value("trainable_params").toInteger(), qint64(80 + 76 + 8 + 1290));
     }
 
     void withoutThePluginTheErrorNamesIt() {
-        Run v = cli({"validate", project()}, false);
-        QCOMPARE(v.code, 2);
-        const QByteArray said = v.out + v.err;
-        QVERIFY2(said.contains("plugin 'netwright-examples'"), said.constData());
-        QVERIFY2(said.contains("SqueezeExcite"), said.constData());
+        nw::testing::CliRun v = cli({"validate", project()}, false);
+        QCOMPARE(v.exitCode, 2);
+        const QByteArray said = qPrintable(v.describe());
+        QVERIFY2(said.contains("plugin 'netwright-examples'"), qPrintable(said));
+        QVERIFY2(said.contains("SqueezeExcite"), qPrintable(said));
     }
 
     void trainsAndIsRecorded() {
-        Run t = cli({"train", project(), "--json", "--threads", "1"}, true);
-        QVERIFY2(t.code == 0, t.err.constData());
-        const QJsonObject j = t.json();
+        nw::testing::CliRun t = cli({"train", project(), "--json", "--threads", "1"}, true);
+        QVERIFY2(t.exitCode == 0, qPrintable(t.describe()));
+        const QJsonObject j = t.lastJson();
         QCOMPARE(j.value("outcome").toString(), QString("completed"));
         QCOMPARE(j.value("steps").toInt(), 60);
         QVERIFY(std::isfinite(j.value("final_loss").toDouble()));
         // Brightness is the label: learnable; chance is 0.1.
-        QVERIFY2(j.value("test_accuracy").toDouble() > 0.5, t.out.constData());
+        QVERIFY2(j.value("test_accuracy").toDouble() > 0.5, qPrintable(t.out));
         m_run = j.value("run_id").toInt();
         QVERIFY(m_run > 0);
     }
@@ -121,10 +111,11 @@ private slots:
     void exportsToOnnxInTheCustomDomain() {
         QVERIFY(m_run > 0);
         const QString onnxFile = m_dir.filePath("model.onnx");
-        Run e = cli({"export", project(), "--run", QString::number(m_run), "-o", onnxFile}, true);
-        QVERIFY2(e.code == 0, e.out + e.err);
+        nw::testing::CliRun e =
+            cli({"export", project(), "--run", QString::number(m_run), "-o", onnxFile}, true);
+        QVERIFY2(e.exitCode == 0, qPrintable(e.describe()));
         QVERIFY2(e.out.contains("not run") && e.out.contains("netwright-examples"),
-                 e.out.constData());
+                 qPrintable(e.out));
         onnx::ModelProto model;
         std::ifstream in(onnxFile.toStdString(), std::ios::binary);
         QVERIFY(model.ParseFromIstream(&in));
@@ -150,30 +141,24 @@ private slots:
     void theBundleRefusesItWithTheReason() {
         QVERIFY(m_run > 0);
         const QString bundle = m_dir.filePath("model.nwbundle");
-        Run e = cli({"export", project(), "--run", QString::number(m_run), "--format", "bundle",
-                     "-o", bundle},
-                    true);
-        QCOMPARE(e.code, 2);
+        nw::testing::CliRun e = cli({"export", project(), "--run", QString::number(m_run),
+                                     "--format", "bundle", "-o", bundle},
+                                    true);
+        QCOMPARE(e.exitCode, 2);
         QVERIFY2(e.err.contains("plugin 'netwright-examples'") &&
                      e.err.contains("built-in ops only"),
-                 e.err.constData());
+                 qPrintable(e.err));
         QVERIFY(!QFile::exists(bundle));
     }
 
 private:
     QString project() const { return m_dir.filePath("plugin-ops.nwproj"); }
 
-    Run cli(QStringList args, bool withPlugin) {
+    nw::testing::CliRun cli(QStringList args, bool withPlugin) {
         if (withPlugin) {
             args << "--plugin" << QStringLiteral(NW_EXAMPLE_PLUGIN);
         }
-        QProcess p;
-        p.start(QStringLiteral(NW_CLI_PATH), args);
-        if (!p.waitForFinished(120000)) {
-            qFatal("netwright-cli did not finish");
-        }
-        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-                p.readAllStandardOutput(), p.readAllStandardError()};
+        return nw::testing::runCli(args);
     }
 
     QTemporaryDir m_dir;
