@@ -76,6 +76,23 @@ private:
 class TestMainWindow : public QObject {
     Q_OBJECT
 private slots:
+    // Issue 21, defect 2: a 1024-pixel-wide screen fits the window in every mode (the Data
+    // mode's side panels scroll instead of widening it).
+    void minimumWidthFitsA1024PixelScreen() {
+        nw::testing::MainWindowFixture f;
+        QVERIFY(f.doc.load(QStringLiteral(NW_SOURCE_DIR
+                                          "/resources/samples/fashion-mnist-cnn.nwproj"))
+                    .ok());
+        f.window.show();
+        for (const char* mode : {"design", "data", "train", "experiments", "deploy"}) {
+            QVERIFY(f.window.showMode(mode));
+            QCoreApplication::processEvents();
+            QVERIFY2(f.window.minimumSizeHint().width() <= 1024,
+                     qPrintable(QStringLiteral("%1: minimum width %2")
+                                    .arg(mode)
+                                    .arg(f.window.minimumSizeHint().width())));
+        }
+    }
     // The layer table says where each node runs on the project's training.device: there, or
     // on the CPU for an op that device's backend lacks.
     void layerTableShowsEachNodesDevice() {

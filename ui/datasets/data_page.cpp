@@ -42,9 +42,10 @@ QScrollArea* scrolled(QWidget* content, QWidget* parent) {
     auto* scroll = new QScrollArea(parent);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     scroll->setWidget(content);
-    scroll->setMinimumWidth(content->sizeHint().width() + 20);
+    // It starts as wide as its content (DataPage's splitter sizes) but may be narrower, and
+    // scrolls then, rather than widening the window: a 1024-pixel screen must fit.
+    scroll->setMinimumWidth(240);
     return scroll;
 }
 
@@ -56,12 +57,20 @@ DataPage::DataPage(app::ProjectDocument& document, QWidget* parent)
     , m_model(new DatasetBrowserModel(this)) {
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(buildBrowser());
-    splitter->addWidget(buildSidePanel());
-    splitter->addWidget(buildAugmentationPanel());
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    splitter->setStretchFactor(2, 2);
-    splitter->setSizes({600, 380, 460});
+    QWidget* side = buildSidePanel();
+    QWidget* augmentation = buildAugmentationPanel();
+    splitter->addWidget(side);
+    splitter->addWidget(augmentation);
+    // The browser takes what the window gives or takes; the panels keep their content's width
+    // until the browser is at its minimum.
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 0);
+    splitter->setStretchFactor(2, 0);
+    auto contentWidth = [](QWidget* w) {
+        auto* scroll = qobject_cast<QScrollArea*>(w);
+        return (scroll && scroll->widget() ? scroll->widget()->sizeHint().width() : 300) + 20;
+    };
+    splitter->setSizes({600, contentWidth(side), contentWidth(augmentation)});
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(splitter);
