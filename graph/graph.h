@@ -26,7 +26,7 @@ struct Node {
     // reader and makeAddNode() take it from the op's schema; for an op no loaded plugin
     // declares, it is what the file said, so the node can name what is missing and be saved
     // back unchanged.
-    std::string plugin;
+    std::string plugin = {};
     friend bool operator==(const Node&, const Node&) = default;
 };
 

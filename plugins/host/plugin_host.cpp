@@ -55,13 +55,6 @@ std::vector<std::string> librariesIn(const std::string& folder) {
 
 } // namespace
 
-struct PluginSet::Library {
-    void* handle = nullptr;
-    std::string file;
-    std::string name;
-    std::vector<std::unique_ptr<PluginOp>> ops;
-};
-
 PluginSearch PluginSearch::fromEnvironment(std::vector<std::string> files) {
     PluginSearch s;
     s.files = std::move(files);
@@ -147,10 +140,6 @@ std::shared_ptr<PluginSet> PluginSet::load(const PluginSearch& search,
             close();
             continue;
         }
-        auto library = std::make_unique<Library>();
-        library->handle = handle;
-        library->file = file;
-        library->name = name;
         std::string clash;
         for (const auto& op : *ops) {
             if (const graph::OpSchema* existing = registry.find(op->schema.name)) {
@@ -175,7 +164,7 @@ std::shared_ptr<PluginSet> PluginSet::load(const PluginSearch& search,
             continue;
         }
         LoadedPlugin info{file,
-                          plugin->name,
+                          name,
                           plugin->version ? plugin->version : "",
                           plugin->description ? plugin->description : "",
                           {}};
@@ -183,14 +172,16 @@ std::shared_ptr<PluginSet> PluginSet::load(const PluginSearch& search,
             info.ops.push_back(op->schema.name);
             (void)registry.add(op->schema); // checked above: no clash, a valid schema
         }
-        library->ops = std::move(*ops);
+        for (auto& op : *ops) {
+            set->m_ops.push_back(std::move(op));
+        }
         set->m_loaded.push_back(std::move(info));
-        set->m_libraries.push_back(std::move(library));
     }
     return set;
 }
 
-// The libraries stay loaded: the registry's schemas call into them for the process's life.
+// The libraries are never closed: the registry's schemas call into them for the process's
+// life.
 PluginSet::~PluginSet() = default;
 
 std::vector<std::string> PluginSet::ops() const {
@@ -203,11 +194,9 @@ std::vector<std::string> PluginSet::ops() const {
 
 Expected<std::unique_ptr<engine::OpKernel>>
 PluginSet::createCpuKernel(engine::cpu::CpuBackend&, const engine::KernelConfig& config) const {
-    for (const auto& library : m_libraries) {
-        for (const auto& op : library->ops) {
-            if (op->schema.name == config.op) {
-                return createPluginKernel(*op, config);
-            }
+    for (const auto& op : m_ops) {
+        if (op->schema.name == config.op) {
+            return createPluginKernel(*op, config);
         }
     }
     return Error::internal("no plugin declares op '" + config.op + "'");

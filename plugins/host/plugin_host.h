@@ -28,6 +28,8 @@
 
 namespace nw::plugins {
 
+struct PluginOp; // plugin_ops.h
+
 struct LoadedPlugin {
     std::string file; // absolute
     std::string name;
@@ -68,15 +70,13 @@ public:
     Expected<std::unique_ptr<engine::OpKernel>>
     createCpuKernel(engine::cpu::CpuBackend& backend, const engine::KernelConfig& config) const;
 
-    struct Library; // a dlopen()ed plugin and its ops' declarations
-
 private:
     PluginSet() = default;
 
     std::vector<LoadedPlugin> m_loaded;
     std::vector<RefusedPlugin> m_refused;
     std::vector<std::string> m_folders;
-    std::vector<std::unique_ptr<Library>> m_libraries;
+    std::vector<std::unique_ptr<PluginOp>> m_ops; // the loaded plugins' ops
 };
 
 // The CPU kernels of `plugins`' ops, for registerCpuBackend() (engine/cpu/cpu_backend.h).

@@ -188,9 +188,9 @@ InferState& stateOf(const nw_infer_ctx* c) {
     return *static_cast<InferState*>(c->host);
 }
 
-void fillInferCallbacks(nw_infer_ctx& c) {
-    fillAttrCallbacks<nw_infer_ctx, InferState>(c);
-    c.set_output = [](nw_infer_ctx* c, std::uint32_t i, const nw_shape* shape) {
+void fillInferCallbacks(nw_infer_ctx& ctx) {
+    fillAttrCallbacks<nw_infer_ctx, InferState>(ctx);
+    ctx.set_output = [](nw_infer_ctx* c, std::uint32_t i, const nw_shape* shape) {
         InferState& s = stateOf(c);
         if (i >= s.outputs.size() || !shape || shape->rank < 0 || shape->rank >= NW_MAX_RANK) {
             s.error = graph::InferError{"output", "the plugin set output " + std::to_string(i) +
@@ -200,8 +200,8 @@ void fillInferCallbacks(nw_infer_ctx& c) {
         std::vector<std::int64_t> dims(shape->dims, shape->dims + shape->rank);
         s.outputs[i] = Shape::batched(std::move(dims));
     };
-    c.set_flops = [](nw_infer_ctx* c, std::int64_t flops) { stateOf(c).flops = flops; };
-    c.declare_param = [](nw_infer_ctx* c, const nw_param_decl* p) {
+    ctx.set_flops = [](nw_infer_ctx* c, std::int64_t flops) { stateOf(c).flops = flops; };
+    ctx.declare_param = [](nw_infer_ctx* c, const nw_param_decl* p) {
         InferState& s = stateOf(c);
         if (!p) {
             return;
@@ -247,7 +247,7 @@ void fillInferCallbacks(nw_infer_ctx& c) {
         spec.decays = p->decays != 0;
         s.params.push_back(std::move(spec));
     };
-    c.fail = [](nw_infer_ctx* c, const char* field, const char* message) {
+    ctx.fail = [](nw_infer_ctx* c, const char* field, const char* message) {
         InferState& s = stateOf(c);
         if (!s.error) {
             s.error = graph::InferError{str(field), str(message)};
@@ -544,12 +544,12 @@ Expected<std::vector<std::unique_ptr<PluginOp>>> declareOps(const nw_plugin& plu
             if (!state) {
                 return state.error();
             }
-            graph::Inferred out;
+            graph::Inferred inferred;
             for (auto& o : state->outputs) {
-                out.outputs.push_back(std::move(*o));
+                inferred.outputs.push_back(std::move(*o));
             }
-            out.cost.flops = state->flops;
-            return out;
+            inferred.cost.flops = state->flops;
+            return inferred;
         };
         // Called only after infer succeeded for the same node.
         s.params = [decl](const graph::InferContext& ctx) {

@@ -243,9 +243,10 @@ private slots:
                  qPrintable(QStringLiteral("%1: expected about %2 s").arg(text).arg(expected)));
         // The global step over this session's time (the old formula) says less: by the factor
         // step / (steps since the resume), which exceeds 1 + 1 s / expected here.
-        const double old = e.elapsedSeconds / double(e.step) * double(remaining);
-        QVERIFY2(std::abs(shown - old) > std::abs(shown - expected),
-                 qPrintable(QStringLiteral("%1: the old formula gives %2 s").arg(text).arg(old)));
+        const double oldFormula = e.elapsedSeconds / double(e.step) * double(remaining);
+        QVERIFY2(std::abs(shown - oldFormula) > std::abs(shown - expected),
+                 qPrintable(
+                     QStringLiteral("%1: the old formula gives %2 s").arg(text).arg(oldFormula)));
         controller->stop();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
 
