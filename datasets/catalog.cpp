@@ -18,7 +18,10 @@ namespace fs = std::filesystem;
 struct BuiltinDataset {
     const char* name;
     const char* debianPackage;
-    std::vector<std::string> classNames;
+    std::vector<std::string> classNames; // IDX datasets
+    // A text corpus at this absolute path (Debian's own place for it) instead of an IDX
+    // folder under builtinDatasetsRoot().
+    const char* textPath = nullptr;
 };
 
 const std::vector<BuiltinDataset>& builtins() {
@@ -27,6 +30,7 @@ const std::vector<BuiltinDataset>& builtins() {
          "dataset-fashion-mnist",
          {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
           "Bag", "Ankle boot"}},
+        {"fortunes", "fortunes", {}, "/usr/share/games/fortunes"},
     };
     return list;
 }
@@ -89,19 +93,30 @@ Expected<TrainTest> openIdxFolder(const fs::path& folder, const std::string& nam
     return TrainTest{name, "idx", std::move(*train), std::move(*test), {}};
 }
 
-Expected<TrainTest> openBuiltin(const std::string& name) {
+Expected<TrainTest> openBuiltin(const std::string& name, std::int64_t sequenceLength) {
     auto it = std::find_if(builtins().begin(), builtins().end(),
                            [&](const BuiltinDataset& b) { return name == b.name; });
     if (it == builtins().end()) {
         return Error::user("dataset.name: unknown built-in dataset \"" + name +
                            "\" (known: " + joined(builtinDatasetNames()) + ")");
     }
-    const fs::path folder = builtinDatasetsRoot() / it->name;
-    const std::string install = std::string("; install the Debian package ") + it->debianPackage +
-                                " (apt install " + it->debianPackage +
-                                ") or point NETWRIGHT_DATASETS_DIR at a folder holding " +
-                                it->name + "/";
+    const std::string apt = std::string("; install the Debian package ") + it->debianPackage +
+                            " (apt install " + it->debianPackage + ")";
     std::error_code ec;
+    if (it->textPath) {
+        if (!fs::is_directory(it->textPath, ec)) {
+            return Error::user(std::string(it->textPath) + ": built-in dataset \"" + name +
+                               "\" is not installed" + apt);
+        }
+        auto corpus = openTextCorpus(it->textPath, sequenceLength);
+        if (corpus) {
+            corpus->name = name;
+        }
+        return corpus;
+    }
+    const fs::path folder = builtinDatasetsRoot() / it->name;
+    const std::string install = apt + " or point NETWRIGHT_DATASETS_DIR at a folder holding " +
+                                it->name + "/";
     if (!fs::is_directory(folder, ec)) {
         return Error::user(folder.string() + ": built-in dataset \"" + name +
                            "\" is not installed" + install);
@@ -125,7 +140,9 @@ Expected<fs::path> resolvePath(const graph::DatasetRef& ref, const fs::path& pro
     if (!fs::exists(p, ec)) {
         return Error::user(
             p.string() +
-            (ref.kind == "csv" ? ": CSV file not found" : ": dataset folder not found") +
+            (ref.kind == "csv"    ? ": CSV file not found"
+             : ref.kind == "text" ? ": text corpus not found"
+                                  : ": dataset folder not found") +
             " (dataset.path)");
     }
     return p;
@@ -149,24 +166,27 @@ bool hasIdxFiles(const fs::path& folder) {
 
 Expected<TrainTest> openByKind(const graph::DatasetRef& ref, const fs::path& projectDir) {
     if (ref.kind == "builtin") {
-        return openBuiltin(ref.name);
+        return openBuiltin(ref.name, ref.sequenceLength);
     }
     if (ref.kind == "idx") {
         return openIdx(ref, projectDir);
     }
-    if (ref.kind == "cifar" || ref.kind == "image_folder" || ref.kind == "csv") {
+    if (ref.kind == "cifar" || ref.kind == "image_folder" || ref.kind == "csv" ||
+        ref.kind == "text") {
         auto path = resolvePath(ref, projectDir,
-                                ref.kind == "csv" ? "a .csv file or a folder with train.csv"
-                                                  : "its folder");
+                                ref.kind == "csv"    ? "a .csv file or a folder with train.csv"
+                                : ref.kind == "text" ? "a text file or a folder of them"
+                                                     : "its folder");
         if (!path) {
             return path.error();
         }
         return ref.kind == "cifar"          ? openCifarFolder(*path)
                : ref.kind == "image_folder" ? openImageFolder(*path)
-                                            : openCsv(*path);
+               : ref.kind == "csv"          ? openCsv(*path)
+                                            : openTextCorpus(*path, ref.sequenceLength);
     }
     return Error::user("dataset.kind: unknown kind \"" + ref.kind +
-                       "\" (known: builtin, idx, cifar, image_folder, csv)");
+                       "\" (known: builtin, idx, cifar, image_folder, csv, text)");
 }
 
 // A view of `indices` of `base`, listed in the original order.
@@ -205,6 +225,7 @@ Expected<DatasetSplits> openDataset(const graph::DatasetRef& ref, const fs::path
     splits.warnings = std::move(opened->warnings);
     splits.train = std::move(opened->train);
     splits.test = std::move(opened->test);
+    splits.vocabulary = std::move(opened->vocabulary);
     const std::int64_t n = splits.train->size();
     if (ref.validationSplit > 0.0 && n >= 2) {
         auto held = static_cast<std::int64_t>(std::llround(ref.validationSplit * double(n)));
@@ -236,9 +257,11 @@ Expected<graph::DatasetRef> datasetRefForSpec(const std::string& spec) {
     ref.path = p.string();
     if (fs::is_regular_file(p, ec) && p.extension() == ".csv") {
         ref.kind = "csv";
+    } else if (fs::is_regular_file(p, ec) && p.extension() == ".txt") {
+        ref.kind = "text";
     } else if (!fs::is_directory(p, ec)) {
         return Error::user(spec + ": neither a built-in dataset (" + joined(names) +
-                           "), a dataset folder nor a .csv file");
+                           "), a dataset folder, a .csv file nor a .txt file");
     } else if (hasIdxFiles(p)) {
         ref.kind = "idx";
     } else if (isCifarFolder(p)) {

@@ -5,6 +5,7 @@
 
 #include "base/expected.h"
 #include "datasets/dataset.h"
+#include "datasets/vocabulary.h"
 #include "graph/project.h"
 
 #include <filesystem>
@@ -15,11 +16,13 @@
 namespace nw::datasets {
 
 struct DatasetSplits {
-    std::string format;                // "idx", "cifar-10", "cifar-100", "image_folder", "csv"
+    std::string format; // "idx", "cifar-10", "cifar-100", "image_folder", "csv", "text"
     std::vector<std::string> warnings; // files the reader skipped, "path: why"
     std::shared_ptr<Dataset> train;
     std::shared_ptr<Dataset> validation; // null when validationSplit == 0
     std::shared_ptr<Dataset> test;       // null when the files hold no test split (see readers.h)
+    // Text corpora: the vocabulary of token ids; null for other formats.
+    std::shared_ptr<const CharVocabulary> vocabulary;
 };
 
 // Names accepted by kind "builtin" ("fashion-mnist").
@@ -33,8 +36,11 @@ std::filesystem::path builtinDatasetsRoot();
 //  - "builtin": a name from builtinDatasetNames(), read from builtinDatasetsRoot()/<name>/.
 //  - "idx": ref.path is a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte,
 //    t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each plain or with ".gz".
-//  - "cifar", "image_folder", "csv": ref.path is read by openCifarFolder(), openImageFolder()
-//    or openCsv() (readers.h: layouts, shapes, what is refused).
+//  - "cifar", "image_folder", "csv", "text": ref.path is read by openCifarFolder(),
+//    openImageFolder(), openCsv() or openTextCorpus() with ref.sequenceLength (readers.h:
+//    layouts, shapes, what is refused).
+//  - the built-in "fortunes" is a text corpus: Debian's fortunes package
+//    (/usr/share/games/fortunes).
 // validationSplit in (0, 0.9]: the training data is permuted with shuffledIndices(n,
 // CounterRng(0, streamId("validation_split")), 0) and the last round(split * n) samples of
 // that permutation (at least 1, at most n - 1) become `validation`, the others `train`; both
@@ -44,9 +50,9 @@ std::filesystem::path builtinDatasetsRoot();
 Expected<DatasetSplits> openDataset(const graph::DatasetRef& ref,
                                     const std::filesystem::path& projectDir);
 
-// A DatasetRef for a command-line SPEC: a built-in name ("fashion-mnist"), a .csv file, or a
-// folder whose contents decide the kind: IDX files -> "idx", CIFAR batches -> "cifar",
-// train.csv -> "csv", else "image_folder". The path is made absolute.
+// A DatasetRef for a command-line SPEC: a built-in name ("fashion-mnist"), a .csv file, a .txt
+// file ("text"), or a folder whose contents decide the kind: IDX files -> "idx", CIFAR
+// batches -> "cifar", train.csv -> "csv", else "image_folder". The path is made absolute.
 Expected<graph::DatasetRef> datasetRefForSpec(const std::string& spec);
 
 } // namespace nw::datasets

@@ -186,7 +186,8 @@ HostBatch DataLoader::makeBatch(const std::vector<std::int64_t>& order, std::int
     batch.index = b;
     batch.size = end - begin;
     batch.inputs.resize(static_cast<std::size_t>(batch.size * m_sampleNumel));
-    batch.labels.resize(static_cast<std::size_t>(batch.size));
+    const std::int64_t targetNumel = m_dataset->targetNumel();
+    batch.labels.resize(static_cast<std::size_t>(batch.size * targetNumel));
     const std::int64_t channels = m_shape.empty() ? 1 : m_shape[0];
     const std::int64_t plane = m_sampleNumel / std::max<std::int64_t>(channels, 1);
     for (std::int64_t k = 0; k < batch.size; ++k) {
@@ -195,7 +196,9 @@ HostBatch DataLoader::makeBatch(const std::vector<std::int64_t>& order, std::int
                              static_cast<std::size_t>(m_sampleNumel));
         m_dataset->readSample(i, out);
         m_pipeline.apply(out, m_shape, m_options.seed, static_cast<std::uint64_t>(epoch), i);
-        batch.labels[static_cast<std::size_t>(k)] = m_dataset->label(i);
+        m_dataset->readTargets(i, std::span<std::int32_t>(batch.labels).subspan(
+                                      static_cast<std::size_t>(k * targetNumel),
+                                      static_cast<std::size_t>(targetNumel)));
         if (m_channelMean.empty()) {
             continue;
         }

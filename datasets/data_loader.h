@@ -40,7 +40,7 @@ struct LoaderOptions {
 
 struct HostBatch {
     std::vector<float> inputs;        // [size, C, H, W], normalised as the options say
-    std::vector<std::int32_t> labels; // [size]
+    std::vector<std::int32_t> labels; // [size, target shape...] (Dataset::readTargets)
     std::int64_t size = 0;            // samples in this batch, <= batchSize
     std::int64_t index = 0;           // the batch's number in its epoch
 };

@@ -38,8 +38,19 @@ public:
     // out.size() == sampleNumel().
     virtual void readSample(std::int64_t i, std::span<float> out) const = 0;
 
+    // Shape of one sample's targets: {} (the default) for one class label per sample, the one
+    // label() returns; {T} for one class label per step of a sequence (the next token of a
+    // language model). Precondition of readTargets: out.size() == targetNumel().
+    virtual Dims targetShape() const { return {}; }
+    // Writes sample i's class labels, each in [0, numClasses()). The default writes label(i).
+    virtual void readTargets(std::int64_t i, std::span<std::int32_t> out) const {
+        out[0] = label(i);
+    }
+
     // numElements(sampleShape()).
     std::int64_t sampleNumel() const { return numElements(sampleShape()); }
+    // numElements(targetShape()): 1 for one label per sample.
+    std::int64_t targetNumel() const { return numElements(targetShape()); }
     // Number of samples per label, numClasses() entries.
     std::vector<std::int64_t> classCounts() const;
 };

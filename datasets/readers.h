@@ -5,6 +5,7 @@
 
 #include "base/expected.h"
 #include "datasets/dataset.h"
+#include "datasets/vocabulary.h"
 
 #include <filesystem>
 #include <memory>
@@ -19,6 +20,8 @@ struct TrainTest {
     std::shared_ptr<Dataset> train;
     std::shared_ptr<Dataset> test;     // null when the files hold no test split
     std::vector<std::string> warnings; // files skipped, each "path: why"
+    // Text corpora: the vocabulary that turns token ids into text; null for other formats.
+    std::shared_ptr<const CharVocabulary> vocabulary;
 };
 
 // CIFAR binary batches. `folder` (or its sub-folder cifar-10-batches-bin / cifar-100-binary)
@@ -55,5 +58,16 @@ Expected<TrainTest> openImageFolder(const std::filesystem::path& folder);
 // non-numeric cell, or a line with another number of cells, is refused naming the line and
 // column.
 Expected<TrainTest> openCsv(const std::filesystem::path& path);
+
+// Text corpora for language models: `path` is a text file, or a folder whose regular files
+// (recursively, sorted by path, each read once however many links reach it) are joined in
+// that order; a file holding a NUL byte is not text and is skipped with a warning. The text is
+// read as UTF-8 characters (decodeUtf8: invalid bytes read as Latin-1). The vocabulary is its
+// distinct characters (CharVocabulary::fromText, at least 2). Sample k is the ids of
+// characters [k·T, k·T + T) as floats ([T]); its targets (Dataset::readTargets, [T]) are the
+// ids of [k·T + 1, k·T + T + 1): the next character at every step. (L - 1) / T samples for L
+// characters; a corpus shorter than T + 1 characters is refused. No test split.
+Expected<TrainTest> openTextCorpus(const std::filesystem::path& path,
+                                   std::int64_t sequenceLength);
 
 } // namespace nw::datasets

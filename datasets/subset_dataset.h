@@ -24,6 +24,10 @@ public:
     void readSample(std::int64_t i, std::span<float> out) const override {
         m_base->readSample(baseIndex(i), out);
     }
+    Dims targetShape() const override { return m_base->targetShape(); }
+    void readTargets(std::int64_t i, std::span<std::int32_t> out) const override {
+        m_base->readTargets(baseIndex(i), out);
+    }
 
     // The index in the underlying dataset of sample i of this view.
     std::int64_t baseIndex(std::int64_t i) const { return m_indices[static_cast<std::size_t>(i)]; }

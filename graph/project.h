@@ -13,11 +13,14 @@
 namespace nw::graph {
 
 struct DatasetRef {
-    // "builtin" (a catalog name such as "fashion-mnist"), "idx", "cifar", "image_folder", "csv"
+    // "builtin" (a catalog name such as "fashion-mnist"), "idx", "cifar", "image_folder", "csv",
+    // "text" (a corpus for language models)
     std::string kind = "builtin";
     std::string name = "fashion-mnist"; // for builtin
     std::string path;                   // for the others; relative to the project file
     double validationSplit = 0.0;       // fraction of the training split held out, [0, 0.9]
+    // Text corpora (kind "text", built-in "fortunes"): tokens per sample, in [1, 65536].
+    std::int64_t sequenceLength = 128;
     // Per-channel input normalisation, x' = (x / 255 - mean) / std. Empty: none.
     std::vector<double> mean;
     std::vector<double> std;

@@ -311,10 +311,11 @@ Graph readGraph(const json& j, const std::string& path, const OpRegistry& regist
 
 DatasetRef readDataset(const json& j, const std::string& path) {
     requireObject(j, path);
-    requireKeys(j, path, {"kind", "name", "path", "validation_split", "normalization"});
+    requireKeys(j, path,
+                {"kind", "name", "path", "validation_split", "sequence_length", "normalization"});
     DatasetRef d;
     d.kind = asChoice(required(j, "kind", path), child(path, "kind"),
-                      {"builtin", "idx", "cifar", "image_folder", "csv"});
+                      {"builtin", "idx", "cifar", "image_folder", "csv", "text"});
     if (d.kind == "builtin") {
         d.name = asString(required(j, "name", path), child(path, "name"));
         d.path.clear();
@@ -327,6 +328,9 @@ DatasetRef readDataset(const json& j, const std::string& path) {
     }
     if (const json* v = optional(j, "validation_split")) {
         d.validationSplit = asNumber(*v, child(path, "validation_split"), 0.0, 0.9);
+    }
+    if (const json* v = optional(j, "sequence_length")) {
+        d.sequenceLength = asInt(*v, child(path, "sequence_length"), 1, 65536);
     }
     if (const json* norm = optional(j, "normalization")) {
         std::string p = child(path, "normalization");

@@ -70,6 +70,9 @@ ojson datasetToJson(const DatasetRef& d) {
         out["path"] = d.path;
     }
     out["validation_split"] = d.validationSplit;
+    if (d.sequenceLength != DatasetRef{}.sequenceLength) {
+        out["sequence_length"] = d.sequenceLength;
+    }
     if (!d.mean.empty()) {
         out["normalization"] = ojson{{"mean", d.mean}, {"std", d.std}};
     }

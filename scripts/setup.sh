@@ -18,7 +18,7 @@ packages=(
     # engine, datasets, tracking, export
     libdnnl-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
     libsqlite3-dev libssl-dev libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev
-    nlohmann-json3-dev libcli11-dev dataset-fashion-mnist
+    nlohmann-json3-dev libcli11-dev dataset-fashion-mnist fortunes
     # Vulkan backend (mesa's lavapipe gives a CPU Vulkan device for tests)
     libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
     # headless GUI checks and test tooling

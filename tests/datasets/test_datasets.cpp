@@ -282,7 +282,7 @@ private slots:
         QTest::newRow("unknown builtin")
             << "builtin"
             << "imagenet"
-            << "" << 0.0 << "unknown built-in dataset \"imagenet\" (known: fashion-mnist)";
+            << "" << 0.0 << "unknown built-in dataset \"imagenet\" (known: fashion-mnist, fortunes)";
         QTest::newRow("idx without path") << "idx"
                                           << ""
                                           << "" << 0.0 << "dataset.path: empty";

@@ -28,7 +28,7 @@ namespace {
 // The parts of a DatasetRef that decide which samples are shown (normalisation aside).
 bool sameData(const graph::DatasetRef& a, const graph::DatasetRef& b) {
     return a.kind == b.kind && a.name == b.name && a.path == b.path &&
-           a.validationSplit == b.validationSplit;
+           a.validationSplit == b.validationSplit && a.sequenceLength == b.sequenceLength;
 }
 
 QGroupBox* group(const QString& title, QWidget* content, QWidget* parent) {
