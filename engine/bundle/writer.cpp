@@ -381,7 +381,11 @@ graph::OpTable<BundleEmitter> makeBundleEmitterTable(const graph::OpRegistry* re
         .add("Reshape", {emitReshape, {"reshape"}})
         .add("Add", {emitAdd, {"add"}})
         .add("Concat", {emitAxisOp, {"concat"}})
-        .add("Loss", {emitStructural, {}});
+        .add("Loss", {emitStructural, {}})
+        .unsupported("LSTM", "the bundle runtime has no recurrent layer; export to ONNX instead "
+                             "(native LSTM)")
+        .unsupported("GRU", "the bundle runtime has no recurrent layer; export to ONNX instead "
+                            "(native GRU)");
     return t;
 }
 

@@ -346,7 +346,9 @@ graph::OpTable<EmitFn> makeOnnxEmitterTable(const OpRegistry* registry) {
         .add("Reshape", emitReshape)
         .add("Add", emitAdd)
         .add("Concat", emitConcat)
-        .add("Loss", emitStructural);
+        .add("Loss", emitStructural)
+        .add("LSTM", emitLstm)
+        .add("GRU", emitGru);
     return t;
 }
 

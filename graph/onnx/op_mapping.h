@@ -45,6 +45,10 @@ struct MapContext {
 
 using EmitFn = Status (*)(MapContext&);
 
+// LSTM and GRU as native ONNX LSTM / GRU nodes, one per layer (recurrent_mapping.cpp).
+Status emitLstm(MapContext& c);
+Status emitGru(MapContext& c);
+
 // The ONNX exporter's op table: an emitter for every op it maps, one line each (the
 // structural ops Input, Dropout and Loss are wired by exportModel itself: see
 // isStructuralOp). With `registry`, also the ops of its plugins (OpSchema::plugin): each is

@@ -1,6 +1,7 @@
 // The reference interpreter: one function per ONNX op the exporter emits. Shapes: NCHW for
 // Conv and the pools; Gemm with transB = 1 only.
 #include "graph/onnx/reference_runner.h"
+#include "graph/onnx/reference_recurrent.h"
 
 #include <algorithm>
 #include <cmath>
@@ -374,6 +375,18 @@ Expected<std::map<std::string, Value>> runModel(const onnx::ModelProto& model, V
                                        "', which is not computed yet");
             }
             a.in.push_back(it == values.end() ? nullptr : &it->second);
+        }
+        if (n.op_type() == "LSTM" || n.op_type() == "GRU") { // two outputs: Y, Y_h
+            auto ys = runRecurrent(n, a.in);
+            if (!ys) {
+                return ys.error();
+            }
+            for (int k = 0; k < std::min(n.output_size(), 2); ++k) {
+                if (!n.output(k).empty()) {
+                    values[n.output(k)] = std::move((*ys)[std::size_t(k)]);
+                }
+            }
+            continue;
         }
         OpFn fn = findOp(n.op_type());
         if (fn == nullptr) {

@@ -14,7 +14,7 @@ void registerCoreOps(OpRegistry& registry) {
         globalAvgPoolSchema, batchNormSchema, layerNormSchema, dropoutSchema,   reluSchema,
         leakyReluSchema,     eluSchema,       geluSchema,      sigmoidSchema,   tanhSchema,
         softmaxSchema,       flattenSchema,   reshapeSchema,   addSchema,       concatSchema,
-        lossSchema,
+        lstmSchema,          gruSchema,       lossSchema,
     };
     for (auto* factory : factories) {
         auto status = registry.add(factory());

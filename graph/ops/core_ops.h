@@ -26,5 +26,7 @@ OpSchema reshapeSchema();
 OpSchema addSchema();
 OpSchema concatSchema();
 OpSchema lossSchema();
+OpSchema lstmSchema();
+OpSchema gruSchema();
 
 } // namespace nw::graph::ops

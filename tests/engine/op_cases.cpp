@@ -267,6 +267,7 @@ std::vector<ForwardCase> forwardCases() {
         c.loss = 1.41003760;
         add(c);
     }
+    addRecurrentForwardCases(out);
     // The example plugin's ops (plugins/examples; the harness loads the plugin).
     { // beta = 1: y = x sigmoid(x) = -1 * 0.2689414, 0, 2 * 0.8807971.
         ForwardCase c{"LearnedSwish (plugin)", {"LearnedSwish"}};
@@ -389,6 +390,7 @@ std::vector<GradientCase> gradientCases() {
         Chain({5})
             .add("Dense", {{"units", 3}})
             .add("Loss", {{"loss", std::string("binary_cross_entropy_with_logits")}}));
+    addRecurrentGradientCases(out);
     // The example plugin's CPU kernels (plugins/examples).
     row("LearnedSwish (plugin)", {"LearnedSwish"},
         Chain({2, 3, 3}).add("Conv2D", conv(3)).add("LearnedSwish").add("Loss", kMse));

@@ -87,4 +87,8 @@ struct GradientCase {
 std::vector<ForwardCase> forwardCases();
 std::vector<GradientCase> gradientCases();
 
+// LSTM's and GRU's (recurrent_cases.cpp).
+void addRecurrentForwardCases(std::vector<ForwardCase>& out);
+void addRecurrentGradientCases(std::vector<GradientCase>& out);
+
 } // namespace nw::testing

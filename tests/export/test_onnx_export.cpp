@@ -111,6 +111,19 @@ private slots:
         QTest::newRow("regression")
             << data + "regression.nwproj"
             << "LayerNormalization=1 Gemm=1 Tanh=1 Softmax=0 Erf=0" << QStringList{"output"};
+        // LSTM and GRU natively, one node per layer between Transposes of [N, T, C] and
+        // ONNX's [T, N, C]; a Concat joins each direction's two biases and, bidirectional,
+        // the directions' W, R and B.
+        QTest::newRow("lstm") << data + "lstm.nwproj"
+                              << "LSTM=1 Transpose=2 Reshape=1 Concat=1" << QStringList{"output"};
+        QTest::newRow("gru") << data + "gru.nwproj"
+                             << "GRU=1 Transpose=2 Reshape=1 Concat=1 Gemm=1" << classifier;
+        QTest::newRow("recurrent_bidirectional")
+            << data + "recurrent_bidirectional.nwproj"
+            << "GRU=1 LSTM=1 Concat=10 Transpose=4 Reshape=2" << QStringList{"output"};
+        QTest::newRow("recurrent_2_layers")
+            << data + "recurrent_2_layers.nwproj"
+            << "LSTM=2 GRU=2 Concat=12 Transpose=6 Reshape=4" << QStringList{"output"};
     }
 
     void exportsProject() {

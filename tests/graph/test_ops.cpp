@@ -154,6 +154,21 @@ std::vector<InferCase> inferCases() {
          {0, 0, 0}},
         // 2 + 3 + 5 = 10.
         {"Concat 3 inputs", "Concat", {}, {N({2}), N({3}), N({5})}, {N({10})}, {0, 0, 0}},
+        // G = 4, G·H = 64: 64*(8 + 16 + 2) = 1664; FLOPs T * 2*64*(8 + 16 + 1) = 32000.
+        {"LSTM sequence", "LSTM", {{"hidden_size", 16}}, {N({10, 8})}, {N({10, 16})},
+         {1664, 0, 32000}},
+        // G·H = 16, D = 2. Layer 0 reads 3: 2 * 16*(3 + 4 + 2) = 288; layer 1 reads 8:
+        // 2 * 16*(8 + 4 + 2) = 448 -> 736. FLOPs 5*2*2*16*(3 + 4 + 1) = 2560, 5*2*2*16*13 =
+        // 4160 -> 6720. "last": [N, H·D].
+        {"LSTM bidirectional 2 layers last", "LSTM",
+         {{"hidden_size", 4}, {"layers", 2}, {"bidirectional", true}, {"output", "last"}},
+         {N({5, 3})}, {N({8})}, {736, 0, 6720}},
+        // G = 3, G·H = 48: 48*(8 + 16 + 2) = 1248; FLOPs 10 * 2*48*25 = 24000.
+        {"GRU last", "GRU", {{"hidden_size", 16}, {"output", "last"}}, {N({10, 8})}, {N({16})},
+         {1248, 0, 24000}},
+        // G·H = 15, D = 2: 2 * 15*(2 + 5 + 2) = 270; FLOPs 3*2*2*15*(2 + 5 + 1) = 1440.
+        {"GRU bidirectional sequence", "GRU", {{"hidden_size", 5}, {"bidirectional", true}},
+         {N({3, 2})}, {N({3, 10})}, {270, 0, 1440}},
         // no output; 4 FLOPs per prediction element: 4*10, 4*3*4 = 48, 4*1.
         {"Loss softmax_cross_entropy", "Loss", {}, {N({10})}, {}, {0, 0, 40}},
         {"Loss mse", "Loss", {{"loss", "mse"}}, {N({3, 4})}, {}, {0, 0, 48}},
@@ -206,6 +221,7 @@ void TestOps::everyOpHasInferRows() {
         ops::geluSchema(),      ops::sigmoidSchema(),   ops::tanhSchema(),
         ops::softmaxSchema(),   ops::flattenSchema(),   ops::reshapeSchema(),
         ops::addSchema(),       ops::concatSchema(),    ops::lossSchema(),
+        ops::lstmSchema(),      ops::gruSchema(),
     };
     QCOMPARE(registry().all().size(), declared.size());
     std::set<std::string> covered;
@@ -310,6 +326,10 @@ void TestOps::inferErrors_data() {
         << "Conv2D" << AttrMap{} << Shapes{N({784})} << "input" << QStringList{"4-D", "[N, 784]"};
     QTest::newRow("Dense rank 4") << "Dense" << AttrMap{} << Shapes{N({64, 7, 7})} << "input"
                                   << QStringList{"[N, 64, 7, 7]", "Flatten"};
+    QTest::newRow("LSTM rank 2") << "LSTM" << AttrMap{} << Shapes{N({16})} << "input"
+                                 << QStringList{"[N, T, C]", "[N, 16]"};
+    QTest::newRow("GRU rank 4") << "GRU" << AttrMap{} << Shapes{N({2, 3, 4})} << "input"
+                                << QStringList{"[N, T, C]", "[N, 2, 3, 4]"};
     QTest::newRow("MaxPool2D rank 2")
         << "MaxPool2D" << AttrMap{} << Shapes{N({10})} << "input" << QStringList{"[N, 10]"};
     QTest::newRow("GlobalAvgPool rank 3")

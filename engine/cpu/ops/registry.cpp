@@ -28,7 +28,9 @@ graph::OpTable<KernelFactory> makeCpuKernelTable() {
         .add("Reshape", makeReshapeKernel)
         .add("Add", makeAddKernel)
         .add("Concat", makeConcatKernel)
-        .add("Loss", makeLossKernel);
+        .add("Loss", makeLossKernel)
+        .add("LSTM", makeLstmKernel)
+        .add("GRU", makeGruKernel);
     return t;
 }
 

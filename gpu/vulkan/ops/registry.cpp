@@ -26,7 +26,13 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .add("Reshape", makeReshapeKernel)
         .add("Add", makeAddKernel)
         .add("Concat", makeConcatKernel)
-        .add("Loss", makeLossKernel);
+        .add("Loss", makeLossKernel)
+        .unsupported("LSTM", "no Vulkan recurrent kernels yet (T dependent steps of GEMMs and "
+                             "gate arithmetic, and their backward through time); the node runs "
+                             "on the CPU")
+        .unsupported("GRU", "no Vulkan recurrent kernels yet (T dependent steps of GEMMs and "
+                            "gate arithmetic, and their backward through time); the node runs "
+                            "on the CPU");
     return t;
 }
 
