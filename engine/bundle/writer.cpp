@@ -202,6 +202,13 @@ public:
     void emitWeighted(const graph::Node& n) {
         const auto a = attrs(n);
         const Dims shape = perSample(n.id);
+        if (n.op == "Dense" && shape.size() > 1) {
+            // The runtime's dense layer reads everything after the batch as one row.
+            throw Failure{"node '" + n.id + "': Dense over the last axis of " +
+                          m_analysis.info(n.id)->inputs.at(0).toString() +
+                          " cannot go into a bundle (its runtime's dense layer takes [N, F] "
+                          "only)"};
+        }
         const auto& w = weight(n.id, "weight");
         bool hasBias = std::get<bool>(a.at("use_bias"));
         std::vector<float> wd = w.data;

@@ -118,6 +118,20 @@ Status emitDense(MapContext& c) {
         }
         inputs.push_back(*bias);
     }
+    if (c.info.inputs[0].rank() > 2) {
+        // [N, ..., F]: MatMul with W^T [F, units] (a Transpose of the weight, which runtimes
+        // fold), then Add of the bias broadcast over the last axis.
+        auto& t = c.builder.node("Transpose", c.helper("weight_t"), {*w}, {c.helper("weight_t")});
+        ModelBuilder::attr(t, "perm", std::vector<std::int64_t>{1, 0});
+        bool bias = inputs.size() > 2;
+        std::string product = bias ? c.helper("matmul") : c.output;
+        c.builder.node("MatMul", bias ? c.helper("matmul") : c.node.id,
+                       {c.inputs[0], c.helper("weight_t")}, {product});
+        if (bias) {
+            c.builder.node("Add", c.node.id, {product, inputs[2]}, {c.output});
+        }
+        return Status::success();
+    }
     auto& n = c.builder.node("Gemm", c.node.id, inputs, {c.output});
     ModelBuilder::attr(n, "transB", std::int64_t{1});
     return Status::success();

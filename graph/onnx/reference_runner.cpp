@@ -1,5 +1,6 @@
 // The reference interpreter: one function per ONNX op the exporter emits. Shapes: NCHW for
-// Conv and the pools; Gemm with transB = 1 only.
+// Conv and the pools; Gemm with transB = 1 only; MatMul with equal leading dims or a 2-D
+// right operand.
 #include "graph/onnx/reference_runner.h"
 #include "graph/onnx/reference_recurrent.h"
 
@@ -58,16 +59,27 @@ Value unary(const Value& x, const std::function<double(double)>& f) {
     return y;
 }
 
-// a op b where both have one shape or one of them is a scalar.
+// Whether `small` broadcasts over `big` as a trailing block: its dims, leading 1s dropped,
+// end `big`'s dims (a bias [C] over [N, T, C], a positional table [T, C] over [N, T, C]).
+bool trailingBlock(const Dims& small, const Dims& big) {
+    auto first = std::find_if(small.begin(), small.end(), [](I d) { return d != 1; });
+    std::size_t k = static_cast<std::size_t>(small.end() - first);
+    return k <= big.size() && std::equal(first, small.end(), big.end() - static_cast<long>(k));
+}
+
+// a op b where both have one shape, one of them is a scalar, or one is a trailing block of
+// the other.
 Expected<Value> binary(const Value& a, const Value& b,
                        const std::function<double(double, double)>& f) {
     std::size_t na = a.data.size(), nb = b.data.size();
-    if (na != nb && na != 1 && nb != 1) {
+    bool aSmall = na < nb, ok = na == nb || na == 1 || nb == 1;
+    ok = ok || (aSmall ? trailingBlock(a.dims, b.dims) : trailingBlock(b.dims, a.dims));
+    if (!ok) {
         return Error::internal("reference runner: unsupported broadcast");
     }
     Value y{na >= nb ? a.dims : b.dims, std::vector<float>(std::max(na, nb))};
     for (std::size_t i = 0; i < y.data.size(); ++i) {
-        y.data[i] = static_cast<float>(f(a.data[na == 1 ? 0 : i], b.data[nb == 1 ? 0 : i]));
+        y.data[i] = static_cast<float>(f(a.data[i % na], b.data[i % nb]));
     }
     return y;
 }
@@ -291,6 +303,172 @@ Expected<Value> gemmChecked(const Args& a) {
     return gemm(a);
 }
 
+// MatMul: a [..., M, K] x b [..., K, P] with equal leading dims, or b [K, P] for all of them.
+Expected<Value> matMul(const Args& a) {
+    const Value &x = a.x(0), &w = a.x(1);
+    std::size_t rx = x.dims.size(), rw = w.dims.size();
+    if (rx < 2 || rw < 2 || (rw != 2 && rw != rx) || x.dims[rx - 1] != w.dims[rw - 2]) {
+        return Error::internal("reference runner: MatMul of unsupported shapes");
+    }
+    I m = x.dims[rx - 2], k = x.dims[rx - 1], p = w.dims[rw - 1];
+    I batches = numel(x.dims) / (m * k);
+    if (rw != 2 && numel(w.dims) != batches * k * p) {
+        return Error::internal("reference runner: MatMul leading dims differ");
+    }
+    Dims dims = x.dims;
+    dims.back() = p;
+    Value y{dims, std::vector<float>(static_cast<std::size_t>(batches * m * p))};
+    for (I b = 0; b < batches; ++b) {
+        const float* xb = x.data.data() + b * m * k;
+        const float* wb = w.data.data() + (rw == 2 ? 0 : b * k * p);
+        for (I i = 0; i < m; ++i)
+            for (I j = 0; j < p; ++j) {
+                double acc = 0;
+                for (I q = 0; q < k; ++q) {
+                    acc += double(xb[i * k + q]) * wb[q * p + j];
+                }
+                y.data[static_cast<std::size_t>((b * m + i) * p + j)] = static_cast<float>(acc);
+            }
+    }
+    return y;
+}
+
+// Row-major strides of `dims`.
+Dims stridesOf(const Dims& dims) {
+    Dims s(dims.size(), 1);
+    for (std::size_t d = dims.size(); d-- > 1;) {
+        s[d - 1] = s[d] * dims[d];
+    }
+    return s;
+}
+
+Value transpose(const Args& a) {
+    const Value& x = a.x();
+    Dims identity(x.dims.size());
+    std::iota(identity.begin(), identity.end(), I{0});
+    Dims perm = attrInts(a.node, "perm", Dims(identity.rbegin(), identity.rend()));
+    Dims dims(perm.size()), in = stridesOf(x.dims);
+    for (std::size_t d = 0; d < perm.size(); ++d) {
+        dims[d] = x.dims[static_cast<std::size_t>(perm[d])];
+    }
+    Value y{dims, std::vector<float>(x.data.size())};
+    Dims idx(dims.size(), 0);
+    for (std::size_t i = 0; i < y.data.size(); ++i) {
+        I from = 0;
+        for (std::size_t d = 0; d < dims.size(); ++d) {
+            from += idx[d] * in[static_cast<std::size_t>(perm[d])];
+        }
+        y.data[i] = x.data[static_cast<std::size_t>(from)];
+        for (std::size_t d = dims.size(); d-- > 0;) { // the next output index, row-major
+            if (++idx[d] < dims[d]) {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    return y;
+}
+
+// The int64 values of input `i`: an int64 initializer, or a computed value (a Cast to int64
+// keeps its integral floats).
+Dims indicesOf(const Args& a, const Int64s& int64s, int i, Dims& dims) {
+    auto it = int64s.find(a.node.input(i));
+    if (it != int64s.end()) {
+        dims = {static_cast<I>(it->second.size())};
+        return it->second;
+    }
+    dims = a.x(static_cast<std::size_t>(i)).dims;
+    const auto& v = a.x(static_cast<std::size_t>(i)).data;
+    Dims out(v.size());
+    std::transform(v.begin(), v.end(), out.begin(), [](float f) { return I(std::llround(f)); });
+    return out;
+}
+
+// Gather along `axis`: out = data.dims[:axis] + indices.dims + data.dims[axis + 1:].
+Expected<Value> gather(const Args& a, const Int64s& int64s) {
+    const Value& x = a.x(0);
+    Dims idxDims;
+    Dims idx = indicesOf(a, int64s, 1, idxDims);
+    I rank = static_cast<I>(x.dims.size()), axis = attrInt(a.node, "axis", 0);
+    axis = axis < 0 ? axis + rank : axis;
+    I len = x.dims[static_cast<std::size_t>(axis)];
+    I outer = numel(Dims(x.dims.begin(), x.dims.begin() + axis));
+    I inner = numel(Dims(x.dims.begin() + axis + 1, x.dims.end()));
+    Dims dims(x.dims.begin(), x.dims.begin() + axis);
+    dims.insert(dims.end(), idxDims.begin(), idxDims.end());
+    dims.insert(dims.end(), x.dims.begin() + axis + 1, x.dims.end());
+    Value y{dims, {}};
+    y.data.reserve(static_cast<std::size_t>(numel(dims)));
+    for (I o = 0; o < outer; ++o)
+        for (I j : idx) {
+            j = j < 0 ? j + len : j;
+            if (j < 0 || j >= len) {
+                return Error::internal("reference runner: Gather index out of range");
+            }
+            auto from = x.data.begin() + (o * len + j) * inner;
+            y.data.insert(y.data.end(), from, from + inner);
+        }
+    return y;
+}
+
+// ReduceMean / ReduceMax over the `axes` attribute (opset 17), keepdims as given.
+Value reduce(const Args& a, bool isMax) {
+    const Value& x = a.x();
+    I rank = static_cast<I>(x.dims.size());
+    Dims axes = attrInts(a.node, "axes", {});
+    std::vector<bool> reduced(x.dims.size(), axes.empty());
+    for (I ax : axes) {
+        reduced[static_cast<std::size_t>(ax < 0 ? ax + rank : ax)] = true;
+    }
+    Dims kept = x.dims, outDims;
+    I count = 1;
+    for (std::size_t d = 0; d < x.dims.size(); ++d) {
+        if (reduced[d]) {
+            count *= x.dims[d];
+            kept[d] = 1;
+        } else {
+            outDims.push_back(x.dims[d]);
+        }
+    }
+    bool keep = attrInt(a.node, "keepdims", 1) != 0;
+    Value y{keep ? kept : outDims, {}};
+    std::vector<double> acc(static_cast<std::size_t>(numel(kept)),
+                            isMax ? -std::numeric_limits<double>::infinity() : 0.0);
+    Dims in = stridesOf(x.dims), out = stridesOf(kept);
+    for (std::size_t i = 0; i < x.data.size(); ++i) {
+        I to = 0;
+        for (std::size_t d = 0; d < x.dims.size(); ++d) {
+            I coord = static_cast<I>(i) / in[d] % x.dims[d];
+            to += reduced[d] ? 0 : coord * out[d];
+        }
+        double v = x.data[i];
+        auto& r = acc[static_cast<std::size_t>(to)];
+        r = isMax ? std::max(r, v) : r + v;
+    }
+    for (double v : acc) {
+        y.data.push_back(static_cast<float>(isMax ? v : v / double(count)));
+    }
+    return y;
+}
+
+// Squeeze with its axes input (opset 13+).
+Value squeeze(const Args& a, const Int64s& int64s) {
+    Value r = a.x();
+    Dims axesDims;
+    Dims axes = a.node.input_size() > 1 ? indicesOf(a, int64s, 1, axesDims) : Dims{};
+    I rank = static_cast<I>(r.dims.size());
+    Dims dims;
+    for (I d = 0; d < rank; ++d) {
+        bool named = std::any_of(axes.begin(), axes.end(),
+                                 [&](I ax) { return (ax < 0 ? ax + rank : ax) == d; });
+        if (!(named || (axes.empty() && r.dims[static_cast<std::size_t>(d)] == 1))) {
+            dims.push_back(r.dims[static_cast<std::size_t>(d)]);
+        }
+    }
+    r.dims = dims;
+    return r;
+}
+
 struct OpEntry {
     const char* name;
     OpFn fn;
@@ -335,6 +513,15 @@ const OpEntry kOps[] = {
      [](const Args& a, const Int64s&) { return binary(a.x(0), a.x(1), std::multiplies<>()); }},
     {"Div", [](const Args& a, const Int64s&) { return binary(a.x(0), a.x(1), std::divides<>()); }},
     {"Sum", [](const Args& a, const Int64s&) { return sum(a); }},
+    {"MatMul", [](const Args& a, const Int64s&) { return matMul(a); }},
+    {"Transpose", [](const Args& a, const Int64s&) -> Expected<Value> { return transpose(a); }},
+    {"Gather", [](const Args& a, const Int64s& i) { return gather(a, i); }},
+    // Values are f32 here; a Cast to int64 of integral floats keeps them.
+    {"Cast", [](const Args& a, const Int64s&) -> Expected<Value> { return a.x(); }},
+    {"ReduceMean",
+     [](const Args& a, const Int64s&) -> Expected<Value> { return reduce(a, false); }},
+    {"ReduceMax", [](const Args& a, const Int64s&) -> Expected<Value> { return reduce(a, true); }},
+    {"Squeeze", [](const Args& a, const Int64s& i) -> Expected<Value> { return squeeze(a, i); }},
 };
 
 OpFn findOp(const std::string& op) {

@@ -3,7 +3,8 @@
 // verify itself in-process (Debian has no ONNX Runtime). It reads the ModelProto — not our
 // graph — and runs it with plain loops, accumulating in double: only the ONNX ops and the
 // attribute forms the exporter emits (docs/export.md), anything else is an internal error.
-// It is a check, not a runtime: no speed, no broadcasting beyond a scalar operand.
+// It is a check, not a runtime: no speed, no broadcasting beyond a scalar operand or a
+// trailing block (a bias [C] or a table [T, C] added to [N, T, C]).
 
 #include "base/expected.h"
 

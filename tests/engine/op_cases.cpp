@@ -51,6 +51,16 @@ std::vector<ForwardCase> forwardCases() {
         c.loss = 25.625;
         add(c);
     }
+    { // The same W and b over the last axis of [1, 2, 2]: rows [3, 4] -> [11.5, -6] and
+      // [1, -1] -> [1 - 2 + 0.5, -3 - 0.5 + 1] = [-0.5, -2.5].
+        ForwardCase c{"Dense rank 3", {"Dense"}};
+        c.graph = single({2, 2}, "Dense", {{"units", 2}});
+        c.input = {3, 4, 1, -1};
+        c.params = {{1, 2, -3, 0.5f}, {0.5f, 1}};
+        c.targets.assign(4, 0.0f);
+        c.prediction = {11.5f, -6, -0.5f, -2.5f};
+        add(c);
+    }
     { // One 2x2 filter [[1, 2], [0, -1]] + 0.5 over 1..9: y = x00 + 2 x01 - x11 + 0.5.
         ForwardCase c{"Conv2D", {"Conv2D"}};
         c.graph = single({1, 3, 3}, "Conv2D", {{"filters", 1}, {"kernel_size", IntList{2, 2}}});
@@ -302,6 +312,11 @@ std::vector<GradientCase> gradientCases() {
         Chain({6})
             .add("Dense", {{"units", 3}})
             .add("Dense", {{"units", 4}, {"use_bias", false}})
+            .add("Loss", kMse));
+    row("Dense rank 3", {"Dense"},
+        Chain({3, 4})
+            .add("Dense", {{"units", 5}})
+            .add("Dense", {{"units", 2}, {"use_bias", false}})
             .add("Loss", kMse));
     row("Conv2D", {"Conv2D"},
         Chain({2, 5, 5}).add("Conv2D", conv(3)).add("Conv2D", conv(4)).add("Loss", kMse));

@@ -44,6 +44,13 @@ std::vector<InferCase> inferCases() {
         // W: 20*5 = 100; FLOPs 2*20*5 = 200.
         {"Dense no bias", "Dense", {{"units", 5}, {"use_bias", false}}, {N({20})}, {N({5})},
          {100, 0, 200}},
+        // Over the last axis of [N, 10, 64]: W 64*32 = 2048, +32 = 2080;
+        // FLOPs 10 rows * (2*64*32 + 32) = 10*4128 = 41280.
+        {"Dense sequence", "Dense", {{"units", 32}}, {N({10, 64})}, {N({10, 32})},
+         {2080, 0, 41280}},
+        // rank 5 [N, 2, 3, 4, 6]: 2*3*4 = 24 rows; W 6*2 = 12; FLOPs 24*(2*6*2) = 576.
+        {"Dense rank 5 no bias", "Dense", {{"units", 2}, {"use_bias", false}},
+         {N({2, 3, 4, 6})}, {N({2, 3, 4, 2})}, {12, 0, 576}},
         // 28 + 2 - 3 + 1 = 28. W: 32*1*3*3 = 288, +32 bias = 320.
         // MACs 288*28*28 = 225792 -> 451584, + bias 32*784 = 25088 -> 476672.
         {"Conv2D same-size", "Conv2D", {{"filters", 32}, {"padding", IntList{1, 1}}},
@@ -326,6 +333,8 @@ void TestOps::inferErrors_data() {
         << "Conv2D" << AttrMap{} << Shapes{N({784})} << "input" << QStringList{"4-D", "[N, 784]"};
     QTest::newRow("Dense rank 4") << "Dense" << AttrMap{} << Shapes{N({64, 7, 7})} << "input"
                                   << QStringList{"[N, 64, 7, 7]", "Flatten"};
+    QTest::newRow("Dense rank 1") << "Dense" << AttrMap{} << Shapes{N({})} << "input"
+                                  << QStringList{"[N, ..., features]"};
     QTest::newRow("LSTM rank 2") << "LSTM" << AttrMap{} << Shapes{N({16})} << "input"
                                  << QStringList{"[N, T, C]", "[N, 16]"};
     QTest::newRow("GRU rank 4") << "GRU" << AttrMap{} << Shapes{N({2, 3, 4})} << "input"

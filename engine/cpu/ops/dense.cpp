@@ -1,4 +1,6 @@
-// Dense on oneDNN inner product. x: [N, F], weight: [units, F], bias: [units], y: [N, units].
+// Dense on oneDNN inner product. x: [N, ..., F] seen as [rows, F] (never 4-D, which the
+// schema refuses, so always row-major), weight: [units, F], bias: [units], y: [N, ..., units]
+// seen as [rows, units].
 #include "engine/cpu/ops/kernel_base.h"
 #include "engine/cpu/ops/kernels.h"
 
@@ -15,8 +17,11 @@ public:
         , m_in(c.params.at(0).shape.at(1)) // the schema's weight [units, features]
         , m_units(attrInt("units"))
         , m_bias(attrBool("use_bias")) {
-        Dims x = c.inputs[0], y = c.outputs[0], w{m_units, m_in}, b{m_units};
-        auto xd = plainDesc(x), yd = plainDesc(y), wd = plainDesc(w), bd = plainDesc(b);
+        std::int64_t rows = numelOf(c.inputs[0]) / m_in;
+        Dims w{m_units, m_in}, b{m_units};
+        m_x = plainDesc({rows, m_in});
+        m_y = plainDesc({rows, m_units});
+        auto xd = m_x, yd = m_y, wd = plainDesc(w), bd = plainDesc(b);
         auto fwdDesc =
             m_bias ? inner_product_forward::desc(prop_kind::forward_training, xd, wd, bd, yd)
                    : inner_product_forward::desc(prop_kind::forward_training, xd, wd, yd);
@@ -36,9 +41,9 @@ public:
 
     Status forward(const ForwardArgs& a) override {
         return run("dense forward", [&] {
-            std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0])},
+            std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0], m_x)},
                                                  {DNNL_ARG_WEIGHTS, wrap(m_ctx, a.params[0])},
-                                                 {DNNL_ARG_DST, wrap(m_ctx, a.outputs[0])}};
+                                                 {DNNL_ARG_DST, wrap(m_ctx, a.outputs[0], m_y)}};
             if (m_bias) {
                 args.emplace(DNNL_ARG_BIAS, wrap(m_ctx, a.params[1]));
             }
@@ -48,15 +53,15 @@ public:
 
     Status backward(const BackwardArgs& a) override {
         return run("dense backward", [&] {
-            memory dy = wrap(m_ctx, a.gradOutputs[0]);
+            memory dy = wrap(m_ctx, a.gradOutputs[0], m_y);
             if (a.gradInputs[0].defined()) {
                 m_bwdData.execute(m_ctx.stream,
                                   {{DNNL_ARG_DIFF_DST, dy},
                                    {DNNL_ARG_WEIGHTS, wrap(m_ctx, a.params[0])},
-                                   {DNNL_ARG_DIFF_SRC, wrap(m_ctx, a.gradInputs[0])}});
+                                   {DNNL_ARG_DIFF_SRC, wrap(m_ctx, a.gradInputs[0], m_x)}});
             }
             std::unordered_map<int, memory> args{
-                {DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0])},
+                {DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0], m_x)},
                 {DNNL_ARG_DIFF_DST, dy},
                 {DNNL_ARG_DIFF_WEIGHTS, wrap(m_ctx, a.gradParams[0])}};
             if (m_bias) {
@@ -70,6 +75,7 @@ private:
     std::int64_t m_in;
     std::int64_t m_units;
     bool m_bias;
+    memory::desc m_x, m_y; // the input and output as [rows, F] and [rows, units]
     inner_product_forward::primitive_desc m_fwdPd;
     inner_product_forward m_fwd;
     inner_product_backward_data m_bwdData;
