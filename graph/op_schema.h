@@ -66,6 +66,8 @@ enum class Init {
     GlorotNormal,  // N(0, 2 / (fanIn + fanOut))
     GlorotUniform, // U(±sqrt(6 / (fanIn + fanOut)))
     FanInUniform,  // U(±1/sqrt(fanIn)): PyTorch's default for Linear and Conv weights and biases
+    StdNormal,     // N(0, 1): PyTorch's nn.Embedding
+    SmallNormal,   // N(0, 0.02²): learned position tables (BERT's, GPT-2's)
 };
 
 // One parameter or state tensor a node owns, declared by its op's schema. Every backend's
@@ -82,6 +84,9 @@ struct ParamSpec {
     bool trainable = true;
     // Weight decay applies (weights: yes; biases and normalisation scales: no).
     bool decays = true;
+    // >= 0: that row (index along dim 0) starts at zero whatever `init` says (Embedding's
+    // padding row; its kernel also keeps the row's gradient at zero).
+    std::int64_t zeroRow = -1;
 
     std::int64_t numel() const;
 };

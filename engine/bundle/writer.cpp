@@ -388,6 +388,12 @@ graph::OpTable<BundleEmitter> makeBundleEmitterTable(const graph::OpRegistry* re
         .add("Reshape", {emitReshape, {"reshape"}})
         .add("Add", {emitAdd, {"add"}})
         .add("Concat", {emitAxisOp, {"concat"}})
+        .unsupported("Embedding", "the bundle runtime has no table-lookup layer; export to "
+                                  "ONNX instead")
+        .unsupported("PositionalEncoding", "the bundle runtime takes no sequence tensors "
+                                           "[N, T, C]; export to ONNX instead")
+        .unsupported("SequencePool", "the bundle runtime has no reduction over sequence steps; "
+                                     "export to ONNX instead")
         .add("Loss", {emitStructural, {}})
         .unsupported("LSTM", "the bundle runtime has no recurrent layer; export to ONNX instead "
                              "(native LSTM)")

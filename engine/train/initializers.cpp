@@ -30,6 +30,9 @@ Status initializeParameter(Backend& backend, const Tensor& t, const ParamSpec& s
     std::vector<float> values(static_cast<std::size_t>(t.numel()));
     if (spec.init == Init::Zeros || spec.init == Init::Ones) {
         std::fill(values.begin(), values.end(), spec.init == Init::Ones ? 1.0f : 0.0f);
+    } else if (spec.init == Init::StdNormal || spec.init == Init::SmallNormal) {
+        CounterRng rng(seed, streamId("init/" + std::string(nodeId) + "/" + spec.name));
+        rng.fillNormal(values, 0.0f, spec.init == Init::StdNormal ? 1.0f : 0.02f);
     } else {
         const bool he = spec.init == Init::HeNormal || spec.init == Init::HeUniform ||
                         spec.init == Init::FanInUniform;
@@ -54,6 +57,10 @@ Status initializeParameter(Backend& backend, const Tensor& t, const ParamSpec& s
         }
     }
 
+    if (spec.zeroRow >= 0 && !spec.shape.empty() && spec.zeroRow < spec.shape[0]) {
+        const std::int64_t row = t.numel() / spec.shape[0];
+        std::fill_n(values.begin() + spec.zeroRow * row, row, 0.0f);
+    }
     if (Status s = backend.copyFromHost(t, values.data()); !s) {
         return s;
     }

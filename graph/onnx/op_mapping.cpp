@@ -3,6 +3,8 @@
 // gamma, beta, running_mean, running_var [C], LayerNorm gamma, beta [normalised, flattened].
 #include "graph/onnx/op_mapping.h"
 
+#include "graph/ops/positional_encoding.h"
+
 #include <algorithm>
 #include <set>
 #include <cmath>
@@ -289,6 +291,59 @@ Status emitConcat(MapContext& c) {
     return Status::success();
 }
 
+// [N, T] ids (f32) -> Cast to int64 -> Gather rows of weight [V, D] -> [N, T, D].
+Status emitEmbedding(MapContext& c) {
+    auto w = c.param("weight");
+    if (!w) {
+        return w.error();
+    }
+    auto& cast = c.builder.node("Cast", c.helper("ids"), {c.inputs[0]}, {c.helper("ids")});
+    ModelBuilder::attr(cast, "to", std::int64_t{onnx::TensorProto::INT64});
+    auto& g = c.builder.node("Gather", c.node.id, {*w, c.helper("ids")}, {c.output});
+    ModelBuilder::attr(g, "axis", std::int64_t{0});
+    return Status::success();
+}
+
+// x [N, T, C] + a table [T, C]: the sinusoidal constant or the learned `position`.
+Status emitPositionalEncoding(MapContext& c) {
+    const Shape& x = c.info.inputs[0];
+    std::string table;
+    if (c.s("kind") == "learned") {
+        auto p = c.param("position");
+        if (!p) {
+            return p.error();
+        }
+        table = *p;
+    } else {
+        table = c.helper("table");
+        std::vector<std::int64_t> dims{x[1], x[2]};
+        c.builder.floatInitializer(table, dims, ops::sinusoidalTable(x[1], x[2]));
+    }
+    c.builder.node("Add", c.node.id, {c.inputs[0], table}, {c.output});
+    return Status::success();
+}
+
+// [N, T, C] -> [N, C]: ReduceMean / ReduceMax over axis 1, or Gather of step T - 1 and a
+// Squeeze of that axis.
+Status emitSequencePool(MapContext& c) {
+    const std::string& mode = c.s("mode");
+    if (mode == "last") {
+        std::int64_t last = c.info.inputs[0][1] - 1;
+        c.builder.int64Initializer(c.helper("last"), std::vector<std::int64_t>{last});
+        auto& g = c.builder.node("Gather", c.helper("gather"), {c.inputs[0], c.helper("last")},
+                                 {c.helper("gather")});
+        ModelBuilder::attr(g, "axis", std::int64_t{1});
+        c.builder.int64Initializer(c.helper("axes"), std::vector<std::int64_t>{1});
+        c.builder.node("Squeeze", c.node.id, {c.helper("gather"), c.helper("axes")}, {c.output});
+        return Status::success();
+    }
+    auto& n = c.builder.node(mode == "max" ? "ReduceMax" : "ReduceMean", c.node.id, {c.inputs[0]},
+                             {c.output});
+    ModelBuilder::attr(n, "axes", {1});
+    ModelBuilder::attr(n, "keepdims", std::int64_t{0});
+    return Status::success();
+}
+
 // Input, Dropout (the identity at inference) and Loss: wired by exportModel itself.
 Status emitStructural(MapContext& c) {
     return Error::internal("node '" + c.node.id + "': " + c.node.op +
@@ -360,6 +415,9 @@ graph::OpTable<EmitFn> makeOnnxEmitterTable(const OpRegistry* registry) {
         .add("Reshape", emitReshape)
         .add("Add", emitAdd)
         .add("Concat", emitConcat)
+        .add("Embedding", emitEmbedding)
+        .add("PositionalEncoding", emitPositionalEncoding)
+        .add("SequencePool", emitSequencePool)
         .add("Loss", emitStructural)
         .add("LSTM", emitLstm)
         .add("GRU", emitGru);

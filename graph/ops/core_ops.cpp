@@ -14,6 +14,7 @@ void registerCoreOps(OpRegistry& registry) {
         globalAvgPoolSchema, batchNormSchema, layerNormSchema, dropoutSchema,   reluSchema,
         leakyReluSchema,     eluSchema,       geluSchema,      sigmoidSchema,   tanhSchema,
         softmaxSchema,       flattenSchema,   reshapeSchema,   addSchema,       concatSchema,
+        embeddingSchema,     positionalEncodingSchema, sequencePoolSchema,
         lstmSchema,          gruSchema,       lossSchema,
     };
     for (auto* factory : factories) {

@@ -26,6 +26,9 @@ OpSchema reshapeSchema();
 OpSchema addSchema();
 OpSchema concatSchema();
 OpSchema lossSchema();
+OpSchema embeddingSchema();
+OpSchema positionalEncodingSchema();
+OpSchema sequencePoolSchema();
 OpSchema lstmSchema();
 OpSchema gruSchema();
 

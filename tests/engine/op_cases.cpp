@@ -278,6 +278,7 @@ std::vector<ForwardCase> forwardCases() {
         add(c);
     }
     addRecurrentForwardCases(out);
+    addSequenceForwardCases(out);
     // The example plugin's ops (plugins/examples; the harness loads the plugin).
     { // beta = 1: y = x sigmoid(x) = -1 * 0.2689414, 0, 2 * 0.8807971.
         ForwardCase c{"LearnedSwish (plugin)", {"LearnedSwish"}};
@@ -406,6 +407,7 @@ std::vector<GradientCase> gradientCases() {
             .add("Dense", {{"units", 3}})
             .add("Loss", {{"loss", std::string("binary_cross_entropy_with_logits")}}));
     addRecurrentGradientCases(out);
+    addSequenceGradientCases(out);
     // The example plugin's CPU kernels (plugins/examples).
     row("LearnedSwish (plugin)", {"LearnedSwish"},
         Chain({2, 3, 3}).add("Conv2D", conv(3)).add("LearnedSwish").add("Loss", kMse));

@@ -82,10 +82,16 @@ struct GradientCase {
     std::string name;
     std::vector<std::string> ops; // the ops whose backward this case checks
     graph::Graph graph;
+    // The input, [3, ...] row-major (token ids); empty: a seeded N(0, 1) draw.
+    std::vector<float> input = {};
 };
 
 std::vector<ForwardCase> forwardCases();
 std::vector<GradientCase> gradientCases();
+
+// Embedding's, PositionalEncoding's and SequencePool's (sequence_cases.cpp).
+void addSequenceForwardCases(std::vector<ForwardCase>& out);
+void addSequenceGradientCases(std::vector<GradientCase>& out);
 
 // LSTM's and GRU's (recurrent_cases.cpp).
 void addRecurrentForwardCases(std::vector<ForwardCase>& out);

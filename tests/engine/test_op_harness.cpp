@@ -188,7 +188,9 @@ struct GradientRun {
     std::unique_ptr<ExecutionPlan> plan;
 };
 
-QString prepareGradients(Backend& backend, const graph::Graph& graph, GradientRun& run) {
+// `input`: the case's own input (token ids); empty: a seeded normal draw.
+QString prepareGradients(Backend& backend, const graph::Graph& graph, GradientRun& run,
+                         const std::vector<float>& input) {
     const std::int64_t batch = 3;
     run.params = std::make_unique<ModelParams>(backend);
     auto plan = ExecutionPlan::compile(graph, run.ops, backend, *run.params, {batch, true, 7});
@@ -203,6 +205,9 @@ QString prepareGradients(Backend& backend, const graph::Graph& graph, GradientRu
     // Random input and targets from the counter RNG: the same on every backend.
     std::vector<float> x(static_cast<std::size_t>(p.input().numel()));
     CounterRng(3, 1).fillNormal(x, 0.0f, 1.0f);
+    if (!input.empty()) {
+        x = input;
+    }
     std::vector<float> t;
     if (p.targets().dtype() == DType::I32) {
         auto classes = p.prediction().dim(1);
@@ -331,7 +336,7 @@ private slots:
         }
         auto b = open(backend);
         GradientRun run;
-        QString prepared = prepareGradients(*b, c.graph, run);
+        QString prepared = prepareGradients(*b, c.graph, run, c.input);
         QVERIFY2(prepared.isEmpty(), qPrintable(prepared));
         GradientPoint got = gradientsAt(*b, run);
         QVERIFY2(got.error.isEmpty(), qPrintable(got.error));
@@ -339,7 +344,7 @@ private slots:
             auto cpu = registry().openBackend("cpu");
             QVERIFY(cpu.ok());
             GradientRun ref;
-            prepared = prepareGradients(**cpu, c.graph, ref);
+            prepared = prepareGradients(**cpu, c.graph, ref, c.input);
             QVERIFY2(prepared.isEmpty(), qPrintable(prepared));
             GradientPoint want = gradientsAt(**cpu, ref);
             QVERIFY2(want.error.isEmpty(), qPrintable(want.error));

@@ -14,6 +14,8 @@
 #include <QDir>
 #include <QProcess>
 #include <QtTest>
+#include <cmath>
+#include <optional>
 #include <random>
 
 namespace ox = nw::graph::onnx_export;
@@ -69,6 +71,19 @@ std::unique_ptr<Compiled> compile(const QString& file, std::int64_t batch) {
     return c;
 }
 
+// The smallest vocabulary of the graph's Embedding nodes; nullopt when it has none.
+std::optional<std::int64_t> embeddingVocabulary(const graph::Graph& g) {
+    std::optional<std::int64_t> out;
+    for (const auto& n : g.nodes()) {
+        if (n.op == "Embedding") {
+            auto it = n.attrs.find("vocabulary");
+            auto v = it == n.attrs.end() ? 1000 : std::get<std::int64_t>(it->second);
+            out = std::min(out.value_or(v), v);
+        }
+    }
+    return out;
+}
+
 std::string shapeOf(const onnx::ValueInfoProto& v) {
     std::string s;
     for (const auto& d : v.type().tensor_type().shape().dim()) {
@@ -111,6 +126,12 @@ private slots:
         QTest::newRow("regression")
             << data + "regression.nwproj"
             << "LayerNormalization=1 Gemm=1 Tanh=1 Softmax=0 Erf=0" << QStringList{"output"};
+        // Embedding (Cast + Gather), the sinusoidal table (Add), Dense over [N, T, C]
+        // (Transpose + MatMul + Add), SequencePool mean, max and last (Gather + Squeeze).
+        QTest::newRow("sequence") << data + "sequence.nwproj"
+                                  << "Cast=1 Gather=2 Squeeze=1 Add=2 Transpose=1 MatMul=1 "
+                                     "ReduceMean=1 ReduceMax=1 Concat=1 Gemm=1"
+                                  << classifier;
         // LSTM and GRU natively, one node per layer between Transposes of [N, T, C] and
         // ONNX's [T, N, C]; a Concat joins each direction's two biases and, bidirectional,
         // the directions' W, R and B.
@@ -192,6 +213,11 @@ private slots:
         std::vector<float> inputs(static_cast<std::size_t>(c->plan->input().numel()));
         for (float& x : inputs) {
             x = normal(rng);
+        }
+        if (auto vocabulary = embeddingVocabulary(c->project.graph)) { // token ids
+            for (float& x : inputs) {
+                x = std::fmod(std::floor(std::abs(x) * 7.0f), float(*vocabulary));
+            }
         }
         auto engineOut = app::runReference(c->backend, *c->plan, inputs);
         QVERIFY(engineOut);

@@ -177,6 +177,24 @@ std::vector<InferCase> inferCases() {
         {"GRU bidirectional sequence", "GRU", {{"hidden_size", 5}, {"bidirectional", true}},
          {N({3, 2})}, {N({3, 10})}, {270, 0, 1440}},
         // no output; 4 FLOPs per prediction element: 4*10, 4*3*4 = 48, 4*1.
+        // weight 1000*64 = 64000; a lookup: 0 FLOPs.
+        {"Embedding", "Embedding", {{"vocabulary", 1000}, {"dimension", 64}}, {N({12})},
+         {N({12, 64})}, {64000, 0, 0}},
+        // 10*4 = 40, the padding row included.
+        {"Embedding padding", "Embedding",
+         {{"vocabulary", 10}, {"dimension", 4}, {"padding_index", 0}}, {N({7})}, {N({7, 4})},
+         {40, 0, 0}},
+        // one add per element: 10*16 = 160; learned: position 10*16 = 160.
+        {"PositionalEncoding sinusoidal", "PositionalEncoding", {}, {N({10, 16})},
+         {N({10, 16})}, {0, 0, 160}},
+        {"PositionalEncoding learned", "PositionalEncoding", {{"kind", "learned"}},
+         {N({10, 16})}, {N({10, 16})}, {160, 0, 160}},
+        // mean and max read every element: 10*16 = 160; last copies one step.
+        {"SequencePool mean", "SequencePool", {}, {N({10, 16})}, {N({16})}, {0, 0, 160}},
+        {"SequencePool max", "SequencePool", {{"mode", "max"}}, {N({10, 16})}, {N({16})},
+         {0, 0, 160}},
+        {"SequencePool last", "SequencePool", {{"mode", "last"}}, {N({10, 16})}, {N({16})},
+         {0, 0, 0}},
         {"Loss softmax_cross_entropy", "Loss", {}, {N({10})}, {}, {0, 0, 40}},
         {"Loss mse", "Loss", {{"loss", "mse"}}, {N({3, 4})}, {}, {0, 0, 48}},
         {"Loss binary_cross_entropy", "Loss", {{"loss", "binary_cross_entropy_with_logits"}},
@@ -228,6 +246,7 @@ void TestOps::everyOpHasInferRows() {
         ops::geluSchema(),      ops::sigmoidSchema(),   ops::tanhSchema(),
         ops::softmaxSchema(),   ops::flattenSchema(),   ops::reshapeSchema(),
         ops::addSchema(),       ops::concatSchema(),    ops::lossSchema(),
+        ops::embeddingSchema(), ops::positionalEncodingSchema(), ops::sequencePoolSchema(),
         ops::lstmSchema(),      ops::gruSchema(),
     };
     QCOMPARE(registry().all().size(), declared.size());
@@ -335,6 +354,16 @@ void TestOps::inferErrors_data() {
                                   << QStringList{"[N, 64, 7, 7]", "Flatten"};
     QTest::newRow("Dense rank 1") << "Dense" << AttrMap{} << Shapes{N({})} << "input"
                                   << QStringList{"[N, ..., features]"};
+    QTest::newRow("Embedding rank 3") << "Embedding" << AttrMap{} << Shapes{N({4, 2})} << "input"
+                                      << QStringList{"[N, T]", "[N, 4, 2]"};
+    QTest::newRow("Embedding padding beyond vocabulary")
+        << "Embedding" << AttrMap{{"vocabulary", 10}, {"padding_index", 10}} << Shapes{N({4})}
+        << "padding_index" << QStringList{"10", "vocabulary of 10"};
+    QTest::newRow("PositionalEncoding rank 2")
+        << "PositionalEncoding" << AttrMap{} << Shapes{N({16})} << "input"
+        << QStringList{"[N, T, C]", "[N, 16]"};
+    QTest::newRow("SequencePool rank 4") << "SequencePool" << AttrMap{} << Shapes{N({2, 3, 4})}
+                                         << "input" << QStringList{"[N, T, C]", "[N, 2, 3, 4]"};
     QTest::newRow("LSTM rank 2") << "LSTM" << AttrMap{} << Shapes{N({16})} << "input"
                                  << QStringList{"[N, T, C]", "[N, 16]"};
     QTest::newRow("GRU rank 4") << "GRU" << AttrMap{} << Shapes{N({2, 3, 4})} << "input"

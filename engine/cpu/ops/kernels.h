@@ -27,6 +27,9 @@ NW_CPU_KERNEL(makeReshapeKernel); // Flatten and Reshape: a copy with a new shap
 NW_CPU_KERNEL(makeAddKernel);
 NW_CPU_KERNEL(makeConcatKernel);
 NW_CPU_KERNEL(makeLossKernel);
+NW_CPU_KERNEL(makeEmbeddingKernel);
+NW_CPU_KERNEL(makePositionalEncodingKernel);
+NW_CPU_KERNEL(makeSequencePoolKernel);
 NW_CPU_KERNEL(makeLstmKernel);
 NW_CPU_KERNEL(makeGruKernel);
 

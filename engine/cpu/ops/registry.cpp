@@ -28,6 +28,9 @@ graph::OpTable<KernelFactory> makeCpuKernelTable() {
         .add("Reshape", makeReshapeKernel)
         .add("Add", makeAddKernel)
         .add("Concat", makeConcatKernel)
+        .add("Embedding", makeEmbeddingKernel)
+        .add("PositionalEncoding", makePositionalEncodingKernel)
+        .add("SequencePool", makeSequencePoolKernel)
         .add("Loss", makeLossKernel)
         .add("LSTM", makeLstmKernel)
         .add("GRU", makeGruKernel);

@@ -26,6 +26,12 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .add("Reshape", makeReshapeKernel)
         .add("Add", makeAddKernel)
         .add("Concat", makeConcatKernel)
+        .unsupported("Embedding", "no Vulkan gather kernel yet (a lookup per token, a "
+                                  "scatter-add backward); the node runs on the CPU")
+        .unsupported("PositionalEncoding", "no Vulkan kernel yet (an add of a [T, C] table); "
+                                           "the node runs on the CPU")
+        .unsupported("SequencePool", "no Vulkan reduction over the steps yet (mean, max with "
+                                     "its indices, last); the node runs on the CPU")
         .add("Loss", makeLossKernel)
         .unsupported("LSTM", "no Vulkan recurrent kernels yet (T dependent steps of GEMMs and "
                              "gate arithmetic, and their backward through time); the node runs "
