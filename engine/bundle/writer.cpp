@@ -394,6 +394,11 @@ graph::OpTable<BundleEmitter> makeBundleEmitterTable(const graph::OpRegistry* re
                                            "[N, T, C]; export to ONNX instead")
         .unsupported("SequencePool", "the bundle runtime has no reduction over sequence steps; "
                                      "export to ONNX instead")
+        .unsupported("MatMul", "the bundle runtime has no product of two activations, only "
+                               "dense and conv2d layers with stored weights; export to ONNX "
+                               "instead")
+        .unsupported("Transpose", "the bundle runtime has no permute layer; export to ONNX "
+                                  "instead")
         .add("Loss", {emitStructural, {}})
         .unsupported("LSTM", "the bundle runtime has no recurrent layer; export to ONNX instead "
                              "(native LSTM)")

@@ -76,6 +76,23 @@ dnnl::memory::desc rowMajorDesc(const Dims& dims) {
     return {toDnnl(dims), dnnl::memory::data_type::f32, rowMajorTag(dims.size())};
 }
 
+DnnlDims plainStrides(const Dims& dims) {
+    DnnlDims order(dims.size()); // the dims from outermost to innermost in memory
+    for (std::size_t d = 0; d < dims.size(); ++d) {
+        order[d] = static_cast<std::int64_t>(d);
+    }
+    if (dims.size() == 4) {
+        order = {0, 2, 3, 1}; // nhwc
+    }
+    DnnlDims strides(dims.size());
+    std::int64_t stride = 1;
+    for (std::size_t k = dims.size(); k-- > 0;) {
+        strides[static_cast<std::size_t>(order[k])] = stride;
+        stride *= dims[static_cast<std::size_t>(order[k])];
+    }
+    return strides;
+}
+
 dnnl::memory::desc anyDesc(const Dims& dims) {
     return {toDnnl(dims), dnnl::memory::data_type::f32, Tag::any};
 }

@@ -31,6 +31,10 @@ inline DnnlDims toDnnl(const Dims& d) {
 dnnl::memory::desc plainDesc(const Dims& dims);
 // The row-major descriptor (nchw for 4-D): the layout host code and the graph's semantics use.
 dnnl::memory::desc rowMajorDesc(const Dims& dims);
+// The element strides of plainDesc(dims), per dim: row-major, or channels-last for 4-D. A
+// strided descriptor over them (permuted, or with the last two dims swapped) views a tensor
+// transposed without copying it.
+DnnlDims plainStrides(const Dims& dims);
 // Descriptor for the same dims that lets the primitive choose its layout.
 dnnl::memory::desc anyDesc(const Dims& dims);
 

@@ -344,6 +344,18 @@ Status emitSequencePool(MapContext& c) {
     return Status::success();
 }
 
+Status emitMatMul(MapContext& c) {
+    c.builder.node("MatMul", c.node.id, c.inputs, {c.output});
+    return Status::success();
+}
+
+// The schema's perm already lists the batch axis first, as ONNX's does.
+Status emitTranspose(MapContext& c) {
+    auto& n = c.builder.node("Transpose", c.node.id, {c.inputs[0]}, {c.output});
+    ModelBuilder::attr(n, "perm", std::span<const std::int64_t>(c.ints("perm")));
+    return Status::success();
+}
+
 // Input, Dropout (the identity at inference) and Loss: wired by exportModel itself.
 Status emitStructural(MapContext& c) {
     return Error::internal("node '" + c.node.id + "': " + c.node.op +
@@ -418,6 +430,8 @@ graph::OpTable<EmitFn> makeOnnxEmitterTable(const OpRegistry* registry) {
         .add("Embedding", emitEmbedding)
         .add("PositionalEncoding", emitPositionalEncoding)
         .add("SequencePool", emitSequencePool)
+        .add("MatMul", emitMatMul)
+        .add("Transpose", emitTranspose)
         .add("Loss", emitStructural)
         .add("LSTM", emitLstm)
         .add("GRU", emitGru);

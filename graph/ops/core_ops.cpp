@@ -14,7 +14,8 @@ void registerCoreOps(OpRegistry& registry) {
         globalAvgPoolSchema, batchNormSchema, layerNormSchema, dropoutSchema,   reluSchema,
         leakyReluSchema,     eluSchema,       geluSchema,      sigmoidSchema,   tanhSchema,
         softmaxSchema,       flattenSchema,   reshapeSchema,   addSchema,       concatSchema,
-        embeddingSchema,     positionalEncodingSchema, sequencePoolSchema,
+        embeddingSchema,     positionalEncodingSchema, sequencePoolSchema, matMulSchema,
+        transposeSchema,
         lstmSchema,          gruSchema,       lossSchema,
     };
     for (auto* factory : factories) {

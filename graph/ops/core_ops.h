@@ -29,6 +29,8 @@ OpSchema lossSchema();
 OpSchema embeddingSchema();
 OpSchema positionalEncodingSchema();
 OpSchema sequencePoolSchema();
+OpSchema matMulSchema();
+OpSchema transposeSchema();
 OpSchema lstmSchema();
 OpSchema gruSchema();
 

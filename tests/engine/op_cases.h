@@ -89,7 +89,8 @@ struct GradientCase {
 std::vector<ForwardCase> forwardCases();
 std::vector<GradientCase> gradientCases();
 
-// Embedding's, PositionalEncoding's and SequencePool's (sequence_cases.cpp).
+// Embedding's, PositionalEncoding's, SequencePool's, MatMul's and Transpose's
+// (sequence_cases.cpp).
 void addSequenceForwardCases(std::vector<ForwardCase>& out);
 void addSequenceGradientCases(std::vector<GradientCase>& out);
 

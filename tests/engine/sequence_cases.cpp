@@ -1,5 +1,5 @@
-// The harness cases of the sequence ops: Embedding, PositionalEncoding and SequencePool
-// (see op_cases.h).
+// The harness cases of the sequence and tensor ops: Embedding, PositionalEncoding,
+// SequencePool, MatMul and Transpose (see op_cases.h).
 #include "tests/engine/op_cases.h"
 
 #include <cmath>
@@ -60,6 +60,58 @@ void addSequenceForwardCases(std::vector<ForwardCase>& out) {
         c.prediction = want;
         out.push_back(c);
     }
+    { // x x for x = [[1, 2], [3, 4]]: [[7, 10], [15, 22]].
+        ForwardCase c{"MatMul", {"MatMul"}};
+        Chain g({2, 2});
+        std::string x = g.last();
+        g.add("MatMul", {}, {x}).add("Loss", kMse);
+        c.graph = g.graph();
+        c.input = {1, 2, 3, 4};
+        c.targets.assign(4, 0.0f);
+        c.prediction = {7, 10, 15, 22};
+        out.push_back(c);
+    }
+    { // x x^T for x = [[1, 2, 3], [4, 5, 6]]: [[14, 32], [32, 77]].
+        ForwardCase c{"MatMul by a transpose", {"MatMul", "Transpose"}};
+        Chain g({2, 3});
+        std::string t = g.branch(g.last(), "Transpose");
+        g.add("MatMul", {}, {t}).add("Loss", kMse);
+        c.graph = g.graph();
+        c.input = {1, 2, 3, 4, 5, 6};
+        c.targets.assign(4, 0.0f);
+        c.prediction = {14, 32, 32, 77};
+        out.push_back(c);
+    }
+    { // 4-D (stored channels-last on the CPU): x x per leading index, x = [[1, 2], [3, 4]]
+      // and [[0, 1], [1, 0]].
+        ForwardCase c{"MatMul 4-D", {"MatMul"}};
+        Chain g({2, 2, 2});
+        std::string x = g.last();
+        g.add("MatMul", {}, {x}).add("Loss", kMse);
+        c.graph = g.graph();
+        c.input = {1, 2, 3, 4, 0, 1, 1, 0};
+        c.targets.assign(8, 0.0f);
+        c.prediction = {7, 10, 15, 22, 1, 0, 0, 1};
+        out.push_back(c);
+    }
+    { // [2, 3] -> [3, 2].
+        ForwardCase c{"Transpose", {"Transpose"}};
+        c.graph = single({2, 3}, "Transpose");
+        c.input = {1, 2, 3, 4, 5, 6};
+        c.targets.assign(6, 0.0f);
+        c.prediction = {1, 4, 2, 5, 3, 6};
+        out.push_back(c);
+    }
+    { // x [C=2, H=2, W=3] = c*6 + h*3 + w, perm [0, 3, 1, 2]: y [w, c, h] = x [c, h, w].
+        ForwardCase c{"Transpose 4-D", {"Transpose"}};
+        c.graph = single({2, 2, 3}, "Transpose", {{"perm", IntList{0, 3, 1, 2}}});
+        for (int i = 0; i < 12; ++i) {
+            c.input.push_back(float(i));
+        }
+        c.targets.assign(12, 0.0f);
+        c.prediction = {0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11};
+        out.push_back(c);
+    }
 }
 
 void addSequenceGradientCases(std::vector<GradientCase>& out) {
@@ -89,6 +141,36 @@ void addSequenceGradientCases(std::vector<GradientCase>& out) {
                 .add("SequencePool", pool(mode))
                 .add("Loss", kMse));
     }
+    { // a = Dense(x) [N, 3, 4], b = Dense(Transpose(x)) [N, 4, 2]: a b [N, 3, 2].
+        Chain c({3, 4});
+        std::string x = c.last();
+        std::string t = c.branch(x, "Transpose");
+        std::string b = c.branch(t, "Dense", {{"units", 2}});
+        c.add("Dense", {{"units", 4}}).add("MatMul", {}, {b}).add("Loss", kMse);
+        row("MatMul", {"MatMul", "Transpose"}, c);
+    }
+    { // Without a Transpose, so Vulkan runs it too: a = Dense(x) [N, 3, 4],
+      // b = Reshape(Dense(x)) [N, 4, 6], a b [N, 3, 6].
+        Chain c({3, 4});
+        std::string x = c.last();
+        std::string wide = c.branch(x, "Dense", {{"units", 8}});
+        std::string b = c.branch(wide, "Reshape", {{"shape", IntList{4, 6}}});
+        c.add("Dense", {{"units", 4}}).add("MatMul", {}, {b}).add("Loss", kMse);
+        row("MatMul of two Dense", {"MatMul"}, c);
+    }
+    { // 4-D, channels-last on the CPU: a = Conv2D(x) [N, 2, 3, 4], a a^T [N, 2, 3, 3].
+        Chain c({2, 3, 4});
+        c.add("Conv2D", conv(2));
+        std::string t = c.branch(c.last(), "Transpose", {{"perm", IntList{0, 1, 3, 2}}});
+        c.add("MatMul", {}, {t}).add("Loss", kMse);
+        row("MatMul 4-D", {"MatMul", "Transpose"}, c);
+    }
+    row("Transpose", {"Transpose"},
+        Chain({3, 4})
+            .add("Dense", {{"units", 4}})
+            .add("Transpose")
+            .add("Dense", {{"units", 2}})
+            .add("Loss", kMse));
 }
 
 } // namespace nw::testing

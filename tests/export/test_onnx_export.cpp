@@ -132,6 +132,10 @@ private slots:
                                   << "Cast=1 Gather=2 Squeeze=1 Add=2 Transpose=1 MatMul=1 "
                                      "ReduceMean=1 ReduceMax=1 Concat=1 Gemm=1"
                                   << classifier;
+        // The learned table (Add), MatMul of a sequence with its transpose, Transposes.
+        QTest::newRow("tensor_ops")
+            << data + "tensor_ops.nwproj"
+            << "Add=1 Transpose=3 MatMul=2 ReduceMax=1 Gemm=1" << QStringList{"output"};
         // LSTM and GRU natively, one node per layer between Transposes of [N, T, C] and
         // ONNX's [T, N, C]; a Concat joins each direction's two biases and, bidirectional,
         // the directions' W, R and B.

@@ -195,6 +195,15 @@ std::vector<InferCase> inferCases() {
          {0, 0, 160}},
         {"SequencePool last", "SequencePool", {{"mode", "last"}}, {N({10, 16})}, {N({16})},
          {0, 0, 0}},
+        // [4, 3] x [3, 5]: 2*4*3*5 = 120.
+        {"MatMul", "MatMul", {}, {N({4, 3}), N({3, 5})}, {N({4, 5})}, {0, 0, 120}},
+        // 2 matrices [4, 3] x [3, 5]: 2*2*4*3*5 = 240.
+        {"MatMul rank 4", "MatMul", {}, {N({2, 4, 3}), N({2, 3, 5})}, {N({2, 4, 5})},
+         {0, 0, 240}},
+        {"Transpose default", "Transpose", {}, {N({10, 16})}, {N({16, 10})}, {0, 0, 0}},
+        // output axis i is input axis perm[i]: [N, 3, 4, 5] -> [N, 4, 5, 3].
+        {"Transpose rank 4", "Transpose", {{"perm", IntList{0, 2, 3, 1}}}, {N({3, 4, 5})},
+         {N({4, 5, 3})}, {0, 0, 0}},
         {"Loss softmax_cross_entropy", "Loss", {}, {N({10})}, {}, {0, 0, 40}},
         {"Loss mse", "Loss", {{"loss", "mse"}}, {N({3, 4})}, {}, {0, 0, 48}},
         {"Loss binary_cross_entropy", "Loss", {{"loss", "binary_cross_entropy_with_logits"}},
@@ -247,6 +256,7 @@ void TestOps::everyOpHasInferRows() {
         ops::softmaxSchema(),   ops::flattenSchema(),   ops::reshapeSchema(),
         ops::addSchema(),       ops::concatSchema(),    ops::lossSchema(),
         ops::embeddingSchema(), ops::positionalEncodingSchema(), ops::sequencePoolSchema(),
+        ops::matMulSchema(),    ops::transposeSchema(),
         ops::lstmSchema(),      ops::gruSchema(),
     };
     QCOMPARE(registry().all().size(), declared.size());
@@ -364,6 +374,25 @@ void TestOps::inferErrors_data() {
         << QStringList{"[N, T, C]", "[N, 16]"};
     QTest::newRow("SequencePool rank 4") << "SequencePool" << AttrMap{} << Shapes{N({2, 3, 4})}
                                          << "input" << QStringList{"[N, T, C]", "[N, 2, 3, 4]"};
+    QTest::newRow("MatMul a rank 2")
+        << "MatMul" << AttrMap{} << Shapes{N({4}), N({4, 2})} << "a" << QStringList{"[N, 4]"};
+    QTest::newRow("MatMul rank mismatch")
+        << "MatMul" << AttrMap{} << Shapes{N({4, 3}), N({2, 3, 5})} << "b"
+        << QStringList{"rank", "[N, 2, 3, 5]"};
+    QTest::newRow("MatMul K mismatch") << "MatMul" << AttrMap{} << Shapes{N({4, 3}), N({4, 5})}
+                                       << "b" << QStringList{"K = 3", "has 4 rows"};
+    QTest::newRow("MatMul leading dims differ")
+        << "MatMul" << AttrMap{} << Shapes{N({2, 4, 3}), N({3, 3, 5})} << "b"
+        << QStringList{"no broadcasting", "[N, 3, 3, 5]"};
+    QTest::newRow("Transpose perm length")
+        << "Transpose" << AttrMap{{"perm", IntList{0, 2, 1}}} << Shapes{N({2, 3, 4})} << "perm"
+        << QStringList{"3 axes", "[N, 2, 3, 4] 4"};
+    QTest::newRow("Transpose not a permutation")
+        << "Transpose" << AttrMap{{"perm", IntList{0, 1, 1}}} << Shapes{N({2, 3})} << "perm"
+        << QStringList{"not a permutation"};
+    QTest::newRow("Transpose moves the batch")
+        << "Transpose" << AttrMap{{"perm", IntList{1, 0, 2}}} << Shapes{N({2, 3})} << "perm"
+        << QStringList{"batch", "start with 0"};
     QTest::newRow("LSTM rank 2") << "LSTM" << AttrMap{} << Shapes{N({16})} << "input"
                                  << QStringList{"[N, T, C]", "[N, 16]"};
     QTest::newRow("GRU rank 4") << "GRU" << AttrMap{} << Shapes{N({2, 3, 4})} << "input"

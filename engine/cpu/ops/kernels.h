@@ -30,6 +30,8 @@ NW_CPU_KERNEL(makeLossKernel);
 NW_CPU_KERNEL(makeEmbeddingKernel);
 NW_CPU_KERNEL(makePositionalEncodingKernel);
 NW_CPU_KERNEL(makeSequencePoolKernel);
+NW_CPU_KERNEL(makeMatMulKernel);
+NW_CPU_KERNEL(makeTransposeKernel);
 NW_CPU_KERNEL(makeLstmKernel);
 NW_CPU_KERNEL(makeGruKernel);
 

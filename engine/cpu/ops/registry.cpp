@@ -31,6 +31,8 @@ graph::OpTable<KernelFactory> makeCpuKernelTable() {
         .add("Embedding", makeEmbeddingKernel)
         .add("PositionalEncoding", makePositionalEncodingKernel)
         .add("SequencePool", makeSequencePoolKernel)
+        .add("MatMul", makeMatMulKernel)
+        .add("Transpose", makeTransposeKernel)
         .add("Loss", makeLossKernel)
         .add("LSTM", makeLstmKernel)
         .add("GRU", makeGruKernel);

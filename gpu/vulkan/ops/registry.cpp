@@ -32,6 +32,8 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
                                            "the node runs on the CPU")
         .unsupported("SequencePool", "no Vulkan reduction over the steps yet (mean, max with "
                                      "its indices, last); the node runs on the CPU")
+        .add("MatMul", makeMatMulKernel)
+        .unsupported("Transpose", "no Vulkan permute kernel yet; the node runs on the CPU")
         .add("Loss", makeLossKernel)
         .unsupported("LSTM", "no Vulkan recurrent kernels yet (T dependent steps of GEMMs and "
                              "gate arithmetic, and their backward through time); the node runs "
