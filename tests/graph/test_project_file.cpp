@@ -149,6 +149,11 @@ void TestProjectFile::roundTrip_data() {
     }
     QTest::newRow("samples/fashion-mnist-cnn.nwproj")
         << QString(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj");
+    // Every attribute of the sequence and tensor ops (tests/export/data).
+    for (const char* name : {"sequence.nwproj", "tensor_ops.nwproj"}) {
+        QTest::newRow(qPrintable(QString("export/data/") + name))
+            << QString(NW_SOURCE_DIR "/tests/export/data/") + name;
+    }
 }
 
 void TestProjectFile::roundTrip() {
