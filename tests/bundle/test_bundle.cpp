@@ -323,6 +323,56 @@ private slots:
                                    "dense+relu", "dense"}));
     }
 
+    // What the runtime cannot run is refused naming the node and the reason: a Dense over a
+    // sequence [N, T, C] (its dense layer takes [N, F]), the sequence and tensor ops.
+    void refusesWhatItsRuntimeCannotRun_data() {
+        QTest::addColumn<QStringList>("chain"); // op[:units] after an Input [4, 6]
+        QTest::addColumn<QString>("fragment");
+        QTest::newRow("Dense rank 3")
+            << QStringList{"Dense"} << "node 'n1': Dense over the last axis of [N, 4, 6]";
+        QTest::newRow("PositionalEncoding")
+            << QStringList{"PositionalEncoding"}
+            << "node 'n1': PositionalEncoding cannot go into a bundle (the bundle runtime takes "
+               "no sequence tensors";
+        QTest::newRow("SequencePool")
+            << QStringList{"SequencePool"} << "node 'n1': SequencePool cannot go into a bundle";
+        QTest::newRow("Transpose")
+            << QStringList{"Transpose"} << "node 'n1': Transpose cannot go into a bundle";
+        QTest::newRow("Embedding") << QStringList{"Embedding"}
+                                   << "node 'n1': Embedding cannot go into a bundle (the bundle "
+                                      "runtime has no table-lookup layer";
+    }
+
+    void refusesWhatItsRuntimeCannotRun() {
+        QFETCH(QStringList, chain);
+        QFETCH(QString, fragment);
+        auto registry = graph::makeCoreRegistry();
+        graph::Graph g;
+        graph::IntList shape{4, 6};
+        if (chain.front() == "Embedding") {
+            shape = {4};
+        }
+        g.addNode({"n0", "Input", {{"shape", shape}}, {}});
+        std::string last = "n0";
+        for (int i = 0; i < chain.size(); ++i) {
+            std::string id = "n" + std::to_string(i + 1);
+            graph::AttrMap attrs;
+            if (chain[i] == "Dense") {
+                attrs["units"] = std::int64_t{3};
+            }
+            g.addNode({id, chain[i].toStdString(), attrs, {}});
+            g.addEdge({{last, 0}, {id, 0}});
+            last = id;
+        }
+        g.addNode({"loss", "Loss", {{"loss", std::string("mse")}}, {}});
+        g.addEdge({{last, 0}, {"loss", 0}});
+        auto built = bundle::buildBundle(g, registry, {}, {});
+        QVERIFY(!built);
+        QVERIFY(built.error().kind == Error::Kind::User);
+        QVERIFY2(built.error().message.find(fragment.toStdString()) != std::string::npos,
+                 built.error().message.c_str());
+    }
+
     void refusesCorruptFiles() {
         Built b = build(NW_SOURCE_DIR "/resources/templates/lenet5.nwproj");
         const std::string good = bundle::serializeBundle(b.bundle);
