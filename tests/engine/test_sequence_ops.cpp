@@ -1,7 +1,10 @@
 // What the harness's rows cannot show about the sequence ops on the CPU: Embedding's
 // initialisation (N(0, 1), the padding row zero), the padding row's zero gradient (a finite
 // difference would disagree with it by design, as PyTorch's padding_idx does), token ids that
-// are not ids, and the learned position table's N(0, 0.02²) start.
+// are not ids, and the learned position table's N(0, 0.02²) start; and, where Vulkan exists,
+// a network of them whose unsupported nodes the plan places on the CPU computes what the CPU
+// does.
+#include "app/backends.h"
 #include "base/rng.h"
 #include "engine/plan/execution_plan.h"
 #include "graph/op_registry.h"
@@ -68,6 +71,51 @@ Chain embedding(std::int64_t padding) {
     c.add("Embedding", {{"vocabulary", 40}, {"dimension", 25}, {"padding_index", padding}})
         .add("Loss", kMse);
     return c;
+}
+
+// Loss, prediction and every parameter gradient after one training step on `backend`, the
+// CPU `fallback` running the nodes it lacks: ids -> Embedding -> PositionalEncoding -> Dense
+// [N, 6, 4]; MatMul(that, its Transpose) [N, 6, 6]; SequencePool max -> Dense -> Loss.
+// `placed`: each node's op and device, "MatMul@vulkan:0".
+std::vector<std::vector<float>> sequenceStep(Backend& backend, Backend* fallback,
+                                             QStringList* placed = nullptr) {
+    Chain c({6});
+    c.add("Embedding", {{"vocabulary", 10}, {"dimension", 4}, {"padding_index", 0}})
+        .add("PositionalEncoding")
+        .add("Dense", {{"units", 4}});
+    std::string t = c.branch(c.last(), "Transpose");
+    c.add("MatMul", {}, {t})
+        .add("SequencePool", {{"mode", std::string("max")}})
+        .add("Dense", {{"units", 3}})
+        .add("Loss");
+    auto registry = graph::makeCoreRegistry();
+    ModelParams params(backend);
+    auto plan =
+        ExecutionPlan::compile(c.graph(), registry, backend, params, {2, true, 0, fallback});
+    if (!plan || !params.initialize(5)) {
+        qWarning("%s", plan ? "initialize failed" : plan.error().message.c_str());
+        return {};
+    }
+    auto& p = **plan;
+    for (const auto& node : p.placement()) {
+        if (placed) {
+            *placed << QString::fromStdString(node.op + "@" + node.device);
+        }
+    }
+    std::vector<float> ids{3, 1, 0, 9, 4, 4, 2, 8, 7, 0, 5, 6};
+    std::vector<std::int32_t> labels{2, 0};
+    if (!testing::upload(backend, p.input(), ids) ||
+        !backend.copyFromHost(p.targets(), labels.data()).ok() || !p.forward(true, 1).ok() ||
+        !p.backward().ok()) {
+        qWarning("the step failed");
+        return {};
+    }
+    std::vector<std::vector<float>> out{download(backend, p.loss()),
+                                        download(backend, p.prediction())};
+    for (auto* e : params.trainable()) {
+        out.push_back(download(backend, e->grad));
+    }
+    return out;
 }
 
 } // namespace
@@ -141,6 +189,47 @@ private slots:
         QVERIFY2(message.contains("node 'Embedding1'") && message.contains(shown) &&
                      message.contains("[0, 40)"),
                  qPrintable(message));
+    }
+
+    // Vulkan runs Dense, MatMul and the Loss; the plan places Embedding, PositionalEncoding,
+    // Transpose and SequencePool on the CPU, copying between the two.
+    void mixedPlacementComputesWhatTheCpuDoes() {
+        auto backends = app::makeBackendRegistry();
+        std::string id;
+        for (const auto& d : backends.availableDevices()) {
+            id = id.empty() && d.id.starts_with("vulkan") ? d.id : id;
+        }
+        if (id.empty()) {
+            QSKIP("no Vulkan device here");
+        }
+        auto device = backends.openBackend(id);
+        QVERIFY(device.ok());
+        auto cpu = nw::testing::openCpu();
+        QStringList placed;
+        auto got = sequenceStep(**device, cpu.get(), &placed);
+        const QString v = QString::fromStdString(id);
+        for (const char* op : {"Dense", "MatMul", "Loss"}) {
+            QVERIFY2(placed.contains(op + ("@" + v)), qPrintable(placed.join(' ')));
+        }
+        for (const char* op : {"Embedding", "PositionalEncoding", "Transpose", "SequencePool"}) {
+            QVERIFY2(placed.contains(QString(op) + "@cpu"), qPrintable(placed.join(' ')));
+        }
+        auto reference = nw::testing::openCpu();
+        auto want = sequenceStep(*reference, nullptr);
+        QVERIFY(!got.empty() && got.size() == want.size());
+        QCOMPARE(want.size(), std::size_t(2 + 5)); // Embedding weight, 2 Dense x (weight, bias)
+        for (std::size_t t = 0; t < got.size(); ++t) {
+            QCOMPARE(got[t].size(), want[t].size());
+            for (std::size_t i = 0; i < got[t].size(); ++i) {
+                QVERIFY2(std::abs(got[t][i] - want[t][i]) <=
+                             1e-4f * std::max(1.0f, std::abs(want[t][i])),
+                         qPrintable(QStringLiteral("tensor %1[%2]: %3, expected %4")
+                                        .arg(t)
+                                        .arg(i)
+                                        .arg(got[t][i])
+                                        .arg(want[t][i])));
+            }
+        }
     }
 
     void learnedPositionsStartSmall() {
