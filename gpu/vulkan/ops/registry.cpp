@@ -28,8 +28,7 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .add("Concat", makeConcatKernel)
         .unsupported("Embedding", "no Vulkan gather kernel yet (a lookup per token, a "
                                   "scatter-add backward); the node runs on the CPU")
-        .unsupported("PositionalEncoding", "no Vulkan kernel yet (an add of a [T, C] table); "
-                                           "the node runs on the CPU")
+        .add("PositionalEncoding", makePositionalEncodingKernel)
         .unsupported("SequencePool", "no Vulkan reduction over the steps yet (mean, max with "
                                      "its indices, last); the node runs on the CPU")
         .add("MatMul", makeMatMulKernel)

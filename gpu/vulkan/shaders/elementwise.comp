@@ -2,6 +2,8 @@
 // Element-wise training arithmetic on f32 tensors of n elements.
 //   OP 0 fill: y = a      OP 1 scale: y *= a      OP 2 add into: y += x
 //   OP 3 sum: y = x + z (Add forward with two inputs)
+//   OP 4 tiled sum: y = x + z[i mod m], m = the bits of `a` as a uint (a [T, C] table added
+//        to every sample of [N, T, C]: PositionalEncoding)
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
@@ -23,8 +25,10 @@ void main() {
             p.y.v[i] *= p.a;
         } else if (OP == 2) {
             p.y.v[i] += p.x.v[i];
-        } else {
+        } else if (OP == 3) {
             p.y.v[i] = p.x.v[i] + p.z.v[i];
+        } else {
+            p.y.v[i] = p.x.v[i] + p.z.v[i % floatBitsToUint(p.a)];
         }
     }
 }
