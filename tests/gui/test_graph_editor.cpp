@@ -156,6 +156,33 @@ private slots:
         QVERIFY(f.page.scene()->nodeItem(QStringLiteral("fc"))->view().problems.isEmpty());
     }
 
+    // The issue-15 categories are palette groups of their own, each with its own colour.
+    void paletteGroupsTheSequenceAndTensorOps() {
+        Fixture f;
+        QTreeWidget* tree = f.page.opPalette()->tree();
+        auto children = [tree](const QString& category) {
+            QStringList names;
+            for (int i = 0; i < tree->topLevelItemCount(); ++i) {
+                QTreeWidgetItem* group = tree->topLevelItem(i);
+                for (int k = 0; group->text(0) == category && k < group->childCount(); ++k) {
+                    names << group->child(k)->text(0);
+                }
+            }
+            return names;
+        };
+        const QStringList sequence = children(QStringLiteral("Sequence"));
+        for (const char* op : {"Embedding", "PositionalEncoding", "SequencePool"}) {
+            QVERIFY2(sequence.contains(QString(op)), qPrintable(sequence.join(' ')));
+        }
+        QCOMPARE(children(QStringLiteral("Tensor")),
+                 (QStringList{QStringLiteral("MatMul"), QStringLiteral("Transpose")}));
+        const auto style = nw::ui::EditorStyle::light();
+        const QColor unknown = style.categoryColor("no such category");
+        QVERIFY(style.categoryColor("Sequence") != unknown);
+        QVERIFY(style.categoryColor("Tensor") != unknown);
+        QVERIFY(style.categoryColor("Sequence") != style.categoryColor("Tensor"));
+    }
+
     void paletteDropAddsANode() {
         Fixture f;
         auto* palette = f.page.opPalette();
