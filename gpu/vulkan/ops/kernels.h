@@ -18,6 +18,7 @@ NW_VULKAN_KERNEL(makeInputKernel);
 NW_VULKAN_KERNEL(makeDenseKernel);
 NW_VULKAN_KERNEL(makeMatMulKernel);
 NW_VULKAN_KERNEL(makePositionalEncodingKernel);
+NW_VULKAN_KERNEL(makeSequencePoolKernel);
 NW_VULKAN_KERNEL(makeConv2dKernel);
 NW_VULKAN_KERNEL(makeMaxPool2dKernel);
 NW_VULKAN_KERNEL(makeAvgPool2dKernel);

@@ -29,8 +29,7 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .unsupported("Embedding", "no Vulkan gather kernel yet (a lookup per token, a "
                                   "scatter-add backward); the node runs on the CPU")
         .add("PositionalEncoding", makePositionalEncodingKernel)
-        .unsupported("SequencePool", "no Vulkan reduction over the steps yet (mean, max with "
-                                     "its indices, last); the node runs on the CPU")
+        .add("SequencePool", makeSequencePoolKernel)
         .add("MatMul", makeMatMulKernel)
         .unsupported("Transpose", "no Vulkan permute kernel yet; the node runs on the CPU")
         .add("Loss", makeLossKernel)
