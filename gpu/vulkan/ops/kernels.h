@@ -19,6 +19,7 @@ NW_VULKAN_KERNEL(makeDenseKernel);
 NW_VULKAN_KERNEL(makeMatMulKernel);
 NW_VULKAN_KERNEL(makePositionalEncodingKernel);
 NW_VULKAN_KERNEL(makeSequencePoolKernel);
+NW_VULKAN_KERNEL(makeTransposeKernel);
 NW_VULKAN_KERNEL(makeConv2dKernel);
 NW_VULKAN_KERNEL(makeMaxPool2dKernel);
 NW_VULKAN_KERNEL(makeAvgPool2dKernel);

@@ -31,7 +31,7 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .add("PositionalEncoding", makePositionalEncodingKernel)
         .add("SequencePool", makeSequencePoolKernel)
         .add("MatMul", makeMatMulKernel)
-        .unsupported("Transpose", "no Vulkan permute kernel yet; the node runs on the CPU")
+        .add("Transpose", makeTransposeKernel)
         .add("Loss", makeLossKernel)
         .unsupported("LSTM", "no Vulkan recurrent kernels yet (T dependent steps of GEMMs and "
                              "gate arithmetic, and their backward through time); the node runs "
