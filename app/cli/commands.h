@@ -125,6 +125,24 @@ struct BenchInferOptions {
 };
 int runBenchInfer(const BenchInferOptions& options);
 
+// netwright-cli generate PROJECT (--weights FILE | --run ID) --prompt TEXT: text from a
+// trained language model (a text corpus project), streamed to stdout as it is drawn.
+struct GenerateOptions {
+    std::string project;
+    std::string weights;
+    std::int64_t run = 0;
+    std::string db;
+    std::string prompt;
+    std::int64_t tokens = 200;
+    double temperature = 1.0;
+    int topK = 0;
+    std::uint64_t seed = 0;
+    std::optional<std::string> device;
+    int threads = 0;
+};
+int runGenerate(const GenerateOptions& options, const graph::OpRegistry& registry,
+                const engine::BackendRegistry& backends);
+
 // netwright-cli runs: the experiment database (app/cli/runs_commands.cpp).
 struct RunsOptions {
     std::string db; // empty: NETWRIGHT_DB or the XDG default

@@ -147,6 +147,31 @@ int main(int argc, char** argv) {
                      "Training samples to calibrate INT8 activation ranges on (default 1000)")
         ->check(CLI::Range(1, 1 << 24));
 
+    nw::cli::GenerateOptions gen;
+    auto* generate = app.add_subcommand(
+        "generate", "Text from a trained language model, streamed as it is drawn");
+    generate->add_option("PROJECT", gen.project, "Project file (.nwproj) of a text corpus")
+        ->required();
+    generate->add_option("--weights", gen.weights, "Weights file written by train --save-weights");
+    generate->add_option("--run", gen.run,
+                         "A tracked run instead of --weights: its last checkpoint and the graph "
+                         "as it trained it");
+    generate->add_option("--db", gen.db, "Experiment database for --run");
+    generate->add_option("--prompt", gen.prompt, "The text to continue")->required();
+    generate->add_option("--tokens", gen.tokens, "Tokens to generate (default 200)")
+        ->check(CLI::Range(std::int64_t(1), std::int64_t(1) << 20));
+    generate
+        ->add_option("--temperature", gen.temperature,
+                     "Divides the logits: below 1 more likely text, above 1 more varied "
+                     "(default 1)")
+        ->check(CLI::Range(1e-4, 100.0));
+    generate->add_option("--top-k", gen.topK, "Sample among the K likeliest tokens (0: all)")
+        ->check(CLI::Range(0, 1 << 20));
+    generate->add_option("--seed", gen.seed, "Sampling seed (default 0)");
+    generate->add_option("--device", gen.device, "Device (default: the project's; see `devices`)");
+    generate->add_option("--threads", gen.threads, "CPU threads (default: every core)")
+        ->check(CLI::Range(0, 1024));
+
     nw::cli::RunsOptions runsOpts;
     std::int64_t runId = 0; // show, export, tag, delete: one run
     auto* runs = app.add_subcommand("runs", "The experiment database: recorded training runs");
@@ -271,6 +296,9 @@ int main(int argc, char** argv) {
         }
         if (runsDelete->parsed()) {
             return nw::cli::runRunsDelete(runsOpts);
+        }
+        if (generate->parsed()) {
+            return nw::cli::runGenerate(gen, registry, backends);
         }
         if (exportCmd->parsed()) {
             return nw::cli::runExport(exportOptions, registry, backends);

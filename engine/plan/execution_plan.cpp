@@ -301,14 +301,16 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
     }
 
     const Tensor& pred = plan->prediction();
-    auto targets = plan->m_lossKind == "softmax_cross_entropy"
-                       ? backend.allocate({options.batch}, DType::I32)
-                       : backend.allocate(pred.shape(), DType::F32);
+    const bool crossEntropy = plan->m_lossKind == "softmax_cross_entropy";
+    // Softmax cross-entropy: a class label per row of the prediction, [N] or [N, T].
+    auto targets = crossEntropy ? backend.allocate(Dims(pred.shape().begin(), pred.shape().end() - 1),
+                                                   DType::I32)
+                                : backend.allocate(pred.shape(), DType::F32);
     if (!targets) {
         return targets.error();
     }
     plan->m_targets = *targets;
-    if (pred.rank() == 2) {
+    if (pred.rank() == 2 || (crossEntropy && pred.rank() > 2)) {
         if (plan->m_targets.dtype() == DType::I32) {
             plan->m_labels = plan->m_targets;
         } else {
@@ -349,7 +351,12 @@ Status ExecutionPlan::computeMetrics() {
     if (!m_metrics.defined()) {
         return Error::internal("computeMetrics() on a plan without a classification output");
     }
-    return m_backend->classificationMetrics(prediction(), m_labels, loss(), m_metrics);
+    // A label per step ([N, T, K] logits): the metrics count every step's label, as rows.
+    const Tensor& pred = prediction();
+    const std::int64_t k = pred.shape().back();
+    return m_backend->classificationMetrics(pred.reshaped({pred.numel() / k, k}),
+                                            m_labels.reshaped({m_labels.numel()}), loss(),
+                                            m_metrics);
 }
 
 Status ExecutionPlan::forward(bool training, std::uint64_t step) {

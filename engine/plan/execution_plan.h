@@ -41,16 +41,18 @@ public:
 
     // Where each batch goes before forward(): the Input node's output [batch, ...].
     const Tensor& input() const;
-    // The targets the loss compares with: i32 labels [batch] for softmax cross-entropy,
-    // else f32 shaped like the prediction.
+    // The targets the loss compares with: i32 labels for softmax cross-entropy, [batch] (or
+    // [batch, T] for a [batch, T, K] prediction: a label per step), else f32 shaped like the
+    // prediction.
     const Tensor& targets() const { return m_targets; }
-    // Classification (a [batch, K] prediction): i32 class labels [batch], the targets
-    // themselves for softmax cross-entropy. For the other losses, labelsToTargets() turns
-    // them into one-hot targets on the device. Undefined for other predictions.
+    // Classification (a [batch, K] prediction, or [batch, T, K] with softmax cross-entropy):
+    // i32 class labels [batch] ([batch, T]), the targets themselves for softmax
+    // cross-entropy. For the other losses, labelsToTargets() turns them into one-hot targets
+    // on the device. Undefined for other predictions.
     const Tensor& labels() const { return m_labels; }
     Status labelsToTargets();
     // After forward(), classification only: metrics() = f32 [3] {mean loss, top-1 correct,
-    // top-5 correct}, computed on the device; a copy of these three floats is all a training
+    // top-5 correct} (counted over every label: steps too), computed on the device; a copy of these three floats is all a training
     // step reads back.
     Status computeMetrics();
     const Tensor& metrics() const { return m_metrics; }

@@ -64,6 +64,7 @@ struct Trainer::Impl {
     std::optional<LearningRateSchedule> schedule;
     std::vector<Tensor> grads;
     std::int64_t classes = 0;          // prediction width, for accuracy
+    std::int64_t labelsPerSample = 1;  // the dataset's targetNumel(): T for a label per step
     std::vector<float> hostPrediction; // predict() only: every sample's logits
     std::int64_t step = 0;             // global steps done
     // The current epoch's running sums and the early-stopping state: members, not locals of
@@ -193,8 +194,9 @@ struct Trainer::Impl {
         }
         if (r.samples > 0) {
             r.loss = lossSum / static_cast<double>(r.samples);
-            r.accuracy = static_cast<double>(top1) / static_cast<double>(r.samples);
-            r.top5 = classes >= 5 ? static_cast<double>(top5) / static_cast<double>(r.samples)
+            const double labels = static_cast<double>(r.samples * labelsPerSample);
+            r.accuracy = static_cast<double>(top1) / labels;
+            r.top5 = classes >= 5 ? static_cast<double>(top5) / labels
                                   : std::numeric_limits<double>::quiet_NaN();
         }
         return r;
@@ -244,7 +246,22 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const graph::Project& project
         }
     }
     const Dims& pred = p.prediction().shape();
-    impl->classes = pred.size() == 2 ? pred[1] : 0;
+    const bool perStep = !train.targetShape().empty();
+    impl->classes = pred.size() == 2 || (perStep && pred.size() > 2) ? pred.back() : 0;
+    impl->labelsPerSample = train.targetNumel();
+    // A label per step ([T] targets, language models) needs a [N, T, classes] prediction.
+    if (perStep && Dims(pred.begin() + 1, pred.end() - 1) != train.targetShape()) {
+        for (const auto& n : project.graph.nodes()) {
+            if (n.op == "Loss") {
+                return Error::user("node '" + n.id + "': the prediction " + dimsToString(pred) +
+                                   " does not have one score per class for each of the " +
+                                   dimsToString(train.targetShape()) +
+                                   " steps of the dataset's targets (expected [N, " +
+                                   std::to_string(train.targetShape()[0]) + ", " +
+                                   std::to_string(train.numClasses()) + "])");
+            }
+        }
+    }
     if (impl->classes != train.numClasses()) {
         for (const auto& n : project.graph.nodes()) {
             if (n.op == "Loss") {
@@ -310,6 +327,10 @@ bool Trainer::waitWhilePaused() {
 
 std::int64_t Trainer::trainableParameters() const {
     return m_impl->params.trainableCount();
+}
+
+bool Trainer::labelsPerStep() const {
+    return m_impl->labelsPerSample > 1 || !m_impl->splits.train->targetShape().empty();
 }
 
 std::int64_t Trainer::batchesPerEpoch() const {
@@ -490,7 +511,7 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
                 se.batchesPerEpoch = perEpoch;
                 se.totalSteps = totalSteps;
                 se.loss = loss;
-                se.accuracy = double(correct) / double(batch->size);
+                se.accuracy = double(correct) / double(batch->size * im.labelsPerSample);
                 se.learningRate = lr;
                 double epochSeconds = secondsSince(epochStart);
                 se.samplesPerSecond = epochSeconds > 0 ? double(samples) / epochSeconds : 0;
@@ -503,7 +524,8 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
         }
         ev.seconds = secondsSince(epochStart);
         ev.trainLoss = im.epochLossSum / double(im.epochSteps);
-        ev.trainAccuracy = double(im.epochCorrect) / double(im.epochSamples);
+        ev.trainAccuracy =
+            double(im.epochCorrect) / double(im.epochSamples * im.labelsPerSample);
         ev.samplesPerSecond = ev.seconds > 0 ? double(samples) / ev.seconds : 0;
         bool epochDone = im.epochSteps == perEpoch;
         bool stopped = result.outcome == TrainResult::Outcome::Stopped;

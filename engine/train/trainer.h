@@ -38,7 +38,7 @@ struct StepEvent {
     std::int64_t batchesPerEpoch = 0;
     std::int64_t totalSteps = 0;
     double loss = 0;
-    double accuracy = 0; // of this batch, classification only
+    double accuracy = 0; // of this batch's labels (every step's, for a label per step)
     double learningRate = 0;
     double samplesPerSecond = 0; // training samples per second so far this epoch
     double elapsedSeconds = 0;   // since the run started
@@ -46,7 +46,7 @@ struct StepEvent {
 
 struct EvalResult {
     double loss = 0;
-    double accuracy = 0; // top-1
+    double accuracy = 0; // top-1, over every label (every step's, for a label per step)
     double top5 = 0;     // NaN when there are fewer than 5 classes
     std::int64_t samples = 0;
 };
@@ -142,6 +142,9 @@ public:
 
     std::int64_t trainableParameters() const;
     std::int64_t batchesPerEpoch() const;
+    // The dataset has a class label per sequence step (a language model): its loss is the
+    // mean cross-entropy per token and exp(loss) its perplexity.
+    bool labelsPerStep() const;
     // Bytes of the training plan's activation arena (and without reuse).
     std::size_t arenaBytes() const;
     std::size_t naiveArenaBytes() const;

@@ -256,6 +256,15 @@ std::vector<ForwardCase> forwardCases() {
         c.loss = 0.40760596;
         add(c);
     }
+    { // A label per step: the mean of -log softmax([1, 2, 3])[2] and -log softmax([0, 0, 0])[0].
+        ForwardCase c{"Loss cross-entropy per step", {"Loss"}};
+        c.graph = Chain({2, 3}).add("Loss").graph();
+        c.input = {1, 2, 3, 0, 0, 0};
+        c.targets = {2, 0};
+        c.prediction = c.input;
+        c.loss = (0.40760596 + std::log(3.0)) / 2;
+        add(c);
+    }
     { // Label smoothing 0.3 over 3 classes: targets [0.1, 0.1, 0.8] against log-softmax.
         ForwardCase c{"Loss cross-entropy smoothed", {"Loss"}};
         c.graph = Chain({3}).add("Loss", {{"label_smoothing", 0.3}}).graph();
@@ -402,6 +411,8 @@ std::vector<GradientCase> gradientCases() {
     }
     row("Loss cross-entropy smoothed", {"Loss"},
         Chain({5}).add("Dense", {{"units", 4}}).add("Loss", {{"label_smoothing", 0.1}}));
+    row("Loss cross-entropy per step", {"Loss"},
+        Chain({3, 4}).add("Dense", {{"units", 5}}).add("Loss"));
     row("Loss binary cross-entropy", {"Loss"},
         Chain({5})
             .add("Dense", {{"units", 3}})

@@ -210,9 +210,10 @@ QString prepareGradients(Backend& backend, const graph::Graph& graph, GradientRu
     }
     std::vector<float> t;
     if (p.targets().dtype() == DType::I32) {
-        auto classes = p.prediction().dim(1);
-        for (std::int64_t i = 0; i < batch; ++i) {
-            t.push_back(float(i % classes));
+        // A label per row: [N] or, for a label per step, [N, T]; the classes come last.
+        auto classes = p.prediction().shape().back();
+        for (std::int64_t i = 0; i < p.targets().numel(); ++i) {
+            t.push_back(float((i * 7 + 1) % classes));
         }
     } else {
         t.resize(static_cast<std::size_t>(p.targets().numel()));

@@ -1,7 +1,9 @@
 // Loss: the mean loss of a batch, output [1], and its gradient with respect to the
 // prediction.
-//   softmax_cross_entropy: x [N, K] logits, targets i32 [N]; q = (1 - eps) onehot + eps / K;
-//                          loss = mean_n(-sum_k q_k log softmax(x)_k); dx = (softmax(x) - q) / N
+//   softmax_cross_entropy: x [R..., K] logits (the classes last: [N, K], or [N, T, K] for a
+//                          label per step), targets i32 [R...], seen as R rows of K;
+//                          q = (1 - eps) onehot + eps / K;
+//                          loss = mean_r(-sum_k q_k log softmax(x)_k); dx = (softmax(x) - q) / R
 //   mse:                   targets f32 like x; loss = mean((x - t)^2); dx = 2 (x - t) / numel
 //   binary_cross_entropy_with_logits: targets f32 like x;
 //                          loss = mean(max(x, 0) - x t + log(1 + exp(-|x|)));
@@ -23,6 +25,8 @@ public:
         : CpuKernel(backend, c)
         , m_shape(c.inputs[0])
         , m_numel(numelOf(c.inputs[0]))
+        , m_classes(c.inputs[0].back())
+        , m_rows(m_numel / m_classes)
         , m_smoothing(static_cast<float>(attrFloat("label_smoothing"))) {
         const auto& loss = attrString("loss");
         m_kind = loss == "mse"                                ? Kind::Mse
@@ -54,7 +58,7 @@ public:
         const float* x = CpuBackend::f32(a.inputs[0]);
         if (m_kind == Kind::SoftmaxCrossEntropy) {
             const auto* labels = static_cast<const std::int32_t*>(CpuBackend::data(*a.targets));
-            std::int64_t n = m_shape[0], k = m_shape[1];
+            const std::int64_t n = m_rows, k = m_classes;
             float off = m_smoothing / float(k), on = 1.0f - m_smoothing + off;
             float invN = 1.0f / float(n);
 #pragma omp parallel for
@@ -80,17 +84,17 @@ public:
 private:
     Status checkTargets(const Tensor& t) const {
         if (m_kind == Kind::SoftmaxCrossEntropy) {
-            if (t.dtype() != DType::I32 || t.numel() != m_shape[0]) {
+            if (t.dtype() != DType::I32 || t.numel() != m_rows) {
                 return Error::internal("node '" + m_node + "': expected " +
-                                       std::to_string(m_shape[0]) + " i32 class labels, got " +
+                                       std::to_string(m_rows) + " i32 class labels, got " +
                                        t.toString());
             }
             const auto* labels = static_cast<const std::int32_t*>(CpuBackend::data(t));
-            for (std::int64_t i = 0; i < m_shape[0]; ++i) {
-                if (labels[i] < 0 || labels[i] >= m_shape[1]) {
+            for (std::int64_t i = 0; i < m_rows; ++i) {
+                if (labels[i] < 0 || labels[i] >= m_classes) {
                     return Error::user("node '" + m_node + "': class label " +
                                        std::to_string(labels[i]) + " is outside the " +
-                                       std::to_string(m_shape[1]) + " classes the prediction has");
+                                       std::to_string(m_classes) + " classes the prediction has");
                 }
             }
         } else if (t.dtype() != DType::F32 || t.numel() != m_numel) {
@@ -101,7 +105,7 @@ private:
     }
 
     double crossEntropy(const float* x, const std::int32_t* labels) {
-        std::int64_t n = m_shape[0], k = m_shape[1];
+        const std::int64_t n = m_rows, k = m_classes;
         double total = 0.0;
         float off = m_smoothing / float(k), on = 1.0f - m_smoothing + off;
 #pragma omp parallel for reduction(+ : total)
@@ -143,6 +147,8 @@ private:
 
     Dims m_shape;
     std::int64_t m_numel;
+    std::int64_t m_classes; // the last axis
+    std::int64_t m_rows;    // m_numel / m_classes: one class label each
     float m_smoothing;
     Kind m_kind = Kind::SoftmaxCrossEntropy;
     std::vector<float> m_probs; // softmax of the last forward, for backward

@@ -1,5 +1,6 @@
-// Loss on shaders/loss.comp (per-row or per-element terms) and reduce.comp (their mean into
-// the [1] output), with the definitions of engine/cpu/ops/loss.cpp.
+// Loss on shaders/loss.comp (per-row or per-element terms; [N, T, K] logits are N·T rows)
+// and reduce.comp (their mean into the [1] output), with the definitions of
+// engine/cpu/ops/loss.cpp.
 #include "gpu/vulkan/ops/kernel_base.h"
 #include "gpu/vulkan/ops/kernels.h"
 
@@ -13,10 +14,12 @@ public:
         : VulkanKernel(backend, c)
         , m_shape(c.inputs[0])
         , m_numel(engine::numelOf(c.inputs[0]))
+        , m_classes(c.inputs[0].back())
+        , m_rows(m_numel / m_classes)
         , m_smoothing(static_cast<float>(attrFloat("label_smoothing")))
         , m_classification(attrString("loss") == "softmax_cross_entropy")
         , m_bce(attrString("loss") == "binary_cross_entropy_with_logits")
-        , m_terms(scratch({m_classification ? m_shape[0] : m_numel}))
+        , m_terms(scratch({m_classification ? m_rows : m_numel}))
         , m_probs(m_classification ? scratch(m_shape) : Tensor())
         , m_forward(pipeline("loss", {m_classification ? 0u : 2u, m_bce ? 1u : 0u}))
         , m_backward(pipeline("loss", {m_classification ? 1u : 3u, m_bce ? 1u : 0u}))
@@ -29,7 +32,7 @@ public:
         if (auto s = checkTargets(*a.targets); !s) {
             return s;
         }
-        std::int64_t count = m_classification ? m_shape[0] : m_numel;
+        std::int64_t count = m_classification ? m_rows : m_numel;
         Push p = push(a.inputs[0], *a.targets, m_terms, u32(count), 1.0f);
         if (m_classification) {
             m_backend.expectStatus();
@@ -48,7 +51,7 @@ public:
         if (!a.gradInputs[0].defined()) {
             return Status::success();
         }
-        std::int64_t count = m_classification ? m_shape[0] : m_numel;
+        std::int64_t count = m_classification ? m_rows : m_numel;
         float scale = 1.0f / float(count);
         Push p = push(a.inputs[0], *a.targets, a.gradInputs[0], u32(count), scale);
         return dispatch(m_backward, VulkanBackend::groupsFor(m_numel), p,
@@ -61,12 +64,12 @@ private:
         Push p;
         p.addr(x).addr(m_classification ? x : targets).addr(m_classification ? targets : x);
         p.addr(m_probs.defined() ? m_probs : x).addr(out).addr(m_backend.statusAddress());
-        p.u32(n).u32(m_classification ? u32(m_shape[1]) : 1u).f32(m_smoothing).f32(scale);
+        p.u32(n).u32(m_classification ? u32(m_classes) : 1u).f32(m_smoothing).f32(scale);
         return p;
     }
 
     Status checkTargets(const Tensor& t) const {
-        bool ok = m_classification ? t.dtype() == DType::I32 && t.numel() == m_shape[0]
+        bool ok = m_classification ? t.dtype() == DType::I32 && t.numel() == m_rows
                                    : t.dtype() == DType::F32 && t.numel() == m_numel;
         if (!ok) {
             return Error::internal("node '" + m_node + "': targets " + t.toString() +
@@ -77,6 +80,8 @@ private:
 
     Dims m_shape;
     std::int64_t m_numel;
+    std::int64_t m_classes; // the last axis
+    std::int64_t m_rows;    // softmax cross-entropy: one class label per row of m_classes
     float m_smoothing;
     bool m_classification;
     bool m_bce;
