@@ -82,6 +82,28 @@ std::string duration(double seconds) {
 }
 
 // The live progress line on a terminal, and one line per epoch.
+// "acc 0.912", or for a language model (a label per step) "ppl 3.41".
+std::string quality(double loss, double accuracy, std::int64_t tokensPerSample, int digits) {
+    char buf[48];
+    if (tokensPerSample > 0) {
+        std::snprintf(buf, sizeof buf, "ppl %.2f", engine::perplexity(loss));
+    } else {
+        std::snprintf(buf, sizeof buf, "acc %.*f", digits, accuracy);
+    }
+    return buf;
+}
+
+// "812 samples/s", or for a language model "10394 tokens/s".
+std::string rate(double samplesPerSecond, std::int64_t tokensPerSample) {
+    char buf[48];
+    if (tokensPerSample > 0) {
+        std::snprintf(buf, sizeof buf, "%.0f tokens/s", samplesPerSecond * double(tokensPerSample));
+    } else {
+        std::snprintf(buf, sizeof buf, "%.0f samples/s", samplesPerSecond);
+    }
+    return buf;
+}
+
 class Progress final : public engine::TrainerCallbacks {
 public:
     explicit Progress(std::int64_t epochs)
@@ -98,12 +120,11 @@ public:
         }
         const auto done = double(e.step - m_firstStep);
         double eta = done > 0 ? e.elapsedSeconds / done * double(e.totalSteps - e.step) : 0;
-        std::fprintf(stderr,
-                     "\r\033[Kepoch %lld/%lld  step %lld/%lld  loss %.4f  acc %.3f  "
-                     "%.0f samples/s  ETA %s",
+        std::fprintf(stderr, "\r\033[Kepoch %lld/%lld  step %lld/%lld  loss %.4f  %s  %s  ETA %s",
                      (long long)e.epoch + 1, (long long)m_epochs, (long long)e.batch + 1,
-                     (long long)e.batchesPerEpoch, e.loss, e.accuracy, e.samplesPerSecond,
-                     duration(eta).c_str());
+                     (long long)e.batchesPerEpoch, e.loss,
+                     quality(e.loss, e.accuracy, e.tokensPerSample, 3).c_str(),
+                     rate(e.samplesPerSecond, e.tokensPerSample).c_str(), duration(eta).c_str());
         std::fflush(stderr);
     }
 
@@ -111,16 +132,19 @@ public:
         if (m_tty) {
             std::fprintf(stderr, "\r\033[K");
         }
-        std::fprintf(stderr, "epoch %lld/%lld  train loss %.4f  acc %.4f", (long long)e.epoch + 1,
-                     (long long)m_epochs, e.trainLoss, e.trainAccuracy);
+        const std::int64_t t = e.tokensPerSample;
+        std::fprintf(stderr, "epoch %lld/%lld  train loss %.4f  %s", (long long)e.epoch + 1,
+                     (long long)m_epochs, e.trainLoss,
+                     quality(e.trainLoss, e.trainAccuracy, t, 4).c_str());
         if (e.hasValidation) {
-            std::fprintf(stderr, "  val loss %.4f  acc %.4f", e.validation.loss,
-                         e.validation.accuracy);
+            std::fprintf(stderr, "  val loss %.4f  %s", e.validation.loss,
+                         quality(e.validation.loss, e.validation.accuracy, t, 4).c_str());
         }
         if (e.hasTest) {
-            std::fprintf(stderr, "  test loss %.4f  acc %.4f", e.test.loss, e.test.accuracy);
+            std::fprintf(stderr, "  test loss %.4f  %s", e.test.loss,
+                         quality(e.test.loss, e.test.accuracy, t, 4).c_str());
         }
-        std::fprintf(stderr, "  %.0f samples/s  %.1fs\n", e.samplesPerSecond, e.seconds);
+        std::fprintf(stderr, "  %s  %.1fs\n", rate(e.samplesPerSecond, t).c_str(), e.seconds);
     }
 
 private:

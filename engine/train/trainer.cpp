@@ -65,6 +65,8 @@ struct Trainer::Impl {
     std::vector<Tensor> grads;
     std::int64_t classes = 0;          // prediction width, for accuracy
     std::int64_t labelsPerSample = 1;  // the dataset's targetNumel(): T for a label per step
+    bool perStep = false;              // the dataset has a label per step (targetShape [T])
+    std::int64_t tokensPerSample() const { return perStep ? labelsPerSample : 0; }
     std::vector<float> hostPrediction; // predict() only: every sample's logits
     std::int64_t step = 0;             // global steps done
     // The current epoch's running sums and the early-stopping state: members, not locals of
@@ -249,6 +251,7 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const graph::Project& project
     const bool perStep = !train.targetShape().empty();
     impl->classes = pred.size() == 2 || (perStep && pred.size() > 2) ? pred.back() : 0;
     impl->labelsPerSample = train.targetNumel();
+    impl->perStep = perStep;
     // A label per step ([T] targets, language models) needs a [N, T, classes] prediction.
     if (perStep && Dims(pred.begin() + 1, pred.end() - 1) != train.targetShape()) {
         for (const auto& n : project.graph.nodes()) {
@@ -330,7 +333,7 @@ std::int64_t Trainer::trainableParameters() const {
 }
 
 bool Trainer::labelsPerStep() const {
-    return m_impl->labelsPerSample > 1 || !m_impl->splits.train->targetShape().empty();
+    return m_impl->perStep;
 }
 
 std::int64_t Trainer::batchesPerEpoch() const {
@@ -516,6 +519,7 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
                 double epochSeconds = secondsSince(epochStart);
                 se.samplesPerSecond = epochSeconds > 0 ? double(samples) / epochSeconds : 0;
                 se.elapsedSeconds = secondsSince(runStart);
+                se.tokensPerSample = im.tokensPerSample();
                 callbacks->onStep(se);
             }
         }
@@ -527,6 +531,7 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
         ev.trainAccuracy =
             double(im.epochCorrect) / double(im.epochSamples * im.labelsPerSample);
         ev.samplesPerSecond = ev.seconds > 0 ? double(samples) / ev.seconds : 0;
+        ev.tokensPerSample = im.tokensPerSample();
         bool epochDone = im.epochSteps == perEpoch;
         bool stopped = result.outcome == TrainResult::Outcome::Stopped;
         // A completed epoch is evaluated even when a stop arrived at its very end, so its

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -42,6 +43,9 @@ struct StepEvent {
     double learningRate = 0;
     double samplesPerSecond = 0; // training samples per second so far this epoch
     double elapsedSeconds = 0;   // since the run started
+    // A label per sequence step (a language model): the steps per sample, T, so tokens/s is
+    // samplesPerSecond · T and exp(loss) the perplexity. 0 for one label per sample.
+    std::int64_t tokensPerSample = 0;
 };
 
 struct EvalResult {
@@ -71,7 +75,13 @@ struct EpochEvent {
     EvalResult test;
     double seconds = 0; // the epoch's training time, evaluation excluded
     double samplesPerSecond = 0;
+    std::int64_t tokensPerSample = 0; // as StepEvent's
 };
+
+// The perplexity of a mean cross-entropy per token: exp(loss).
+inline double perplexity(double meanTokenLoss) {
+    return std::exp(meanTokenLoss);
+}
 
 class TrainerCallbacks {
 public:
