@@ -403,7 +403,10 @@ graph::OpTable<BundleEmitter> makeBundleEmitterTable(const graph::OpRegistry* re
         .unsupported("LSTM", "the bundle runtime has no recurrent layer; export to ONNX instead "
                              "(native LSTM)")
         .unsupported("GRU", "the bundle runtime has no recurrent layer; export to ONNX instead "
-                            "(native GRU)");
+                            "(native GRU)")
+        .unsupported("MultiHeadAttention",
+                     "the bundle runtime has no attention layer (batched matmul and softmax "
+                     "over [N, heads, T, T]); export to ONNX instead");
     return t;
 }
 

@@ -433,6 +433,7 @@ graph::OpTable<EmitFn> makeOnnxEmitterTable(const OpRegistry* registry) {
         .add("MatMul", emitMatMul)
         .add("Transpose", emitTranspose)
         .add("Loss", emitStructural)
+        .add("MultiHeadAttention", emitMultiHeadAttention)
         .add("LSTM", emitLstm)
         .add("GRU", emitGru);
     return t;

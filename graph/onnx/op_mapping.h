@@ -45,6 +45,9 @@ struct MapContext {
 
 using EmitFn = Status (*)(MapContext&);
 
+// MultiHeadAttention, decomposed into MatMul, Softmax and reshapes (attention_mapping.cpp).
+Status emitMultiHeadAttention(MapContext& c);
+
 // LSTM and GRU as native ONNX LSTM / GRU nodes, one per layer (recurrent_mapping.cpp).
 Status emitLstm(MapContext& c);
 Status emitGru(MapContext& c);

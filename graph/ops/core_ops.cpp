@@ -16,7 +16,7 @@ void registerCoreOps(OpRegistry& registry) {
         softmaxSchema,       flattenSchema,   reshapeSchema,   addSchema,       concatSchema,
         embeddingSchema,     positionalEncodingSchema, sequencePoolSchema, matMulSchema,
         transposeSchema,
-        lstmSchema,          gruSchema,       lossSchema,
+        lstmSchema,          gruSchema,       multiHeadAttentionSchema, lossSchema,
     };
     for (auto* factory : factories) {
         auto status = registry.add(factory());

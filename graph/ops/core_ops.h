@@ -31,6 +31,7 @@ OpSchema positionalEncodingSchema();
 OpSchema sequencePoolSchema();
 OpSchema matMulSchema();
 OpSchema transposeSchema();
+OpSchema multiHeadAttentionSchema();
 OpSchema lstmSchema();
 OpSchema gruSchema();
 

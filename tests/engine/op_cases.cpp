@@ -286,6 +286,7 @@ std::vector<ForwardCase> forwardCases() {
         c.loss = 1.41003760;
         add(c);
     }
+    addAttentionForwardCases(out);
     addRecurrentForwardCases(out);
     addSequenceForwardCases(out);
     // The example plugin's ops (plugins/examples; the harness loads the plugin).
@@ -417,6 +418,7 @@ std::vector<GradientCase> gradientCases() {
         Chain({5})
             .add("Dense", {{"units", 3}})
             .add("Loss", {{"loss", std::string("binary_cross_entropy_with_logits")}}));
+    addAttentionGradientCases(out);
     addRecurrentGradientCases(out);
     addSequenceGradientCases(out);
     // The example plugin's CPU kernels (plugins/examples).

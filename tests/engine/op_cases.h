@@ -89,6 +89,10 @@ struct GradientCase {
 std::vector<ForwardCase> forwardCases();
 std::vector<GradientCase> gradientCases();
 
+// MultiHeadAttention's cases (attention_cases.cpp).
+void addAttentionForwardCases(std::vector<ForwardCase>& out);
+void addAttentionGradientCases(std::vector<GradientCase>& out);
+
 // Embedding's, PositionalEncoding's, SequencePool's, MatMul's and Transpose's
 // (sequence_cases.cpp).
 void addSequenceForwardCases(std::vector<ForwardCase>& out);

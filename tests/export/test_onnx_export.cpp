@@ -57,7 +57,9 @@ std::unique_ptr<Compiled> compile(const QString& file, std::int64_t batch) {
     std::uniform_real_distribution<float> u(0.0f, 1.0f);
     for (const auto& e : c->params->entries()) {
         const std::string& n = e->spec.name;
-        if (n != "gamma" && n != "beta" && n != "running_mean" && n != "running_var") {
+        const bool startsAtZero = n == "in_proj_bias" || n == "out_proj_bias"; // attention's
+        if (n != "gamma" && n != "beta" && n != "running_mean" && n != "running_var" &&
+            !startsAtZero) {
             continue;
         }
         std::vector<float> v(static_cast<std::size_t>(e->value.numel()));
@@ -136,6 +138,17 @@ private slots:
         QTest::newRow("tensor_ops")
             << data + "tensor_ops.nwproj"
             << "Add=1 Transpose=3 MatMul=2 ReduceMax=1 Gemm=1" << QStringList{"output"};
+        // MultiHeadAttention decomposed: 2 projections and 2 batched products (MatMul), the
+        // weights' and the heads' Transposes, q/k/v by Gather + Squeeze; causal adds the mask.
+        QTest::newRow("attention")
+            << data + "attention.nwproj"
+            << "MatMul=4 Transpose=5 Reshape=2 Gather=3 Squeeze=3 Mul=1 Add=2 Softmax=1"
+            << QStringList{"output"};
+        QTest::newRow("attention_causal")
+            << data + "attention_causal.nwproj"
+            << "MatMul=4 Transpose=5 Reshape=2 Gather=3 Squeeze=3 Mul=1 Add=3 Softmax=1 "
+               "LayerNormalization=1"
+            << QStringList{"output"};
         // LSTM and GRU natively, one node per layer between Transposes of [N, T, C] and
         // ONNX's [T, N, C]; a Concat joins each direction's two biases and, bidirectional,
         // the directions' W, R and B.

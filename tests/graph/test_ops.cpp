@@ -176,6 +176,16 @@ std::vector<InferCase> inferCases() {
         // G·H = 15, D = 2: 2 * 15*(2 + 5 + 2) = 270; FLOPs 3*2*2*15*(2 + 5 + 1) = 1440.
         {"GRU bidirectional sequence", "GRU", {{"hidden_size", 5}, {"bidirectional", true}},
          {N({3, 2})}, {N({3, 10})}, {270, 0, 1440}},
+        // T = 10, C = 8, 2 heads of D = 8 / 2 = 4, E = 8. Params: in 3E*C + 3E = 192 + 24,
+        // out C*E + C = 64 + 8 -> 288. FLOPs: projections 2*T*C*3E + 2*T*E*C = 3840 + 1280,
+        // q k^T and p v 2 * 2*T*T*E = 3200, biases T*(3E + C) = 320 -> 8640.
+        {"MultiHeadAttention", "MultiHeadAttention", {{"heads", 2}}, {N({10, 8})},
+         {N({10, 8})}, {288, 0, 8640}},
+        // head_dim 5 with 3 heads over C = 4 (no need to divide): E = 15. Params: 3E*C + C*E
+        // = 180 + 60 = 240. FLOPs: 2*6*4*45 + 2*6*15*4 = 2160 + 720, 4*36*15 = 2160 -> 5040.
+        {"MultiHeadAttention head_dim causal no bias", "MultiHeadAttention",
+         {{"heads", 3}, {"head_dim", 5}, {"causal", true}, {"use_bias", false}}, {N({6, 4})},
+         {N({6, 4})}, {240, 0, 5040}},
         // no output; 4 FLOPs per prediction element: 4*10, 4*3*4 = 48, 4*1.
         // weight 1000*64 = 64000; a lookup: 0 FLOPs.
         {"Embedding", "Embedding", {{"vocabulary", 1000}, {"dimension", 64}}, {N({12})},
@@ -257,6 +267,7 @@ void TestOps::everyOpHasInferRows() {
         ops::addSchema(),       ops::concatSchema(),    ops::lossSchema(),
         ops::embeddingSchema(), ops::positionalEncodingSchema(), ops::sequencePoolSchema(),
         ops::matMulSchema(),    ops::transposeSchema(),
+        ops::multiHeadAttentionSchema(),
         ops::lstmSchema(),      ops::gruSchema(),
     };
     QCOMPARE(registry().all().size(), declared.size());
@@ -454,6 +465,12 @@ void TestOps::inferErrors_data() {
                                     << "axis" << QStringList{"axis 0", "[N, 10]"};
     QTest::newRow("Softmax axis beyond rank")
         << "Softmax" << AttrMap{{"axis", 3}} << Shapes{N({10})} << "axis" << QStringList{"axis 3"};
+    QTest::newRow("MultiHeadAttention heads do not divide C")
+        << "MultiHeadAttention" << AttrMap{{"heads", 3}} << Shapes{N({5, 8})} << "heads"
+        << QStringList{"3 heads", "8 features", "head_dim"};
+    QTest::newRow("MultiHeadAttention rank 2")
+        << "MultiHeadAttention" << AttrMap{} << Shapes{N({8})} << "input"
+        << QStringList{"3-D", "[N, T, C]", "[N, 8]"};
     QTest::newRow("LayerNorm crosses batch")
         << "LayerNorm" << AttrMap{{"normalized_dims", 2}} << Shapes{N({10})} << "normalized_dims"
         << QStringList{"[N, 10]"};

@@ -101,6 +101,7 @@ QColor EditorStyle::categoryColor(const std::string& category) const {
         {"Activation", QColor(0xE6, 0x7E, 0x22)},   {"Core", QColor(0x2E, 0x9D, 0x4F)},
         {"Shape", QColor(0x79, 0x55, 0x48)},        {"Merge", QColor(0x54, 0x6E, 0x7A)},
         {"Sequence", QColor(0x9E, 0x9D, 0x24)},     {"Tensor", QColor(0x37, 0x47, 0x4F)},
+        {"Attention", QColor(0xC2, 0x18, 0x5B)},
     };
     auto it = colours.find(category);
     QColor c = it == colours.end() ? QColor(0x75, 0x75, 0x75) : it->second;

@@ -32,6 +32,7 @@ NW_CPU_KERNEL(makePositionalEncodingKernel);
 NW_CPU_KERNEL(makeSequencePoolKernel);
 NW_CPU_KERNEL(makeMatMulKernel);
 NW_CPU_KERNEL(makeTransposeKernel);
+NW_CPU_KERNEL(makeMultiHeadAttentionKernel);
 NW_CPU_KERNEL(makeLstmKernel);
 NW_CPU_KERNEL(makeGruKernel);
 

@@ -34,6 +34,7 @@ graph::OpTable<KernelFactory> makeCpuKernelTable() {
         .add("MatMul", makeMatMulKernel)
         .add("Transpose", makeTransposeKernel)
         .add("Loss", makeLossKernel)
+        .add("MultiHeadAttention", makeMultiHeadAttentionKernel)
         .add("LSTM", makeLstmKernel)
         .add("GRU", makeGruKernel);
     return t;

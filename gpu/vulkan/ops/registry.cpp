@@ -38,7 +38,10 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
                              "on the CPU")
         .unsupported("GRU", "no Vulkan recurrent kernels yet (T dependent steps of GEMMs and "
                             "gate arithmetic, and their backward through time); the node runs "
-                            "on the CPU");
+                            "on the CPU")
+        .unsupported("MultiHeadAttention",
+                     "no Vulkan attention kernels yet (batched matmuls, softmax and their "
+                     "backward); the node runs on the CPU");
     return t;
 }
 
