@@ -297,22 +297,25 @@ int runBench(const RunOptions& o, const graph::OpRegistry& registry,
     auto& s = **session;
     auto& backend = *s.backend;
     const auto& cfg = s.project.training;
-    // One real batch, preloaded: the benchmark times compute, not data loading.
+    // One real batch, preloaded: the benchmark times compute, not data loading. From the test
+    // split, or the training split where there is none (text corpora).
+    const auto& benchSplit = s.splits.test ? s.splits.test : s.splits.train;
+    const char* splitName = s.splits.test ? "test" : "training";
     auto batchOf = [&](std::int64_t size) -> Expected<datasets::HostBatch> {
         datasets::LoaderOptions lo;
         lo.batchSize = size;
         lo.shuffle = false;
         lo.mean = s.project.dataset.mean;
         lo.std = s.project.dataset.std;
-        auto loader = datasets::DataLoader::create(s.splits.test, lo);
+        auto loader = datasets::DataLoader::create(benchSplit, lo);
         if (!loader) {
             return loader.error();
         }
         (*loader)->startEpoch(0);
         auto b = (*loader)->next();
         if (!b || b->size != size) {
-            return Error::user("the test split has fewer than " + std::to_string(size) +
-                               " samples");
+            return Error::user(std::string("the ") + splitName + " split has fewer than " +
+                               std::to_string(size) + " samples");
         }
         return std::move(*b);
     };
@@ -407,21 +410,32 @@ int runBench(const RunOptions& o, const graph::OpRegistry& registry,
     }
     double trainRate = double(o.steps * cfg.batchSize) / *t1;
     double inferRate = double(o.steps * o.inferBatch) / *t2;
+    // A language model (a label per step): its rates in tokens too.
+    const engine::Dims& pred = (*train)->prediction().shape();
+    const std::int64_t tokens = benchSplit->targetShape().empty() ? 0 : pred[1];
     if (o.json) {
-        std::cout << ordered_json{{"train_samples_per_sec", trainRate},
-                                  {"infer_samples_per_sec", inferRate},
-                                  {"batch", cfg.batchSize},
-                                  {"infer_batch", o.inferBatch},
-                                  {"steps", o.steps},
-                                  {"threads", backend.threads()},
-                                  {"device", backend.device().toString()},
-                                  {"arena_bytes", (*train)->arenaBytes()},
-                                  {"arena_bytes_without_reuse", (*train)->naiveBytes()}}
-                         .dump()
-                  << std::endl;
+        ordered_json j{{"train_samples_per_sec", trainRate},
+                       {"infer_samples_per_sec", inferRate},
+                       {"batch", cfg.batchSize},
+                       {"infer_batch", o.inferBatch},
+                       {"steps", o.steps},
+                       {"threads", backend.threads()},
+                       {"device", backend.device().toString()},
+                       {"arena_bytes", (*train)->arenaBytes()},
+                       {"arena_bytes_without_reuse", (*train)->naiveBytes()}};
+        if (tokens > 0) {
+            j["tokens_per_sample"] = tokens;
+            j["train_tokens_per_sec"] = trainRate * double(tokens);
+            j["infer_tokens_per_sec"] = inferRate * double(tokens);
+        }
+        std::cout << j.dump() << std::endl;
     } else {
         std::printf("train: %.0f samples/s (batch %lld)\ninfer: %.0f samples/s (batch %lld)\n",
                     trainRate, (long long)cfg.batchSize, inferRate, (long long)o.inferBatch);
+        if (tokens > 0) {
+            std::printf("train: %.0f tokens/s\ninfer: %.0f tokens/s\n", trainRate * double(tokens),
+                        inferRate * double(tokens));
+        }
     }
     if (!profile.empty()) {
         double total = 0;

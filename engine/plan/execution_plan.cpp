@@ -242,7 +242,9 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
         if (options.training && k && k->backwardReadsOutputs()) {
             last = std::max(last, bwd(i));
         }
-        if (i == plan->m_lossStep) {
+        // The loss, and the input: it stays as uploaded, so forward() may run again on it
+        // (bench, the generator) without a new upload.
+        if (i == plan->m_lossStep || i == plan->m_inputStep) {
             last = end;
         }
         requests.push_back({static_cast<std::size_t>(numelOf(shape)) * sizeof(float),

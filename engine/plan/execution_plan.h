@@ -39,7 +39,8 @@ public:
                                                             const PlanOptions& options);
     ~ExecutionPlan();
 
-    // Where each batch goes before forward(): the Input node's output [batch, ...].
+    // Where each batch goes before forward(): the Input node's output [batch, ...]. Nothing else
+    // shares its memory, so it holds the uploaded batch until the next upload.
     const Tensor& input() const;
     // The targets the loss compares with: i32 labels for softmax cross-entropy, [batch] (or
     // [batch, T] for a [batch, T, K] prediction: a label per step), else f32 shaped like the

@@ -75,7 +75,9 @@ private slots:
         QTest::newRow("csv with a non-numeric cell")
             << "t.csv" << QByteArray("a,label\n1,0\nabc,1\n")
             << "t.csv:3: column 1 (\"a\"): not a number: \"abc\"";
-        QTest::newRow("not a dataset") << "t.txt" << QByteArray("x") << "t.txt: neither";
+        QTest::newRow("not a dataset") << "t.dat" << QByteArray("x") << "t.dat: neither";
+        QTest::newRow("text shorter than a window")
+            << "t.txt" << QByteArray("xy") << "t.txt: the corpus has 2 characters";
     }
     void userErrorsExit2() {
         QFETCH(QString, file);
