@@ -181,6 +181,12 @@ private slots:
         QVERIFY(style.categoryColor("Sequence") != unknown);
         QVERIFY(style.categoryColor("Tensor") != unknown);
         QVERIFY(style.categoryColor("Sequence") != style.categoryColor("Tensor"));
+        QCOMPARE(children(QStringLiteral("Attention")),
+                 QStringList{QStringLiteral("MultiHeadAttention")});
+        QVERIFY(style.categoryColor("Attention") != unknown);
+        for (const char* other : {"Sequence", "Tensor", "Normalization", "Core"}) {
+            QVERIFY(style.categoryColor("Attention") != style.categoryColor(other));
+        }
     }
 
     void paletteDropAddsANode() {
