@@ -5,6 +5,7 @@
 #include "graph/analysis.h"
 
 #include <algorithm>
+#include <chrono>
 #include <unordered_map>
 
 namespace nw::engine {
@@ -376,11 +377,42 @@ Status ExecutionPlan::forward(bool training, std::uint64_t step) {
         args.training = training;
         args.step = step;
         args.targets = &m_targets;
-        if (auto status = s->kernel->forward(args); !status) {
+        if (auto status = timed(s->nodeId, " forward", [&] { return s->kernel->forward(args); });
+            !status) {
             return status;
         }
     }
     return Status::success();
+}
+
+template <class Fn>
+Status ExecutionPlan::timed(const std::string& node, const char* what, Fn&& fn) {
+    if (!m_hostTiming) {
+        return fn();
+    }
+    const auto start = std::chrono::steady_clock::now();
+    Status status = fn();
+    if (status) {
+        status = m_backend->synchronize();
+    }
+    KernelTiming& t = m_timings[node + what];
+    t.label = node + what;
+    ++t.calls;
+    t.milliseconds +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return status;
+}
+
+std::vector<KernelTiming> ExecutionPlan::takeHostTiming() {
+    std::vector<KernelTiming> out;
+    for (auto& [label, t] : m_timings) {
+        out.push_back(std::move(t));
+    }
+    m_timings.clear();
+    std::sort(out.begin(), out.end(), [](const KernelTiming& a, const KernelTiming& b) {
+        return a.milliseconds > b.milliseconds;
+    });
+    return out;
 }
 
 Status ExecutionPlan::backward() {
@@ -405,7 +437,8 @@ Status ExecutionPlan::backward() {
         args.gradInputs = s.gradInputs;
         args.gradParams = s.gradParams;
         args.targets = &m_targets;
-        if (auto status = s.kernel->backward(args); !status) {
+        if (auto status = timed(s.nodeId, " backward", [&] { return s.kernel->backward(args); });
+            !status) {
             return status;
         }
     }

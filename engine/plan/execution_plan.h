@@ -13,6 +13,7 @@
 #include "graph/graph.h"
 #include "graph/op_registry.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,9 +78,19 @@ public:
     std::size_t arenaBytes() const { return m_arenaBytes; }
     std::size_t naiveBytes() const { return m_naiveBytes; }
 
+    // Host-clock timing of every node's forward and backward ("attn forward"), each waited
+    // for (Backend::synchronize) so its time is its own: exact on the CPU, where kernels run
+    // synchronously; on a GPU it adds a wait per node, so Backend::setProfiling is the better
+    // measure there. takeHostTiming gives the totals since the last call, largest first.
+    void setHostTiming(bool on) { m_hostTiming = on; }
+    std::vector<KernelTiming> takeHostTiming();
+
 private:
     struct Step;
     ExecutionPlan() = default;
+    // Runs fn; with host timing on, waits for it and adds its time to `node` + `what`.
+    template <class Fn>
+    Status timed(const std::string& node, const char* what, Fn&& fn);
 
     Backend* m_backend = nullptr;
     std::vector<std::unique_ptr<Step>> m_steps; // topological order
@@ -95,6 +106,8 @@ private:
     bool m_training = false;
     std::size_t m_arenaBytes = 0;
     std::size_t m_naiveBytes = 0;
+    bool m_hostTiming = false;
+    std::map<std::string, KernelTiming> m_timings; // by label
 };
 
 } // namespace nw::engine

@@ -3,6 +3,7 @@
 // loss, context learnt through causal attention and through an LSTM, and generation that
 // continues what was learnt; the sampler's top-k and temperature.
 #include "datasets/catalog.h"
+#include "engine/plan/execution_plan.h"
 #include "engine/train/text_generator.h"
 #include "engine/train/trainer.h"
 #include "engine/train/weights_file.h"
@@ -11,6 +12,7 @@
 
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -209,6 +211,46 @@ private slots:
         QVERIFY2(trainer.error().message.find("node 'loss'") != std::string::npos &&
                      trainer.error().message.find("[N, 16, 10]") != std::string::npos,
                  trainer.error().message.c_str());
+    }
+
+    // bench --profile on the CPU: every node's forward and backward, timed on the host clock.
+    void hostTimingNamesEveryNode() {
+        QTemporaryDir dir;
+        auto corpus = writeCorpus(dir, "0123456789", 500);
+        LmBuilder b(corpus, 8, 10, 8);
+        b.add("fc", "Dense", {{"units", 16}});
+        auto project = b.finish();
+        auto registry = graph::makeCoreRegistry();
+        auto backend = nw::testing::openCpu();
+        ModelParams params(*backend);
+        auto plan = ExecutionPlan::compile(project.graph, registry, *backend, params, {4, true, 1});
+        QVERIFY2(plan, plan ? "" : plan.error().message.c_str());
+        QVERIFY(params.initialize(1));
+        std::vector<std::int32_t> labels(std::size_t((*plan)->targets().numel()), 1);
+        QVERIFY(backend->copyFromHost((*plan)->targets(), labels.data()));
+        std::vector<float> ids(std::size_t((*plan)->input().numel()), 2.0f);
+        QVERIFY(backend->copyFromHost((*plan)->input(), ids.data()));
+        QVERIFY((*plan)->forward(true, 0)); // untimed
+        (*plan)->setHostTiming(true);
+        for (int i = 0; i < 2; ++i) {
+            QVERIFY((*plan)->forward(true, 0));
+            QVERIFY((*plan)->backward());
+        }
+        (*plan)->setHostTiming(false);
+        auto timings = (*plan)->takeHostTiming();
+        QStringList labelsSeen;
+        for (const auto& t : timings) {
+            labelsSeen << QString::fromStdString(t.label);
+            QCOMPARE(t.calls, std::uint64_t(2));
+            QVERIFY(t.milliseconds >= 0);
+        }
+        for (const char* l : {"embed forward", "fc forward", "head backward", "loss backward"}) {
+            QVERIFY2(labelsSeen.contains(l), qPrintable(labelsSeen.join(", ")));
+        }
+        QVERIFY(std::is_sorted(timings.begin(), timings.end(), [](const auto& a, const auto& b) {
+            return a.milliseconds > b.milliseconds;
+        }));
+        QVERIFY((*plan)->takeHostTiming().empty());
     }
 
     void sampleTokenHonoursTopK() {
