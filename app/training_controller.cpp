@@ -6,6 +6,7 @@
 #include "engine/tracking/store.h"
 
 #include <QCoreApplication>
+#include <algorithm>
 #include <vector>
 
 namespace nw::app {
@@ -29,14 +30,17 @@ struct TrainingController::Job {
 };
 
 // A trained model kept after its run, for evaluate(): the backend its tensors live on and
-// the trainer (declared after, so destroyed first). Used by one thread at a time.
+// the trainer (declared after, so destroyed first). Used by one thread at a time: `mutex`
+// serialises evaluate() and generationModel()'s saveWeights.
 struct TrainingController::Model {
     qint64 runId = 0;
     std::string runName;
     graph::Project project;
     std::filesystem::path projectDir;
     std::unique_ptr<engine::Backend> backend;
+    std::unique_ptr<engine::Backend> fallback; // the CPU for ops `backend` lacks; may be null
     std::unique_ptr<engine::Trainer> trainer;
+    std::mutex mutex;
 };
 
 // On the worker thread: queues step events for the UI thread (one posted delivery per batch)
@@ -101,8 +105,26 @@ Evaluation makeEvaluation(engine::Predictions predictions, const graph::Project&
     e.predictions = std::move(predictions);
     if (auto splits = datasets::openDataset(project.dataset, projectDir)) {
         e.testSplit = splits->test;
+        if (splits->train) {
+            e.tokensPerSample = std::max<qint64>(1, splits->train->targetNumel());
+        }
     }
     return e;
+}
+
+// The test split's predictions, or the validation split's when the dataset has no test split
+// (a text corpus has none). `onValidation` says which.
+Expected<engine::Predictions> predictTestOrValidation(engine::Trainer& trainer,
+                                                      bool& onValidation) {
+    onValidation = false;
+    auto predictions = trainer.predict();
+    if (!predictions && predictions.error().kind == Error::Kind::User) {
+        if (auto validation = trainer.predict(true)) {
+            onValidation = true;
+            return validation;
+        }
+    }
+    return predictions;
 }
 
 // A backend of its own for an evaluation: the run's device when this machine has it (a
@@ -151,11 +173,13 @@ Expected<Evaluation> evaluateStoredRun(const std::string& databasePath, qint64 r
     if (auto s = (*trainer)->loadCheckpoint(found->checkpoint); !s) {
         return withRun(s.error());
     }
-    auto predictions = (*trainer)->predict();
+    bool onValidation = false;
+    auto predictions = predictTestOrValidation(**trainer, onValidation);
     if (!predictions) {
         return withRun(predictions.error());
     }
     Evaluation e = makeEvaluation(std::move(*predictions), found->project, projectDir);
+    e.onValidation = onValidation;
     e.runId = runId;
     e.runName = QString::fromStdString(found->runName);
     e.fromCheckpoint = true;
@@ -229,17 +253,35 @@ quint64 TrainingController::evaluate() {
     }
     auto model = m_model;
     return startEvaluation([model]() -> Expected<Evaluation> {
-        auto predictions = model->trainer->predict();
+        std::lock_guard lock(model->mutex);
+        bool onValidation = false;
+        auto predictions = predictTestOrValidation(*model->trainer, onValidation);
         if (!predictions) {
             return predictions.error();
         }
         Evaluation e = makeEvaluation(std::move(*predictions), model->project, model->projectDir);
+        e.onValidation = onValidation;
         e.runId = model->runId;
         e.runName = QString::fromStdString(model->runName);
         e.step = model->trainer->step();
         e.batchesPerEpoch = model->trainer->batchesPerEpoch();
         return e;
     });
+}
+
+GenerationModel TrainingController::generationModel() const {
+    GenerationModel out;
+    if (!m_model) {
+        return out;
+    }
+    out.runId = m_model->runId;
+    out.project = m_model->project;
+    out.projectDir = m_model->projectDir;
+    out.saveWeights = [model = m_model](const std::filesystem::path& path) {
+        std::lock_guard lock(model->mutex);
+        return model->trainer->saveWeights(path);
+    };
+    return out;
 }
 
 quint64 TrainingController::evaluateRun(qint64 runId) {
@@ -470,6 +512,7 @@ void TrainingController::work(std::shared_ptr<Job> job) {
         model->projectDir = run.projectDir();
         auto trained = run.releaseModel();
         model->backend = std::move(trained.backend);
+        model->fallback = std::move(trained.fallback);
         model->trainer = std::move(trained.trainer);
         QMetaObject::invokeMethod(
             this, [this, model] { m_model = model; }, Qt::QueuedConnection);

@@ -9,6 +9,7 @@
 // between steps. A stopped run keeps everything recorded so far (status 'stopped', with its
 // final checkpoint).
 
+#include "app/text_generation_controller.h"
 #include "engine/core/backend_registry.h"
 #include "engine/train/metrics.h"
 #include "engine/train/trainer.h"
@@ -53,6 +54,11 @@ struct Evaluation {
     qint64 step = 0;
     qint64 batchesPerEpoch = 0;
     QString checkpointPath;
+    // Targets per sample: > 1 for a language model (a label per step; predictions then hold
+    // one label per token and the report is per token), 1 otherwise.
+    qint64 tokensPerSample = 1;
+    // The dataset has no test split (a text corpus): the validation split was evaluated.
+    bool onValidation = false;
     engine::Predictions predictions;
     engine::ClassificationReport report;
     std::shared_ptr<const datasets::Dataset> testSplit; // null when it could not be opened
@@ -96,7 +102,8 @@ public:
     // stop(), then blocks until the worker has recorded the run's end (closing the window).
     void stopAndWait();
 
-    // Evaluates on the test split, on a worker thread with its own backend: while a run is
+    // Evaluates on the test split (the validation split when the dataset has none, as a text
+    // corpus), on a worker thread with its own backend: while a run is
     // active, the run's latest checkpoint (training goes on undisturbed); otherwise the model
     // the last run of this session ended with. Returns the request id that evaluated() or
     // evaluationFailed() carries; 0 (refused) while another evaluation is active, while the
@@ -108,6 +115,11 @@ public:
     // message naming the run and the file. 0 (refused) while another evaluation is active.
     quint64 evaluateRun(qint64 runId);
     bool hasModel() const { return m_model != nullptr; }
+    // The model the last run of this session ended with (completed or stopped), for text
+    // generation: its saveWeights writes the trained weights from any thread (one use at a time
+    // with evaluate()). Empty saveWeights when no run has finished.
+    GenerationModel generationModel() const;
+    const graph::OpRegistry& registry() const { return m_registry; }
     bool isEvaluating() const { return m_evalThread != nullptr; }
     // The global step of the active run's latest checkpoint; -1 when it has none yet.
     qint64 checkpointStep() const { return m_checkpointStep; }
