@@ -7,6 +7,7 @@
 #include "ui/datasets/dataset_browser_model.h"
 #include "ui/datasets/dataset_stats_panel.h"
 #include "ui/datasets/sample_image.h"
+#include "ui/datasets/text_corpus_view.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -17,6 +18,7 @@
 #include <QListView>
 #include <QScrollArea>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <memory>
@@ -55,7 +57,10 @@ DataPage::DataPage(app::ProjectDocument& document, QWidget* parent)
     : QWidget(parent)
     , m_document(document)
     , m_model(new DatasetBrowserModel(this)) {
-    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    m_pages = new QStackedWidget(this);
+    m_text = new TextCorpusView(m_pages);
+    auto* splitter = new QSplitter(Qt::Horizontal, m_pages);
+    m_imagePage = splitter;
     splitter->addWidget(buildBrowser());
     QWidget* side = buildSidePanel();
     QWidget* augmentation = buildAugmentationPanel();
@@ -71,9 +76,11 @@ DataPage::DataPage(app::ProjectDocument& document, QWidget* parent)
         return (scroll && scroll->widget() ? scroll->widget()->sizeHint().width() : 300) + 20;
     };
     splitter->setSizes({600, contentWidth(side), contentWidth(augmentation)});
+    m_pages->addWidget(splitter);
+    m_pages->addWidget(m_text);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(splitter);
+    layout->addWidget(m_pages);
     connect(&m_document, &app::ProjectDocument::changed, this, &DataPage::onDocumentChanged);
 }
 
@@ -182,8 +189,24 @@ void DataPage::loadProjectDataset() {
         });
 }
 
+bool DataPage::showsText() const {
+    return m_pages->currentWidget() == m_text;
+}
+
 void DataPage::setDatasets(datasets::DatasetSplits splits) {
     ++m_generation; // a dataset still being opened is not shown over this one
+    if (splits.vocabulary) { // a text corpus: no thumbnails, classes or image statistics
+        m_model->setSplits({});
+        m_stats->setDataset(nullptr);
+        m_preview->setSample(nullptr, 0);
+        m_text->setCorpus(splits);
+        m_pages->setCurrentWidget(m_text);
+        m_status->setVisible(false);
+        emit datasetReady();
+        return;
+    }
+    m_text->clear();
+    m_pages->setCurrentWidget(m_imagePage);
     std::vector<DatasetBrowserModel::Split> list;
     list.push_back({tr("train"), splits.train});
     if (splits.validation) {
@@ -217,6 +240,8 @@ void DataPage::setDatasets(datasets::DatasetSplits splits) {
 
 void DataPage::showNoDataset(const QString& why) {
     ++m_generation; // drops statistics still being computed for the old data
+    m_text->clear();
+    m_pages->setCurrentWidget(m_imagePage); // its status line says why
     m_model->setSplits({});
     {
         QSignalBlocker a(m_splitFilter);

@@ -4,6 +4,9 @@
 // a worker thread) with a button that makes them the project's normalisation, the
 // augmentation pipeline editor and the preview of the selected sample.
 //
+// A text corpus (a language model's dataset) is shown by a TextCorpusView instead: its
+// windows as text, the vocabulary and the character counts; nothing of images.
+//
 // The dataset is opened (datasets::openDataset, on a worker thread) when the page is first
 // shown and again whenever the project names another dataset.
 
@@ -17,6 +20,7 @@
 class QComboBox;
 class QLabel;
 class QListView;
+class QStackedWidget;
 
 namespace nw::app {
 class ProjectDocument;
@@ -29,6 +33,7 @@ class AugmentationPreview;
 class ClassHistogram;
 class DatasetStatsPanel;
 class DatasetBrowserModel;
+class TextCorpusView;
 
 class DataPage : public QWidget {
     Q_OBJECT
@@ -53,6 +58,9 @@ public:
     QComboBox* splitFilter() const { return m_splitFilter; }
     QComboBox* classFilter() const { return m_classFilter; }
     DatasetStatsPanel* statsPanel() const { return m_stats; }
+    // The text corpus view, current (and the image panels hidden) for a text corpus.
+    TextCorpusView* textView() const { return m_text; }
+    bool showsText() const;
     QString detailsText() const;
     // "Opening the dataset…", why it cannot be opened, skipped files; empty otherwise.
     QString statusText() const;
@@ -88,6 +96,9 @@ private:
     DatasetStatsPanel* m_stats;
     AugmentationEditor* m_editor;
     AugmentationPreview* m_preview;
+    QStackedWidget* m_pages;
+    QWidget* m_imagePage;
+    TextCorpusView* m_text;
     std::optional<graph::DatasetRef> m_loadedRef; // what m_model shows (mean/std aside)
     int m_generation = 0;  // bumped per dataset; stale background results are dropped
     BackgroundJobs m_jobs; // last: waits for the worker before the rest is destroyed

@@ -88,9 +88,20 @@ EvaluationPanel::EvaluationPanel(app::TrainingController& controller, Target tar
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(tables);
     split->addWidget(m_galleryView);
+    m_tables = split;
+    m_languageNote = new QLabel(
+        tr("A language model predicts one of its vocabulary's characters at every step: no "
+           "confusion matrix, per-class table or gallery is drawn for it. Its per-token accuracy "
+           "and perplexity are above."),
+        this);
+    m_languageNote->setWordWrap(true);
+    m_languageNote->setForegroundRole(QPalette::PlaceholderText);
+    m_languageNote->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_languageNote->hide();
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(split, 1);
+    layout->addWidget(m_languageNote, 1);
 
     connect(m_evaluate, &QPushButton::clicked, this, [this] {
         if (m_target == Target::StoredRun) {
@@ -178,6 +189,27 @@ void EvaluationPanel::updateButton() {
 }
 
 void EvaluationPanel::showEvaluation(const app::Evaluation& e) {
+    const bool lm = e.tokensPerSample > 1;
+    m_tables->setVisible(!lm);
+    m_languageNote->setVisible(lm);
+    if (lm) { // a K x K matrix over the vocabulary says nothing: the per-token figures instead
+        m_confusion->clear();
+        m_classes->clear();
+        m_gallery->clear();
+        const auto& r = e.report;
+        m_summary->setText(
+            tr("%1 · language model · %2 split: %L3 tokens (%L4 windows of %5) · "
+               "per-token accuracy %6% · loss %7 per token · perplexity %8")
+                .arg(e.source())
+                .arg(e.onValidation ? tr("validation") : tr("test"))
+                .arg(r.total)
+                .arg(r.total / e.tokensPerSample)
+                .arg(e.tokensPerSample)
+                .arg(r.total ? 100.0 * double(r.correct) / double(r.total) : 0.0, 0, 'f', 2)
+                .arg(e.predictions.summary.loss, 0, 'g', 4)
+                .arg(engine::perplexity(e.predictions.summary.loss), 0, 'g', 4));
+        return;
+    }
     const QStringList names = classNames(e);
     fillConfusion(e, names);
     fillClasses(e, names);

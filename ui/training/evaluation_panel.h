@@ -44,6 +44,8 @@ public:
 
     QPushButton* evaluateButton() const { return m_evaluate; }
     QLabel* summaryLabel() const { return m_summary; }
+    // Shown instead of the matrix, table and gallery for a language model's evaluation.
+    QLabel* languageModelNote() const { return m_languageNote; }
     // [K x K], rows the true class, columns the predicted; counts in Qt::DisplayRole.
     QStandardItemModel* confusionModel() const { return m_confusion; }
     // K rows: class, precision, recall, F1, support.
@@ -68,6 +70,8 @@ private:
     QStandardItemModel *m_confusion, *m_classes, *m_gallery;
     QTableView *m_confusionView, *m_classView;
     QListView* m_galleryView;
+    QWidget* m_tables = nullptr;      // the matrix, the per-class table and the gallery
+    QLabel* m_languageNote = nullptr; // shown instead for a language model
 };
 
 } // namespace nw::ui

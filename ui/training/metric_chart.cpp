@@ -53,6 +53,20 @@ int MetricChart::addCurve(const QString& name, QColor color, bool dashed) {
     return index;
 }
 
+void MetricChart::setTitle(const QString& title) {
+    chart()->setTitle(title);
+}
+
+QString MetricChart::title() const {
+    return chart()->title();
+}
+
+void MetricChart::setCurveName(int curve, const QString& name) {
+    Curve& c = m_curves[std::size_t(curve)];
+    c.name = name;
+    c.series->setName(name);
+}
+
 void MetricChart::append(int curve, double x, double y) {
     if (!std::isfinite(y)) {
         return;

@@ -33,6 +33,11 @@ public:
     // A new curve; returns its index. `dashed` for per-epoch curves over per-step ones.
     int addCurve(const QString& name, QColor color, bool dashed = false);
     void append(int curve, double x, double y);
+    // The chart's title and a curve's name (legend and hover read-out).
+    void setTitle(const QString& title);
+    QString title() const;
+    void setCurveName(int curve, const QString& name);
+    QString curveName(int curve) const { return m_curves[std::size_t(curve)].name; }
     // The next point appended to `curve` starts a new segment: no line joins it to the
     // curve's last point (nothing happens while the curve is empty).
     void breakCurve(int curve);

@@ -2,6 +2,7 @@
 
 #include "app/project_document.h"
 #include "ui/training/evaluation_panel.h"
+#include "ui/training/generation_panel.h"
 #include "ui/training/metric_chart.h"
 #include "ui/training/training_form.h"
 
@@ -18,6 +19,7 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 namespace nw::ui {
@@ -91,6 +93,8 @@ TrainPage::TrainPage(app::ProjectDocument& document, app::TrainingController& co
     tabs->addTab(buildCharts(), tr("Charts"));
     m_evaluation = new EvaluationPanel(controller, EvaluationPanel::Target::Session, tabs);
     tabs->addTab(m_evaluation, tr("Evaluation"));
+    m_generation = new GenerationPanel(controller, tabs);
+    tabs->addTab(m_generation, tr("Generate"));
     splitter->addWidget(tabs);
     splitter->setStretchFactor(1, 1);
     (new QHBoxLayout(this))->addWidget(splitter);
@@ -162,8 +166,20 @@ QWidget* TrainPage::buildCharts() {
     connect(m_logScale, &QCheckBox::toggled, this, [this](bool on) {
         m_loss->setLogScale(on);
         m_lr->setLogScale(on);
+        if (m_languageModel) {
+            m_accuracy->setLogScale(on);
+        }
     });
     return area;
+}
+
+void TrainPage::setLanguageModel(bool on) {
+    m_languageModel = on;
+    m_loss->setTitle(on ? tr("Loss (cross-entropy per token)") : tr("Loss"));
+    m_accuracy->setTitle(on ? tr("Perplexity (exp of the loss per token)") : tr("Accuracy"));
+    m_speed->setTitle(on ? tr("Tokens / s") : tr("Samples / s"));
+    m_speed->setCurveName(0, on ? tr("tokens/s") : tr("samples/s"));
+    m_accuracy->setLogScale(on && m_logScale->isChecked());
 }
 
 void TrainPage::start(bool track) {
@@ -202,12 +218,20 @@ void TrainPage::onStateChanged(app::TrainingController::State state) {
 }
 
 void TrainPage::onSteps(const QList<engine::StepEvent>& events) {
+    if ((events.front().tokensPerSample > 0) != m_languageModel) {
+        setLanguageModel(events.front().tokensPerSample > 0);
+    }
     for (const engine::StepEvent& e : events) {
         const double x = double(e.step);
         m_loss->append(TrainStep, x, e.loss);
-        m_accuracy->append(TrainStep, x, e.accuracy);
+        if (m_languageModel) {
+            m_accuracy->append(TrainStep, x, engine::perplexity(e.loss));
+            m_speed->append(0, x, e.samplesPerSecond * double(e.tokensPerSample));
+        } else {
+            m_accuracy->append(TrainStep, x, e.accuracy);
+            m_speed->append(0, x, e.samplesPerSecond);
+        }
         m_lr->append(0, x, e.learningRate);
-        m_speed->append(0, x, e.samplesPerSecond);
     }
     const engine::StepEvent& e = events.back();
     m_lastStep = e.step;
@@ -225,27 +249,34 @@ void TrainPage::onSteps(const QList<engine::StepEvent>& events) {
     const double eta =
         done > 0 ? e.elapsedSeconds / double(done) * double(e.totalSteps - e.step) : 0;
     m_progressText->setText(
-        tr("Epoch %1/%2 · step %3/%4 · %5 samples/s · ETA %6")
+        (m_languageModel ? tr("Epoch %1/%2 · step %3/%4 · %5 tokens/s · ETA %6")
+                         : tr("Epoch %1/%2 · step %3/%4 · %5 samples/s · ETA %6"))
             .arg(e.epoch + 1)
             .arg(e.batchesPerEpoch > 0 ? (e.totalSteps + e.batchesPerEpoch - 1) / e.batchesPerEpoch
                                        : m_epochs)
             .arg(e.step)
             .arg(e.totalSteps)
-            .arg(QLocale().toString(qint64(e.samplesPerSecond)))
+            .arg(QLocale().toString(
+                qint64(e.samplesPerSecond * double(std::max<std::int64_t>(1, e.tokensPerSample)))))
             .arg(duration(eta)));
 }
 
 void TrainPage::onEpoch(const engine::EpochEvent& e) {
     const double x = double(m_lastStep);
+    // A language model's second chart is the perplexity: exp of each split's loss per token.
+    const bool lm = e.tokensPerSample > 0;
+    auto second = [lm](double loss, double accuracy) {
+        return lm ? engine::perplexity(loss) : accuracy;
+    };
     m_loss->append(TrainEpoch, x, e.trainLoss);
-    m_accuracy->append(TrainEpoch, x, e.trainAccuracy);
+    m_accuracy->append(TrainEpoch, x, second(e.trainLoss, e.trainAccuracy));
     if (e.hasValidation) {
         m_loss->append(Validation, x, e.validation.loss);
-        m_accuracy->append(Validation, x, e.validation.accuracy);
+        m_accuracy->append(Validation, x, second(e.validation.loss, e.validation.accuracy));
     }
     if (e.hasTest) {
         m_loss->append(Test, x, e.test.loss);
-        m_accuracy->append(Test, x, e.test.accuracy);
+        m_accuracy->append(Test, x, second(e.test.loss, e.test.accuracy));
     }
 }
 

@@ -4,6 +4,9 @@
 // the TrainingController's queued signals. The page never waits on training. A run that
 // cannot start because the experiment store cannot be opened (read-only, not a database)
 // shows the error with "Train without tracking", which starts the same run unrecorded.
+// A language model's run (its events carry tokensPerSample > 0) shows perplexity instead of
+// accuracy and tokens/s instead of samples/s; its Generate tab streams text from the model the
+// run ended with.
 
 #include "app/training_controller.h"
 
@@ -25,6 +28,7 @@ class ProjectDocument;
 namespace nw::ui {
 
 class EvaluationPanel;
+class GenerationPanel;
 class MetricChart;
 class TrainingForm;
 
@@ -50,9 +54,15 @@ public:
     // Shown when the last run could not start for want of the experiment store.
     QPushButton* trainUntrackedButton() const { return m_untracked; }
     MetricChart* lossChart() const { return m_loss; }
+    // Accuracy, or perplexity for a language model (showsLanguageModel()).
     MetricChart* accuracyChart() const { return m_accuracy; }
     MetricChart* learningRateChart() const { return m_lr; }
+    // Samples/s, or tokens/s for a language model.
     MetricChart* throughputChart() const { return m_speed; }
+    // The charts show a language model's run (perplexity, tokens/s).
+    bool showsLanguageModel() const { return m_languageModel; }
+    // The Generate tab (text from the last trained language model).
+    GenerationPanel* generationPanel() const { return m_generation; }
     // The Evaluation tab (confusion matrix, per-class metrics, misclassified samples).
     EvaluationPanel* evaluationPanel() const { return m_evaluation; }
 
@@ -78,6 +88,8 @@ private:
     void onEpoch(const engine::EpochEvent& event);
     void onFinished(const app::RunFinished& result);
     QWidget* buildCharts();
+    // Titles and curve names for a language model's run (perplexity, tokens/s) or not.
+    void setLanguageModel(bool on);
     // The stored curves (up to `upToStep`) into the charts.
     bool loadRun(qint64 runId, qint64 upToStep = std::numeric_limits<qint64>::max());
 
@@ -93,6 +105,8 @@ private:
     QSlider* m_smoothing = nullptr;
     QCheckBox* m_logScale = nullptr;
     EvaluationPanel* m_evaluation = nullptr;
+    GenerationPanel* m_generation = nullptr;
+    bool m_languageModel = false;
     MetricChart *m_loss = nullptr, *m_accuracy = nullptr, *m_lr = nullptr, *m_speed = nullptr;
     qint64 m_maxSteps = 0;
     qint64 m_lastStep = 0;

@@ -9,6 +9,8 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QShowEvent>
+#include <algorithm>
+#include <vector>
 
 namespace nw::ui {
 
@@ -69,19 +71,37 @@ bool TrainPage::loadRun(qint64 runId, qint64 upToStep) {
         const char* name;
         MetricChart* chart;
         int curve;
+        bool exponential = false; // the chart shows exp(value): a perplexity from a loss
     };
-    const Target targets[] = {
-        {"train/loss", m_loss, TrainStep},
-        {"train/accuracy", m_accuracy, TrainStep},
-        {"train/lr", m_lr, 0},
-        {"epoch/samples_per_sec", m_speed, 0},
-        {"epoch/train_loss", m_loss, TrainEpoch},
-        {"epoch/train_accuracy", m_accuracy, TrainEpoch},
-        {"val/loss", m_loss, Validation},
-        {"val/accuracy", m_accuracy, Validation},
-        {"test/loss", m_loss, Test},
-        {"test/accuracy", m_accuracy, Test},
-    };
+    // A language model's run recorded tokens/s: its second chart shows perplexity.
+    const bool lm = std::any_of(points->begin(), points->end(),
+                                [](const auto& p) { return p.name == "epoch/tokens_per_sec"; });
+    setLanguageModel(lm);
+    const std::vector<Target> targets =
+        lm ? std::vector<Target>{
+                 {"train/loss", m_loss, TrainStep},
+                 {"train/loss", m_accuracy, TrainStep, true},
+                 {"train/lr", m_lr, 0},
+                 {"epoch/tokens_per_sec", m_speed, 0},
+                 {"epoch/train_loss", m_loss, TrainEpoch},
+                 {"epoch/train_perplexity", m_accuracy, TrainEpoch},
+                 {"val/loss", m_loss, Validation},
+                 {"val/perplexity", m_accuracy, Validation},
+                 {"test/loss", m_loss, Test},
+                 {"test/perplexity", m_accuracy, Test},
+             }
+           : std::vector<Target>{
+                 {"train/loss", m_loss, TrainStep},
+                 {"train/accuracy", m_accuracy, TrainStep},
+                 {"train/lr", m_lr, 0},
+                 {"epoch/samples_per_sec", m_speed, 0},
+                 {"epoch/train_loss", m_loss, TrainEpoch},
+                 {"epoch/train_accuracy", m_accuracy, TrainEpoch},
+                 {"val/loss", m_loss, Validation},
+                 {"val/accuracy", m_accuracy, Validation},
+                 {"test/loss", m_loss, Test},
+                 {"test/accuracy", m_accuracy, Test},
+             };
     qint64 lastStep = 0, firstStep = std::numeric_limits<qint64>::max();
     for (const auto& p : *points) {
         if (p.step > upToStep) { // a resumed run's new steps arrive as events
@@ -89,7 +109,8 @@ bool TrainPage::loadRun(qint64 runId, qint64 upToStep) {
         }
         for (const Target& t : targets) {
             if (p.name == t.name) {
-                t.chart->append(t.curve, double(p.step), p.value);
+                t.chart->append(t.curve, double(p.step),
+                                t.exponential ? engine::perplexity(p.value) : p.value);
             }
         }
         lastStep = std::max<qint64>(lastStep, p.step);
