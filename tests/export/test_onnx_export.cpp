@@ -120,6 +120,8 @@ private slots:
             << t + "resnet-small.nwproj"
             << "Conv=9 BatchNormalization=9 Add=3 GlobalAveragePool=1 Flatten=1 Gemm=1"
             << classifier;
+        QTest::newRow("lstm-classifier") << t + "lstm-classifier.nwproj"
+                                         << "Reshape=2 LSTM=1 Gemm=1" << classifier;
         QTest::newRow("all_ops") << data + "all_ops.nwproj"
                                  << "Conv=2 Sum=1 AveragePool=1 MaxPool=1 GlobalAveragePool=1 "
                                     "Concat=2 Reshape=1 LayerNormalization=1 Erf=1 Tanh=2 "

@@ -39,7 +39,7 @@ class TestWelcomePage : public QObject {
 private slots:
     void templatesAreCompiledIntoTheBinary() {
         const QStringList templates = WelcomePage::templatePaths();
-        QCOMPARE(templates.size(), 5);
+        QCOMPARE(templates.size(), 6);
         QVERIFY(templates.contains(":/templates/lenet5.nwproj"));
         QVERIFY(QFile::exists(WelcomePage::samplePath()));
         for (const QString& path : templates) { // every bundled template is a valid project
@@ -55,7 +55,7 @@ private slots:
     void aTemplateStartsAnUnsavedProjectInDesign() {
         Fixture f;
         QVERIFY(f.window.isWelcomeShown());
-        QCOMPARE(f.page()->templateList()->count(), 5);
+        QCOMPARE(f.page()->templateList()->count(), 6);
         QListWidgetItem* lenet = nullptr;
         for (int i = 0; i < f.page()->templateList()->count(); ++i) {
             auto* item = f.page()->templateList()->item(i);
