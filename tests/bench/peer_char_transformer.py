@@ -176,7 +176,7 @@ def main():
         epoch_order = train[:]
         rng.shuffle(epoch_order)
         for b in range(per_epoch):
-            if time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline or step >= total:
                 break
             window_sum += train_step(step, epoch_order[b * BATCH : (b + 1) * BATCH])
             window_n += 1
