@@ -255,6 +255,13 @@ private slots:
         QVERIFY2(status.contains(QLatin1String("Prompt")) && status.contains(QLatin1String("x")),
                  qPrintable(status));
         QVERIFY(gen->generateButton()->isEnabled());
+
+        // The stored run, shown again from the experiment store: still perplexity.
+        QVERIFY(page->showStoredRun(result.runId));
+        QVERIFY(page->showsLanguageModel());
+        QCOMPARE(ppl->storedCount(TrainPage::TrainStep), steps);
+        QCOMPARE(ppl->storedCount(TrainPage::Validation), qsizetype(5));
+        QVERIFY(page->throughputChart()->storedCount(0) > 0);
         window.trainingController()->stopAndWait();
     }
 

@@ -3,17 +3,18 @@
 // (NETWRIGHT_DB points into a temporary folder, never the user's database); pause and resume;
 // stop; closing the window during a run; a store that cannot be opened offers training without
 // tracking; undoable form edits; the device list; chart downsampling.
+#include "app/backends.h"
 #include "app/project_document.h"
 #include "app/training_controller.h"
 #include "engine/tracking/store.h"
 #include "graph/op_registry.h"
 #include "tests/datasets/dataset_fixtures.h"
-#include "app/backends.h"
 #include "tests/support/backends.h"
 #include "tests/support/tiny_project.h"
 #include "ui/design_page.h"
 #include "ui/experiments/experiments_page.h"
 #include "ui/main_window.h"
+#include "ui/training/generation_panel.h"
 #include "ui/training/metric_chart.h"
 #include "ui/training/train_page.h"
 #include "ui/training/training_form.h"
@@ -92,6 +93,14 @@ private slots:
         QCOMPARE(page->progressBar()->value(), page->progressBar()->maximum());
         QVERIFY(page->startButton()->isEnabled());
         QVERIFY(page->statusLabel()->text().contains(QStringLiteral("completed")));
+        // An image classifier: accuracy and samples/s, and nothing to generate text from.
+        QVERIFY(!page->showsLanguageModel());
+        QCOMPARE(page->accuracyChart()->title(), QStringLiteral("Accuracy"));
+        QCOMPARE(page->throughputChart()->curveName(0), QStringLiteral("samples/s"));
+        QTRY_VERIFY(page->generationPanel()->generateButton()->toolTip().contains(
+            QStringLiteral("not a language model")));
+        QVERIFY(!page->generationPanel()->generateButton()->isEnabled());
+        QVERIFY(!page->generationPanel()->generate());
 
         auto store =
             tracking::ExperimentStore::open(m_dir.filePath("experiments.db").toStdString());

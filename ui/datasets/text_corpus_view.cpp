@@ -228,7 +228,12 @@ void TextCorpusView::setCorpus(const datasets::DatasetSplits& splits) {
                            .arg(m_windows * m_window)
                            .arg(m_windows)
                            .arg(m_window)
-                           .arg(m_vocab->size()));
+                           .arg(m_vocab->size()) +
+                       (splits.warnings.empty()
+                            ? QString()
+                            : QLatin1Char('\n') +
+                                  tr("%n file(s) skipped: %1", nullptr, int(splits.warnings.size()))
+                                      .arg(QString::fromStdString(splits.warnings.front()))));
     selectWindow(0);
 
     auto counts = std::make_shared<std::vector<std::int64_t>>();

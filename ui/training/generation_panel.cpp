@@ -78,6 +78,10 @@ GenerationPanel::GenerationPanel(app::TrainingController& training, QWidget* par
             &GenerationPanel::onFinished);
     connect(&m_training, &app::TrainingController::stateChanged, this,
             &GenerationPanel::updateButtons);
+    connect(&m_training, &app::TrainingController::steps, this,
+            [this](const QList<engine::StepEvent>& events) {
+                m_languageModel = events.back().tokensPerSample > 0 ? 1 : 0;
+            });
     connect(&m_training, &app::TrainingController::finished, this, &GenerationPanel::updateButtons,
             Qt::QueuedConnection); // after the model is kept
     updateButtons();
@@ -85,20 +89,29 @@ GenerationPanel::GenerationPanel(app::TrainingController& training, QWidget* par
 
 void GenerationPanel::updateButtons() {
     const bool busy = m_generation.isActive();
-    const bool model = m_training.hasModel();
-    m_generate->setEnabled(!busy && model);
-    m_generate->setToolTip(model ? tr("Generate text from the last trained model")
-                                 : tr("Train a language model first: generation uses the model "
-                                      "the last run of this session ended with"));
+    const bool model = m_training.hasModel() && !m_training.isActive();
+    // A run of this session that was not a language model: nothing to generate from.
+    const bool notLanguage = model && m_languageModel == 0;
+    m_generate->setEnabled(!busy && model && !notLanguage);
+    m_generate->setToolTip(
+        notLanguage ? tr("The last run's model is not a language model: its dataset is not a "
+                         "text corpus")
+        : model     ? tr("Generate text from the last trained model")
+                    : tr("Train a language model first: generation uses the model the last run "
+                             "of this session ended with"));
     m_stop->setEnabled(busy);
-    if (!busy && !model && m_status->text().isEmpty()) {
-        m_status->setText(tr("Train a language model (a text corpus) to generate from it."));
+    if (!busy) {
+        if (notLanguage) {
+            m_status->setText(m_generate->toolTip() + QLatin1Char('.'));
+        } else if (!model && m_status->text().isEmpty()) {
+            m_status->setText(tr("Train a language model (a text corpus) to generate from it."));
+        }
     }
 }
 
 bool GenerationPanel::generate() {
     app::GenerationModel model = m_training.generationModel();
-    if (!model.saveWeights || m_generation.isActive()) {
+    if (!model.saveWeights || m_generation.isActive() || !m_generate->isEnabled()) {
         return false;
     }
     app::GenerationRequest request;

@@ -61,6 +61,8 @@ private:
     QPlainTextEdit* m_output;
     QLabel* m_status;
     QString m_generated;
+    // The last run's events carried tokensPerSample > 0 (a language model); -1: no run seen.
+    int m_languageModel = -1;
 };
 
 } // namespace nw::ui
