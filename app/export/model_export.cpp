@@ -49,21 +49,28 @@ struct Reference {
 Reference makeReference(const graph::Project& project, const OpenedDataset& splits,
                         std::int64_t perSample, std::int64_t count) {
     Reference r;
-    if (splits && splits->test && splits->test->sampleNumel() == perSample &&
-        splits->test->size() > 0) {
-        r.classLabels = splits->test->classNames();
+    // The test split; where the files hold none (text corpora), the validation split, else the
+    // training split: real samples, so token ids are valid ids.
+    std::shared_ptr<datasets::Dataset> split;
+    const char* which = "test";
+    if (splits) {
+        split = splits->test ? splits->test : splits->validation ? splits->validation : splits->train;
+        which = splits->test ? "test" : splits->validation ? "validation" : "training";
+    }
+    if (split && split->sampleNumel() == perSample && split->size() > 0) {
+        r.classLabels = split->classNames();
         datasets::LoaderOptions lo;
-        lo.batchSize = std::min(count, splits->test->size());
+        lo.batchSize = std::min(count, split->size());
         lo.shuffle = false;
         lo.mean = project.dataset.mean;
         lo.std = project.dataset.std;
-        if (auto loader = datasets::DataLoader::create(splits->test, lo)) {
+        if (auto loader = datasets::DataLoader::create(split, lo)) {
             (*loader)->startEpoch(0);
             if (auto b = (*loader)->next()) {
                 r.inputs = std::move(b->inputs);
                 r.batch = b->size;
-                r.source = std::to_string(r.batch) + " test samples of " + splits->test->name() +
-                           ", normalised as in training";
+                r.source = std::to_string(r.batch) + " " + which + " samples of " +
+                           split->name() + ", normalised as in training";
                 return r;
             }
         }
@@ -77,7 +84,7 @@ Reference makeReference(const graph::Project& project, const OpenedDataset& spli
     }
     r.source = std::to_string(count) + " seeded N(0, 1) samples (" +
                (!splits ? splits.error().message
-                        : std::string("the dataset has no test split that fits the input")) +
+                        : std::string("the dataset has no split that fits the input")) +
                ")";
     return r;
 }

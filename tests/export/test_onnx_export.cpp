@@ -122,6 +122,10 @@ private slots:
             << classifier;
         QTest::newRow("lstm-classifier") << t + "lstm-classifier.nwproj"
                                          << "Reshape=2 LSTM=1 Gemm=1" << classifier;
+        QTest::newRow("char-transformer")
+            << t + "char-transformer.nwproj"
+            << "Cast=1 Gather=13 LayerNormalization=9 MatMul=25 Softmax=4 Erf=4 Add=34"
+            << QStringList{"logits"};
         QTest::newRow("all_ops") << data + "all_ops.nwproj"
                                  << "Conv=2 Sum=1 AveragePool=1 MaxPool=1 GlobalAveragePool=1 "
                                     "Concat=2 Reshape=1 LayerNormalization=1 Erf=1 Tanh=2 "
