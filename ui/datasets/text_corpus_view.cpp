@@ -279,7 +279,11 @@ void TextCorpusView::showCounts(std::vector<std::int64_t> counts) {
     QStringList names;
     std::vector<std::int64_t> top;
     for (int id : order) {
-        names << QString::fromStdString(m_vocab->displayName(id));
+        // One glyph for the narrow bars: "␣" for a space, "⏎" for a line break.
+        const char32_t c = m_vocab->characters()[std::size_t(id)];
+        names << (c == U' '    ? QString(QChar(0x2423))
+                  : c == U'\n' ? QString(QChar(0x23CE))
+                               : QString::fromStdString(m_vocab->displayName(id)));
         top.push_back(m_counts[std::size_t(id)]);
     }
     m_chart->setCounts(names, top);
