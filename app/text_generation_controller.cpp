@@ -3,10 +3,8 @@
 #include "datasets/catalog.h"
 #include "engine/plan/model_params.h"
 #include "engine/train/text_generator.h"
-#include "engine/train/weights_file.h"
 
 #include <QCoreApplication>
-#include <QTemporaryDir>
 #include <string>
 #include <vector>
 
@@ -53,7 +51,7 @@ Expected<qint64> generate(const GenerationModel& model, const GenerationRequest&
     if (prompt->empty()) {
         return Error::user(tr("Prompt: type at least one character").toStdString());
     }
-    if (!model.saveWeights) {
+    if (!model.loadWeights) {
         return Error::internal("the model has no weights to generate from");
     }
     auto backend = backends.openBackend("cpu");
@@ -66,16 +64,7 @@ Expected<qint64> generate(const GenerationModel& model, const GenerationRequest&
     if (!generator) {
         return generator.error();
     }
-    QTemporaryDir dir;
-    if (!dir.isValid()) {
-        return Error::internal("cannot create a temporary folder for the model's weights");
-    }
-    const std::filesystem::path weights =
-        dir.filePath(QStringLiteral("model.nwweights")).toStdString();
-    if (auto st = model.saveWeights(weights); !st) {
-        return st.error();
-    }
-    if (auto st = engine::loadWeights(**backend, params, weights); !st) {
+    if (auto st = model.loadWeights(**backend, params); !st) {
         return st.error();
     }
     if ((*generator)->vocabularySize() != vocabulary.size()) {
@@ -112,7 +101,7 @@ TextGenerationController::~TextGenerationController() {
 }
 
 bool TextGenerationController::start(GenerationModel model, const GenerationRequest& request) {
-    if (m_thread || !model.saveWeights) {
+    if (m_thread || !model.loadWeights) {
         return false;
     }
     auto job = std::make_shared<Job>();

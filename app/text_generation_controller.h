@@ -1,16 +1,18 @@
 #pragma once
 // TextGenerationController: text from a trained language model on a worker QThread, streamed
 // to the UI as queued signals (as TrainingController re-emits a run's events). One generation
-// at a time. The worker opens the model's corpus (for its vocabulary), writes the model's
-// weights through GenerationModel::saveWeights, compiles a batch-1 engine::TextGenerator on a
-// CPU backend of its own, loads the weights and samples; the UI thread never touches a tensor.
+// at a time. The worker opens the model's corpus (for its vocabulary), compiles a batch-1
+// engine::TextGenerator on a CPU backend of its own, loads the weights through
+// GenerationModel::loadWeights and samples; the UI thread never touches a tensor.
 //
 // Tokens are coalesced like training steps: the worker queues their text and the UI thread
 // gets it in pieces (one textGenerated() per event-loop turn), so a fast model never floods
 // the UI.
 
 #include "base/expected.h"
+#include "engine/core/backend.h"
 #include "engine/core/backend_registry.h"
+#include "engine/plan/model_params.h"
 #include "graph/op_registry.h"
 #include "graph/project.h"
 
@@ -26,13 +28,14 @@
 
 namespace nw::app {
 
-// A trained model to generate from: the project it was trained as and a way to write its
-// weights. saveWeights is called on the generation's worker thread.
+// A trained model to generate from: the project it was trained as and a way to load its
+// weights into parameters compiled from project.graph (on the generation's backend).
+// loadWeights is called on the generation's worker thread.
 struct GenerationModel {
     qint64 runId = 0; // 0: untracked
     graph::Project project;
     std::filesystem::path projectDir; // resolves the dataset's relative path
-    std::function<Status(const std::filesystem::path&)> saveWeights;
+    std::function<Status(engine::Backend&, engine::ModelParams&)> loadWeights;
 };
 
 struct GenerationRequest {

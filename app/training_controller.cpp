@@ -1,11 +1,14 @@
 #include "app/training_controller.h"
 
+#include "app/export/run_weights.h"
 #include "app/training_run.h"
 #include "datasets/catalog.h"
 #include "engine/tracking/run_checkpoint.h"
 #include "engine/tracking/store.h"
+#include "engine/train/weights_file.h"
 
 #include <QCoreApplication>
+#include <QTemporaryDir>
 #include <algorithm>
 #include <vector>
 
@@ -277,9 +280,40 @@ GenerationModel TrainingController::generationModel() const {
     out.runId = m_model->runId;
     out.project = m_model->project;
     out.projectDir = m_model->projectDir;
-    out.saveWeights = [model = m_model](const std::filesystem::path& path) {
-        std::lock_guard lock(model->mutex);
-        return model->trainer->saveWeights(path);
+    out.loadWeights = [model = m_model](engine::Backend& backend, engine::ModelParams& params) {
+        QTemporaryDir dir; // the trainer writes its weights, the generation's params read them
+        if (!dir.isValid()) {
+            return Status(Error::internal("cannot create a temporary folder for the weights"));
+        }
+        const std::filesystem::path file =
+            dir.filePath(QStringLiteral("model.nwweights")).toStdString();
+        {
+            std::lock_guard lock(model->mutex);
+            if (auto st = model->trainer->saveWeights(file); !st) {
+                return st;
+            }
+        }
+        return engine::loadWeights(backend, params, file);
+    };
+    return out;
+}
+
+Expected<GenerationModel> TrainingController::storedGenerationModel(qint64 runId) const {
+    auto store = tracking::ExperimentStore::open(databasePath().toStdString(), /*recover=*/false);
+    if (!store) {
+        return store.error();
+    }
+    auto found = tracking::findRunCheckpoint(**store, runId, m_registry, "to generate from");
+    if (!found) {
+        return found.error();
+    }
+    GenerationModel out;
+    out.runId = runId;
+    out.project = found->project;
+    out.projectDir = found->projectPath.parent_path();
+    out.loadWeights = [run = RunWeights{runId, found->project, found->checkpoint}](
+                          engine::Backend& backend, engine::ModelParams& params) {
+        return loadRunWeights(backend, params, run);
     };
     return out;
 }

@@ -116,9 +116,13 @@ public:
     quint64 evaluateRun(qint64 runId);
     bool hasModel() const { return m_model != nullptr; }
     // The model the last run of this session ended with (completed or stopped), for text
-    // generation: its saveWeights writes the trained weights from any thread (one use at a time
-    // with evaluate()). Empty saveWeights when no run has finished.
+    // generation: its loadWeights copies the trained weights from any thread (one use at a
+    // time with evaluate()). Empty loadWeights when no run has finished.
     GenerationModel generationModel() const;
+    // Stored run `runId`'s project snapshot and newest checkpoint, for text generation (reads
+    // the store on the calling thread; the checkpoint is loaded on the generation's worker). A
+    // user error naming the run when it is unknown or has no checkpoint.
+    Expected<GenerationModel> storedGenerationModel(qint64 runId) const;
     const graph::OpRegistry& registry() const { return m_registry; }
     bool isEvaluating() const { return m_evalThread != nullptr; }
     // The global step of the active run's latest checkpoint; -1 when it has none yet.

@@ -262,6 +262,19 @@ private slots:
         QCOMPARE(ppl->storedCount(TrainPage::TrainStep), steps);
         QCOMPARE(ppl->storedCount(TrainPage::Validation), qsizetype(5));
         QVERIFY(page->throughputChart()->storedCount(0) > 0);
+        // Its Generate tab uses the run's final checkpoint: the session model's weights, so
+        // the same prompt and seed give the same text.
+        gen->promptEdit()->setText(QStringLiteral("3"));
+        gen->tokensBox()->setValue(30);
+        gen->temperatureBox()->setValue(0.8);
+        gen->seedBox()->setValue(7);
+        QTRY_VERIFY(gen->generateButton()->isEnabled());
+        QVERIFY(gen->generateButton()->toolTip().contains(QLatin1String("checkpoint")));
+        QVERIFY(gen->generate());
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 6, 30000);
+        r = done.last().first().value<app::GenerationResult>();
+        QVERIFY2(r.status == QLatin1String("completed"), qPrintable(r.message));
+        QCOMPARE(gen->generatedText(), first);
         window.trainingController()->stopAndWait();
     }
 

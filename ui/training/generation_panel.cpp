@@ -89,14 +89,17 @@ GenerationPanel::GenerationPanel(app::TrainingController& training, QWidget* par
 
 void GenerationPanel::updateButtons() {
     const bool busy = m_generation.isActive();
-    const bool model = m_training.hasModel() && !m_training.isActive();
-    // A run of this session that was not a language model: nothing to generate from.
-    const bool notLanguage = model && m_languageModel == 0;
+    const bool model = (m_storedRun > 0 || m_training.hasModel()) && !m_training.isActive();
+    // A run that was not a language model: nothing to generate from.
+    const bool notLanguage =
+        model && (m_storedRun > 0 ? !m_storedLanguageModel : m_languageModel == 0);
     m_generate->setEnabled(!busy && model && !notLanguage);
     m_generate->setToolTip(
         notLanguage ? tr("The last run's model is not a language model: its dataset is not a "
                          "text corpus")
-        : model     ? tr("Generate text from the last trained model")
+        : model     ? (m_storedRun > 0
+                           ? tr("Generate text from run %1's newest checkpoint").arg(m_storedRun)
+                           : tr("Generate text from the last trained model"))
                     : tr("Train a language model first: generation uses the model the last run "
                              "of this session ended with"));
     m_stop->setEnabled(busy);
@@ -109,9 +112,32 @@ void GenerationPanel::updateButtons() {
     }
 }
 
+void GenerationPanel::setStoredRun(qint64 runId, bool languageModel) {
+    m_storedRun = runId;
+    m_storedLanguageModel = languageModel;
+    if (!m_generation.isActive()) {
+        m_status->clear();
+    }
+    updateButtons();
+}
+
 bool GenerationPanel::generate() {
-    app::GenerationModel model = m_training.generationModel();
-    if (!model.saveWeights || m_generation.isActive() || !m_generate->isEnabled()) {
+    if (m_generation.isActive() || !m_generate->isEnabled()) {
+        return false;
+    }
+    app::GenerationModel model;
+    if (m_storedRun > 0) {
+        auto stored = m_training.storedGenerationModel(m_storedRun);
+        if (!stored) {
+            m_status->setText(
+                tr("Cannot generate: %1").arg(QString::fromStdString(stored.error().message)));
+            return false;
+        }
+        model = std::move(*stored);
+    } else {
+        model = m_training.generationModel();
+    }
+    if (!model.loadWeights) {
         return false;
     }
     app::GenerationRequest request;

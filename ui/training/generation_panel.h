@@ -1,6 +1,7 @@
 #pragma once
 // The Train mode's Generate tab: text from the language model the last run of this session
-// ended with (completed or stopped). A prompt, how many tokens, the temperature, top-k and
+// ended with (completed or stopped), or from the stored run the Train mode shows (its newest
+// checkpoint). A prompt, how many tokens, the temperature, top-k and
 // seed; Generate and Stop. The text streams into a read-only view as the
 // TextGenerationController's worker draws it. An error (a prompt character outside the
 // vocabulary, a model that is not a language model) is shown in the panel.
@@ -27,6 +28,9 @@ public:
 
     // Starts generating (as the Generate button); false when refused (no model, or busy).
     bool generate();
+    // Generate from stored run `runId` (its newest checkpoint) rather than this session's last
+    // model; 0: this session's model again. `languageModel` false: the run's model is not one.
+    void setStoredRun(qint64 runId, bool languageModel);
 
     QLineEdit* promptEdit() const { return m_prompt; }
     QSpinBox* tokensBox() const { return m_tokens; }
@@ -63,6 +67,8 @@ private:
     QString m_generated;
     // The last run's events carried tokensPerSample > 0 (a language model); -1: no run seen.
     int m_languageModel = -1;
+    qint64 m_storedRun = 0;
+    bool m_storedLanguageModel = false;
 };
 
 } // namespace nw::ui

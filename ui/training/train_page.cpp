@@ -190,6 +190,7 @@ void TrainPage::start(bool track) {
     m_sessionStartStep = 0;
     m_firstStep = -1;
     m_shownRun = -1; // the live run
+    m_generation->setStoredRun(0, false); // the Generate tab uses this run's model once done
     m_epochs = m_document.project().training.epochs;
     m_progress->setValue(0);
     m_progressText->setText(tr("Preparing the data and the model…"));

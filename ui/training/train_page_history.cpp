@@ -2,6 +2,7 @@
 // experiment store, so the Train mode opens on the project's last run.
 #include "app/project_document.h"
 #include "engine/tracking/store.h"
+#include "ui/training/generation_panel.h"
 #include "ui/training/metric_chart.h"
 #include "ui/training/train_page.h"
 
@@ -126,6 +127,7 @@ bool TrainPage::loadRun(qint64 runId, qint64 upToStep) {
         c->refresh();
     }
     m_shownRun = runId;
+    m_generation->setStoredRun(runId, lm); // the Generate tab uses its checkpoint
     m_lastStep = lastStep;
     m_progress->setRange(0, 1);
     m_progress->setValue(run->status == "completed" ? 1 : 0);
