@@ -278,6 +278,29 @@ private slots:
         window.trainingController()->stopAndWait();
     }
 
+    // Closing while text is being generated: the panel stops the worker and waits for it.
+    void closingDuringGenerationStops() {
+        app::ProjectDocument document(m_registry);
+        QVERIFY(document.load(m_projectPath).ok());
+        auto window = std::make_unique<ui::MainWindow>(document, nw::testing::cpuOnlyRegistry());
+        window->setUnsavedChangesPrompt([] { return QMessageBox::Discard; });
+        window->show();
+        TrainPage* page = window->trainPage();
+        QVERIFY(window->showMode(QStringLiteral("train")));
+        QSignalSpy finished(window->trainingController(), &app::TrainingController::finished);
+        page->setMaxSteps(20);
+        QTest::mouseClick(page->startButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+        ui::GenerationPanel* gen = page->generationPanel();
+        QTRY_VERIFY(gen->generateButton()->isEnabled());
+        gen->promptEdit()->setText(QStringLiteral("0"));
+        gen->tokensBox()->setValue(100000);
+        QVERIFY(gen->generate());
+        QTRY_VERIFY_WITH_TIMEOUT(!gen->generatedText().isEmpty(), 30000);
+        QVERIFY(gen->controller().isActive());
+        window.reset(); // must not hang or crash
+    }
+
 private:
     // NW_SCREENSHOT_DIR set: the Train mode's charts and its Generate tab, as PNGs there.
     static void saveScreenshots(QWidget& window, QWidget* generationTab) {

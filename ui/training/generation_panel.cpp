@@ -87,6 +87,11 @@ GenerationPanel::GenerationPanel(app::TrainingController& training, QWidget* par
     updateButtons();
 }
 
+GenerationPanel::~GenerationPanel() {
+    disconnect(&m_generation, nullptr, this, nullptr);
+    m_generation.stopAndWait();
+}
+
 void GenerationPanel::updateButtons() {
     const bool busy = m_generation.isActive();
     const bool model = (m_storedRun > 0 || m_training.hasModel()) && !m_training.isActive();

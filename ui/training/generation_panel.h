@@ -25,6 +25,8 @@ class GenerationPanel : public QWidget {
 public:
     // `training` must outlive the panel; the panel owns its generation controller.
     explicit GenerationPanel(app::TrainingController& training, QWidget* parent = nullptr);
+    // Stops a generation and waits for it, its last signals no longer delivered here.
+    ~GenerationPanel() override;
 
     // Starts generating (as the Generate button); false when refused (no model, or busy).
     bool generate();
