@@ -1,8 +1,7 @@
 #include "ui/training/generation_panel.h"
 
 #include <QDoubleSpinBox>
-#include <QFormLayout>
-#include <QHBoxLayout>
+#include <QGridLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -47,22 +46,19 @@ GenerationPanel::GenerationPanel(app::TrainingController& training, QWidget* par
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
-    auto* fields = new QHBoxLayout();
-    auto* form = new QFormLayout();
-    form->addRow(tr("Tokens"), m_tokens);
-    auto* form2 = new QFormLayout();
-    form2->addRow(tr("Temperature"), m_temperature);
-    auto* form3 = new QFormLayout();
-    form3->addRow(tr("Top-k"), m_topK);
-    auto* form4 = new QFormLayout();
-    form4->addRow(tr("Seed"), m_seed);
-    fields->addLayout(form);
-    fields->addLayout(form2);
-    fields->addLayout(form3);
-    fields->addLayout(form4);
-    fields->addStretch(1);
-    fields->addWidget(m_generate);
-    fields->addWidget(m_stop);
+    // Two rows of fields, so that the Train mode still fits a 1024-pixel screen.
+    auto* fields = new QGridLayout();
+    fields->addWidget(new QLabel(tr("Tokens"), this), 0, 0);
+    fields->addWidget(m_tokens, 0, 1);
+    fields->addWidget(new QLabel(tr("Temperature"), this), 0, 2);
+    fields->addWidget(m_temperature, 0, 3);
+    fields->addWidget(m_generate, 0, 5);
+    fields->addWidget(new QLabel(tr("Top-k"), this), 1, 0);
+    fields->addWidget(m_topK, 1, 1);
+    fields->addWidget(new QLabel(tr("Seed"), this), 1, 2);
+    fields->addWidget(m_seed, 1, 3);
+    fields->addWidget(m_stop, 1, 5);
+    fields->setColumnStretch(4, 1);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_prompt);
     layout->addLayout(fields);
