@@ -182,7 +182,8 @@ void EvaluationPanel::updateButton() {
     } else if (!c.hasModel()) {
         why = tr("Train a model first (or evaluate a stored run from the Experiments mode)");
     } else {
-        what = tr("Evaluate the last trained model on the test split");
+        what = tr("Evaluate the last trained model on the test split (the validation split "
+                  "when the dataset has none, as a text corpus)");
     }
     m_evaluate->setEnabled(why.isEmpty());
     m_evaluate->setToolTip(why.isEmpty() ? what : why);
