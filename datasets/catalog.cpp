@@ -115,8 +115,8 @@ Expected<TrainTest> openBuiltin(const std::string& name, std::int64_t sequenceLe
         return corpus;
     }
     const fs::path folder = builtinDatasetsRoot() / it->name;
-    const std::string install = apt + " or point NETWRIGHT_DATASETS_DIR at a folder holding " +
-                                it->name + "/";
+    const std::string install =
+        apt + " or point NETWRIGHT_DATASETS_DIR at a folder holding " + it->name + "/";
     if (!fs::is_directory(folder, ec)) {
         return Error::user(folder.string() + ": built-in dataset \"" + name +
                            "\" is not installed" + install);
@@ -138,12 +138,11 @@ Expected<fs::path> resolvePath(const graph::DatasetRef& ref, const fs::path& pro
     }
     std::error_code ec;
     if (!fs::exists(p, ec)) {
-        return Error::user(
-            p.string() +
-            (ref.kind == "csv"    ? ": CSV file not found"
-             : ref.kind == "text" ? ": text corpus not found"
-                                  : ": dataset folder not found") +
-            " (dataset.path)");
+        return Error::user(p.string() +
+                           (ref.kind == "csv"    ? ": CSV file not found"
+                            : ref.kind == "text" ? ": text corpus not found"
+                                                 : ": dataset folder not found") +
+                           " (dataset.path)");
     }
     return p;
 }

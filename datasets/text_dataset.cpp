@@ -146,8 +146,7 @@ Expected<TrainTest> openTextCorpus(const fs::path& path, std::int64_t sequenceLe
         ids.push_back(vocabulary->id(c));
     }
     out.vocabulary = vocabulary;
-    out.train =
-        std::make_shared<TextDataset>(out.name, vocabulary, std::move(ids), sequenceLength);
+    out.train = std::make_shared<TextDataset>(out.name, vocabulary, std::move(ids), sequenceLength);
     return out;
 }
 

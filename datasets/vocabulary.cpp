@@ -11,9 +11,11 @@ std::u32string decodeUtf8(std::string_view bytes) {
     const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
     for (std::size_t i = 0; i < bytes.size();) {
         const unsigned char b = byte(i);
-        int extra = b < 0x80 ? 0 : (b & 0xE0) == 0xC0 ? 1 : (b & 0xF0) == 0xE0 ? 2
-                               : (b & 0xF8) == 0xF0   ? 3
-                                                      : -1;
+        int extra = b < 0x80             ? 0
+                    : (b & 0xE0) == 0xC0 ? 1
+                    : (b & 0xF0) == 0xE0 ? 2
+                    : (b & 0xF8) == 0xF0 ? 3
+                                         : -1;
         char32_t c = extra == 0 ? b : extra == 1 ? b & 0x1F : extra == 2 ? b & 0x0F : b & 0x07;
         bool valid = extra >= 0 && i + std::size_t(extra) < bytes.size();
         for (int k = 1; valid && k <= extra; ++k) {
@@ -76,8 +78,9 @@ Expected<std::vector<std::int32_t>> CharVocabulary::encode(std::string_view utf8
     for (char32_t c : decodeUtf8(utf8)) {
         int i = id(c);
         if (i < 0) {
-            return Error::user("the character '" + characterName(c) + "' is not in the corpus's vocabulary of " +
-                               std::to_string(size()) + " characters");
+            return Error::user("the character '" + characterName(c) +
+                               "' is not in the corpus's vocabulary of " + std::to_string(size()) +
+                               " characters");
         }
         ids.push_back(i);
     }

@@ -54,7 +54,9 @@ Reference makeReference(const graph::Project& project, const OpenedDataset& spli
     std::shared_ptr<datasets::Dataset> split;
     const char* which = "test";
     if (splits) {
-        split = splits->test ? splits->test : splits->validation ? splits->validation : splits->train;
+        split = splits->test         ? splits->test
+                : splits->validation ? splits->validation
+                                     : splits->train;
         which = splits->test ? "test" : splits->validation ? "validation" : "training";
     }
     if (split && split->sampleNumel() == perSample && split->size() > 0) {
@@ -69,8 +71,8 @@ Reference makeReference(const graph::Project& project, const OpenedDataset& spli
             if (auto b = (*loader)->next()) {
                 r.inputs = std::move(b->inputs);
                 r.batch = b->size;
-                r.source = std::to_string(r.batch) + " " + which + " samples of " +
-                           split->name() + ", normalised as in training";
+                r.source = std::to_string(r.batch) + " " + which + " samples of " + split->name() +
+                           ", normalised as in training";
                 return r;
             }
         }
@@ -149,8 +151,9 @@ Status prepare(const ExportRequest& r, const engine::BackendRegistry& backends, 
         datasets::openDataset(p.project.dataset, std::filesystem::path(r.project).parent_path());
     p.ref = makeReference(p.project, p.dataset, perSample, r.samples);
     p.params = std::make_unique<engine::ModelParams>(*p.backend);
-    auto plan = engine::ExecutionPlan::compile(p.project.graph, (*p.registry), *p.backend, *p.params,
-                                               {p.ref.batch, false, p.project.training.seed});
+    auto plan =
+        engine::ExecutionPlan::compile(p.project.graph, (*p.registry), *p.backend, *p.params,
+                                       {p.ref.batch, false, p.project.training.seed});
     if (!plan) {
         return plan.error();
     }

@@ -306,9 +306,10 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
     const Tensor& pred = plan->prediction();
     const bool crossEntropy = plan->m_lossKind == "softmax_cross_entropy";
     // Softmax cross-entropy: a class label per row of the prediction, [N] or [N, T].
-    auto targets = crossEntropy ? backend.allocate(Dims(pred.shape().begin(), pred.shape().end() - 1),
-                                                   DType::I32)
-                                : backend.allocate(pred.shape(), DType::F32);
+    auto targets =
+        crossEntropy
+            ? backend.allocate(Dims(pred.shape().begin(), pred.shape().end() - 1), DType::I32)
+            : backend.allocate(pred.shape(), DType::F32);
     if (!targets) {
         return targets.error();
     }

@@ -54,8 +54,8 @@ public:
     const Tensor& labels() const { return m_labels; }
     Status labelsToTargets();
     // After forward(), classification only: metrics() = f32 [3] {mean loss, top-1 correct,
-    // top-5 correct} (counted over every label: steps too), computed on the device; a copy of these three floats is all a training
-    // step reads back.
+    // top-5 correct} (counted over every label: steps too), computed on the device; a copy of these
+    // three floats is all a training step reads back.
     Status computeMetrics();
     const Tensor& metrics() const { return m_metrics; }
     // The Loss node's input (logits for classification) and the mean loss [1].

@@ -40,7 +40,7 @@ public:
                                                            const graph::OpRegistry& registry,
                                                            Backend& backend, ModelParams& params);
 
-    std::int64_t window() const { return m_window; }         // T
+    std::int64_t window() const { return m_window; }             // T
     std::int64_t vocabularySize() const { return m_vocabulary; } // V
 
     // The probabilities of the next token after `context` (its last window() ids), with
@@ -52,8 +52,7 @@ public:
     // soon as it is drawn; onToken returning false stops early. Returns the generated ids.
     Expected<std::vector<std::int32_t>>
     generate(std::span<const std::int32_t> prompt, std::int64_t tokens,
-             const SamplingOptions& options,
-             const std::function<bool(std::int32_t)>& onToken = {});
+             const SamplingOptions& options, const std::function<bool(std::int32_t)>& onToken = {});
 
 private:
     TextGenerator(Backend& backend, std::unique_ptr<ExecutionPlan> plan, std::int64_t window,

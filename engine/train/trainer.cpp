@@ -63,9 +63,9 @@ struct Trainer::Impl {
     Optimizer optimizer;
     std::optional<LearningRateSchedule> schedule;
     std::vector<Tensor> grads;
-    std::int64_t classes = 0;          // prediction width, for accuracy
-    std::int64_t labelsPerSample = 1;  // the dataset's targetNumel(): T for a label per step
-    bool perStep = false;              // the dataset has a label per step (targetShape [T])
+    std::int64_t classes = 0;         // prediction width, for accuracy
+    std::int64_t labelsPerSample = 1; // the dataset's targetNumel(): T for a label per step
+    bool perStep = false;             // the dataset has a label per step (targetShape [T])
     std::int64_t tokensPerSample() const { return perStep ? labelsPerSample : 0; }
     std::vector<float> hostPrediction; // predict() only: every sample's logits
     std::int64_t step = 0;             // global steps done
@@ -528,8 +528,7 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
         }
         ev.seconds = secondsSince(epochStart);
         ev.trainLoss = im.epochLossSum / double(im.epochSteps);
-        ev.trainAccuracy =
-            double(im.epochCorrect) / double(im.epochSamples * im.labelsPerSample);
+        ev.trainAccuracy = double(im.epochCorrect) / double(im.epochSamples * im.labelsPerSample);
         ev.samplesPerSecond = ev.seconds > 0 ? double(samples) / ev.seconds : 0;
         ev.tokensPerSample = im.tokensPerSample();
         bool epochDone = im.epochSteps == perEpoch;

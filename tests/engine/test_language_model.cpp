@@ -184,7 +184,8 @@ private slots:
             return true;
         });
         QVERIFY2(out, out ? "" : out.error().message.c_str());
-        QCOMPARE(QString::fromStdString(streamed), QStringLiteral("678901234567890123456789012345"));
+        QCOMPARE(QString::fromStdString(streamed),
+                 QStringLiteral("678901234567890123456789012345"));
         // Stopping early from the callback.
         int calls = 0;
         auto few = (*gen)->generate(prompt, 30, {}, [&](std::int32_t) { return ++calls < 4; });

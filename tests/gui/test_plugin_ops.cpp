@@ -132,7 +132,9 @@ private slots:
         auto* palette = page.opPalette();
         QTreeWidgetItem* attention = categoryRow(palette, QStringLiteral("Attention"));
         QVERIFY2(attention, "no Attention category in the palette");
-        QCOMPARE(childOps(attention), QStringList{QStringLiteral("SqueezeExcite")});
+        // The plugin's op joins the built-in category of that name, after its own ops.
+        QCOMPARE(childOps(attention), (QStringList{QStringLiteral("MultiHeadAttention"),
+                                                   QStringLiteral("SqueezeExcite")}));
         QTreeWidgetItem* activation = categoryRow(palette, QStringLiteral("Activation"));
         QVERIFY(childOps(activation).contains(QStringLiteral("LearnedSwish")));
         QVERIFY(palette->visibleOps().contains(QStringLiteral("SqueezeExcite")));

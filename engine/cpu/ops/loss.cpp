@@ -85,9 +85,8 @@ private:
     Status checkTargets(const Tensor& t) const {
         if (m_kind == Kind::SoftmaxCrossEntropy) {
             if (t.dtype() != DType::I32 || t.numel() != m_rows) {
-                return Error::internal("node '" + m_node + "': expected " +
-                                       std::to_string(m_rows) + " i32 class labels, got " +
-                                       t.toString());
+                return Error::internal("node '" + m_node + "': expected " + std::to_string(m_rows) +
+                                       " i32 class labels, got " + t.toString());
             }
             const auto* labels = static_cast<const std::int32_t*>(CpuBackend::data(t));
             for (std::int64_t i = 0; i < m_rows; ++i) {
