@@ -9,6 +9,7 @@
 #include "engine/train/weights_file.h"
 #include "tests/support/backends.h"
 #include "tests/support/create_trainer.h"
+#include "tests/support/language_model.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -25,48 +26,12 @@ using nw::testing::createTrainer;
 
 // `unit` repeated to about `chars` characters, in a file of `dir`.
 std::string writeCorpus(const QTemporaryDir& dir, const std::string& unit, std::size_t chars) {
-    std::string text;
-    while (text.size() < chars) {
-        text += unit;
-    }
     const std::string path = dir.filePath("corpus.txt").toStdString();
-    std::ofstream(path) << text;
+    nw::testing::writeRepeatedCorpus(path, unit, chars);
     return path;
 }
 
-// Input [T] -> Embedding -> <body> -> Dense(V) -> Loss, on a text corpus.
-struct LmBuilder {
-    graph::Project p;
-    std::string last;
-    LmBuilder(const std::string& corpus, std::int64_t window, std::int64_t vocabulary,
-              std::int64_t dim) {
-        p.name = "lm";
-        p.dataset.kind = "text";
-        p.dataset.path = corpus;
-        p.dataset.sequenceLength = window;
-        p.dataset.validationSplit = 0.2;
-        p.training.optimizer.learningRate = 0.01;
-        p.training.batchSize = 8;
-        p.training.seed = 3;
-        add("input", "Input", {{"shape", graph::IntList{window}}});
-        add("embed", "Embedding", {{"vocabulary", vocabulary}, {"dimension", dim}});
-        m_vocabulary = vocabulary;
-    }
-    LmBuilder& add(const std::string& id, const std::string& op, graph::AttrMap attrs = {}) {
-        p.graph.addNode({id, op, std::move(attrs), {}});
-        if (!last.empty()) {
-            p.graph.addEdge({{last, 0}, {id, 0}});
-        }
-        last = id;
-        return *this;
-    }
-    graph::Project finish() {
-        add("head", "Dense", {{"units", m_vocabulary}});
-        add("loss", "Loss");
-        return p;
-    }
-    std::int64_t m_vocabulary = 0;
-};
+using LmBuilder = nw::testing::LanguageModelBuilder;
 
 struct TokenCounter final : TrainerCallbacks {
     std::int64_t stepTokens = -1, epochTokens = -1;

@@ -9,6 +9,7 @@
 #include "graph/op_registry.h"
 #include "graph/project_file.h"
 #include "tests/support/backends.h"
+#include "tests/support/language_model.h"
 #include "ui/datasets/class_histogram.h"
 #include "ui/datasets/data_page.h"
 #include "ui/datasets/text_corpus_view.h"
@@ -45,31 +46,10 @@ constexpr int kCorpusChars = 3000;
 // Input [16] -> Embedding(10, 16) -> Dense(32) -> ReLU -> Dense(10) -> Loss: each character
 // decides the next, so a few epochs learn the corpus.
 graph::Project languageModel(const std::string& corpus) {
-    graph::Project p;
-    p.name = "lm";
-    p.dataset.kind = "text";
-    p.dataset.path = corpus;
-    p.dataset.sequenceLength = kWindow;
-    p.dataset.validationSplit = 0.2;
-    p.training.optimizer.learningRate = 0.01;
-    p.training.batchSize = 8;
-    p.training.epochs = 5;
-    p.training.seed = 3;
-    std::string last;
-    auto add = [&](const std::string& id, const std::string& op, graph::AttrMap attrs = {}) {
-        p.graph.addNode({id, op, std::move(attrs), {}});
-        if (!last.empty()) {
-            p.graph.addEdge({{last, 0}, {id, 0}});
-        }
-        last = id;
-    };
-    add("input", "Input", {{"shape", graph::IntList{kWindow}}});
-    add("embed", "Embedding", {{"vocabulary", std::int64_t(10)}, {"dimension", std::int64_t(16)}});
-    add("fc", "Dense", {{"units", std::int64_t(32)}});
-    add("act", "ReLU");
-    add("head", "Dense", {{"units", std::int64_t(10)}});
-    add("loss", "Loss");
-    return p;
+    nw::testing::LanguageModelBuilder b(corpus, kWindow, 10, 16);
+    b.p.training.epochs = 5;
+    b.add("fc", "Dense", {{"units", std::int64_t(32)}}).add("act", "ReLU");
+    return b.finish();
 }
 
 } // namespace
@@ -80,12 +60,8 @@ private slots:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
         qputenv("NETWRIGHT_DB", m_dir.filePath("experiments.db").toUtf8());
-        std::string text;
-        while (text.size() < std::size_t(kCorpusChars)) {
-            text += "0123456789";
-        }
         const std::string corpus = m_dir.filePath("corpus.txt").toStdString();
-        std::ofstream(corpus) << text;
+        nw::testing::writeRepeatedCorpus(corpus, "0123456789", kCorpusChars);
         m_projectPath = m_dir.filePath("lm.nwproj");
         auto st = graph::writeProject(languageModel(corpus), m_projectPath.toStdString());
         QVERIFY2(st, st ? "" : st.error().message.c_str());

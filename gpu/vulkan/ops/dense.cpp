@@ -9,14 +9,6 @@ namespace nw::gpu::vulkan {
 
 namespace {
 
-GemmRecorder makeGemm(VulkanBackend& backend) {
-    auto g = GemmRecorder::create(backend);
-    if (!g) {
-        throw KernelBuildError{g.error()};
-    }
-    return std::move(*g);
-}
-
 class DenseKernel final : public VulkanKernel {
 public:
     DenseKernel(VulkanBackend& backend, const KernelConfig& c)
@@ -25,7 +17,7 @@ public:
         , m_rows(u32(engine::numelOf(c.inputs[0]) / c.params.at(0).shape.at(1)))
         , m_units(u32(attrInt("units")))
         , m_bias(attrBool("use_bias"))
-        , m_gemm(makeGemm(backend)) {}
+        , m_gemm(builtOrThrow(GemmRecorder::create(backend))) {}
 
     Status forward(const ForwardArgs& a) override {
         MatrixProduct mp;

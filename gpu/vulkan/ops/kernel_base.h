@@ -47,6 +47,16 @@ struct KernelBuildError {
     Error error;
 };
 
+// The value of `built`, or a KernelBuildError with its error: for what a kernel's
+// constructor creates (GemmRecorder::create(backend)).
+template <class T>
+T builtOrThrow(Expected<T> built) {
+    if (!built) {
+        throw KernelBuildError{built.error()};
+    }
+    return std::move(*built);
+}
+
 template <class K, class... Extra>
 Expected<std::unique_ptr<OpKernel>> makeKernel(VulkanBackend& backend, const KernelConfig& config,
                                                Extra&&... extra) {

@@ -9,14 +9,6 @@ namespace nw::gpu::vulkan {
 
 namespace {
 
-GemmRecorder makeGemm(VulkanBackend& backend) {
-    auto g = GemmRecorder::create(backend);
-    if (!g) {
-        throw KernelBuildError{g.error()};
-    }
-    return std::move(*g);
-}
-
 class MatMulKernel final : public VulkanKernel {
 public:
     MatMulKernel(VulkanBackend& backend, const KernelConfig& c)
@@ -25,7 +17,7 @@ public:
         , m_k(u32(c.inputs[0].back()))
         , m_p(u32(c.inputs[1].back()))
         , m_batch(u32(engine::numelOf(c.inputs[0]) / (c.inputs[0].end()[-2] * m_k)))
-        , m_gemm(makeGemm(backend)) {}
+        , m_gemm(builtOrThrow(GemmRecorder::create(backend))) {}
 
     Status forward(const ForwardArgs& a) override {
         MatrixProduct mp = batched(m_m * m_k, m_k * m_p, m_m * m_p);

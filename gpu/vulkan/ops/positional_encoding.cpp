@@ -24,11 +24,7 @@ public:
         , m_learned(attrString("kind") == "learned")
         , m_add(pipeline("elementwise", {4})) {
         if (m_learned) {
-            auto g = GemmRecorder::create(backend);
-            if (!g) {
-                throw KernelBuildError{g.error()};
-            }
-            m_sums.emplace(std::move(*g));
+            m_sums.emplace(builtOrThrow(GemmRecorder::create(backend)));
             return;
         }
         m_sinusoid = scratch({c.inputs[0].at(1), c.inputs[0].at(2)});
