@@ -213,8 +213,8 @@ private slots:
         for (const char* l : {"embed forward", "fc forward", "head backward", "loss backward"}) {
             QVERIFY2(labelsSeen.contains(l), qPrintable(labelsSeen.join(", ")));
         }
-        QVERIFY(std::is_sorted(timings.begin(), timings.end(), [](const auto& a, const auto& b) {
-            return a.milliseconds > b.milliseconds;
+        QVERIFY(std::is_sorted(timings.begin(), timings.end(), [](const auto& x, const auto& y) {
+            return x.milliseconds > y.milliseconds;
         }));
         QVERIFY((*plan)->takeHostTiming().empty());
     }
