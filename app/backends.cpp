@@ -2,6 +2,9 @@
 
 #include "engine/cpu/cpu_backend.h"
 
+#if NW_HAVE_CUDA
+#include "gpu/cuda/cuda_backend.h"
+#endif
 #if NW_HAVE_VULKAN
 #include "gpu/vulkan/vulkan_backend.h"
 #endif
@@ -12,11 +15,7 @@ engine::BackendRegistry makeBackendRegistry(std::shared_ptr<const plugins::Plugi
     engine::BackendRegistry registry;
     engine::registerCpuBackend(registry, plugins ? plugins::cpuKernels(plugins)
                                                  : engine::cpu::KernelTableExtension{});
-    // gpu/cuda adds its provider here when it lands; until then the configure step's
-    // finding is what the user sees (cmake/Dependencies.cmake).
-    registry.addAbsent("cuda", NW_CUDA_ABSENT_REASON);
-#if NW_HAVE_VULKAN
-    // Plugin ops have CPU kernels only (SDK 1.0): on a Vulkan device they run on the CPU.
+    // Plugin ops have CPU kernels only (SDK 1.0): on a GPU they run on the CPU.
     std::vector<std::pair<std::string, std::string>> cpuOnly;
     if (plugins) {
         for (const auto& p : plugins->loaded()) {
@@ -26,6 +25,12 @@ engine::BackendRegistry makeBackendRegistry(std::shared_ptr<const plugins::Plugi
             }
         }
     }
+#if NW_HAVE_CUDA
+    engine::registerCudaBackend(registry, cpuOnly);
+#else
+    registry.addAbsent("cuda", NW_CUDA_ABSENT_REASON);
+#endif
+#if NW_HAVE_VULKAN
     engine::registerVulkanBackend(registry, std::move(cpuOnly));
 #else
     registry.addAbsent("vulkan", NW_VULKAN_ABSENT_REASON);

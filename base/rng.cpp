@@ -1,39 +1,22 @@
 #include "base/rng.h"
 
+#include "base/philox.h"
+
 #include <cmath>
 
 namespace nw {
 
 namespace {
 
-constexpr std::uint32_t kMul0 = 0xD2511F53u;
-constexpr std::uint32_t kMul1 = 0xCD9E8D57u;
-constexpr std::uint32_t kWeyl0 = 0x9E3779B9u;
-constexpr std::uint32_t kWeyl1 = 0xBB67AE85u;
-
 // 2^-24: turns the top 24 bits of a word into a float in [0, 1) exactly.
 constexpr float kTwoPowMinus24 = 1.0f / 16777216.0f;
-
-float toUnit(std::uint32_t word) {
-    return static_cast<float>(word >> 8) * kTwoPowMinus24;
-}
 
 } // namespace
 
 std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> c,
                                         std::array<std::uint32_t, 2> k) {
-    for (int round = 0; round < 10; ++round) {
-        if (round > 0) {
-            k[0] += kWeyl0;
-            k[1] += kWeyl1;
-        }
-        std::uint64_t p0 = static_cast<std::uint64_t>(kMul0) * c[0];
-        std::uint64_t p1 = static_cast<std::uint64_t>(kMul1) * c[2];
-        auto hi0 = static_cast<std::uint32_t>(p0 >> 32), lo0 = static_cast<std::uint32_t>(p0);
-        auto hi1 = static_cast<std::uint32_t>(p1 >> 32), lo1 = static_cast<std::uint32_t>(p1);
-        c = {hi1 ^ c[1] ^ k[0], lo1, hi0 ^ c[3] ^ k[1], lo0};
-    }
-    return c;
+    philox::Words w = philox::block(philox::Words{{c[0], c[1], c[2], c[3]}}, k[0], k[1]);
+    return {w.w[0], w.w[1], w.w[2], w.w[3]};
 }
 
 std::uint64_t streamId(std::string_view name) {
@@ -46,14 +29,12 @@ std::uint64_t streamId(std::string_view name) {
 }
 
 std::array<std::uint32_t, 4> CounterRng::block(std::uint64_t block) const {
-    return philox4x32(
-        {static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(block >> 32),
-         static_cast<std::uint32_t>(m_stream), static_cast<std::uint32_t>(m_stream >> 32)},
-        {static_cast<std::uint32_t>(m_seed), static_cast<std::uint32_t>(m_seed >> 32)});
+    philox::Words w = philox::streamBlock(m_seed, m_stream, block);
+    return {w.w[0], w.w[1], w.w[2], w.w[3]};
 }
 
 float CounterRng::uniform(std::uint64_t index) const {
-    return toUnit(block(index / 4)[index % 4]);
+    return philox::uniform(m_seed, m_stream, index);
 }
 
 float CounterRng::normal(std::uint64_t index) const {

@@ -42,10 +42,18 @@ if(NOT NW_WITH_CUDA STREQUAL "OFF")
 endif()
 nw_resolve_option(NW_WITH_CUDA ${_cuda_found} "${_cuda_reason}" NW_CUDA_ENABLED)
 if(NW_CUDA_ENABLED)
+    # Ampere (A100) and Hopper (H100, H200) machine code, plus compute_90 PTX that newer GPUs
+    # compile when the program starts. One architecture builds faster: -DCMAKE_CUDA_ARCHITECTURES=90.
     if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
-        set(CMAKE_CUDA_ARCHITECTURES 90)
+        set(CMAKE_CUDA_ARCHITECTURES "80-real;90")
     endif()
     enable_language(CUDA)
+    # CMake 3.25 knows no C++20 flag for nvcc (nvcc 12 and later take -std=c++20); our
+    # libraries ask for C++20 (cxx_std_20), which reaches the CUDA sources too.
+    if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+        set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+        set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    endif()
 endif()
 
 # Optional: Vulkan with glslc to compile compute shaders to SPIR-V.
