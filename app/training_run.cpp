@@ -87,6 +87,9 @@ void applyOverrides(graph::Project& project, const TrainingOverrides& o) {
     if (o.device) {
         t.device = *o.device;
     }
+    if (o.precision) {
+        t.precision = *o.precision;
+    }
 }
 
 Expected<std::unique_ptr<engine::Backend>>
@@ -101,7 +104,32 @@ openTrainingDevice(const engine::BackendRegistry& backends, const graph::Project
                                                         : projectPath + ": training.device: ";
         return Error::user(where + backend.error().message);
     }
+    auto precision = engine::parsePrecision(project.training.precision);
+    Status set = precision ? (*backend)->setPrecision(*precision) : Status(precision.error());
+    if (!set) {
+        const std::string where = overrides.precision   ? "--precision: "
+                                  : projectPath.empty() ? std::string("training.precision: ")
+                                                        : projectPath + ": training.precision: ";
+        return Error::user(where + set.error().message);
+    }
     return backend;
+}
+
+std::string precisionRefusal(const engine::BackendRegistry& backends, std::string_view device,
+                             std::string_view precision) {
+    auto p = engine::parsePrecision(precision);
+    if (!p) {
+        return p.error().message;
+    }
+    if (*p == engine::Precision::Fp32) {
+        return {};
+    }
+    auto backend = backends.openBackend(device); // default options: leaves OpenMP's threads be
+    if (!backend) {
+        return {};
+    }
+    const Status set = (*backend)->setPrecision(*p);
+    return set ? std::string() : set.error().message;
 }
 
 // An untracked run's callbacks: the progress display and the stop policy, as a tracked run's

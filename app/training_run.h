@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace nw::app {
 
@@ -39,8 +40,9 @@ struct TrainingOverrides {
     std::optional<std::int64_t> batch;
     std::optional<double> learningRate;
     std::optional<std::uint64_t> seed;
-    std::optional<std::string> device; // "cpu", "cuda:0": replaces training.device (--device)
-    int threads = 0;                   // CPU worker threads; 0: every core
+    std::optional<std::string> device;    // "cpu", "cuda:0": replaces training.device (--device)
+    int threads = 0;                      // CPU worker threads; 0: every core
+    std::optional<std::string> precision; // "fp32", "tf32", "bf16": training.precision
 };
 
 // Writes every set override into project.training.
@@ -49,10 +51,19 @@ void applyOverrides(graph::Project& project, const TrainingOverrides& overrides)
 // Opens project.training.device from `backends` with overrides.threads. A device this machine
 // lacks is a user error listing the devices it has, prefixed with where the id came from:
 // "--device: " when overrides.device is set, else "<projectPath>: training.device: " (just
-// "training.device: " when projectPath is empty).
+// "training.device: " when projectPath is empty). Then sets training.precision on it: a
+// precision the device cannot honour is a user error prefixed the same way ("--precision: ").
 Expected<std::unique_ptr<engine::Backend>>
 openTrainingDevice(const engine::BackendRegistry& backends, const graph::Project& project,
                    const TrainingOverrides& overrides, const std::string& projectPath);
+
+// Why `device` cannot train in `precision` ("fp32", "tf32", "bf16"), in the device's words (or
+// that the name is unknown); empty when it can. fp32 always can and opens nothing; otherwise
+// the device is opened to ask (cheap on the CPU, a context on a GPU), so a caller that asks
+// again and again (the IDE's training form) caches the answer per (device, precision). A
+// device that does not open is empty too: that is training.device's error, not this one's.
+std::string precisionRefusal(const engine::BackendRegistry& backends, std::string_view device,
+                             std::string_view precision);
 
 struct TrainingRunRequest {
     // What to train:

@@ -90,7 +90,7 @@ Expected<TrainTest> openIdxFolder(const fs::path& folder, const std::string& nam
                            "training images in " +
                            files[0].string());
     }
-    return TrainTest{name, "idx", std::move(*train), std::move(*test), {}};
+    return TrainTest{name, "idx", std::move(*train), std::move(*test), {}, nullptr};
 }
 
 Expected<TrainTest> openBuiltin(const std::string& name, std::int64_t sequenceLength) {

@@ -63,7 +63,11 @@ struct TrainingConfig {
     std::int64_t batchSize = 128;
     std::int64_t epochs = 5;
     std::uint64_t seed = 42;
-    std::string device = "cpu";             // cpu, cuda:0, vulkan:0
+    std::string device = "cpu"; // cpu, cuda:0, vulkan:0
+    // The arithmetic of matrix products and convolutions: "fp32", "tf32" (NVIDIA tensor
+    // cores) or "bf16" (bf16 products, fp32 accumulation and fp32 master weights). Tensors
+    // stay fp32 either way; the device refuses what it cannot do. Written only when not fp32.
+    std::string precision = "fp32";
     double gradClipNorm = 0.0;              // 0: no clipping
     std::int64_t earlyStoppingPatience = 0; // epochs without improvement; 0: off
     // Checkpoint policy of a tracked run: every N steps as well; 0: at the end of each epoch

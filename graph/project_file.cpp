@@ -439,7 +439,7 @@ std::string readDevice(const json& j, const std::string& path) {
 TrainingConfig readTraining(const json& j, const std::string& path) {
     requireObject(j, path);
     requireKeys(j, path,
-                {"optimizer", "schedule", "batch_size", "epochs", "seed", "device",
+                {"optimizer", "schedule", "batch_size", "epochs", "seed", "device", "precision",
                  "grad_clip_norm", "early_stopping_patience", "checkpoint_every_steps",
                  "checkpoint_every_minutes"});
     TrainingConfig t;
@@ -460,6 +460,9 @@ TrainingConfig readTraining(const json& j, const std::string& path) {
     }
     if (const json* v = optional(j, "device")) {
         t.device = readDevice(*v, child(path, "device"));
+    }
+    if (const json* v = optional(j, "precision")) {
+        t.precision = asChoice(*v, child(path, "precision"), {"fp32", "tf32", "bf16"});
     }
     if (const json* v = optional(j, "grad_clip_norm")) {
         t.gradClipNorm = asNumber(*v, child(path, "grad_clip_norm"), 0.0, 1e6);

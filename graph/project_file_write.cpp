@@ -104,6 +104,9 @@ ojson trainingToJson(const TrainingConfig& t) {
         {"early_stopping_patience", t.earlyStoppingPatience},
         {"checkpoint_every_steps", t.checkpointEverySteps},
     };
+    if (t.precision != TrainingConfig{}.precision) {
+        out["precision"] = t.precision; // files stay as they were
+    }
     if (t.checkpointEveryMinutes != TrainingConfig::kDefaultCheckpointMinutes) {
         out["checkpoint_every_minutes"] = t.checkpointEveryMinutes; // files stay as they were
     }

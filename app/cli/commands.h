@@ -30,8 +30,8 @@ int runSummary(const std::string& file, bool json, const std::string& device,
 // with --json one object: sdk_version, search_path, loaded, refused.
 int runPlugins(const plugins::PluginSet& plugins, bool json);
 
-// Lists the ops (the built-in ones, then the plugins') (name, category, the doc's first sentence), or with --markdown
-// prints the op reference generated from their schemas (docs/ops.md).
+// Lists the ops (the built-in ones, then the plugins') (name, category, the doc's first sentence),
+// or with --markdown prints the op reference generated from their schemas (docs/ops.md).
 int runOps(bool markdown, const graph::OpRegistry& registry);
 
 // Options shared by train, eval and bench; unset values come from the project file.
@@ -45,6 +45,8 @@ struct RunOptions {
     // the backend registry: a wrong one names the devices this machine has.
     std::optional<std::string> device;
     int threads = 0; // 0: every core
+    // "fp32", "tf32", "bf16"; unset: the project's training.precision.
+    std::optional<std::string> precision;
     std::int64_t maxSteps = 0;
     bool json = false;
     std::string saveWeights; // train: write the trained weights here

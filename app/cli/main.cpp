@@ -59,6 +59,11 @@ int main(int argc, char** argv) {
                         "project's training.device)");
         cmd->add_option("--threads", run.threads, "CPU threads (default: every core)")
             ->check(CLI::Range(0, 1024));
+        cmd->add_option("--precision", run.precision,
+                        "Arithmetic of convolutions and matrix products: fp32, tf32 (CUDA) or "
+                        "bf16 (CUDA, CPUs with AVX512-BF16); default: the project's "
+                        "training.precision")
+            ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
         cmd->add_flag("--json", run.json, "Print one JSON object as the last line");
     };
     auto* train = app.add_subcommand("train", "Train a project on its dataset");

@@ -41,7 +41,7 @@ struct Session {
 };
 
 app::TrainingOverrides overridesOf(const RunOptions& o) {
-    return {o.epochs, o.batch, o.learningRate, o.seed, o.device, o.threads};
+    return {o.epochs, o.batch, o.learningRate, o.seed, o.device, o.threads, o.precision};
 }
 
 // eval and bench: reads the project, applies the command-line overrides, opens the backend

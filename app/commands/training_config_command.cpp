@@ -17,6 +17,7 @@ unsigned changedFields(const graph::TrainingConfig& a, const graph::TrainingConf
                           a.epochs != b.epochs,
                           a.seed != b.seed,
                           a.device != b.device,
+                          a.precision != b.precision,
                           a.gradClipNorm != b.gradClipNorm,
                           a.earlyStoppingPatience != b.earlyStoppingPatience};
     unsigned mask = 0;

@@ -40,9 +40,26 @@ struct OptimizerStep {
     std::int64_t step = 1; // 1-based count of updates, for Adam's bias correction
 };
 
+// What changes from one training step to the next inside a captured step (see
+// Backend::beginCapture): the global step (dropout masks), the learning rate and the
+// optimizer's 1-based update count (Adam's bias correction).
+struct StepScalars {
+    std::uint64_t step = 0;
+    float learningRate = 0.0f;
+    std::int64_t update = 1;
+};
+
 // Optimizer state tensors (shaped like the parameter, zero-initialised) `step` needs:
 // Sgd 1 with momentum else 0; Adam/AdamW 2 (m, v); RmsProp 1, or 2 with momentum.
 int optimizerSlotCount(const OptimizerStep& step);
+
+// How matrix products and convolutions compute (training.precision). Tensors, weights and
+// accumulation stay fp32 in every mode: tf32 rounds the products' inputs to TF32 on NVIDIA
+// tensor cores, bf16 to bfloat16 (with fp32 master weights, as mixed-precision training does).
+enum class Precision { Fp32, Tf32, Bf16 };
+// "fp32", "tf32", "bf16" (the project file's names); an unknown name is a user error.
+Expected<Precision> parsePrecision(std::string_view name);
+const char* precisionName(Precision p);
 
 // Device time spent in one kernel label ("conv1 weight gradient") over a profiled stretch.
 struct KernelTiming {
@@ -62,6 +79,12 @@ public:
     // Bytes every tensor start is aligned to, in allocations and in the plan's arena (64 on
     // the CPU, up to 256 for GPU APIs).
     virtual std::size_t alignment() const = 0;
+
+    // The precision of matrix products and convolutions; kernels read it when they are
+    // built, so it is set before a plan is compiled. A user error saying what this device
+    // lacks for one it cannot honour (the default: fp32 only); fp32 always works.
+    virtual Status setPrecision(Precision p);
+    Precision precision() const { return m_precision; }
 
     // Uninitialised memory for a tensor; a user error when the device is out of memory.
     virtual Expected<Tensor> allocate(const Dims& shape, DType dtype) = 0;
@@ -112,6 +135,26 @@ public:
     virtual Status classificationMetrics(const Tensor& logits, const Tensor& labels,
                                          const Tensor& loss, const Tensor& metrics) = 0;
 
+    // Whole-step capture (CUDA Graphs). A backend that can record the work of one training
+    // step once and replay it says so here; the Trainer then queues a step's kernels, metrics
+    // and optimizer updates between beginCapture() and endCapture() once, and every step
+    // (the first included) runs as replayStep(scalars). While capturing, nothing runs: kernels
+    // and updates are recorded, reading the step scalars from device memory that replayStep()
+    // refreshes, so a replay is the eager step with that step's values. No host copies or
+    // synchronize() between begin and end.
+    virtual bool canCaptureSteps() const { return false; }
+    // `guard`: an f32 [1] tensor (the loss); a replay whose guard is not finite leaves the
+    // parameters and optimizer state as they were (the Trainer then stops the run).
+    virtual Status beginCapture(const Tensor& guard) {
+        (void)guard;
+        return Error::internal(description() + " cannot capture steps");
+    }
+    virtual Status endCapture() { return Error::internal(description() + " cannot capture steps"); }
+    virtual Status replayStep(const StepScalars& scalars) {
+        (void)scalars;
+        return Error::internal(description() + " has no captured step");
+    }
+
     // Per-kernel device timing (timestamp queries on a GPU). setProfiling returns false when
     // the backend cannot profile; takeProfile gives the time per label since the last call,
     // largest first, for the work finished by then (synchronize() first).
@@ -120,6 +163,11 @@ public:
         return false;
     }
     virtual std::vector<KernelTiming> takeProfile() { return {}; }
+    // Labelled ranges for backends that time work per range rather than per dispatch (CUDA
+    // events): while profiling(), the plan brackets each node's forward and backward.
+    virtual bool profiling() const { return false; }
+    virtual void beginProfileRange(const std::string& label) { (void)label; }
+    virtual void endProfileRange() {}
 
     // Worker threads used by kernels; 0 means the device's default.
     virtual void setThreads(int threads) = 0;
@@ -129,6 +177,9 @@ public:
     virtual std::size_t bytesInUse() const = 0;
     virtual std::size_t peakBytes() const = 0;
     virtual void resetPeak() = 0;
+
+protected:
+    Precision m_precision = Precision::Fp32;
 };
 
 } // namespace nw::engine

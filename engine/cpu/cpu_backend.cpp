@@ -65,6 +65,24 @@ std::string CpuBackend::description() const {
            std::to_string(v->patch) + ", " + std::to_string(threads()) + " threads)";
 }
 
+Status CpuBackend::setPrecision(Precision p) {
+    switch (p) {
+    case Precision::Fp32:
+        break;
+    case Precision::Tf32:
+        return Error::user("tf32 is the tensor-core format of NVIDIA GPUs; the CPU trains in fp32, "
+                           "or bf16 where it has AVX512-BF16");
+    case Precision::Bf16:
+        if (!__builtin_cpu_supports("avx512bf16")) {
+            return Error::user("bf16 training on the CPU needs AVX512-BF16 (Intel Xeon 3rd "
+                               "generation or later, AMD Zen 4); this CPU lacks it: use fp32");
+        }
+        break;
+    }
+    m_precision = p;
+    return Status::success();
+}
+
 Expected<Tensor> CpuBackend::allocate(const Dims& shape, DType dtype) {
     for (auto d : shape) {
         if (d < 0) {

@@ -25,6 +25,10 @@ public:
 
     Device device() const override { return Device::cpu(); }
     std::string description() const override;
+    // fp32, or bf16 on CPUs with AVX512-BF16 (convolutions and Dense then take bf16
+    // inputs and weights and accumulate in fp32; AMX runs them where the CPU has it).
+    Status setPrecision(Precision p) override;
+    bool computesInBf16() const { return m_precision == Precision::Bf16; }
     std::size_t alignment() const override { return m_alignment; }
 
     Expected<Tensor> allocate(const Dims& shape, DType dtype) override;

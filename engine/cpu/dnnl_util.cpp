@@ -93,8 +93,12 @@ DnnlDims plainStrides(const Dims& dims) {
     return strides;
 }
 
-dnnl::memory::desc anyDesc(const Dims& dims) {
-    return {toDnnl(dims), dnnl::memory::data_type::f32, Tag::any};
+dnnl::memory::desc anyDesc(const Dims& dims, dnnl::memory::data_type type) {
+    return {toDnnl(dims), type, Tag::any};
+}
+
+dnnl::memory::data_type productType(const CpuBackend& backend) {
+    return backend.computesInBf16() ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
 }
 
 dnnl::memory wrap(const DnnlContext& ctx, const Tensor& t) {

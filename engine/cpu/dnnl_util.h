@@ -35,8 +35,14 @@ dnnl::memory::desc rowMajorDesc(const Dims& dims);
 // strided descriptor over them (permuted, or with the last two dims swapped) views a tensor
 // transposed without copying it.
 DnnlDims plainStrides(const Dims& dims);
-// Descriptor for the same dims that lets the primitive choose its layout.
-dnnl::memory::desc anyDesc(const Dims& dims);
+// Descriptor for the same dims that lets the primitive choose its layout (and, for a bf16
+// product, its element type: LayoutBridge converts on the way in).
+dnnl::memory::desc anyDesc(const Dims& dims,
+                           dnnl::memory::data_type type = dnnl::memory::data_type::f32);
+// The element type a kernel's matrix products and convolutions take their inputs in on
+// `backend`: bf16 under training.precision bf16, else f32.
+class CpuBackend;
+dnnl::memory::data_type productType(const CpuBackend& backend);
 
 // A dnnl::memory over a tensor's host memory, viewed with `desc` (plain by default).
 dnnl::memory wrap(const DnnlContext& ctx, const Tensor& t);

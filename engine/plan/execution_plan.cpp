@@ -389,7 +389,13 @@ Status ExecutionPlan::forward(bool training, std::uint64_t step) {
 template <class Fn>
 Status ExecutionPlan::timed(const std::string& node, const char* what, Fn&& fn) {
     if (!m_hostTiming) {
-        return fn();
+        if (!m_backend->profiling()) {
+            return fn();
+        }
+        m_backend->beginProfileRange(node + what);
+        Status status = fn();
+        m_backend->endProfileRange();
+        return status;
     }
     const auto start = std::chrono::steady_clock::now();
     Status status = fn();

@@ -84,6 +84,12 @@ Status Optimizer::step(std::span<const Tensor> grads, float learningRate) {
     return Status::success();
 }
 
+StepScalars Optimizer::replayed(float learningRate, std::uint64_t globalStep) {
+    m_hyper.learningRate = learningRate;
+    m_hyper.step = ++m_steps;
+    return {globalStep, learningRate, m_hyper.step};
+}
+
 std::vector<Tensor> Optimizer::stateTensors() const {
     std::vector<Tensor> out;
     out.reserve(m_params.size() * static_cast<std::size_t>(slotsPerParameter()));

@@ -41,6 +41,11 @@ public:
     // the failing one updated and steps() unchanged.
     Status step(std::span<const Tensor> grads, float learningRate);
 
+    // A step the backend replays from its capture (Backend::replayStep): the bookkeeping of
+    // step() (the learning rate, one more update) without queuing the updates again. The
+    // scalars the replay needs for this update, with `globalStep` for the kernels.
+    StepScalars replayed(float learningRate, std::uint64_t globalStep);
+
     // Updates done so far (Adam's bias correction uses steps() + 1 for the next one).
     std::int64_t steps() const { return m_steps; }
     // For resuming from a checkpoint, together with the contents of stateTensors().

@@ -68,6 +68,7 @@ struct Trainer::Impl {
     bool perStep = false;             // the dataset has a label per step (targetShape [T])
     std::int64_t tokensPerSample() const { return perStep ? labelsPerSample : 0; }
     std::vector<float> hostPrediction; // predict() only: every sample's logits
+    bool stepCaptured = false;         // the training step is recorded (capturedStep)
     std::int64_t step = 0;             // global steps done
     // The current epoch's running sums and the early-stopping state: members, not locals of
     // run(), so that a checkpoint taken between steps captures them.
@@ -117,6 +118,9 @@ struct Trainer::Impl {
         if (auto s = plan.computeMetrics(); !s) {
             return s.error();
         }
+        return readMetrics(plan);
+    }
+    Expected<BatchMetrics> readMetrics(ExecutionPlan& plan) {
         float m[3] = {};
         if (auto s = backend.copyToHost(plan.metrics(), m); !s) {
             return s.error();
@@ -125,6 +129,41 @@ struct Trainer::Impl {
             return s.error();
         }
         return BatchMetrics{m[0], std::int64_t(m[1]), std::int64_t(m[2])};
+    }
+
+    // Whether training steps are captured once and replayed (TrainOptions::captureSteps).
+    bool capturesSteps(const ExecutionPlan& plan) const {
+        return options.captureSteps && backend.canCaptureSteps() &&
+               options.config.gradClipNorm <= 0 && plan.fallbackNodes().empty();
+    }
+
+    // One training step on a backend that captures: the forward, the metrics, the backward
+    // and the optimizer updates are recorded on the first call and replayed on every call
+    // (the batch was uploaded before). The metrics come after the whole step; a non-finite
+    // loss has left the parameters as they were (the capture's guard).
+    Expected<BatchMetrics> capturedStep(ExecutionPlan& plan, float lr) {
+        StepScalars scalars;
+        if (!stepCaptured) {
+            if (auto s = backend.beginCapture(plan.loss()); !s) {
+                return s.error();
+            }
+            Status recorded = plan.forward(true, static_cast<std::uint64_t>(step));
+            recorded = recorded ? plan.computeMetrics() : recorded;
+            recorded = recorded ? plan.backward() : recorded;
+            recorded = recorded ? optimizer.step(grads, lr) : recorded;
+            Status ended = backend.endCapture(); // always ends what began
+            if (!recorded || !ended) {
+                return (!recorded ? recorded : ended).error();
+            }
+            stepCaptured = true;
+            scalars = {static_cast<std::uint64_t>(step), lr, optimizer.steps()};
+        } else {
+            scalars = optimizer.replayed(lr, static_cast<std::uint64_t>(step));
+        }
+        if (auto s = backend.replayStep(scalars); !s) {
+            return s.error();
+        }
+        return readMetrics(plan);
     }
 
     // predict() only: the logits of every sample of the batch.
@@ -466,10 +505,16 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
             if (auto s = im.upload(plan, *batch); !s) {
                 return s.error();
             }
-            if (auto s = plan.forward(true, static_cast<std::uint64_t>(im.step)); !s) {
+            const float lr = im.schedule->at(im.step);
+            const bool captured = im.capturesSteps(plan);
+            Expected<Impl::BatchMetrics> m = Impl::BatchMetrics{};
+            if (captured) {
+                m = im.capturedStep(plan, lr);
+            } else if (auto s = plan.forward(true, static_cast<std::uint64_t>(im.step)); !s) {
                 return s.error();
+            } else {
+                m = im.metrics(plan); // the loss, before anything is updated from it
             }
-            auto m = im.metrics(plan); // the loss, before anything is updated from it
             if (!m) {
                 return m.error();
             }
@@ -482,17 +527,18 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
                     "); the run was stopped — try a lower learning rate or "
                     "gradient clipping");
             }
-            if (auto s = plan.backward(); !s) {
-                return s.error();
-            }
-            if (cfg.gradClipNorm > 0) {
-                if (auto n = clipGradNorm(im.backend, im.grads, cfg.gradClipNorm); !n) {
-                    return n.error();
+            if (!captured) {
+                if (auto s = plan.backward(); !s) {
+                    return s.error();
                 }
-            }
-            float lr = im.schedule->at(im.step);
-            if (auto s = im.optimizer.step(im.grads, lr); !s) {
-                return s.error();
+                if (cfg.gradClipNorm > 0) {
+                    if (auto n = clipGradNorm(im.backend, im.grads, cfg.gradClipNorm); !n) {
+                        return n.error();
+                    }
+                }
+                if (auto s = im.optimizer.step(im.grads, lr); !s) {
+                    return s.error();
+                }
             }
             const std::int64_t correct = m->top1;
             double stepSeconds = secondsSince(stepStart);

@@ -30,6 +30,10 @@ struct TrainOptions {
     // A CPU backend for the nodes the training backend has no kernel for (mixed placement,
     // PlanOptions::fallback); it must outlive the Trainer. Null: such graphs are refused.
     Backend* fallback = nullptr;
+    // Record the training step once and replay it (Backend::canCaptureSteps: CUDA Graphs),
+    // where the backend can and the step allows it: no gradient clipping (it reads the norm
+    // back mid-step) and no node on the fallback. False: every step is queued kernel by kernel.
+    bool captureSteps = true;
 };
 
 struct StepEvent {

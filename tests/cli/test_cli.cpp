@@ -130,10 +130,12 @@ private slots:
     void deviceOptionOverridesTheProject();
     void deviceOptionIsChecked_data();
     void deviceOptionIsChecked();
+    void precisionTheDeviceLacksIsAUserError();
 
 private:
     // The tiny project's workspace: "data", tiny.nwproj (device cpu), vulkan.nwproj (device
-    // vulkan:7, which no machine here has), and the experiment database every train here records into.
+    // vulkan:7, which no machine here has), and the experiment database every train here records
+    // into.
     QString workspace(const QString& name = {}) const {
         return m_tmp.filePath("tiny") + (name.isEmpty() ? "" : "/" + name);
     }
@@ -408,7 +410,7 @@ void TestCli::deviceOptionIsChecked_data() {
     const QString onnx = workspace("tiny.onnx");
     QTest::newRow("export") << QStringList{"export", project, "--weights", weights, "-o", onnx}
                             << "cuda:3"
-                            << "device 'cuda:3': the cuda backend is absent (";
+                            << "device 'cuda:3': "; // absent here; not one of a GPU box's
 }
 
 void TestCli::deviceOptionIsChecked() {
@@ -426,6 +428,22 @@ void TestCli::deviceOptionIsChecked() {
     QVERIFY(!QFile::exists(output)); // export stopped before writing anything
 
     Run good = runCli(args + QStringList{"--device", "cpu"});
+    QVERIFY2(good.exitCode == 0, qPrintable(describe(good)));
+}
+
+// --precision (and training.precision) is checked against the device before anything trains:
+// tf32 on the CPU names the option and the reason; fp32 trains.
+void TestCli::precisionTheDeviceLacksIsAUserError() {
+    const QStringList args{"train", workspace("tiny.nwproj"),   "--max-steps", "1",
+                           "--db",  workspace("experiments.db")};
+    Run bad = runCli(args + QStringList{"--precision", "tf32"});
+    QVERIFY2(bad.exitCode == 2, qPrintable(describe(bad)));
+    QVERIFY2(bad.err.contains("--precision: tf32 is the tensor-core format of NVIDIA GPUs"),
+             qPrintable(bad.err));
+    QVERIFY2(!bad.err.contains("epoch 1/"), qPrintable(bad.err));
+    Run unknown = runCli(args + QStringList{"--precision", "fp8"});
+    QCOMPARE(unknown.exitCode, 2); // CLI11's check: not one of fp32, tf32, bf16
+    Run good = runCli(args + QStringList{"--precision", "fp32"});
     QVERIFY2(good.exitCode == 0, qPrintable(describe(good)));
 }
 

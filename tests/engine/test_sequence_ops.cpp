@@ -155,7 +155,8 @@ private slots:
         for (int row : {0, 1, 2, 5, 39, 3}) {
             int uses = int(std::count(ids.begin(), ids.end(), float(row)));
             for (int d = 0; d < 25; ++d) {
-                float want = row == 2 ? 0.0f : uses * 2 * weight[std::size_t(row * 25 + d)] / 200;
+                float want =
+                    row == 2 ? 0.0f : float(uses) * 2 * weight[std::size_t(row * 25 + d)] / 200;
                 float got = grad[std::size_t(row * 25 + d)];
                 QVERIFY2(std::abs(got - want) <= 1e-6f,
                          qPrintable(QStringLiteral("row %1[%2]: %3, expected %4")

@@ -7,6 +7,7 @@
 #include "graph/project_file.h"
 #include "tests/datasets/dataset_fixtures.h"
 #include "tests/support/backends.h"
+#include "tests/support/capturing_backend.h"
 #include "tests/support/create_trainer.h"
 #include "tests/support/restricted_backend.h"
 
@@ -214,6 +215,80 @@ private slots:
         QCOMPARE(a.size(), std::size_t(30));
         QCOMPARE(a, b);
         QVERIFY(a != c);
+    }
+
+    // On a backend that captures steps (CUDA Graphs), the Trainer records the first step once
+    // and replays it every step: the curve is exactly the eager one, with dropout masks that
+    // follow the step, a warm-up schedule's changing learning rate and Adam's update count.
+    // With gradient clipping (a readback mid-step) it stays eager.
+    void capturedStepsRepeatTheEagerRun() {
+        auto registry = graph::makeCoreRegistry();
+        auto project = spiralProject(m_dir.filePath("spirals"));
+        project.graph.addNode({"drop", "Dropout", {{"rate", 0.2}}, {}});
+        project.graph.removeEdge({{"act2", 0}, {"fc3", 0}});
+        project.graph.addEdge({{"act2", 0}, {"drop", 0}});
+        project.graph.addEdge({{"drop", 0}, {"fc3", 0}});
+        project.training.schedule.warmupSteps = 10;
+        auto curve = [&](Backend& backend, double clip) {
+            TrainOptions options;
+            options.config = project.training;
+            options.config.gradClipNorm = clip;
+            options.maxSteps = 25;
+            options.evaluateEachEpoch = false;
+            auto trainer = createTrainer(project, registry, backend, options);
+            Recorder rec;
+            if (!trainer.ok() || !(*trainer)->run(&rec).ok()) {
+                qFatal("training failed");
+            }
+            return rec.losses;
+        };
+        auto eager = nw::testing::openCpu();
+        nw::testing::CapturingBackend capturing(nw::testing::openCpu());
+        auto a = curve(*eager, 0), b = curve(capturing, 0);
+        QCOMPARE(a.size(), std::size_t(25));
+        QCOMPARE(b, a);
+        QCOMPARE(capturing.captures, 1);
+        QCOMPARE(capturing.replays, 25);
+        auto clipped = curve(capturing, 1.0);
+        QCOMPARE(clipped.size(), std::size_t(25));
+        QCOMPARE(capturing.captures, 1); // unchanged: clipping keeps the steps eager
+        QCOMPARE(capturing.replays, 25);
+    }
+
+    // A captured step whose loss is not finite leaves the parameters as they were (the
+    // capture's guard), and the run stops with the same error as an eager one.
+    void capturedNaNKeepsTheParameters() {
+        auto registry = graph::makeCoreRegistry();
+        auto project = spiralProject(m_dir.filePath("spirals"));
+        project.training.optimizer.type = "sgd";
+        project.training.optimizer.learningRate = 10.0;
+        project.training.optimizer.momentum = 0.99;
+        project.graph.findNode("act1")->op = "ReLU";
+        project.graph.findNode("act2")->op = "ReLU";
+        nw::testing::CapturingBackend capturing(nw::testing::openCpu());
+        TrainOptions options;
+        options.config = project.training;
+        options.evaluateEachEpoch = false;
+        auto trainer = createTrainer(project, registry, capturing, options);
+        QVERIFY(trainer.ok());
+        // The weights after each finite step; the run must stop with the last of them.
+        const std::string last = m_dir.filePath("last.nwweights").toStdString();
+        Recorder rec;
+        rec.hook = [&](const StepEvent&) { QVERIFY((*trainer)->saveWeights(last).ok()); };
+        auto result = (*trainer)->run(&rec);
+        QVERIFY(!result.ok());
+        QVERIFY2(result.error().message.find(" at step ") != std::string::npos,
+                 result.error().message.c_str());
+        QCOMPARE(capturing.captures, 1);
+        QVERIFY(!rec.losses.empty());
+        const std::string stopped = m_dir.filePath("stopped.nwweights").toStdString();
+        QVERIFY((*trainer)->saveWeights(stopped).ok());
+        auto bytes = [](const std::string& path) {
+            std::ifstream f(path, std::ios::binary);
+            return std::string(std::istreambuf_iterator<char>(f), {});
+        };
+        QVERIFY(!bytes(last).empty());
+        QVERIFY(bytes(stopped) == bytes(last));
     }
 
     void trainsTheSampleProject() {

@@ -120,6 +120,7 @@ private slots:
     void roundTrip_data();
     void roundTrip();
     void checkpointMinutes();
+    void precision();
     void serializedBytesMatchFile_data() { roundTrip_data(); }
     void serializedBytesMatchFile();
     void attributeNumbersFollowTheSchema();
@@ -201,6 +202,32 @@ void TestProjectFile::checkpointMinutes() {
     QVERIFY(!refused.ok());
     QVERIFY2(refused.error().message.find("training.checkpoint_every_minutes") != std::string::npos,
              refused.error().message.c_str());
+}
+
+// training.precision: fp32 by default and then not written; tf32 and bf16 are written and
+// read back; any other name is an error naming the field and the choices.
+void TestProjectFile::precision() {
+    auto loaded =
+        readProject(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj", registry());
+    QVERIFY(loaded.ok());
+    QCOMPARE(loaded->training.precision, std::string("fp32"));
+    QVERIFY(serializeProject(*loaded).find("precision") == std::string::npos);
+    for (const char* p : {"tf32", "bf16"}) {
+        loaded->training.precision = p;
+        const std::string text = serializeProject(*loaded);
+        QVERIFY(text.find("\"precision\": \"" + std::string(p) + "\"") != std::string::npos);
+        auto reparsed = parseProject(text, "memory", registry());
+        QVERIFY(reparsed.ok());
+        QCOMPARE(reparsed->training.precision, std::string(p));
+    }
+    std::string bad = serializeProject(*loaded);
+    bad.replace(bad.find("\"bf16\""), 6, "\"fp16\"");
+    auto refused = parseProject(bad, "memory", registry());
+    QVERIFY(!refused.ok());
+    const std::string& m = refused.error().message;
+    QVERIFY2(m.find("training.precision") != std::string::npos &&
+                 m.find("bf16") != std::string::npos,
+             m.c_str());
 }
 
 void TestProjectFile::serializedBytesMatchFile() {

@@ -2,7 +2,7 @@
 // writes itself fills the charts and the progress bar and is recorded in the experiment store
 // (NETWRIGHT_DB points into a temporary folder, never the user's database); pause and resume;
 // stop; closing the window during a run; a store that cannot be opened offers training without
-// tracking; undoable form edits; the device list; chart downsampling.
+// tracking; undoable form edits; the precision setting; the device list; chart downsampling.
 #include "app/backends.h"
 #include "app/project_document.h"
 #include "app/training_controller.h"
@@ -253,9 +253,9 @@ private slots:
         // The global step over this session's time (the old formula) says less: by the factor
         // step / (steps since the resume), which exceeds 1 + 1 s / expected here.
         const double oldFormula = e.elapsedSeconds / double(e.step) * double(remaining);
-        QVERIFY2(std::abs(shown - oldFormula) > std::abs(shown - expected),
-                 qPrintable(
-                     QStringLiteral("%1: the old formula gives %2 s").arg(text).arg(oldFormula)));
+        QVERIFY2(
+            std::abs(shown - oldFormula) > std::abs(shown - expected),
+            qPrintable(QStringLiteral("%1: the old formula gives %2 s").arg(text).arg(oldFormula)));
         controller->stop();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
 
@@ -407,6 +407,69 @@ private slots:
         QCOMPARE(m_document->project().training.optimizer.learningRate, 0.01);
         QCOMPARE(form->learningRateBox()->value(), 0.01);
         QVERIFY(!m_document->isModified());
+    }
+
+    // training.precision: the box shows the project's, a change is one undo step, a precision
+    // the CPU cannot honour is explained in the form before Train is pressed (in the backend's
+    // own words), and the saved file keeps it.
+    void precisionIsOneUndoStepAndExplained() {
+        auto* form = m_window->trainPage()->form();
+        QComboBox* box = form->precisionBox();
+        QCOMPARE(box, form->findChild<QComboBox*>(QStringLiteral("precision")));
+        QCOMPARE(box->count(), 3);
+        for (int i = 0; i < box->count(); ++i) { // each says what it means
+            QVERIFY(!box->itemData(i, Qt::ToolTipRole).toString().isEmpty());
+        }
+        QCOMPARE(box->currentData().toString(), QStringLiteral("fp32")); // the default
+        QVERIFY(form->precisionNote()->isHidden());
+
+        auto cpu = nw::testing::openCpu();
+        const Status tf32 = cpu->setPrecision(engine::Precision::Tf32);
+        QVERIFY(!tf32.ok());
+        const QString refusal = QString::fromStdString(tf32.error().message);
+        QVERIFY(!refusal.isEmpty());
+
+        box->setCurrentIndex(box->findData(QStringLiteral("tf32")));
+        QCOMPARE(m_document->project().training.precision, std::string("tf32"));
+        QCOMPARE(m_document->undoStack()->count(), 1);
+        QVERIFY(!form->precisionNote()->isHidden());
+        QCOMPARE(form->precisionNote()->text(), refusal);
+
+        m_document->undoStack()->undo();
+        QCOMPARE(m_document->project().training.precision, std::string("fp32"));
+        QCOMPARE(box->currentData().toString(), QStringLiteral("fp32"));
+        QVERIFY(form->precisionNote()->isHidden());
+        QVERIFY(!m_document->isModified());
+        m_document->undoStack()->redo();
+        QCOMPARE(box->currentData().toString(), QStringLiteral("tf32"));
+        QCOMPARE(form->precisionNote()->text(), refusal);
+        // Another field next is its own step: the command tells precision edits apart.
+        form->epochsBox()->setValue(form->epochsBox()->value() + 1);
+        QCOMPARE(m_document->undoStack()->count(), 2);
+        m_document->undoStack()->undo();
+        QCOMPARE(m_document->project().training.precision, std::string("tf32"));
+
+        // Another file: the next tests train tiny.nwproj on the CPU.
+        const QString path = m_dir.filePath("precision.nwproj");
+        QVERIFY(m_document->save(path).ok());
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray text = file.readAll();
+        QVERIFY2(text.contains("\"precision\": \"tf32\""), text.constData());
+        m_document->clear();
+        QCOMPARE(box->currentData().toString(), QStringLiteral("fp32"));
+        QVERIFY(m_document->load(path).ok()); // a loaded project's precision, explained
+        QCOMPARE(box->currentData().toString(), QStringLiteral("tf32"));
+        QCOMPARE(form->precisionNote()->text(), refusal);
+
+        // bf16 depends on this CPU (AVX512-BF16): the form says what the backend says.
+        const Status bf16 = cpu->setPrecision(engine::Precision::Bf16);
+        box->setCurrentIndex(box->findData(QStringLiteral("bf16")));
+        QCOMPARE(m_document->project().training.precision, std::string("bf16"));
+        QCOMPARE(form->precisionNote()->isHidden(), bf16.ok());
+        if (!bf16.ok()) {
+            QCOMPARE(form->precisionNote()->text(), QString::fromStdString(bf16.error().message));
+        }
     }
 
     // On the composition root's devices (lavapipe here): a Vulkan run streams the same charts

@@ -1,10 +1,12 @@
 #include "ui/training/training_form.h"
 
 #include "app/project_document.h"
+#include "app/training_run.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QLabel>
 #include <QSpinBox>
 #include <QStringList>
 #include <cmath>
@@ -33,6 +35,7 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
                            QWidget* parent)
     : QWidget(parent)
     , m_document(document)
+    , m_backends(backends)
     , m_optimizer(new QComboBox(this))
     , m_learningRate(new QDoubleSpinBox(this))
     , m_weightDecay(new QDoubleSpinBox(this))
@@ -42,6 +45,8 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
     , m_epochs(new QSpinBox(this))
     , m_seed(new QSpinBox(this))
     , m_device(new QComboBox(this))
+    , m_precision(new QComboBox(this))
+    , m_precisionNote(new QLabel(this))
     , m_patience(new QSpinBox(this))
     , m_clip(new QDoubleSpinBox(this))
     , m_checkpointEvery(new QSpinBox(this))
@@ -82,6 +87,25 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
     if (!absent.isEmpty()) {
         m_device->setToolTip(tr("Not available here:\n%1").arg(absent.join(QLatin1Char('\n'))));
     }
+    m_precision->setObjectName(QStringLiteral("precision"));
+    const std::pair<const char*, QString> precisions[] = {
+        {"fp32", tr("32-bit floating point throughout: the reference arithmetic, on every "
+                    "device.")},
+        {"tf32", tr("TensorFloat-32 on NVIDIA tensor cores (compute capability 8.0 or later): "
+                    "matrix products and convolutions round their inputs to 10 mantissa bits "
+                    "and accumulate in fp32. Tensors and weights stay fp32; much faster, with "
+                    "little effect on training.")},
+        {"bf16", tr("bfloat16 products: matrix products and convolutions take bf16 inputs and "
+                    "accumulate in fp32, with fp32 master weights (mixed precision). On CPUs "
+                    "with AVX512-BF16; not yet on CUDA devices.")},
+    };
+    for (const auto& [name, meaning] : precisions) {
+        m_precision->addItem(QString::fromLatin1(name), QString::fromLatin1(name));
+        m_precision->setItemData(m_precision->count() - 1, meaning, Qt::ToolTipRole);
+    }
+    m_precisionNote->setObjectName(QStringLiteral("precisionNote"));
+    m_precisionNote->setWordWrap(true); // a long refusal must not widen the form
+    m_precisionNote->hide();
     m_patience->setRange(0, 1000);
     m_patience->setSpecialValueText(tr("Off"));
     m_patience->setSuffix(tr(" epochs"));
@@ -114,12 +138,14 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
     form->addRow(tr("Epochs"), m_epochs);
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Device"), m_device);
+    form->addRow(tr("Precision"), m_precision);
+    form->addRow(m_precisionNote); // across both columns: room for a sentence
     form->addRow(tr("Early stopping"), m_patience);
     form->addRow(tr("Gradient clip"), m_clip);
     form->addRow(tr("Checkpoints"), m_checkpointEvery);
     form->addRow(QString(), m_checkpointMinutes);
 
-    for (QComboBox* box : {m_optimizer, m_schedule, m_device}) {
+    for (QComboBox* box : {m_optimizer, m_schedule, m_device, m_precision}) {
         connect(box, &QComboBox::currentIndexChanged, this, &TrainingForm::store);
     }
     for (QSpinBox* box : {m_warmup, m_batchSize, m_epochs, m_seed, m_patience, m_checkpointEvery}) {
@@ -143,6 +169,7 @@ graph::TrainingConfig TrainingForm::config() const {
     c.epochs = m_epochs->value();
     c.seed = std::uint64_t(m_seed->value());
     c.device = dataOf(m_device);
+    c.precision = dataOf(m_precision);
     c.earlyStoppingPatience = m_patience->value();
     c.gradClipNorm = m_clip->value();
     c.checkpointEverySteps = m_checkpointEvery->value();
@@ -168,11 +195,13 @@ void TrainingForm::load() {
     m_epochs->setValue(int(c.epochs));
     m_seed->setValue(int(std::min<std::uint64_t>(c.seed, std::numeric_limits<int>::max())));
     selectData(m_device, c.device);
+    selectData(m_precision, c.precision);
     m_patience->setValue(int(c.earlyStoppingPatience));
     m_clip->setValue(c.gradClipNorm);
     m_checkpointEvery->setValue(int(std::min<std::int64_t>(c.checkpointEverySteps, 1'000'000)));
     m_checkpointMinutes->setValue(c.checkpointEveryMinutes);
     m_loading = false;
+    showPrecisionRefusal();
 }
 
 void TrainingForm::store() {
@@ -180,7 +209,22 @@ void TrainingForm::store() {
         m_loading = true; // the document's changed() must not reload mid-edit
         m_document.setTrainingConfig(config());
         m_loading = false;
+        showPrecisionRefusal();
     }
+}
+
+void TrainingForm::showPrecisionRefusal() {
+    m_precision->setToolTip(m_precision->currentData(Qt::ToolTipRole).toString());
+    const auto key = std::make_pair(dataOf(m_device), dataOf(m_precision));
+    auto it = m_refusals.find(key);
+    if (it == m_refusals.end()) {
+        it = m_refusals
+                 .emplace(key, QString::fromStdString(
+                                   app::precisionRefusal(m_backends, key.first, key.second)))
+                 .first;
+    }
+    m_precisionNote->setText(it->second);
+    m_precisionNote->setVisible(!it->second.isEmpty());
 }
 
 } // namespace nw::ui

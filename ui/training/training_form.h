@@ -1,16 +1,22 @@
 #pragma once
 // TrainingForm: the run configuration (graph::TrainingConfig) as a form — optimizer, learning
-// rate, schedule, batch size, epochs, seed, device, early stopping. It shows the document's
-// configuration and writes every change back through ProjectDocument::setTrainingConfig()
-// (undoable; consecutive changes merge).
+// rate, schedule, batch size, epochs, seed, device, precision, early stopping. It shows the
+// document's configuration and writes every change back through
+// ProjectDocument::setTrainingConfig() (undoable; consecutive changes merge). A precision the
+// chosen device cannot honour is explained under it before a run is started.
 
 #include "engine/core/backend_registry.h"
 #include "graph/project.h"
 
+#include <QString>
 #include <QWidget>
+#include <map>
+#include <string>
+#include <utility>
 
 class QComboBox;
 class QDoubleSpinBox;
+class QLabel;
 class QSpinBox;
 
 namespace nw::app {
@@ -22,7 +28,8 @@ namespace nw::ui {
 class TrainingForm : public QWidget {
     Q_OBJECT
 public:
-    // `backends`: the devices offered (by name), and the absent ones in the tooltip.
+    // `backends`: the devices offered (by name), and the absent ones in the tooltip; it must
+    // outlive the form (it is asked which precisions a device honours).
     TrainingForm(app::ProjectDocument& document, const engine::BackendRegistry& backends,
                  QWidget* parent = nullptr);
 
@@ -33,12 +40,17 @@ public:
     QDoubleSpinBox* learningRateBox() const { return m_learningRate; }
     QSpinBox* epochsBox() const { return m_epochs; }
     QSpinBox* batchSizeBox() const { return m_batchSize; }
+    QComboBox* precisionBox() const { return m_precision; }
+    // Why the chosen device cannot train in the chosen precision; hidden when it can.
+    QLabel* precisionNote() const { return m_precisionNote; }
 
 private:
-    void load();  // document -> fields
-    void store(); // fields -> document
+    void load();                 // document -> fields
+    void store();                // fields -> document
+    void showPrecisionRefusal(); // the note for the fields' device and precision
 
     app::ProjectDocument& m_document;
+    const engine::BackendRegistry& m_backends;
     QComboBox* m_optimizer;
     QDoubleSpinBox* m_learningRate;
     QDoubleSpinBox* m_weightDecay;
@@ -48,11 +60,15 @@ private:
     QSpinBox* m_epochs;
     QSpinBox* m_seed;
     QComboBox* m_device;
+    QComboBox* m_precision;
+    QLabel* m_precisionNote;
     QSpinBox* m_patience;
     QDoubleSpinBox* m_clip;
     QSpinBox* m_checkpointEvery;
     QDoubleSpinBox* m_checkpointMinutes;
     bool m_loading = false;
+    // app::precisionRefusal() per (device, precision): asking opens the device.
+    std::map<std::pair<std::string, std::string>, QString> m_refusals;
 };
 
 } // namespace nw::ui

@@ -50,13 +50,17 @@ public:
                                                               k[0] * k[1] * ig, 1, k[1] * ig, ig});
         // The primitive picks its layouts (blocked on AVX-512 for training); forcing our nhwc
         // measured slower in backward than the reorders it saves.
+        // Gradients and outputs are fp32; under bf16 the products' inputs (x, w, dy) are bf16
+        // copies, converted by the layout bridges, and accumulate in fp32.
         auto xAny = anyDesc(x), yAny = anyDesc(y), wAny = anyDesc(dnnlW);
+        const auto low = productType(backend);
+        auto xLow = anyDesc(x, low), yLow = anyDesc(y, low), wLow = anyDesc(dnnlW, low);
         auto bd = plainDesc({m_filters});
         auto fwdDesc = m_bias ? convolution_forward::desc(prop_kind::forward_training,
-                                                          algorithm::convolution_direct, xAny, wAny,
+                                                          algorithm::convolution_direct, xLow, wLow,
                                                           bd, yAny, strides, dilation, padL, padR)
                               : convolution_forward::desc(prop_kind::forward_training,
-                                                          algorithm::convolution_direct, xAny, wAny,
+                                                          algorithm::convolution_direct, xLow, wLow,
                                                           yAny, strides, dilation, padL, padR);
         convolution_forward::primitive_desc fwdPd(
             fwdDesc, activationAttr(c.fusedActivation, c.fusedActivationAttrs), m_ctx.engine);
@@ -69,7 +73,7 @@ public:
         }
 
         convolution_backward_data::primitive_desc bdPd(
-            convolution_backward_data::desc(algorithm::convolution_direct, xAny, wAny, yAny,
+            convolution_backward_data::desc(algorithm::convolution_direct, xAny, wLow, yLow,
                                             strides, dilation, padL, padR),
             m_ctx.engine, fwdPd);
         m_bwdData = convolution_backward_data(bdPd);
@@ -78,10 +82,10 @@ public:
         m_bdDy = LayoutBridge(m_ctx, plainDesc(y), bdPd.diff_dst_desc());
 
         auto bwDesc =
-            m_bias ? convolution_backward_weights::desc(algorithm::convolution_direct, xAny, wAny,
-                                                        bd, yAny, strides, dilation, padL, padR)
-                   : convolution_backward_weights::desc(algorithm::convolution_direct, xAny, wAny,
-                                                        yAny, strides, dilation, padL, padR);
+            m_bias ? convolution_backward_weights::desc(algorithm::convolution_direct, xLow, wAny,
+                                                        bd, yLow, strides, dilation, padL, padR)
+                   : convolution_backward_weights::desc(algorithm::convolution_direct, xLow, wAny,
+                                                        yLow, strides, dilation, padL, padR);
         convolution_backward_weights::primitive_desc bwPd(bwDesc, m_ctx.engine, fwdPd);
         m_bwdWeights = convolution_backward_weights(bwPd);
         m_bwX = LayoutBridge(m_ctx, plainDesc(x), bwPd.src_desc());
