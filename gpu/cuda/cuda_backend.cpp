@@ -22,6 +22,16 @@ std::string versionText(int v) { // CUDA's 13000 -> "13.0"
     return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
 }
 
+// check() for a runtime call whose failure is reported here. The runtime also keeps a failed
+// call's error as its last one, which launched() would then blame on the next launch (an
+// out-of-memory allocation failing every later kernel): a non-sticky one is cleared.
+Status checkCall(cudaError_t e, const std::string& what) {
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+    }
+    return check(e, what);
+}
+
 } // namespace
 
 // The stream, the library handles and the pool's counters. Buffers hold it so a tensor that
@@ -143,11 +153,11 @@ Expected<std::unique_ptr<CudaBackend>> CudaBackend::open(const DeviceProperties&
     std::unique_ptr<CudaBackend> b(new CudaBackend(device, options));
     const std::string where = "CUDA device '" + device.name + "'";
     Context& c = *b->m_ctx;
-    if (auto s = check(cudaSetDevice(device.index), where + ": selecting it"); !s) {
+    if (auto s = checkCall(cudaSetDevice(device.index), where + ": selecting it"); !s) {
         return s.error();
     }
-    if (auto s = check(cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking),
-                       where + ": creating a stream");
+    if (auto s = checkCall(cudaStreamCreateWithFlags(&c.stream, cudaStreamNonBlocking),
+                           where + ": creating a stream");
         !s) {
         return s.error();
     }
@@ -157,6 +167,7 @@ Expected<std::unique_ptr<CudaBackend>> CudaBackend::open(const DeviceProperties&
         std::uint64_t keep = UINT64_MAX;
         (void)cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep);
     }
+    (void)cudaGetLastError(); // a pool without that attribute only costs speed: no failure
     if (auto s = check(cublasLtCreate(&c.lt), where + ": starting cuBLASLt"); !s) {
         return s.error();
     }
@@ -167,14 +178,16 @@ Expected<std::unique_ptr<CudaBackend>> CudaBackend::open(const DeviceProperties&
         return s.error();
     }
     void* status = nullptr;
-    if (auto s = check(cudaHostAlloc(&status, 16, cudaHostAllocMapped), where + ": status word");
+    if (auto s =
+            checkCall(cudaHostAlloc(&status, 16, cudaHostAllocMapped), where + ": status word");
         !s) {
         return s.error();
     }
     b->m_statusHost = static_cast<int*>(status);
     std::memset(b->m_statusHost, 0, 16);
     void* devicePtr = nullptr;
-    if (auto s = check(cudaHostGetDevicePointer(&devicePtr, status, 0), where + ": status word");
+    if (auto s =
+            checkCall(cudaHostGetDevicePointer(&devicePtr, status, 0), where + ": status word");
         !s) {
         return s.error();
     }
@@ -195,8 +208,20 @@ CudaBackend::~CudaBackend() {
     for (cudaEvent_t e : m_freeEvents) {
         (void)cudaEventDestroy(e);
     }
-    if (m_workspace) {
-        (void)cudaFreeAsync(m_workspace, m_ctx->stream);
+    if (m_graphExec) {
+        (void)cudaGraphExecDestroy(m_graphExec);
+    }
+    if (m_graph) {
+        (void)cudaGraphDestroy(m_graph);
+    }
+    if (m_scalarsDevice) {
+        (void)cudaFree(m_scalarsDevice);
+    }
+    m_retiredWorkspaces.push_back(m_workspace);
+    for (void* w : m_retiredWorkspaces) {
+        if (w) {
+            (void)cudaFreeAsync(w, m_ctx->stream);
+        }
     }
     for (auto& b : m_staging) {
         (void)cudaFreeHost(b.host);
@@ -204,6 +229,18 @@ CudaBackend::~CudaBackend() {
     if (m_statusHost) {
         (void)cudaFreeHost(m_statusHost);
     }
+}
+
+Status CudaBackend::setPrecision(engine::Precision p) {
+    // tf32 and bf16 products both need the tensor cores of Ampere and later.
+    if (p != engine::Precision::Fp32 && m_props.major < 8) {
+        return Error::user(std::string(engine::precisionName(p)) +
+                           " needs tensor cores of compute capability 8.0 or later; " +
+                           m_props.name + " has " + std::to_string(m_props.major) + "." +
+                           std::to_string(m_props.minor) + ": use fp32");
+    }
+    m_precision = p;
+    return Status::success();
 }
 
 std::string CudaBackend::description() const {
@@ -248,13 +285,17 @@ Status CudaBackend::checkTensor(const Tensor& t, const char* op) const {
 }
 
 Expected<Tensor> CudaBackend::allocate(const engine::Dims& shape, DType dtype) {
+    if (m_capturing) {
+        return Error::internal("CUDA: allocating " + engine::dimsToString(shape) +
+                               " while a step is captured");
+    }
     std::size_t bytes = static_cast<std::size_t>(engine::numelOf(shape)) * engine::dtypeSize(dtype);
     (void)cudaSetDevice(m_props.index);
     void* ptr = nullptr;
     // cudaMallocAsync returns memory aligned to at least 256 bytes, our largest alignment.
-    if (auto s = check(cudaMallocAsync(&ptr, std::max<std::size_t>(bytes, 1), m_ctx->stream),
-                       "CUDA device '" + m_props.name + "': allocating " +
-                           engine::dimsToString(shape));
+    if (auto s = checkCall(cudaMallocAsync(&ptr, std::max<std::size_t>(bytes, 1), m_ctx->stream),
+                           "CUDA device '" + m_props.name + "': allocating " +
+                               engine::dimsToString(shape));
         !s) {
         return s.error();
     }
@@ -280,8 +321,9 @@ Expected<std::byte*> CudaBackend::stage(std::size_t bytes) {
     StagingBlock b;
     b.bytes = std::max(bytes, kStagingBlockBytes);
     void* host = nullptr;
-    if (auto s = check(cudaHostAlloc(&host, b.bytes, cudaHostAllocDefault),
-                       "CUDA: pinned staging of " + std::to_string(b.bytes) + " bytes");
+    // Portable: pinned for every device's context, whichever is current when it is taken.
+    if (auto s = checkCall(cudaHostAlloc(&host, b.bytes, cudaHostAllocPortable),
+                           "CUDA: pinned staging of " + std::to_string(b.bytes) + " bytes");
         !s) {
         return s.error();
     }
@@ -296,6 +338,9 @@ Status CudaBackend::copyFromHost(const Tensor& dst, const void* src) {
     if (auto s = checkTensor(dst, "copyFromHost"); !s) {
         return s;
     }
+    if (m_capturing) {
+        return notWhileCapturing("copyFromHost");
+    }
     // The thread that uploads a batch is the one that runs the step: make this device its
     // current one, so the kernels launched next go to the right GPU.
     (void)cudaSetDevice(m_props.index);
@@ -304,26 +349,32 @@ Status CudaBackend::copyFromHost(const Tensor& dst, const void* src) {
         return staged.error();
     }
     std::memcpy(*staged, src, dst.bytes());
-    return check(cudaMemcpyAsync(data(dst), *staged, dst.bytes(), cudaMemcpyHostToDevice,
-                                 m_ctx->stream),
-                 "CUDA: uploading " + dst.toString());
+    return checkCall(
+        cudaMemcpyAsync(data(dst), *staged, dst.bytes(), cudaMemcpyHostToDevice, m_ctx->stream),
+        "CUDA: uploading " + dst.toString());
 }
 
 Status CudaBackend::copyToHost(const Tensor& src, void* dst) {
     if (auto s = checkTensor(src, "copyToHost"); !s) {
         return s;
     }
+    if (m_capturing) {
+        return notWhileCapturing("copyToHost");
+    }
     auto staged = stage(src.bytes());
     if (!staged) {
         return staged.error();
     }
     m_pendingCopies.push_back({*staged, dst, src.bytes()});
-    return check(cudaMemcpyAsync(*staged, data(src), src.bytes(), cudaMemcpyDeviceToHost,
-                                 m_ctx->stream),
-                 "CUDA: downloading " + src.toString());
+    return checkCall(
+        cudaMemcpyAsync(*staged, data(src), src.bytes(), cudaMemcpyDeviceToHost, m_ctx->stream),
+        "CUDA: downloading " + src.toString());
 }
 
 Status CudaBackend::synchronize() {
+    if (m_capturing) {
+        return notWhileCapturing("synchronize");
+    }
     Status s = check(cudaStreamSynchronize(m_ctx->stream), "CUDA device '" + m_props.name + "'");
     if (s) {
         for (const auto& c : m_pendingCopies) {
@@ -342,27 +393,44 @@ Status CudaBackend::synchronize() {
 Status CudaBackend::readStatus() {
     m_statusPending = false;
     volatile int* words = m_statusHost;
-    if (words[0] == 0) {
+    const int tag = words[0], value = words[1], index = words[2], limit = words[3];
+    if (tag == 0) {
         return Status::success();
     }
-    std::string message = "class label " + std::to_string(words[1]) + " of sample " +
-                          std::to_string(words[2]) + " is outside the " + std::to_string(words[3]) +
-                          " classes of the prediction";
     std::memset(m_statusHost, 0, 16);
-    return Error::user(message);
+    if (tag == 1) {
+        return Error::user("class label " + std::to_string(value) + " of sample " +
+                           std::to_string(index) + " is outside the " + std::to_string(limit) +
+                           " classes of the prediction");
+    }
+    const auto message = static_cast<std::size_t>(tag - 2);
+    if (tag < 2 || message >= m_statusMessages.size()) {
+        return Error::internal("CUDA: the status word holds the unknown tag " +
+                               std::to_string(tag));
+    }
+    return Error::user(m_statusMessages[message](value, index, limit));
+}
+
+int CudaBackend::addStatusMessage(StatusMessage message) {
+    m_statusMessages.push_back(std::move(message));
+    return int(m_statusMessages.size()) + 1;
 }
 
 Expected<void*> CudaBackend::workspace(std::size_t bytes) {
     if (bytes <= m_workspaceBytes) {
         return m_workspace;
     }
+    if (m_capturing) {
+        return Error::internal("CUDA: a workspace grown while a step is captured");
+    }
     if (m_workspace) {
-        (void)cudaFreeAsync(m_workspace, m_ctx->stream);
+        // Kept, not freed: a captured step (a CUDA Graph) may still name the old pointer.
+        m_retiredWorkspaces.push_back(m_workspace);
         m_workspace = nullptr;
         m_workspaceBytes = 0;
     }
-    if (auto s = check(cudaMallocAsync(&m_workspace, bytes, m_ctx->stream),
-                       "CUDA: a library workspace of " + std::to_string(bytes) + " bytes");
+    if (auto s = checkCall(cudaMallocAsync(&m_workspace, bytes, m_ctx->stream),
+                           "CUDA: a library workspace of " + std::to_string(bytes) + " bytes");
         !s) {
         return s.error();
     }
@@ -384,8 +452,99 @@ bool CudaBackend::setProfiling(bool on) {
     return true;
 }
 
-void CudaBackend::beginRange(const std::string& label) {
-    if (!m_profiling) {
+Status CudaBackend::notWhileCapturing(const char* what) const {
+    return Error::internal(std::string("CUDA: ") + what + " while a training step is captured");
+}
+
+Status CudaBackend::beginCapture(const Tensor& guard) {
+    if (m_capturing) {
+        return Error::internal("CUDA: beginCapture while a step is captured");
+    }
+    if (auto s = checkTensor(guard, "beginCapture"); !s) {
+        return s;
+    }
+    if (!m_scalarsDevice) {
+        void* p = nullptr;
+        if (auto s = checkCall(cudaMalloc(&p, sizeof(DeviceStepScalars)), "CUDA: step scalars");
+            !s) {
+            return s;
+        }
+        m_scalarsDevice = static_cast<DeviceStepScalars*>(p);
+    }
+    (void)cudaSetDevice(m_props.index);
+    m_guard = f32(guard);
+    // Labels checked inside the capture are expected at the replays' synchronize(), not now.
+    m_statusBeforeCapture = m_statusPending;
+    m_statusPending = false;
+    if (auto s = checkCall(cudaStreamBeginCapture(m_ctx->stream, cudaStreamCaptureModeThreadLocal),
+                           "CUDA: starting to capture the training step");
+        !s) {
+        m_statusPending = m_statusBeforeCapture;
+        return s;
+    }
+    m_capturing = true;
+    return Status::success();
+}
+
+Status CudaBackend::endCapture() {
+    if (!m_capturing) {
+        return Error::internal("CUDA: endCapture without beginCapture");
+    }
+    m_capturing = false;
+    m_graphExpectsStatus = m_statusPending;
+    m_statusPending = m_statusBeforeCapture;
+    cudaGraph_t graph = nullptr;
+    Status s = checkCall(cudaStreamEndCapture(m_ctx->stream, &graph),
+                         "CUDA: capturing the training step (a kernel or library call refused "
+                         "capture)");
+    if (!s) {
+        if (graph) {
+            (void)cudaGraphDestroy(graph);
+        }
+        return s;
+    }
+    if (m_graphExec) {
+        (void)cudaGraphExecDestroy(m_graphExec);
+        m_graphExec = nullptr;
+    }
+    if (m_graph) {
+        (void)cudaGraphDestroy(m_graph);
+    }
+    m_graph = graph;
+    return checkCall(cudaGraphInstantiate(&m_graphExec, m_graph, 0),
+                     "CUDA: instantiating the captured training step");
+}
+
+Status CudaBackend::replayStep(const engine::StepScalars& scalars) {
+    if (!m_graphExec || m_capturing) {
+        return Error::internal("CUDA: replayStep without a captured step");
+    }
+    (void)cudaSetDevice(m_props.index);
+    const DeviceStepScalars d{scalars.step, scalars.learningRate, 0, scalars.update};
+    auto staged = stage(sizeof d);
+    if (!staged) {
+        return staged.error();
+    }
+    std::memcpy(*staged, &d, sizeof d);
+    // Queued after the previous replay on the same stream, so it never overwrites scalars a
+    // replay still reads.
+    if (auto s = checkCall(cudaMemcpyAsync(m_scalarsDevice, *staged, sizeof d,
+                                           cudaMemcpyHostToDevice, m_ctx->stream),
+                           "CUDA: the step's scalars");
+        !s) {
+        return s;
+    }
+    if (auto s = checkCall(cudaGraphLaunch(m_graphExec, m_ctx->stream),
+                           "CUDA: replaying the captured training step");
+        !s) {
+        return s;
+    }
+    m_statusPending = m_statusPending || m_graphExpectsStatus;
+    return Status::success();
+}
+
+void CudaBackend::beginProfileRange(const std::string& label) {
+    if (!m_profiling || m_capturing) {
         return;
     }
     if (m_freeEvents.empty()) {
@@ -401,7 +560,7 @@ void CudaBackend::beginRange(const std::string& label) {
     (void)cudaEventRecord(m_openStart, m_ctx->stream);
 }
 
-void CudaBackend::endRange() {
+void CudaBackend::endProfileRange() {
     if (!m_profiling || !m_openStart) {
         return;
     }

@@ -4,6 +4,7 @@
 // (engine/cpu/training_math.cpp), so a step on either device gives the same numbers up to
 // rounding.
 #include "gpu/cuda/cuda_backend.h"
+#include "gpu/cuda/ops/labels.cuh"
 #include "gpu/cuda/ops/launch.cuh"
 #include "gpu/cuda/runtime/cuda_check.h"
 
@@ -18,22 +19,30 @@ using engine::Tensor;
 namespace {
 
 __global__ void fillKernel(float* x, std::int64_t n, float v) {
-    NW_GRID_STRIDE(i, n) { x[i] = v; }
+    NW_GRID_STRIDE(i, n) {
+        x[i] = v;
+    }
 }
 
 __global__ void scaleKernel(float* x, std::int64_t n, float f) {
-    NW_GRID_STRIDE(i, n) { x[i] *= f; }
+    NW_GRID_STRIDE(i, n) {
+        x[i] *= f;
+    }
 }
 
 __global__ void addIntoKernel(float* dst, const float* src, std::int64_t n) {
-    NW_GRID_STRIDE(i, n) { dst[i] += src[i]; }
+    NW_GRID_STRIDE(i, n) {
+        dst[i] += src[i];
+    }
 }
 
 // out[0] += sum of x^2, accumulated in double per block.
 __global__ void sumSquaresKernel(const float* x, std::int64_t n, double* out) {
     __shared__ double partial[kBlock];
     double acc = 0;
-    NW_GRID_STRIDE(i, n) { acc += double(x[i]) * double(x[i]); }
+    NW_GRID_STRIDE(i, n) {
+        acc += double(x[i]) * double(x[i]);
+    }
     partial[threadIdx.x] = acc;
     __syncthreads();
     for (int s = blockDim.x / 2; s > 0; s /= 2) {
@@ -50,14 +59,63 @@ __global__ void sumSquaresKernel(const float* x, std::int64_t n, double* out) {
 struct Update {
     std::int64_t n;
     float lr, wd; // wd: the L2 term added to the gradient (0 when the parameter does not decay)
+    // A captured step's (CudaBackend::liveScalars, liveGuard); null when queued eagerly.
+    const DeviceStepScalars* live;
+    const float* guard;
 };
 
+struct AdamArgs {
+    float b1, b2, c1, c2, eps, stepSize, invSqrtBc2, decayFactor;
+    float adamwWd; // AdamW's decoupled decay of this parameter (0 for Adam)
+};
+
+// The update's learning rate (and Adam's factors): the arguments when queued eagerly; in a
+// captured step the replay's, from the device scalars, worked out once per block as the host
+// does (engine/cpu/training_math.cpp). False when the guard (the loss) is not finite: the
+// update is skipped. Every thread of the block calls it first (it synchronises the block).
+__device__ bool resolveUpdate(Update& u, AdamArgs* a) {
+    if (u.guard && !isfinite(*u.guard)) {
+        return false; // the same value for every thread: the whole grid returns
+    }
+    if (!u.live) {
+        return true;
+    }
+    __shared__ float resolved[4];
+    if (threadIdx.x == 0) {
+        const float lr = u.live->learningRate;
+        resolved[0] = lr;
+        if (a) {
+            const double t = double(u.live->update);
+            const double bc1 = 1.0 - pow(double(a->b1), t), bc2 = 1.0 - pow(double(a->b2), t);
+            resolved[1] = float(double(lr) / bc1);
+            resolved[2] = float(1.0 / sqrt(bc2));
+            resolved[3] = 1.0f - lr * a->adamwWd;
+        }
+    }
+    __syncthreads();
+    u.lr = resolved[0];
+    if (a) {
+        a->stepSize = resolved[1];
+        a->invSqrtBc2 = resolved[2];
+        a->decayFactor = resolved[3];
+    }
+    return true;
+}
+
 __global__ void sgdPlainKernel(Update u, float* p, const float* g) {
-    NW_GRID_STRIDE(i, u.n) { p[i] -= u.lr * (g[i] + u.wd * p[i]); }
+    if (!resolveUpdate(u, nullptr)) {
+        return;
+    }
+    NW_GRID_STRIDE(i, u.n) {
+        p[i] -= u.lr * (g[i] + u.wd * p[i]);
+    }
 }
 
 __global__ void sgdMomentumKernel(Update u, float mu, bool nesterov, float* p, const float* g,
                                   float* buf) {
+    if (!resolveUpdate(u, nullptr)) {
+        return;
+    }
     NW_GRID_STRIDE(i, u.n) {
         float d = g[i] + u.wd * p[i];
         float b = mu * buf[i] + d;
@@ -66,11 +124,10 @@ __global__ void sgdMomentumKernel(Update u, float mu, bool nesterov, float* p, c
     }
 }
 
-struct AdamArgs {
-    float b1, b2, c1, c2, eps, stepSize, invSqrtBc2, decayFactor;
-};
-
 __global__ void adamKernel(Update u, AdamArgs a, float* p, const float* g, float* m, float* v) {
+    if (!resolveUpdate(u, &a)) {
+        return;
+    }
     NW_GRID_STRIDE(i, u.n) {
         float pi = p[i] * a.decayFactor;
         float d = g[i] + u.wd * pi;
@@ -84,6 +141,9 @@ __global__ void adamKernel(Update u, AdamArgs a, float* p, const float* g, float
 
 __global__ void rmsPropKernel(Update u, float alpha, float eps, float mu, float* p, const float* g,
                               float* sq, float* buf) {
+    if (!resolveUpdate(u, nullptr)) {
+        return;
+    }
     const float c = 1.0f - alpha;
     NW_GRID_STRIDE(i, u.n) {
         float d = g[i] + u.wd * p[i];
@@ -99,27 +159,13 @@ __global__ void rmsPropKernel(Update u, float alpha, float eps, float mu, float*
     }
 }
 
-// Records the first label outside [0, k) in the status word (bad flag, value, index, limit).
-__device__ bool labelOk(const int* labels, std::int64_t i, std::int64_t k, int* status) {
-    int l = labels[i];
-    if (l >= 0 && l < k) {
-        return true;
-    }
-    if (atomicCAS(status, 0, 1) == 0) {
-        status[1] = l;
-        status[2] = int(i);
-        status[3] = int(k);
-    }
-    return false;
-}
-
 __global__ void oneHotKernel(const int* labels, float* targets, std::int64_t n, std::int64_t k,
                              int* status) {
     NW_GRID_STRIDE(e, n * k) {
         std::int64_t row = e / k, col = e % k;
         // Each row's label is checked once, by the thread of its first column.
-        bool ok = col != 0 ? (labels[row] >= 0 && labels[row] < k)
-                           : labelOk(labels, row, k, status);
+        bool ok =
+            col != 0 ? (labels[row] >= 0 && labels[row] < k) : labelOk(labels, row, k, status);
         targets[e] = ok && labels[row] == col ? 1.0f : 0.0f;
     }
 }
@@ -273,7 +319,7 @@ Status CudaBackend::optimizerStep(const OptimizerStep& step, const Tensor& param
     if (n == 0) {
         return Status::success();
     }
-    Update u{n, step.learningRate, decays ? step.weightDecay : 0.0f};
+    Update u{n, step.learningRate, decays ? step.weightDecay : 0.0f, liveScalars(), liveGuard()};
     float* p = f32(param);
     const float* g = f32(grad);
     const unsigned grid = gridFor(n);
@@ -298,8 +344,10 @@ Status CudaBackend::optimizerStep(const OptimizerStep& step, const Tensor& param
                    step.epsilon,
                    static_cast<float>(static_cast<double>(u.lr) / bc1),
                    static_cast<float>(1.0 / std::sqrt(bc2)),
-                   1.0f};
+                   1.0f,
+                   0.0f};
         if (step.kind == OptimizerStep::Kind::AdamW) {
+            a.adamwWd = u.wd;
             a.decayFactor = 1.0f - step.learningRate * u.wd;
             u.wd = 0.0f;
         }

@@ -16,6 +16,27 @@ class CudaBackend;
 
 NW_CUDA_KERNEL(makeInputKernel);
 NW_CUDA_KERNEL(makeReshapeKernel); // Flatten and Reshape: a copy with a new shape
+NW_CUDA_KERNEL(makeConv2dKernel);
+NW_CUDA_KERNEL(makeMaxPool2dKernel);     // pooling.cu
+NW_CUDA_KERNEL(makeAvgPool2dKernel);     // pooling.cu
+NW_CUDA_KERNEL(makeGlobalAvgPoolKernel); // pooling.cu
+NW_CUDA_KERNEL(makeBatchNormKernel);
+NW_CUDA_KERNEL(makeDropoutKernel);
+NW_CUDA_KERNEL(makeLayerNormKernel);
+NW_CUDA_KERNEL(makeAddKernel);    // merge.cu
+NW_CUDA_KERNEL(makeConcatKernel); // merge.cu
+NW_CUDA_KERNEL(makeTransposeKernel);
+NW_CUDA_KERNEL(makePositionalEncodingKernel);
+NW_CUDA_KERNEL(makeSequencePoolKernel);
+NW_CUDA_KERNEL(makeEmbeddingKernel);
+NW_CUDA_KERNEL(makeDenseKernel);
+NW_CUDA_KERNEL(makeMatMulKernel);
+NW_CUDA_KERNEL(makeActivationKernel); // ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh
+NW_CUDA_KERNEL(makeSoftmaxKernel);
+NW_CUDA_KERNEL(makeLossKernel);
+NW_CUDA_KERNEL(makeMultiHeadAttentionKernel);
+NW_CUDA_KERNEL(makeLstmKernel); // recurrent.cu
+NW_CUDA_KERNEL(makeGruKernel);  // recurrent.cu
 
 #undef NW_CUDA_KERNEL
 

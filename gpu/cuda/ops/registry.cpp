@@ -4,41 +4,37 @@
 
 namespace nw::gpu::cuda {
 
-namespace {
-constexpr const char* kNotYet = "no CUDA kernel yet; the node runs on the CPU";
-}
-
 graph::OpTable<KernelFactory> makeCudaKernelTable() {
     graph::OpTable<KernelFactory> t;
     t.add("Input", makeInputKernel)
-        .unsupported("Dense", kNotYet)
-        .unsupported("Conv2D", kNotYet)
-        .unsupported("MaxPool2D", kNotYet)
-        .unsupported("AvgPool2D", kNotYet)
-        .unsupported("GlobalAvgPool", kNotYet)
-        .unsupported("BatchNorm", kNotYet)
-        .unsupported("LayerNorm", kNotYet)
-        .unsupported("Dropout", kNotYet)
-        .unsupported("ReLU", kNotYet)
-        .unsupported("LeakyReLU", kNotYet)
-        .unsupported("ELU", kNotYet)
-        .unsupported("GELU", kNotYet)
-        .unsupported("Sigmoid", kNotYet)
-        .unsupported("Tanh", kNotYet)
-        .unsupported("Softmax", kNotYet)
+        .add("Dense", makeDenseKernel)
+        .add("Conv2D", makeConv2dKernel)
+        .add("MaxPool2D", makeMaxPool2dKernel)
+        .add("AvgPool2D", makeAvgPool2dKernel)
+        .add("GlobalAvgPool", makeGlobalAvgPoolKernel)
+        .add("BatchNorm", makeBatchNormKernel)
+        .add("LayerNorm", makeLayerNormKernel)
+        .add("Dropout", makeDropoutKernel)
+        .add("ReLU", makeActivationKernel)
+        .add("LeakyReLU", makeActivationKernel)
+        .add("ELU", makeActivationKernel)
+        .add("GELU", makeActivationKernel)
+        .add("Sigmoid", makeActivationKernel)
+        .add("Tanh", makeActivationKernel)
+        .add("Softmax", makeSoftmaxKernel)
         .add("Flatten", makeReshapeKernel)
         .add("Reshape", makeReshapeKernel)
-        .unsupported("Add", kNotYet)
-        .unsupported("Concat", kNotYet)
-        .unsupported("Embedding", kNotYet)
-        .unsupported("PositionalEncoding", kNotYet)
-        .unsupported("SequencePool", kNotYet)
-        .unsupported("MatMul", kNotYet)
-        .unsupported("Transpose", kNotYet)
-        .unsupported("Loss", kNotYet)
-        .unsupported("LSTM", kNotYet)
-        .unsupported("GRU", kNotYet)
-        .unsupported("MultiHeadAttention", kNotYet);
+        .add("Add", makeAddKernel)
+        .add("Concat", makeConcatKernel)
+        .add("Embedding", makeEmbeddingKernel)
+        .add("PositionalEncoding", makePositionalEncodingKernel)
+        .add("SequencePool", makeSequencePoolKernel)
+        .add("MatMul", makeMatMulKernel)
+        .add("Transpose", makeTransposeKernel)
+        .add("Loss", makeLossKernel)
+        .add("LSTM", makeLstmKernel)
+        .add("GRU", makeGruKernel)
+        .add("MultiHeadAttention", makeMultiHeadAttentionKernel);
     return t;
 }
 
