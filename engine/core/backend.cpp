@@ -15,6 +15,60 @@ int optimizerSlotCount(const OptimizerStep& step) {
     return 0;
 }
 
+Status checkF32On(const Tensor& t, Device device, const char* op, const char* what) {
+    if (!t.defined()) {
+        return Error::internal(std::string(op) + ": the " + what + " tensor is undefined");
+    }
+    if (t.device() != device) {
+        return Error::internal(std::string(op) + ": the " + what + " tensor " + t.toString() +
+                               " is not on " + device.toString());
+    }
+    if (t.dtype() != DType::F32) {
+        return Error::internal(std::string(op) + ": the " + what + " tensor " + t.toString() +
+                               " is not f32");
+    }
+    return Status::success();
+}
+
+Status checkOptimizerArgs(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
+                          std::span<const Tensor> state, Device device) {
+    const char* op = "optimizerStep";
+    if (Status s = checkF32On(param, device, op, "parameter"); !s) {
+        return s;
+    }
+    auto like = [&](const Tensor& t, const char* what) {
+        if (Status s = checkF32On(t, device, op, what); !s) {
+            return s;
+        }
+        if (t.numel() != param.numel()) {
+            return Status(Error::internal(std::string(op) + ": the " + what + " tensor " +
+                                          t.toString() + " has " + std::to_string(t.numel()) +
+                                          " elements but the parameter " + param.toString() +
+                                          " has " + std::to_string(param.numel())));
+        }
+        return Status::success();
+    };
+    if (Status s = like(grad, "gradient"); !s) {
+        return s;
+    }
+    const int expected = optimizerSlotCount(step);
+    if (static_cast<int>(state.size()) != expected) {
+        return Error::internal(std::string(op) + ": " + std::to_string(state.size()) +
+                               " state tensors given for the parameter " + param.toString() +
+                               ", this optimizer needs " + std::to_string(expected));
+    }
+    for (const Tensor& t : state) {
+        if (Status s = like(t, "state"); !s) {
+            return s;
+        }
+    }
+    if (step.step < 1) {
+        return Error::internal(std::string(op) + ": step count " + std::to_string(step.step) +
+                               " is not 1-based");
+    }
+    return Status::success();
+}
+
 Expected<Precision> parsePrecision(std::string_view name) {
     if (name == "fp32") {
         return Precision::Fp32;

@@ -61,6 +61,14 @@ enum class Precision { Fp32, Tf32, Bf16 };
 Expected<Precision> parsePrecision(std::string_view name);
 const char* precisionName(Precision p);
 
+// The argument checks of every backend's training arithmetic, before any memory is touched:
+// internal errors naming the call and the tensor. checkF32On: defined, f32, on `device`.
+// checkOptimizerArgs: those, the gradient and state shaped like the parameter, as many state
+// tensors as `step` needs, and a 1-based step count.
+Status checkF32On(const Tensor& t, Device device, const char* op, const char* what);
+Status checkOptimizerArgs(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
+                          std::span<const Tensor> state, Device device);
+
 // Device time spent in one kernel label ("conv1 weight gradient") over a profiled stretch.
 struct KernelTiming {
     std::string label;

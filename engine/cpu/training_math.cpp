@@ -16,32 +16,7 @@ constexpr std::int64_t kParallelMinElements = 32768;
 
 // An f32 tensor in host memory, or an internal error naming `what` and the tensor.
 Status checkF32(const Tensor& t, const char* op, const char* what) {
-    if (!t.defined()) {
-        return Error::internal(std::string(op) + ": the " + what + " tensor is undefined");
-    }
-    if (t.device() != Device::cpu()) {
-        return Error::internal(std::string(op) + ": the " + what + " tensor " + t.toString() +
-                               " is not a CPU tensor");
-    }
-    if (t.dtype() != DType::F32) {
-        return Error::internal(std::string(op) + ": the " + what + " tensor " + t.toString() +
-                               " is not f32");
-    }
-    return Status::success();
-}
-
-// `t` is an f32 CPU tensor with as many elements as `param`.
-Status checkLike(const Tensor& t, const Tensor& param, const char* op, const char* what) {
-    if (Status s = checkF32(t, op, what); !s) {
-        return s;
-    }
-    if (t.numel() != param.numel()) {
-        return Error::internal(std::string(op) + ": the " + what + " tensor " + t.toString() +
-                               " has " + std::to_string(t.numel()) +
-                               " elements but the parameter " + param.toString() + " has " +
-                               std::to_string(param.numel()));
-    }
-    return Status::success();
+    return checkF32On(t, Device::cpu(), op, what);
 }
 
 // Hyper-parameters of one update, with weight decay already resolved for this parameter.
@@ -177,28 +152,9 @@ Expected<double> CpuBackend::sumOfSquares(std::span<const Tensor> tensors) {
 
 Status CpuBackend::optimizerStep(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
                                  std::span<const Tensor> slots, bool decays) {
-    if (Status s = checkF32(param, "optimizerStep", "parameter"); !s) {
+    if (Status s = checkOptimizerArgs(step, param, grad, slots, Device::cpu()); !s) {
         return s;
     }
-    if (Status s = checkLike(grad, param, "optimizerStep", "gradient"); !s) {
-        return s;
-    }
-    const int expectedSlots = optimizerSlotCount(step);
-    if (static_cast<int>(slots.size()) != expectedSlots) {
-        return Error::internal("optimizerStep: " + std::to_string(slots.size()) +
-                               " state tensors given for the parameter " + param.toString() +
-                               ", this optimizer needs " + std::to_string(expectedSlots));
-    }
-    for (const Tensor& slot : slots) {
-        if (Status s = checkLike(slot, param, "optimizerStep", "state"); !s) {
-            return s;
-        }
-    }
-    if (step.step < 1) {
-        return Error::internal("optimizerStep: step count " + std::to_string(step.step) +
-                               " is not 1-based");
-    }
-
     float* p = f32(param);
     const float* g = f32(grad);
     const float wd = decays ? step.weightDecay : 0.0f;

@@ -205,30 +205,10 @@ __global__ void metricsKernel(const float* logits, const int* labels, const floa
     }
 }
 
-Status checkF32(const Tensor& t, const char* op, const char* what) {
-    if (!t.defined() || t.device().kind != engine::Device::Kind::Cuda || t.dtype() != DType::F32) {
-        return Error::internal(std::string(op) + ": the " + what + " tensor " +
-                               (t.defined() ? t.toString() : "undefined") +
-                               " is not an f32 CUDA tensor");
-    }
-    return Status::success();
-}
-
-Status checkLike(const Tensor& t, const Tensor& param, const char* op, const char* what) {
-    if (Status s = checkF32(t, op, what); !s) {
-        return s;
-    }
-    if (t.numel() != param.numel()) {
-        return Error::internal(std::string(op) + ": the " + what + " tensor " + t.toString() +
-                               " does not match the parameter " + param.toString());
-    }
-    return Status::success();
-}
-
 } // namespace
 
 Status CudaBackend::fill(const Tensor& t, float value) {
-    if (Status s = checkF32(t, "fill", "target"); !s) {
+    if (Status s = engine::checkF32On(t, device(), "fill", "target"); !s) {
         return s;
     }
     if (t.numel() > 0) {
@@ -238,7 +218,7 @@ Status CudaBackend::fill(const Tensor& t, float value) {
 }
 
 Status CudaBackend::scale(const Tensor& t, float factor) {
-    if (Status s = checkF32(t, "scale", "target"); !s) {
+    if (Status s = engine::checkF32On(t, device(), "scale", "target"); !s) {
         return s;
     }
     if (t.numel() > 0) {
@@ -248,11 +228,14 @@ Status CudaBackend::scale(const Tensor& t, float factor) {
 }
 
 Status CudaBackend::addInto(const Tensor& dst, const Tensor& src) {
-    if (Status s = checkF32(dst, "addInto", "destination"); !s) {
+    if (Status s = engine::checkF32On(dst, device(), "addInto", "destination"); !s) {
         return s;
     }
-    if (Status s = checkLike(src, dst, "addInto", "source"); !s) {
+    if (Status s = engine::checkF32On(src, device(), "addInto", "source"); !s) {
         return s;
+    }
+    if (src.numel() != dst.numel()) {
+        return Error::internal("addInto: " + src.toString() + " into " + dst.toString());
     }
     if (dst.numel() > 0) {
         addIntoKernel<<<gridFor(dst.numel()), kBlock, 0, stream()>>>(f32(dst), f32(src),
@@ -271,7 +254,7 @@ Expected<double> CudaBackend::sumOfSquares(std::span<const Tensor> tensors) {
         return s.error();
     }
     for (const Tensor& t : tensors) {
-        if (Status s = checkF32(t, "sumOfSquares", "input"); !s) {
+        if (Status s = engine::checkF32On(t, device(), "sumOfSquares", "input"); !s) {
             return s.error();
         }
         if (t.numel() > 0) {
@@ -294,26 +277,8 @@ Expected<double> CudaBackend::sumOfSquares(std::span<const Tensor> tensors) {
 
 Status CudaBackend::optimizerStep(const OptimizerStep& step, const Tensor& param,
                                   const Tensor& grad, std::span<const Tensor> state, bool decays) {
-    if (Status s = checkF32(param, "optimizerStep", "parameter"); !s) {
+    if (Status s = engine::checkOptimizerArgs(step, param, grad, state, device()); !s) {
         return s;
-    }
-    if (Status s = checkLike(grad, param, "optimizerStep", "gradient"); !s) {
-        return s;
-    }
-    const int expected = engine::optimizerSlotCount(step);
-    if (int(state.size()) != expected) {
-        return Error::internal("optimizerStep: " + std::to_string(state.size()) +
-                               " state tensors given for the parameter " + param.toString() +
-                               ", this optimizer needs " + std::to_string(expected));
-    }
-    for (const Tensor& t : state) {
-        if (Status s = checkLike(t, param, "optimizerStep", "state"); !s) {
-            return s;
-        }
-    }
-    if (step.step < 1) {
-        return Error::internal("optimizerStep: step count " + std::to_string(step.step) +
-                               " is not 1-based");
     }
     const std::int64_t n = param.numel();
     if (n == 0) {

@@ -6,6 +6,7 @@
 #include "graph/op_registry.h"
 #include "tests/engine/op_cases.h"
 #include "tests/support/backends.h"
+#include "tests/support/precision_step.h"
 
 #include <QtTest>
 #include <cmath>
@@ -83,7 +84,6 @@ private slots:
     // loss and every gradient stay within bf16's rounding of the fp32 ones, yet differ from
     // them (the bf16 path really ran).
     void bf16ProductsFollowFp32() {
-        auto registry = graph::makeCoreRegistry();
         auto fp32 = nw::testing::openCpu();
         auto bf16 = nw::testing::openCpu();
         auto tf32 = bf16->setPrecision(Precision::Tf32);
@@ -99,41 +99,8 @@ private slots:
         QVERIFY2(set.ok(), set.ok() ? "" : set.error().message.c_str());
         QCOMPARE(bf16->precision(), Precision::Bf16);
 
-        Chain c({3, 8, 8});
-        c.add("Conv2D", conv(8))
-            .add("ReLU")
-            .add("Flatten")
-            .add("Dense", {{"units", 5}})
-            .add("Loss");
-        std::vector<float> x(4 * 3 * 8 * 8);
-        CounterRng(5, 0).fillNormal(x, 0.0f, 1.0f);
-        std::vector<std::int32_t> labels{0, 1, 2, 4};
-        struct Result {
-            std::vector<float> loss;
-            std::vector<std::vector<float>> grads;
-        };
-        auto run = [&](Backend& b) {
-            Result r;
-            ModelParams params(b);
-            auto plan = ExecutionPlan::compile(c.graph(), registry, b, params, {4, true, 0});
-            if (!plan.ok() || !params.initialize(11).ok()) {
-                return r;
-            }
-            upload(b, (*plan)->input(), x);
-            if (!b.copyFromHost((*plan)->labels(), labels.data()).ok() ||
-                !(*plan)->labelsToTargets().ok() || !(*plan)->forward(true, 0).ok() ||
-                !(*plan)->backward().ok()) {
-                return r;
-            }
-            r.loss = download(b, (*plan)->loss());
-            for (auto& e : params.entries()) {
-                if (e->grad.defined()) {
-                    r.grads.push_back(download(b, e->grad));
-                }
-            }
-            return r;
-        };
-        Result a = run(*fp32), b = run(*bf16);
+        const auto a = nw::testing::convDenseStep(*fp32), b = nw::testing::convDenseStep(*bf16);
+        QVERIFY2(a.error.empty() && b.error.empty(), (a.error + b.error).c_str());
         QCOMPARE(a.loss.size(), std::size_t(1));
         QCOMPARE(b.loss.size(), std::size_t(1));
         QCOMPARE(a.grads.size(), b.grads.size());
@@ -141,20 +108,12 @@ private slots:
                  qPrintable(QString("loss %1 vs %2").arg(a.loss[0]).arg(b.loss[0])));
         double differs = 0;
         for (std::size_t g = 0; g < a.grads.size(); ++g) {
-            double diff = 0, norm = 0;
-            for (std::size_t i = 0; i < a.grads[g].size(); ++i) {
-                diff += std::pow(double(a.grads[g][i]) - b.grads[g][i], 2);
-                norm += std::pow(double(a.grads[g][i]), 2);
-            }
             // bf16 keeps 8 bits of mantissa (0.4% per input); the sums behind a weight
             // gradient cancel, so the relative error of the whole gradient is larger (3.7% seen
             // for the convolution's weight).
-            QVERIFY2(std::sqrt(diff) <= 6e-2 * std::sqrt(norm),
-                     qPrintable(QString("gradient %1: |diff| %2 vs |g| %3")
-                                    .arg(g)
-                                    .arg(std::sqrt(diff))
-                                    .arg(std::sqrt(norm))));
-            differs += diff;
+            const double d = nw::testing::relativeDistance(b.grads[g], a.grads[g]);
+            QVERIFY2(d <= 6e-2, qPrintable(QString("gradient %1: %2 from fp32").arg(g).arg(d)));
+            differs += d;
         }
         QVERIFY2(differs > 0, "bf16 gave exactly the fp32 gradients: its products did not run");
     }

@@ -77,6 +77,14 @@ graph::Project spiralProject(const QString& dataDir) {
     return p;
 }
 
+// A Dropout between the spiral network's last two layers, so runs draw masks.
+void addDropout(graph::Project& p) {
+    p.graph.addNode({"drop", "Dropout", {{"rate", 0.2}}, {}});
+    p.graph.removeEdge({{"act2", 0}, {"fc3", 0}});
+    p.graph.addEdge({{"act2", 0}, {"drop", 0}});
+    p.graph.addEdge({{"drop", 0}, {"fc3", 0}});
+}
+
 struct Recorder final : TrainerCallbacks {
     std::vector<double> losses;
     std::function<void(const StepEvent&)> hook;
@@ -87,6 +95,22 @@ struct Recorder final : TrainerCallbacks {
         }
     }
 };
+
+// The losses of `steps` training steps of `project` on `backend` (no evaluation); a failure
+// ends the test program.
+std::vector<double> lossCurve(const graph::Project& project, Backend& backend, std::int64_t steps) {
+    auto registry = graph::makeCoreRegistry();
+    TrainOptions options;
+    options.config = project.training;
+    options.maxSteps = steps;
+    options.evaluateEachEpoch = false;
+    auto trainer = createTrainer(project, registry, backend, options);
+    Recorder rec;
+    if (!trainer.ok() || !(*trainer)->run(&rec).ok()) {
+        qFatal("training failed");
+    }
+    return rec.losses;
+}
 
 } // namespace
 
@@ -191,25 +215,11 @@ private slots:
 
     void sameSeedSameCurve() {
         auto curve = [this](std::uint64_t seed) {
-            auto registry = graph::makeCoreRegistry();
-            auto backendOwner = nw::testing::openCpu();
-            auto& backend = *backendOwner;
+            auto backend = nw::testing::openCpu();
             auto project = spiralProject(m_dir.filePath("spirals"));
-            project.graph.addNode({"drop", "Dropout", {{"rate", 0.2}}, {}}); // masks too
-            project.graph.removeEdge({{"act2", 0}, {"fc3", 0}});
-            project.graph.addEdge({{"act2", 0}, {"drop", 0}});
-            project.graph.addEdge({{"drop", 0}, {"fc3", 0}});
-            TrainOptions options;
-            options.config = project.training;
-            options.config.seed = seed;
-            options.maxSteps = 30;
-            options.evaluateEachEpoch = false;
-            auto trainer = createTrainer(project, registry, backend, options);
-            Recorder rec;
-            if (!trainer.ok() || !(*trainer)->run(&rec).ok()) {
-                qFatal("training failed");
-            }
-            return rec.losses;
+            addDropout(project); // masks too
+            project.training.seed = seed;
+            return lossCurve(project, *backend, 30);
         };
         auto a = curve(5), b = curve(5), c = curve(6);
         QCOMPARE(a.size(), std::size_t(30));
@@ -222,25 +232,12 @@ private slots:
     // follow the step, a warm-up schedule's changing learning rate and Adam's update count.
     // With gradient clipping (a readback mid-step) it stays eager.
     void capturedStepsRepeatTheEagerRun() {
-        auto registry = graph::makeCoreRegistry();
         auto project = spiralProject(m_dir.filePath("spirals"));
-        project.graph.addNode({"drop", "Dropout", {{"rate", 0.2}}, {}});
-        project.graph.removeEdge({{"act2", 0}, {"fc3", 0}});
-        project.graph.addEdge({{"act2", 0}, {"drop", 0}});
-        project.graph.addEdge({{"drop", 0}, {"fc3", 0}});
+        addDropout(project);
         project.training.schedule.warmupSteps = 10;
         auto curve = [&](Backend& backend, double clip) {
-            TrainOptions options;
-            options.config = project.training;
-            options.config.gradClipNorm = clip;
-            options.maxSteps = 25;
-            options.evaluateEachEpoch = false;
-            auto trainer = createTrainer(project, registry, backend, options);
-            Recorder rec;
-            if (!trainer.ok() || !(*trainer)->run(&rec).ok()) {
-                qFatal("training failed");
-            }
-            return rec.losses;
+            project.training.gradClipNorm = clip;
+            return lossCurve(project, backend, 25);
         };
         auto eager = nw::testing::openCpu();
         nw::testing::CapturingBackend capturing(nw::testing::openCpu());

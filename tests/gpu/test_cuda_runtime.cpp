@@ -13,6 +13,7 @@
 #include "graph/op_registry.h"
 #include "tests/engine/op_cases.h"
 #include "tests/support/backends.h"
+#include "tests/support/precision_step.h"
 
 #include <QtTest>
 #include <algorithm>
@@ -22,6 +23,9 @@
 using namespace nw;
 using namespace nw::engine;
 using gpu::cuda::CudaBackend;
+using testing::convDenseStep;
+using testing::relativeDistance;
+using testing::StepResult;
 
 Q_DECLARE_METATYPE(nw::engine::OptimizerStep)
 
@@ -83,79 +87,6 @@ struct Pair {
     Tensor cuda, cpu;
     bool defined() const { return cuda.defined() && cpu.defined(); }
 };
-
-// One training step's loss and parameter gradients (in the plan's order), or why it failed.
-struct StepResult {
-    std::vector<float> loss;
-    std::vector<std::vector<float>> grads;
-    std::string error;
-};
-
-// Input [3, 8, 8] -> Conv2D (8 filters, 3x3) -> ReLU -> Flatten -> Dense (5) -> Loss, batch 4,
-// one forward and backward on `backend` from fixed inputs, labels and initial parameters.
-StepResult convDenseStep(Backend& backend) {
-    testing::Chain c({3, 8, 8});
-    c.add("Conv2D", testing::conv(8))
-        .add("ReLU")
-        .add("Flatten")
-        .add("Dense", {{"units", 5}})
-        .add("Loss");
-    std::vector<float> x(4 * 3 * 8 * 8);
-    CounterRng(5, 0).fillNormal(x, 0.0f, 1.0f);
-    const std::vector<std::int32_t> labels{0, 1, 2, 4};
-    const auto registry = graph::makeCoreRegistry();
-    StepResult r;
-    ModelParams params(backend);
-    auto plan = ExecutionPlan::compile(c.graph(), registry, backend, params, {4, true, 0});
-    if (!plan) {
-        r.error = "compile: " + plan.error().message;
-        return r;
-    }
-    ExecutionPlan& p = **plan;
-    Status s = params.initialize(11);
-    if (s) {
-        s = backend.copyFromHost(p.input(), x.data());
-    }
-    if (s) {
-        s = backend.copyFromHost(p.labels(), labels.data());
-    }
-    if (s) {
-        s = p.labelsToTargets();
-    }
-    if (s) {
-        s = p.forward(true, 0);
-    }
-    if (s) {
-        s = p.backward();
-    }
-    if (s) {
-        s = backend.synchronize();
-    }
-    if (!s) {
-        r.error = s.error().message;
-        return r;
-    }
-    r.loss = testing::download(backend, p.loss());
-    for (const auto& e : params.entries()) {
-        if (e->grad.defined()) {
-            r.grads.push_back(testing::download(backend, e->grad));
-        }
-    }
-    return r;
-}
-
-// |got - want| / |want| over all elements (Euclidean norms); infinite when the sizes differ.
-double relativeDistance(const std::vector<float>& got, const std::vector<float>& want) {
-    if (got.size() != want.size()) {
-        return INFINITY;
-    }
-    double diff = 0, norm = 0;
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        diff += std::pow(double(got[i]) - double(want[i]), 2);
-        norm += std::pow(double(want[i]), 2);
-    }
-    return std::sqrt(diff) / std::max(std::sqrt(norm), 1e-30);
-}
 
 } // namespace
 

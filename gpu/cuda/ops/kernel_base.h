@@ -3,6 +3,7 @@
 // memory owned by the kernel and the launch check that names the node.
 
 #include "engine/core/kernel.h"
+#include "engine/core/kernel_build.h"
 #include "gpu/cuda/cuda_backend.h"
 
 #include <memory>
@@ -19,25 +20,9 @@ using engine::KernelConfig;
 using engine::OpKernel;
 using engine::Tensor;
 
-// Thrown by CudaKernel's helpers while a kernel is built, turned into an Error by makeKernel.
-struct KernelBuildError {
-    Error error;
-};
-
-// The value of `built`, or a KernelBuildError with its error: for what a kernel's
-// constructor creates (a cuDNN plan, a cuBLASLt layout).
-template <class T>
-T builtOrThrow(Expected<T> built) {
-    if (!built) {
-        throw KernelBuildError{built.error()};
-    }
-    return std::move(*built);
-}
-inline void builtOrThrow(Status built) {
-    if (!built) {
-        throw KernelBuildError{built.error()};
-    }
-}
+using engine::builtOrThrow;
+using engine::KernelBuildError;
+using engine::makeKernel;
 
 class CudaKernel : public OpKernel, protected engine::KernelAttributes {
 protected:
@@ -62,20 +47,5 @@ protected:
     CudaBackend& m_backend;
     std::string m_node;
 };
-
-template <class K, class... Extra>
-Expected<std::unique_ptr<OpKernel>> makeKernel(CudaBackend& backend, const KernelConfig& config,
-                                               Extra&&... extra) {
-    try {
-        return std::unique_ptr<OpKernel>(
-            std::make_unique<K>(backend, config, std::forward<Extra>(extra)...));
-    } catch (const KernelBuildError& e) {
-        return Error{"node '" + config.nodeId + "' (" + config.op + "): " + e.error.message,
-                     e.error.kind};
-    } catch (const std::out_of_range&) {
-        return Error::internal("node '" + config.nodeId + "' (" + config.op +
-                               "): the kernel was given no parameter declarations");
-    }
-}
 
 } // namespace nw::gpu::cuda

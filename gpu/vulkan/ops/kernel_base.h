@@ -3,6 +3,7 @@
 // pipelines it created when the plan was compiled.
 
 #include "engine/core/kernel.h"
+#include "engine/core/kernel_build.h"
 #include "gpu/vulkan/vulkan_backend.h"
 
 #include <memory>
@@ -17,6 +18,10 @@ using engine::ForwardArgs;
 using engine::KernelConfig;
 using engine::OpKernel;
 using engine::Tensor;
+
+using engine::builtOrThrow;
+using engine::KernelBuildError;
+using engine::makeKernel;
 
 class VulkanKernel : public OpKernel, protected engine::KernelAttributes {
 protected:
@@ -41,36 +46,6 @@ protected:
     VulkanBackend& m_backend;
     std::string m_node;
 };
-
-// Thrown by VulkanKernel's helpers while a kernel is built, turned into an Error by makeKernel.
-struct KernelBuildError {
-    Error error;
-};
-
-// The value of `built`, or a KernelBuildError with its error: for what a kernel's
-// constructor creates (GemmRecorder::create(backend)).
-template <class T>
-T builtOrThrow(Expected<T> built) {
-    if (!built) {
-        throw KernelBuildError{built.error()};
-    }
-    return std::move(*built);
-}
-
-template <class K, class... Extra>
-Expected<std::unique_ptr<OpKernel>> makeKernel(VulkanBackend& backend, const KernelConfig& config,
-                                               Extra&&... extra) {
-    try {
-        return std::unique_ptr<OpKernel>(
-            std::make_unique<K>(backend, config, std::forward<Extra>(extra)...));
-    } catch (const KernelBuildError& e) {
-        return Error{"node '" + config.nodeId + "' (" + config.op + "): " + e.error.message,
-                     e.error.kind};
-    } catch (const std::out_of_range&) {
-        return Error::internal("node '" + config.nodeId + "' (" + config.op +
-                               "): the kernel was given no parameter declarations");
-    }
-}
 
 // Sizes as the shaders take them (32-bit).
 inline std::uint32_t u32(std::int64_t v) {
