@@ -101,6 +101,20 @@ struct ExportCliOptions {
     std::string device = "cpu";      // where the engine computes the reference outputs
 };
 
+struct ImportCliOptions {
+    std::string model;   // the .onnx file
+    std::string output;  // the .nwproj to write
+    std::string weights; // the .nwweights to write; empty: beside the project
+    std::int64_t samples = 8;
+};
+
+// Imports an ONNX model as a project and its weights (app/export/model_import.h), verified
+// against graph/onnx's reference interpreter on random samples: exit 2 on a model that does
+// not import (every unmapped node named), 1 when the engine's output differs by more than
+// 1e-4 relative (the files are written).
+int runImport(const ImportCliOptions& options, const graph::OpRegistry& registry,
+              const engine::BackendRegistry& backends);
+
 // Exports to ONNX (runs the ONNX checker and shape inference) or to an inference bundle,
 // and verifies the file against the engine on a reference batch (exit 1 when an output
 // differs by more than 1e-4). docs/export.md.

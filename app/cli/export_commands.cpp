@@ -1,7 +1,8 @@
-// netwright-cli export: the pipeline of app/export/model_export.h, its report on stdout, notes
-// and warnings on stderr.
+// netwright-cli export and import: the pipelines of app/export/model_export.h and
+// model_import.h, their reports on stdout, notes and warnings on stderr.
 #include "app/cli/commands.h"
 #include "app/export/model_export.h"
+#include "app/export/model_import.h"
 
 #include <iostream>
 
@@ -51,6 +52,33 @@ int runExport(const ExportCliOptions& o, const graph::OpRegistry& registry,
     if (!report->verified) {
         std::cerr << "error: the exported model differs from the trained one by more than "
                   << report->tolerance << " (" << o.output
+                  << " was written; please report this as a bug)\n";
+        return kExitInternal;
+    }
+    return kExitOk;
+}
+
+int runImport(const ImportCliOptions& o, const graph::OpRegistry& registry,
+              const engine::BackendRegistry& backends) {
+    app::ImportRequest r;
+    r.model = o.model;
+    r.project = o.output;
+    r.weights = o.weights;
+    r.samples = o.samples;
+    r.registry = &registry;
+    auto report = app::importModel(r, backends);
+    if (!report) {
+        std::cerr << "error: " << report.error().message << "\n";
+        return report.error().kind == Error::Kind::User ? kExitUser : kExitInternal;
+    }
+    for (const auto& note : report->notes) {
+        std::cerr << "note: " << note << "\n";
+    }
+    std::cout << app::formatImportReport(*report) << std::flush;
+    if (!report->verified) {
+        std::cerr << "error: the imported model's output differs from the ONNX model's by more "
+                     "than "
+                  << report->tolerance << " relative (" << o.output
                   << " was written; please report this as a bug)\n";
         return kExitInternal;
     }

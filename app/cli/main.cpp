@@ -152,6 +152,20 @@ int main(int argc, char** argv) {
                      "Training samples to calibrate INT8 activation ranges on (default 1000)")
         ->check(CLI::Range(1, 1 << 24));
 
+    nw::cli::ImportCliOptions importOptions;
+    auto* importCmd = app.add_subcommand(
+        "import", "Import an ONNX model (opset 11 or later, external data beside it) as a "
+                  "trainable project and its weights, verified against the model");
+    importCmd->add_option("MODEL", importOptions.model, "ONNX model (.onnx)")->required();
+    importCmd->add_option("-o,--output", importOptions.output, "Project file to write (.nwproj)")
+        ->required();
+    importCmd->add_option("--weights", importOptions.weights,
+                          "Weights file to write (default: the project's name, .nwweights)");
+    importCmd
+        ->add_option("--samples", importOptions.samples,
+                     "Random samples the verification runs through both (default 8)")
+        ->check(CLI::Range(1, 4096));
+
     nw::cli::GenerateOptions gen;
     auto* generate = app.add_subcommand(
         "generate", "Text from a trained language model, streamed as it is drawn");
@@ -304,6 +318,9 @@ int main(int argc, char** argv) {
         }
         if (generate->parsed()) {
             return nw::cli::runGenerate(gen, registry, backends);
+        }
+        if (importCmd->parsed()) {
+            return nw::cli::runImport(importOptions, registry, backends);
         }
         if (exportCmd->parsed()) {
             return nw::cli::runExport(exportOptions, registry, backends);

@@ -7,6 +7,7 @@
 
 #include <QtTest>
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -131,6 +132,7 @@ private slots:
     void deviceOptionIsChecked_data();
     void deviceOptionIsChecked();
     void precisionTheDeviceLacksIsAUserError();
+    void importBringsAnExportBack();
 
 private:
     // The tiny project's workspace: "data", tiny.nwproj (device cpu), vulkan.nwproj (device
@@ -445,6 +447,43 @@ void TestCli::precisionTheDeviceLacksIsAUserError() {
     QCOMPARE(unknown.exitCode, 2); // CLI11's check: not one of fp32, tf32, bf16
     Run good = runCli(args + QStringList{"--precision", "fp32"});
     QVERIFY2(good.exitCode == 0, qPrintable(describe(good)));
+}
+
+// export then import: the import writes a project and weights that evaluate exactly as the
+// original, and says its output matched the ONNX model's (PASS). A file that is not ONNX is
+// a user error naming it, and nothing is written.
+void TestCli::importBringsAnExportBack() {
+    const QString project = workspace("tiny.nwproj"), weights = workspace("tiny.nwweights");
+    QVERIFY2(QFile::exists(weights), "deviceOptionOverridesTheProject failed");
+    const QString onnx = workspace("round.onnx");
+    Run exported = runCli({"export", project, "--weights", weights, "-o", onnx});
+    QVERIFY2(exported.exitCode == 0, qPrintable(describe(exported)));
+    const QString imported = workspace("imported.nwproj");
+    Run r = runCli({"import", onnx, "-o", imported});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    QVERIFY2(r.out.contains("PASS") && !r.out.contains("FAILED"), qPrintable(r.out));
+    QVERIFY(QFile::exists(workspace("imported.nwweights")));
+    // An ONNX model names no dataset: point the import at the original's.
+    QJsonObject doc = readJson(imported);
+    doc["dataset"] = readJson(project)["dataset"];
+    QVERIFY(writeJson(imported, doc));
+    Run a = runCli({"eval", project, "--weights", weights, "--json"});
+    Run b = runCli({"eval", imported, "--weights", workspace("imported.nwweights"), "--json"});
+    QVERIFY2(a.exitCode == 0 && b.exitCode == 0, qPrintable(describe(a) + describe(b)));
+    QCOMPARE(b.lastJson()["test_accuracy"].toDouble(), a.lastJson()["test_accuracy"].toDouble());
+    const double la = a.lastJson()["test_loss"].toDouble(),
+                 lb = b.lastJson()["test_loss"].toDouble();
+    QVERIFY2(std::abs(la - lb) <= 1e-6 * la, qPrintable(QString("%1 vs %2").arg(la).arg(lb)));
+
+    const QString junk = workspace("junk.onnx");
+    QFile f(junk);
+    QVERIFY(f.open(QIODevice::WriteOnly) && f.write("not a model") > 0);
+    f.close();
+    Run bad = runCli({"import", junk, "-o", workspace("junk.nwproj")});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains(junk), qPrintable(bad.err));
+    QVERIFY(!QFile::exists(workspace("junk.nwproj")));
+    QVERIFY(!QFile::exists(workspace("junk.nwweights")));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

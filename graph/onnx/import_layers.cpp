@@ -1,0 +1,331 @@
+// The ONNX import's mappers of the ops with weights or windows: Conv, the poolings,
+// BatchNormalization, LayerNormalization, Gemm and MatMul. Layouts are the exporter's
+// (op_mapping.cpp), read back.
+#include "graph/onnx/import_mappers.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace nw::graph::onnx_import {
+
+namespace {
+
+using Dims = std::vector<std::int64_t>;
+using Params = std::vector<std::pair<std::string, HostTensor>>;
+
+// Conv pads [top, left, bottom, right] for TensorFlow's "same" over input [h, w], as the
+// exporter writes them.
+std::array<std::int64_t, 4> samePads(const Shape& x, const Dims& k, const Dims& stride,
+                                     const Dims& dil) {
+    std::array<std::int64_t, 4> pads{};
+    for (int d = 0; d < 2; ++d) {
+        const std::int64_t in = x[2 + d], out = (in + stride[d] - 1) / stride[d];
+        const std::int64_t total =
+            std::max<std::int64_t>((out - 1) * stride[d] + dil[d] * (k[d] - 1) + 1 - in, 0);
+        pads[d] = total / 2;
+        pads[2 + d] = total - total / 2;
+    }
+    return pads;
+}
+
+// Whether consumer `n` of a [N, C, 1, 1] value only drops the two unit axes: Flatten(axis 1)
+// (our exporter's GlobalAvgPool), or a Reshape to a known [N, C].
+bool dropsUnitAxes(const ImportState& st, const onnx::NodeProto& n, std::int64_t channels) {
+    if (n.op_type() == "Flatten") {
+        const auto* a = MapContext::attrOf(n, "axis");
+        return !a || a->i() == 1;
+    }
+    if (n.op_type() == "Reshape" && n.input_size() == 2) {
+        const Constant* shape = st.constant(n.input(1));
+        if (!shape) {
+            return false;
+        }
+        auto y =
+            reshapeTarget(Shape::batched({channels, 1, 1}), shape->ints(), false, st.staticBatch);
+        return y && *y == Shape::batched({channels});
+    }
+    return false;
+}
+
+} // namespace
+
+Why mapConv(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    const Constant* w = c.constant(1);
+    if (!w || !w->isFloat) {
+        return fail("its weight is not a constant");
+    }
+    if (w->dims.size() != 4) {
+        return fail(std::to_string(int(w->dims.size()) - 2) +
+                    "-D convolutions have no Netwright op (Conv2D is 2-D, NCHW)");
+    }
+    const Constant* b = c.constant(2);
+    if (c.hasInput(2) && !b) {
+        return fail("its bias is not a constant");
+    }
+    const Dims k = c.attrInts("kernel_shape", {w->dims[2], w->dims[3]});
+    const Dims stride = c.attrInts("strides", {1, 1}), dil = c.attrInts("dilations", {1, 1});
+    if (k != Dims{w->dims[2], w->dims[3]} || stride.size() != 2 || dil.size() != 2 ||
+        std::min({stride[0], stride[1], dil[0], dil[1]}) < 1) {
+        return fail("kernel_shape, strides or dilations do not describe a 2-D convolution");
+    }
+    AttrMap a{{"filters", w->dims[0]},
+              {"kernel_size", k},
+              {"stride", stride},
+              {"dilation", dil},
+              {"groups", c.attrInt("group", 1)},
+              {"use_bias", b != nullptr}};
+    const std::string autoPad = c.attrString("auto_pad", "NOTSET");
+    const Dims pads = c.attrInts("pads", {0, 0, 0, 0});
+    if (autoPad == "SAME_UPPER") {
+        a["padding_mode"] = std::string("same");
+    } else if (autoPad == "SAME_LOWER" || (autoPad == "NOTSET" && pads.size() == 4 &&
+                                           (pads[0] != pads[2] || pads[1] != pads[3]))) {
+        auto s = c.shapeOf(x);
+        if (!s) {
+            return unknownInput();
+        }
+        if (s->rank() != 4) {
+            return fail("expects [N, C, H, W], got " + s->toString());
+        }
+        auto same = samePads(*s, k, stride, dil);
+        if (autoPad == "NOTSET" && Dims(same.begin(), same.end()) == pads) {
+            a["padding_mode"] = std::string("same"); // how our exporter writes "same"
+        } else if (autoPad == "SAME_LOWER" && same[0] == same[2] && same[1] == same[3]) {
+            a["padding"] = Dims{same[0], same[1]};
+        } else {
+            return fail("pads " + (autoPad == "NOTSET" ? dimsText(pads) : autoPad) +
+                        " are asymmetric: Netwright pads both sides alike, or as 'same' (the "
+                        "extra row and column at the end)");
+        }
+    } else if (autoPad == "NOTSET" || autoPad == "VALID") {
+        if (pads.size() != 4) {
+            return fail("pads " + dimsText(pads) + " are not [top, left, bottom, right]");
+        }
+        a["padding"] = autoPad == "VALID" ? Dims{0, 0} : Dims{pads[0], pads[1]};
+    } else {
+        return fail("auto_pad '" + autoPad + "' is not an ONNX value");
+    }
+    Params params{{"weight", hostTensor(*w)}};
+    if (b) {
+        auto bias = biasVector(*b, w->dims[0]);
+        if (!bias) {
+            return fail("its bias is " + b->dimsText() + " for " + std::to_string(w->dims[0]) +
+                        " filters");
+        }
+        params.emplace_back("bias", std::move(*bias));
+    }
+    return done(c, c.add("Conv2D", std::move(a), {x}, std::move(params)));
+}
+
+// MaxPool and AveragePool over NCHW: symmetric padding, floor rounding (or a ceil_mode that
+// gives the same size), and for averages the padding counted as zeros.
+Why mapPool(MapContext& c, bool isMax) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    if (auto why = refuseExtraOutputs(c, "the indices")) {
+        return why;
+    }
+    const Dims k = c.attrInts("kernel_shape"), stride = c.attrInts("strides", {1, 1});
+    if (k.size() != 2 || stride.size() != 2 || std::min({k[0], k[1], stride[0], stride[1]}) < 1) {
+        return fail("only 2-D pooling over [N, C, H, W] maps");
+    }
+    for (std::int64_t d : c.attrInts("dilations", {1, 1})) {
+        if (d != 1) {
+            return fail("dilated pooling has no Netwright op");
+        }
+    }
+    if (c.attrInt("storage_order", 0) != 0) {
+        return fail("storage_order 1 has no Netwright equivalent");
+    }
+    const std::string autoPad = c.attrString("auto_pad", "NOTSET");
+    Dims pads = c.attrInts("pads", {0, 0, 0, 0});
+    const bool ceil = c.attrInt("ceil_mode", 0) != 0;
+    std::optional<Shape> s;
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" || ceil) {
+        if (!(s = c.shapeOf(x))) {
+            return unknownInput();
+        }
+        if (s->rank() != 4) {
+            return fail("expects [N, C, H, W], got " + s->toString());
+        }
+    }
+    if (autoPad == "VALID") {
+        pads = {0, 0, 0, 0};
+    } else if (autoPad != "NOTSET") {
+        auto same = samePads(*s, k, stride, {1, 1});
+        pads.assign(same.begin(), same.end());
+    }
+    if (pads.size() != 4 || pads[0] != pads[2] || pads[1] != pads[3]) {
+        return fail("pads " + dimsText(pads) +
+                    " are asymmetric: Netwright pools pad both sides "
+                    "alike");
+    }
+    if (ceil) {
+        for (int d = 0; d < 2; ++d) {
+            const std::int64_t room = (*s)[2 + d] + 2 * pads[std::size_t(d)] - k[std::size_t(d)];
+            const std::int64_t sd = stride[std::size_t(d)];
+            std::int64_t up = (room + sd - 1) / sd + 1;
+            if ((up - 1) * sd >= (*s)[2 + d] + pads[std::size_t(d)]) {
+                --up; // ONNX drops a last window that starts in the end padding
+            }
+            if (up != room / sd + 1) {
+                return fail("ceil_mode = 1 gives " + std::to_string(up) + " windows where " +
+                            "Netwright's pooling (floor) gives " + std::to_string(room / sd + 1));
+            }
+        }
+    }
+    if (!isMax && c.attrInt("count_include_pad", 0) == 0 && (pads[0] > 0 || pads[1] > 0)) {
+        return fail("count_include_pad = 0 with padding: Netwright's AvgPool2D counts the padding "
+                    "as zeros (count_include_pad = 1)");
+    }
+    return done(c,
+                c.add(isMax ? "MaxPool2D" : "AvgPool2D",
+                      {{"kernel_size", k}, {"stride", stride}, {"padding", Dims{pads[0], pads[1]}}},
+                      {x}));
+}
+
+// GlobalAveragePool [N, C, H, W] -> [N, C, 1, 1]: our GlobalAvgPool [N, C], then a Reshape back
+// to [C, 1, 1] unless every consumer drops the unit axes anyway.
+Why mapGlobalAveragePool(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    auto s = c.shapeOf(x);
+    if (!s) {
+        return unknownInput();
+    }
+    if (s->rank() != 4) {
+        return fail("expects [N, C, H, W], got " + s->toString());
+    }
+    const std::string& out = c.node.output(0);
+    const auto& consumers = c.state.consumers(out);
+    bool absorbing = out != c.state.output() && !consumers.empty();
+    for (const onnx::NodeProto* n : consumers) {
+        absorbing = absorbing && dropsUnitAxes(c.state, *n, (*s)[1]);
+    }
+    if (absorbing) {
+        for (const onnx::NodeProto* n : consumers) {
+            c.absorb(*n);
+        }
+        c.nameGroup();
+    }
+    const int pooled = c.add("GlobalAvgPool", {}, {x});
+    if (!absorbing) {
+        return done(c, c.add("Reshape", {{"shape", Dims{(*s)[1], 1, 1}}}, {pooled}, {}, "_nchw"));
+    }
+    for (const onnx::NodeProto* n : consumers) {
+        c.define(n->output(0), pooled);
+    }
+    return mapped();
+}
+
+Why mapBatchNorm(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    if (c.attrInt("training_mode", 0) != 0) {
+        return fail("training_mode = 1: only the inference form maps");
+    }
+    if (auto why = refuseExtraOutputs(c, "running statistics")) {
+        return why;
+    }
+    Params params;
+    const char* names[] = {"gamma", "beta", "running_mean", "running_var"};
+    for (int k = 0; k < 4; ++k) {
+        const Constant* p = c.constant(k + 1);
+        if (!p || !p->isFloat || p->dims.size() != 1) {
+            return fail("its scale, bias, mean and variance must be constant vectors [C]");
+        }
+        params.emplace_back(names[k], hostTensor(*p));
+    }
+    AttrMap a{{"epsilon", shortestDouble(c.attrFloat("epsilon", 1e-5f))}};
+    if (c.attr("momentum")) { // ONNX weights the running value, we the batch: m' = 1 - m
+        const double m = 1.0 - shortestDouble(c.attrFloat("momentum", 0.9f));
+        a["momentum"] = std::round(m * 1e7) / 1e7;
+    }
+    return done(c, c.add("BatchNorm", std::move(a), {x}, std::move(params)));
+}
+
+Why mapLayerNorm(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    if (auto why = refuseExtraOutputs(c, "mean and inverse deviation")) {
+        return why;
+    }
+    auto s = c.shapeOf(x);
+    if (!s) {
+        return unknownInput();
+    }
+    std::int64_t axis = c.attrInt("axis", -1);
+    axis = axis < 0 ? axis + s->rank() : axis;
+    if (axis < 1 || axis >= s->rank()) {
+        return fail("axis " + std::to_string(c.attrInt("axis", -1)) + " of " + s->toString() +
+                    " normalises the batch or nothing");
+    }
+    std::int64_t m = 1;
+    for (int d = static_cast<int>(axis); d < s->rank(); ++d) {
+        m *= (*s)[d];
+    }
+    const Constant* scale = c.constant(1);
+    const Constant* bias = c.constant(2);
+    if (!scale || !scale->isFloat || scale->numel() != m || (c.hasInput(2) && !bias) ||
+        (bias && (!bias->isFloat || bias->numel() != m))) {
+        return fail("its scale and bias must be constants of the normalised shape (" +
+                    std::to_string(m) + " values)");
+    }
+    Params params{{"gamma", {{m}, scale->f}},
+                  {"beta", {{m}, bias ? bias->f : std::vector<float>(std::size_t(m), 0.0f)}}};
+    return done(c, c.add("LayerNorm",
+                         {{"epsilon", shortestDouble(c.attrFloat("epsilon", 1e-5f))},
+                          {"normalized_dims", s->rank() - axis}},
+                         {x}, std::move(params)));
+}
+
+Why mapGemm(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    const Constant* b = c.constant(1);
+    if (!b || !b->isFloat || b->dims.size() != 2) {
+        return fail("its B is not a constant matrix (only x · W + b maps, as Dense)");
+    }
+    if (c.attrInt("transA", 0) != 0 || c.attrFloat("alpha", 1.0f) != 1.0f ||
+        (c.hasInput(2) && c.attrFloat("beta", 1.0f) != 1.0f)) {
+        return fail("transA, alpha or beta differ from Dense's x · W^T + b");
+    }
+    const Constant w = c.attrInt("transB", 0) != 0 ? *b : transposed(*b, {1, 0});
+    const Constant* bias = c.constant(2);
+    if (c.hasInput(2) && (!bias || !biasVector(*bias, w.dims[0]))) {
+        return fail("its C is not a constant bias of " + std::to_string(w.dims[0]) + " values");
+    }
+    return done(c, addDense(c, x, w, bias));
+}
+
+Why mapMatMul(MapContext& c) {
+    int a, b;
+    if (auto why = activationInput(c, 0, a)) {
+        return why;
+    }
+    if (const Constant* k = c.constant(1)) {
+        return fail("multiplies by a constant " + k->dimsText() +
+                    " (a 2-D float matrix maps, as Dense)");
+    }
+    if (auto why = activationInput(c, 1, b)) {
+        return why;
+    }
+    return done(c, c.add("MatMul", {}, {a, b}));
+}
+
+} // namespace nw::graph::onnx_import

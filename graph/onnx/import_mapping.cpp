@@ -1,0 +1,206 @@
+// mapNode(): the multi-node patterns first (import_patterns.cpp, import_recurrent.cpp), then
+// the one-node mapper of the node's op — one line per ONNX op in mappers() — or why there is
+// none. Also the helpers the mappers share, and plugin ops.
+#include "graph/onnx/import_mappers.h"
+
+#include <map>
+
+namespace nw::graph::onnx_import {
+
+// Input `i` as an activation, or why not.
+Why activationInput(const MapContext& c, int i, int& ref) {
+    auto a = c.activation(i);
+    if (!a) {
+        return fail("input " + std::to_string(i) +
+                    (c.constant(i) ? " is a constant; only activations map there" : " is missing"));
+    }
+    ref = *a;
+    return mapped();
+}
+
+// The anchor's output 0 is `ref`.
+Why done(MapContext& c, int ref) {
+    c.define(c.node.output(0), ref);
+    return mapped();
+}
+
+// Outputs past the first are optional in these ops; one in use has no Netwright equivalent.
+Why refuseExtraOutputs(const MapContext& c, const char* what) {
+    for (int k = 1; k < c.node.output_size(); ++k) {
+        if (c.outputUsed(k)) {
+            return fail(std::string("its output ") + std::to_string(k) + " (" + what +
+                        ") is used; Netwright's op has only the first");
+        }
+    }
+    return mapped();
+}
+
+std::string dimsText(const std::vector<std::int64_t>& d) {
+    std::string s = "[";
+    for (std::size_t k = 0; k < d.size(); ++k) {
+        s += (k ? ", " : "") + std::to_string(d[k]);
+    }
+    return s + "]";
+}
+
+namespace {
+
+using Dims = std::vector<std::int64_t>;
+using Params = std::vector<std::pair<std::string, HostTensor>>;
+
+// A plugin's op, as emitPluginOp writes it: a node of the plugin's domain named after the op,
+// its attributes, its activations then its parameters (constants) in the schema's order.
+Why mapPluginOp(MapContext& c) {
+    const std::string& domain = c.node.domain();
+    const OpSchema* schema = c.state.registry.find(c.node.op_type());
+    if (!schema || schema->plugin != domain) {
+        return fail("domain '" + domain +
+                    "' is not ONNX's, and no loaded plugin of that name "
+                    "declares the op");
+    }
+    AttrMap attrs;
+    for (const auto& a : c.node.attribute()) {
+        const AttrSpec* spec = schema->findAttr(a.name());
+        if (!spec) {
+            return fail("attribute '" + a.name() + "' is not one of " + schema->name + "'s");
+        }
+        switch (spec->type) {
+        case AttrType::Int:
+            attrs[a.name()] = a.i();
+            break;
+        case AttrType::Bool:
+            attrs[a.name()] = a.i() != 0;
+            break;
+        case AttrType::Float:
+            attrs[a.name()] = shortestDouble(a.f());
+            break;
+        case AttrType::String:
+            attrs[a.name()] = a.s();
+            break;
+        case AttrType::IntList:
+            attrs[a.name()] = Dims(a.ints().begin(), a.ints().end());
+            break;
+        }
+    }
+    std::vector<int> in;
+    std::vector<const Constant*> constants;
+    std::vector<Shape> shapes;
+    for (int k = 0; k < c.node.input_size(); ++k) {
+        if (const Constant* p = c.constant(k)) {
+            constants.push_back(p);
+        } else if (auto a = c.activation(k)) {
+            in.push_back(*a);
+            auto s = c.shapeOf(*a);
+            if (!s) {
+                return unknownInput();
+            }
+            shapes.push_back(*s);
+        }
+    }
+    AttrMap full = schema->defaults();
+    for (const auto& [k, v] : attrs) {
+        full[k] = v;
+    }
+    auto inferred = schema->inferNode(InferContext(full, shapes));
+    if (!inferred || inferred->params.size() != constants.size()) {
+        return fail(inferred ? "has " + std::to_string(constants.size()) + " constant inputs for " +
+                                   std::to_string(inferred->params.size()) + " parameters"
+                             : "as " + schema->name + ": " + inferred.error().message);
+    }
+    Params params;
+    for (std::size_t k = 0; k < constants.size(); ++k) {
+        params.emplace_back(inferred->params[k].name, hostTensor(*constants[k]));
+        params.back().second.dims = inferred->params[k].shape; // same values, our shape
+        if (constants[k]->numel() != inferred->params[k].numel()) {
+            return fail("parameter '" + inferred->params[k].name + "' has the wrong size");
+        }
+    }
+    return done(c, c.add(schema->name, std::move(attrs), std::move(in), std::move(params)));
+}
+
+// Ops real models use that Netwright has no op for yet; the rest get the generic reason.
+std::string unsupportedReason(const std::string& op) {
+    static const std::map<std::string, std::string, std::less<>> kKnown{
+        {"Mul", "Netwright has no element-wise Mul op yet (GELU and attention as our exporter "
+                "writes them map)"},
+        {"Div", "Netwright has no element-wise Div op yet (GELU as our exporter writes it maps)"},
+        {"Sub", "Netwright has no element-wise Sub op yet"},
+        {"Pad", "Netwright has no Pad op yet (the padding of Conv and the pools maps)"},
+        {"LRN", "Netwright has no local response normalisation (LRN) op yet"},
+        {"Clip", "Netwright has no Clip op yet (nor ReLU6)"},
+        {"HardSwish", "Netwright has no HardSwish op yet"},
+        {"HardSigmoid", "Netwright has no HardSigmoid op yet"},
+        {"GlobalMaxPool", "Netwright has no global max pooling op yet"},
+        {"Erf", "Netwright has no Erf op (GELU as our exporter writes it maps)"},
+    };
+    auto it = kKnown.find(op);
+    return it != kKnown.end() ? it->second : "Netwright has no " + op + " op";
+}
+
+using MapFn = Why (*)(MapContext&);
+
+const std::map<std::string, MapFn, std::less<>>& mappers() {
+    static const std::map<std::string, MapFn, std::less<>> kMappers{
+        {"Conv", mapConv},
+        {"Gemm", mapGemm},
+        {"MatMul", mapMatMul},
+        {"BatchNormalization", mapBatchNorm},
+        {"LayerNormalization", mapLayerNorm},
+        {"MaxPool", [](MapContext& c) { return mapPool(c, true); }},
+        {"AveragePool", [](MapContext& c) { return mapPool(c, false); }},
+        {"GlobalAveragePool", mapGlobalAveragePool},
+        {"Relu", [](MapContext& c) { return mapUnary(c, "ReLU"); }},
+        {"Sigmoid", [](MapContext& c) { return mapUnary(c, "Sigmoid"); }},
+        {"Tanh", [](MapContext& c) { return mapUnary(c, "Tanh"); }},
+        {"LeakyRelu",
+         [](MapContext& c) {
+             return mapUnary(c, "LeakyReLU",
+                             {{"alpha", shortestDouble(c.attrFloat("alpha", 0.01f))}});
+         }},
+        {"Elu",
+         [](MapContext& c) {
+             return mapUnary(c, "ELU", {{"alpha", shortestDouble(c.attrFloat("alpha", 1.0f))}});
+         }},
+        {"Gelu", // opset 20
+         [](MapContext& c) {
+             return mapUnary(c, "GELU", {{"approximate", c.attrString("approximate", "none")}});
+         }},
+        {"Softmax", mapSoftmax},
+        {"Flatten", mapFlatten},
+        {"Reshape", mapReshape},
+        {"Squeeze", [](MapContext& c) { return mapSqueeze(c, false); }},
+        {"Unsqueeze", [](MapContext& c) { return mapSqueeze(c, true); }},
+        {"Transpose", mapTranspose},
+        {"Concat", mapConcat},
+        {"Add", mapAdd},
+        {"Sum", [](MapContext& c) { return mapJoin(c, "Add", {}); }},
+        {"ReduceMean", [](MapContext& c) { return mapReduce(c, false); }},
+        {"ReduceMax", [](MapContext& c) { return mapReduce(c, true); }},
+        {"Gather", mapGather},
+        {"Dropout", mapDropout},
+        {"Identity", mapIdentity},
+        {"Cast", mapCast},
+    };
+    return kMappers;
+}
+
+} // namespace
+
+Why mapNode(MapContext& c) {
+    const std::string& op = c.node.op_type();
+    if (!c.node.domain().empty() && c.node.domain() != "ai.onnx") {
+        return mapPluginOp(c);
+    }
+    // Patterns of several nodes, each anchored at its first node, before the node's own mapper.
+    if ((op == "MatMul" && (tryAttention(c) || tryDense(c))) || (op == "Div" && tryGeluErf(c)) ||
+        (op == "Mul" && tryGeluTanh(c)) || (op == "Transpose" && tryRecurrent(c))) {
+        return mapped();
+    }
+    auto it = mappers().find(op);
+    if (it == mappers().end()) {
+        return unsupportedReason(op);
+    }
+    return it->second(c);
+}
+
+} // namespace nw::graph::onnx_import

@@ -1,0 +1,54 @@
+#pragma once
+// Constants of an imported ONNX model: initializers, Constant nodes and what the importer
+// folds from them, decoded to host vectors (floats, or integers for index and shape tensors).
+
+#include "base/expected.h"
+
+#include <cstdint>
+#include <limits>
+#include <onnx/onnx_pb.h>
+#include <string>
+#include <vector>
+
+namespace nw::graph::onnx_import {
+
+// In a folded integer tensor (the result of Shape and of what shuffles it): the model's
+// symbolic batch size, known only at run time.
+inline constexpr std::int64_t kBatchDim = std::numeric_limits<std::int64_t>::min();
+
+struct Constant {
+    std::vector<std::int64_t> dims;
+    bool isFloat = false;
+    std::vector<float> f;        // isFloat: row-major values
+    std::vector<std::int64_t> i; // otherwise (integers, bools); may hold kBatchDim
+    std::int32_t elemType = onnx::TensorProto::FLOAT; // as declared (Cast keeps track)
+
+    std::int64_t numel() const { return static_cast<std::int64_t>(isFloat ? f.size() : i.size()); }
+    // Element k as a double (kBatchDim reads as NaN).
+    double at(std::int64_t k) const;
+    bool hasBatchDim() const;
+    // Integers as they are; floats truncated toward zero.
+    std::vector<std::int64_t> ints() const;
+    std::string dimsText() const; // "[3, 4]"
+
+    static Constant floats(std::vector<std::int64_t> dims, std::vector<float> values);
+    static Constant int64s(std::vector<std::int64_t> dims, std::vector<std::int64_t> values);
+};
+
+// Whether ONNX element type `t` is a floating type (decoded to f32).
+bool isFloatType(std::int32_t t);
+
+// Decodes `t` (raw_data or the typed fields; external data must have been read into
+// raw_data already). `what` names the tensor in errors ("initializer 'fc.weight'").
+Expected<Constant> decodeTensor(const onnx::TensorProto& t, const std::string& what);
+
+// Bytes per element of the fixed-size ONNX element types; 0 for the others (strings).
+std::int64_t elementBytes(std::int32_t t);
+
+// Row-major strides of `dims`.
+std::vector<std::int64_t> stridesOf(const std::vector<std::int64_t>& dims);
+
+// `c` with its axes permuted (output axis k = input axis perm[k]).
+Constant transposed(const Constant& c, const std::vector<std::int64_t>& perm);
+
+} // namespace nw::graph::onnx_import

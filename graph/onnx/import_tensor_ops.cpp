@@ -1,0 +1,356 @@
+// The ONNX import's mappers of the ops without weights: activations, Softmax, Dropout and
+// Identity, Cast, the shape ops (Flatten, Reshape, Squeeze, Unsqueeze, Transpose), the joins
+// (Concat, Add, Sum), the reductions and Gather.
+#include "graph/onnx/import_mappers.h"
+#include "graph/ops/positional_encoding.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace nw::graph::onnx_import {
+
+namespace {
+
+using Dims = std::vector<std::int64_t>;
+
+// A Reshape (or Squeeze, Unsqueeze) of `x` to the batched shape `y`: nothing when it changes
+// nothing.
+Why reshapeTo(MapContext& c, int x, const Shape& in, const Shape& y) {
+    if (y == in) {
+        return done(c, x);
+    }
+    return done(c, c.add("Reshape", {{"shape", Dims(y.dims.begin() + 1, y.dims.end())}}, {x}));
+}
+
+} // namespace
+
+Why mapUnary(MapContext& c, const char* op, AttrMap attrs) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    return done(c, c.add(op, std::move(attrs), {x}));
+}
+
+Why mapIdentity(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    return done(c, x);
+}
+
+Why mapDropout(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    if (auto why = refuseExtraOutputs(c, "the mask")) {
+        return why;
+    }
+    float ratio = c.attrFloat("ratio", 0.5f); // before opset 12
+    if (c.hasInput(1)) {
+        const Constant* r = c.constant(1);
+        if (!r || r->numel() != 1) {
+            return fail("its ratio is not a constant");
+        }
+        ratio = static_cast<float>(r->at(0));
+    }
+    if (c.hasInput(2)) {
+        const Constant* t = c.constant(2);
+        if (!t || t->at(0) != 0.0) {
+            return fail("training_mode is not a constant false");
+        }
+    }
+    return done(c, c.add("Dropout", {{"rate", shortestDouble(ratio)}}, {x}));
+}
+
+// Cast to a float type is the identity for our f32 tensors; to an integer type only token ids
+// on their way into an Embedding's Gather are.
+Why mapCast(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    if (isFloatType(static_cast<std::int32_t>(c.attrInt("to", onnx::TensorProto::FLOAT)))) {
+        return done(c, x);
+    }
+    const std::string& out = c.node.output(0);
+    for (const onnx::NodeProto* n : c.state.consumers(out)) {
+        if (n->op_type() != "Gather" || n->input_size() < 2 || n->input(1) != out ||
+            !c.state.constant(n->input(0))) {
+            return fail("casts an activation to integers, which maps only as the token ids of a "
+                        "Gather from a constant table (Embedding)");
+        }
+    }
+    return done(c, x);
+}
+
+Why mapSoftmax(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    // Before opset 13 Softmax flattens to 2-D at `axis` (default 1): ours only when that is
+    // the last axis.
+    const bool coerced = c.state.opset < 13;
+    const std::int64_t axis = c.attrInt("axis", coerced ? 1 : -1);
+    if (coerced) {
+        auto s = c.shapeOf(x);
+        if (!s) {
+            return unknownInput();
+        }
+        const std::int64_t normalised = axis < 0 ? axis + s->rank() : axis;
+        if (normalised != s->rank() - 1) {
+            return fail("before opset 13 Softmax normalises axes " + std::to_string(axis) +
+                        ".. together; Netwright's normalises one axis (maps when it is the last)");
+        }
+    }
+    return done(c, c.add("Softmax", {{"axis", axis}}, {x}));
+}
+
+Why mapFlatten(MapContext& c) {
+    const std::int64_t axis = c.attrInt("axis", 1);
+    if (axis != 1) {
+        return fail("axis " + std::to_string(axis) +
+                    " merges the batch with other dims; Netwright's Flatten keeps it (axis 1)");
+    }
+    return mapUnary(c, "Flatten");
+}
+
+Why mapReshape(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    const Constant* target = c.constant(1);
+    if (!target) {
+        auto a = c.activation(1);
+        return a && *a == kUnknown ? unknownInput()
+                                   : fail("its target shape is computed from the data at run "
+                                          "time; only shapes that fold to constants map");
+    }
+    auto s = c.shapeOf(x);
+    if (!s) {
+        return unknownInput();
+    }
+    auto y = reshapeTarget(*s, target->ints(), c.attrInt("allowzero", 0) != 0, c.state.staticBatch);
+    if (!y) {
+        return fail(y.error());
+    }
+    return reshapeTo(c, x, *s, *y);
+}
+
+// Squeeze / Unsqueeze of an activation: a Reshape, when the batch axis stays where it is.
+Why mapSqueeze(MapContext& c, bool unsqueeze) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    auto s = c.shapeOf(x);
+    if (!s) {
+        return unknownInput();
+    }
+    Dims axes = c.attrInts("axes");
+    if (c.hasInput(1)) {
+        const Constant* k = c.constant(1);
+        if (!k) {
+            return fail("its axes are not a constant");
+        }
+        axes = k->ints();
+    }
+    const std::int64_t rank = s->rank() + (unsqueeze ? static_cast<std::int64_t>(axes.size()) : 0);
+    std::vector<bool> marked(static_cast<std::size_t>(rank), false);
+    for (std::int64_t a : axes) {
+        const std::int64_t n = a < 0 ? a + rank : a;
+        if (n <= 0 || n >= rank || marked[static_cast<std::size_t>(n)]) {
+            return fail("axis " + std::to_string(a) +
+                        " is the batch axis, repeated or out of range");
+        }
+        marked[static_cast<std::size_t>(n)] = true;
+    }
+    Dims out{Shape::kBatch};
+    for (std::int64_t k = 1, from = 1; k < rank; ++k) {
+        if (unsqueeze) {
+            out.push_back(marked[std::size_t(k)] ? 1 : (*s)[static_cast<int>(from++)]);
+        } else if (axes.empty() ? (*s)[static_cast<int>(k)] != 1 : !marked[std::size_t(k)]) {
+            out.push_back((*s)[static_cast<int>(k)]);
+        } else if ((*s)[static_cast<int>(k)] != 1) {
+            return fail("axis " + std::to_string(k) + " of " + s->toString() + " is not 1");
+        }
+    }
+    if (out.size() < 2) {
+        return fail("squeezes " + s->toString() + " down to the batch alone");
+    }
+    return reshapeTo(c, x, *s, Shape{out});
+}
+
+Why mapTranspose(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    Dims perm = c.attrInts("perm");
+    if (perm.empty() || perm[0] != 0) {
+        return fail("perm " + (perm.empty() ? std::string("(reversed)") : dimsText(perm)) +
+                    " moves the batch axis; Netwright keeps it first");
+    }
+    return done(c, c.add("Transpose", {{"perm", perm}}, {x}));
+}
+
+// Concat, Sum, Add: several activations into one of our variadic ops.
+Why mapJoin(MapContext& c, const char* op, AttrMap attrs) {
+    std::vector<int> in;
+    for (int k = 0; k < c.node.input_size(); ++k) {
+        int x;
+        if (auto why = activationInput(c, k, x)) {
+            return why;
+        }
+        in.push_back(x);
+    }
+    if (in.size() == 1) {
+        return done(c, in[0]);
+    }
+    return done(c, c.add(op, std::move(attrs), std::move(in)));
+}
+
+Why mapConcat(MapContext& c) {
+    if (!c.attr("axis")) {
+        return fail("has no axis");
+    }
+    return mapJoin(c, "Concat", {{"axis", c.attrInt("axis", 1)}});
+}
+
+// Add of two activations; or of an activation [N, T, C] and a constant table [T, C]: a
+// PositionalEncoding, sinusoidal when the table is exactly ours.
+Why mapAdd(MapContext& c) {
+    const Constant* table = c.constant(1) ? c.constant(1) : c.constant(0);
+    if (!table) {
+        return mapJoin(c, "Add", {});
+    }
+    int x;
+    if (auto why = activationInput(c, c.constant(1) ? 0 : 1, x)) {
+        return why;
+    }
+    auto s = c.shapeOf(x);
+    if (!s) {
+        return unknownInput();
+    }
+    Dims dims = table->dims;
+    while (dims.size() > 2 && dims.front() == 1) {
+        dims.erase(dims.begin());
+    }
+    if (s->rank() != 3 || !table->isFloat || dims != Dims{(*s)[1], (*s)[2]}) {
+        return fail("adds the constant " + table->dimsText() + " to " + s->toString() +
+                    " (maps only as a Dense bias after MatMul or Gemm, or as a [T, C] position "
+                    "table over [N, T, C])");
+    }
+    const std::vector<float> sinusoidal = ops::sinusoidalTable(dims[0], dims[1]);
+    if (std::memcmp(sinusoidal.data(), table->f.data(), sinusoidal.size() * sizeof(float)) == 0) {
+        return done(c, c.add("PositionalEncoding", {{"kind", std::string("sinusoidal")}}, {x}));
+    }
+    return done(c, c.add("PositionalEncoding", {{"kind", std::string("learned")}}, {x},
+                         {{"position", {dims, table->f}}}));
+}
+
+// ReduceMean / ReduceMax over the steps of [N, T, C] (SequencePool), or ReduceMean over the
+// positions of [N, C, H, W] (GlobalAvgPool).
+Why mapReduce(MapContext& c, bool isMax) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    auto s = c.shapeOf(x);
+    if (!s) {
+        return unknownInput();
+    }
+    Dims axes = c.attrInts("axes");
+    if (c.hasInput(1)) { // opset 18
+        const Constant* k = c.constant(1);
+        if (!k) {
+            return fail("its axes are not a constant");
+        }
+        axes = k->ints();
+    }
+    for (auto& a : axes) {
+        a = a < 0 ? a + s->rank() : a;
+    }
+    std::sort(axes.begin(), axes.end());
+    const bool keep = c.attrInt("keepdims", 1) != 0;
+    if (s->rank() == 3 && axes == Dims{1}) {
+        const int pooled =
+            c.add("SequencePool", {{"mode", std::string(isMax ? "max" : "mean")}}, {x});
+        return keep
+                   ? done(c, c.add("Reshape", {{"shape", Dims{1, (*s)[2]}}}, {pooled}, {}, "_keep"))
+                   : done(c, pooled);
+    }
+    if (!isMax && s->rank() == 4 && axes == Dims{2, 3}) {
+        const int pooled = c.add("GlobalAvgPool", {}, {x});
+        return keep ? done(c, c.add("Reshape", {{"shape", Dims{(*s)[1], 1, 1}}}, {pooled}, {},
+                                    "_keep"))
+                    : done(c, pooled);
+    }
+    return fail("reduces axes " + dimsText(axes) + " of " + s->toString() +
+                " (maps over the steps of [N, T, C], or a mean over H and W of [N, C, H, W])");
+}
+
+// Gather from a constant table [V, D] by token ids (Embedding), or of the last step of a
+// sequence [N, T, C] (SequencePool "last"; our exporter follows it with a Squeeze).
+Why mapGather(MapContext& c) {
+    const std::int64_t axis = c.attrInt("axis", 0);
+    if (const Constant* table = c.constant(0)) {
+        int ids;
+        if (auto why = activationInput(c, 1, ids)) {
+            return why;
+        }
+        if (axis != 0 || !table->isFloat || table->dims.size() != 2) {
+            return fail("gathers from a constant " + table->dimsText() +
+                        " (maps as Embedding: rows of a float table [V, D], axis 0)");
+        }
+        return done(c, c.add("Embedding",
+                             {{"vocabulary", table->dims[0]}, {"dimension", table->dims[1]}}, {ids},
+                             {{"weight", hostTensor(*table)}}));
+    }
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    const Constant* index = c.constant(1);
+    auto s = c.shapeOf(x);
+    if (!s && index) {
+        return unknownInput();
+    }
+    if (!index || index->numel() != 1 || s->rank() != 3 || (axis != 1 && axis != -2)) {
+        return fail("gathers from an activation (maps only as the last step of [N, T, C], "
+                    "SequencePool 'last')");
+    }
+    const std::int64_t t = (*s)[1], step = index->ints()[0];
+    if (step != t - 1 && step != -1) {
+        return fail("gathers step " + std::to_string(step) + " of " + std::to_string(t) +
+                    " (only the last step maps, as SequencePool 'last')");
+    }
+    const std::string& out = c.node.output(0);
+    const onnx::NodeProto* squeeze = c.state.soleConsumer(out);
+    if (!index->dims.empty() && squeeze && squeeze->op_type() == "Squeeze") {
+        const Constant* axes =
+            squeeze->input_size() > 1 ? c.state.constant(squeeze->input(1)) : nullptr;
+        const auto* attr = MapContext::attrOf(*squeeze, "axes");
+        const Dims a = axes   ? axes->ints()
+                       : attr ? Dims(attr->ints().begin(), attr->ints().end())
+                              : Dims{};
+        if (a == Dims{1} || a == Dims{-2}) {
+            c.absorb(*squeeze);
+            c.nameGroup();
+            const int last = c.add("SequencePool", {{"mode", std::string("last")}}, {x});
+            c.define(squeeze->output(0), last);
+            return mapped();
+        }
+    }
+    const int last = c.add("SequencePool", {{"mode", std::string("last")}}, {x});
+    if (index->dims.empty()) {
+        return done(c, last); // a scalar index drops the axis itself
+    }
+    return done(c, c.add("Reshape", {{"shape", Dims{1, (*s)[2]}}}, {last}, {}, "_step"));
+}
+
+} // namespace nw::graph::onnx_import
