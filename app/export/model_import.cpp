@@ -1,5 +1,6 @@
 #include "app/export/model_import.h"
 
+#include "app/export/export_support.h"
 #include "base/rng.h"
 #include "engine/plan/execution_plan.h"
 #include "engine/plan/model_params.h"
@@ -152,14 +153,13 @@ Expected<ImportReport> importModel(const ImportRequest& request,
     engine::ExecutionPlan& plan = *model->plan;
     Value input{plan.input().shape(), std::vector<float>(std::size_t(plan.input().numel()))};
     CounterRng(7, streamId("import/verification")).fillNormal(input.data, 0.0f, 1.0f);
-    Status ran = model->backend->copyFromHost(plan.input(), input.data.data());
-    ran = ran ? plan.forward(false, 0) : ran;
-    std::vector<float> ours(std::size_t(plan.prediction().numel()));
-    ran = ran ? model->backend->copyToHost(plan.prediction(), ours.data()) : ran;
-    ran = ran ? model->backend->synchronize() : ran;
-    if (!ran) {
-        return ran.error();
+    // runReference gives the Loss node valid targets: left as they are, they are whatever the
+    // allocator's memory held (a long-lived process such as the IDE fails on a bad label).
+    auto engineOutput = runReference(*model->backend, plan, input.data);
+    if (!engineOutput) {
+        return engineOutput.error();
     }
+    std::vector<float>& ours = *engineOutput;
     auto reference = graph::onnx_export::runModel(loaded->model, input);
     if (!reference) {
         report.unverifiedReason = reference.error().message;

@@ -296,9 +296,10 @@ Value reshape(const Args& a, const Int64s& int64s) {
 }
 
 Expected<Value> gemmChecked(const Args& a) {
-    if (attrInt(a.node, "transB", 0) != 1 || findAttr(a.node, "alpha") ||
-        findAttr(a.node, "beta") || findAttr(a.node, "transA")) {
-        return Error::internal("reference runner: Gemm supports transB = 1 only");
+    // PyTorch writes alpha = beta = 1 and transA = 0 out; they change nothing.
+    if (attrInt(a.node, "transB", 0) != 1 || attrFloat(a.node, "alpha", 1.0) != 1.0 ||
+        attrFloat(a.node, "beta", 1.0) != 1.0 || attrInt(a.node, "transA", 0) != 0) {
+        return Error::internal("reference runner: Gemm supports transB = 1, alpha = beta = 1 only");
     }
     return gemm(a);
 }
@@ -542,7 +543,12 @@ Expected<std::map<std::string, Value>> runModel(const onnx::ModelProto& model, V
     for (const auto& t : g.initializer()) {
         Dims dims(t.dims().begin(), t.dims().end());
         if (t.data_type() == onnx::TensorProto::INT64) {
-            int64s[t.name()] = Dims(t.int64_data().begin(), t.int64_data().end());
+            Dims v(t.int64_data().begin(), t.int64_data().end());
+            if (v.empty() && !t.raw_data().empty()) { // PyTorch's exporter writes raw bytes
+                v.resize(t.raw_data().size() / sizeof(std::int64_t));
+                std::memcpy(v.data(), t.raw_data().data(), v.size() * sizeof(std::int64_t));
+            }
+            int64s[t.name()] = std::move(v);
             continue;
         }
         Value v{dims, std::vector<float>(static_cast<std::size_t>(numel(dims)))};
