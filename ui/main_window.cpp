@@ -35,6 +35,7 @@ MainWindow::MainWindow(app::ProjectDocument& document, const engine::BackendRegi
                        QWidget* parent)
     : QMainWindow(parent)
     , m_document(document)
+    , m_backends(backends)
     , m_pages(new QStackedWidget(this))
     , m_modes(new QActionGroup(this))
     , m_modeBar(new QToolBar(tr("Modes"), this))
@@ -100,6 +101,8 @@ MainWindow::MainWindow(app::ProjectDocument& document, const engine::BackendRegi
     });
     connect(m_training, &app::TrainingController::finished, m_trainingDevice, &QLabel::hide);
     connect(&m_document, &app::ProjectDocument::changed, this, &MainWindow::refresh);
+    connect(&m_document, &app::ProjectDocument::changed, this,
+            [this] { m_changedWhileImporting = m_changedWhileImporting || m_importing; });
     connect(m_design, &DesignPage::message, this,
             [this](const QString& text) { statusBar()->showMessage(text, 6000); });
     resize(1280, 800);
@@ -128,6 +131,9 @@ void MainWindow::buildMenus() {
     rebuildRecentMenu();
     file->addAction(tr("&Save"), QKeySequence::Save, this, &MainWindow::save);
     file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, &MainWindow::saveAs);
+    file->addSeparator();
+    m_importAction = file->addAction(tr("&Import ONNX…"), this, &MainWindow::importOnnx);
+    m_importAction->setObjectName(QStringLiteral("importOnnx"));
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
 
@@ -203,8 +209,8 @@ bool MainWindow::save() {
 }
 
 bool MainWindow::saveAs() {
-    QString path = QFileDialog::getSaveFileName(this, tr("Save project as"), m_document.filePath(),
-                                                tr("Netwright projects (*.nwproj)"));
+    QString path = askForFile({FileQuestion::Save, tr("Save project as"), m_document.filePath(),
+                               tr("Netwright projects (*.nwproj)")});
     if (path.isEmpty()) {
         return false;
     }
@@ -335,8 +341,8 @@ void MainWindow::openFile() {
     if (!maybeSave()) {
         return;
     }
-    QString path = QFileDialog::getOpenFileName(this, tr("Open project"), QString(),
-                                                tr("Netwright projects (*.nwproj)"));
+    QString path = askForFile(
+        {FileQuestion::Open, tr("Open project"), QString(), tr("Netwright projects (*.nwproj)")});
     if (path.isEmpty()) {
         return;
     }
@@ -345,6 +351,15 @@ void MainWindow::openFile() {
         QMessageBox::warning(this, tr("Cannot open project"),
                              QString::fromStdString(status.error().message));
     }
+}
+
+QString MainWindow::askForFile(const FileQuestion& q) {
+    if (m_fileDialog) {
+        return m_fileDialog(q);
+    }
+    return q.kind == FileQuestion::Open
+               ? QFileDialog::getOpenFileName(this, q.title, q.start, q.filter)
+               : QFileDialog::getSaveFileName(this, q.title, q.start, q.filter);
 }
 
 QString MainWindow::problemCountText() const {

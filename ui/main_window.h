@@ -1,20 +1,24 @@
 #pragma once
 // The IDE's main window: modes along the side (Design, Data, Train, Experiments, Deploy),
 // a menu bar and toolbar, and a status bar with the model's totals. It hosts pages; it does
-// not know their insides. It owns file handling (new, open, open recent, save, save as), asks
-// before unsaved changes are lost, and restores its geometry and layout on restart.
+// not know their insides. It owns file handling (new, open, open recent, save, save as, import
+// ONNX), asks before unsaved changes are lost, and restores its geometry and layout on restart.
 
 #include "engine/core/backend_registry.h"
+#include "ui/datasets/background_jobs.h"
 
 #include <QMainWindow>
 #include <QMessageBox>
+#include <QPointer>
 #include <functional>
 
+class QAction;
 class QActionGroup;
 class QLabel;
 class QStackedWidget;
 
 namespace nw::app {
+struct ImportReport;
 class ProjectDocument;
 class TrainingController;
 } // namespace nw::app
@@ -72,11 +76,39 @@ public:
     }
     bool save();
     bool saveAs();
+
+    // A question the file dialogs ask (Open, Save As, Import ONNX): which file to open or to
+    // write, starting at `start` (a folder, or the proposed file), among `filter`'s files.
+    struct FileQuestion {
+        enum Kind { Open, Save };
+        Kind kind = Open;
+        QString title;
+        QString start;
+        QString filter;
+    };
+    // Replaces the file dialogs (tests answer them without one); an empty answer cancels.
+    void setFileDialog(std::function<QString(const FileQuestion&)> dialog) {
+        m_fileDialog = std::move(dialog);
+    }
+
+    // File > Import ONNX… (main_window_import.cpp): after offering to save the current
+    // project, asks for the .onnx model, then for the project to write (the model's name
+    // with .nwproj, beside it), and imports it off the UI thread (app/export/model_import.h:
+    // project and weights, verified against the model). Success opens the written project in
+    // Design and shows the report; a failure shows the error and changes nothing.
+    void importOnnx();
+    bool isImporting() const { return m_importing; }
+    // The last import's report or error, shown without blocking; null once it is closed.
+    QMessageBox* importResult() const { return m_importResult; }
     // Most recent first, at most kMaxRecentFiles. Kept in QSettings, together with the window
     // geometry and dock/toolbar state, when the application has an organization name (the IDE
     // sets one; tests do not, so they never touch the user's settings).
     QStringList recentFiles() const;
     static constexpr int kMaxRecentFiles = 8;
+
+signals:
+    // An import ended: `opened` true when the imported project is now the document's.
+    void importFinished(bool opened);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -92,8 +124,14 @@ private:
     void rebuildRecentMenu();
     void buildWelcome();
     void openRunSnapshot(const QString& projectJson, const QString& projectPath);
+    QString askForFile(const FileQuestion& question);
+    void setImporting(bool importing);
+    void finishImport(const Expected<app::ImportReport>& imported, const QString& model,
+                      const QString& project, bool changedMeanwhile);
+    void showImportResult(QMessageBox::Icon icon, const QString& text, const QString& details);
 
     app::ProjectDocument& m_document;
+    const engine::BackendRegistry& m_backends;
     QStackedWidget* m_pages;
     QActionGroup* m_modes;
     QToolBar* m_modeBar;
@@ -112,6 +150,12 @@ private:
     QString m_lastPath;
     WelcomePage* m_welcome = nullptr;
     CrashedRunBar* m_crashedRuns = nullptr;
+    std::function<QString(const FileQuestion&)> m_fileDialog;
+    QAction* m_importAction = nullptr;
+    bool m_importing = false;
+    bool m_changedWhileImporting = false; // edited or replaced while the import ran
+    QPointer<QMessageBox> m_importResult;
+    BackgroundJobs m_jobs; // last: destroying the window waits for a running import
 };
 
 } // namespace nw::ui

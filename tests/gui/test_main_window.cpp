@@ -1,19 +1,26 @@
 // The IDE window, offscreen: it shows the loaded project's canvas, layers, totals and problems,
-// marks unsaved edits, switches modes, and writes a screenshot (light or dark) from the command
-// line.
+// marks unsaved edits, switches modes, imports an ONNX model, and writes a screenshot (light or
+// dark) from the command line.
 #include "app/project_document.h"
+#include "graph/analysis.h"
+#include "graph/onnx/onnx_export.h"
 #include "graph/op_registry.h"
+#include "graph/project_file.h"
 #include "tests/support/gui_fixtures.h"
 #include "ui/design_page.h"
 #include "ui/graph_editor/graph_scene.h"
 #include "ui/main_window.h"
 
+#include <QAction>
 #include <QDir>
 #include <QFile>
 #include <QImage>
 #include <QListWidget>
+#include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -44,6 +51,56 @@ const char* kBrokenProject = R"({
     ]
   }
 })";
+
+// A 16-pixel MLP: Input [1, 4, 4], Flatten, Dense 10, Loss.
+const char* kTinyMlp = R"({
+  "format_version": 1,
+  "name": "tiny",
+  "graph": {
+    "nodes": [
+      {"id": "input", "op": "Input", "attributes": {"shape": [1, 4, 4]}},
+      {"id": "flatten", "op": "Flatten"},
+      {"id": "fc", "op": "Dense", "attributes": {"units": 10}},
+      {"id": "loss", "op": "Loss"}
+    ],
+    "edges": [
+      {"from": "input", "to": "flatten"},
+      {"from": "flatten", "to": "fc"},
+      {"from": "fc", "to": "loss"}
+    ]
+  }
+})";
+
+// kTinyMlp exported to ONNX at `path`, its parameters small fixed values; false on failure.
+bool writeTinyOnnx(const QString& path) {
+    const auto& registry = nw::testing::coreRegistry();
+    auto project = nw::graph::parseProject(kTinyMlp, "tiny.nwproj", registry);
+    if (!project) {
+        qWarning("%s", project.error().message.c_str());
+        return false;
+    }
+    const auto analysis = nw::graph::analyze(project->graph, registry);
+    nw::graph::WeightMap weights;
+    for (const auto& [node, info] : analysis.nodes) {
+        for (const auto& spec : info.params) {
+            nw::graph::HostTensor& t = weights[{node, spec.name}];
+            t.dims = spec.shape;
+            std::int64_t n = 1;
+            for (auto d : spec.shape) {
+                n *= d;
+            }
+            for (std::int64_t i = 0; i < n; ++i) {
+                t.data.push_back(0.05f * float(i % 7 - 3));
+            }
+        }
+    }
+    auto exported = nw::graph::onnx_export::exportModel(project->graph, registry, weights, {});
+    if (!exported) {
+        qWarning("%s", exported.error().message.c_str());
+        return false;
+    }
+    return nw::graph::onnx_export::writeModel(exported->model, path.toStdString()).ok();
+}
 
 } // namespace
 
@@ -80,9 +137,9 @@ private slots:
     // mode's side panels scroll instead of widening it).
     void minimumWidthFitsA1024PixelScreen() {
         nw::testing::MainWindowFixture f;
-        QVERIFY(f.doc.load(QStringLiteral(NW_SOURCE_DIR
-                                          "/resources/samples/fashion-mnist-cnn.nwproj"))
-                    .ok());
+        QVERIFY(
+            f.doc.load(QStringLiteral(NW_SOURCE_DIR "/resources/samples/fashion-mnist-cnn.nwproj"))
+                .ok());
         f.window.show();
         for (const char* mode : {"design", "data", "train", "experiments", "deploy"}) {
             QVERIFY(f.window.showMode(mode));
@@ -236,6 +293,103 @@ private slots:
             }
         }
         QVERIFY2(found, "the unconnected Conv2D input is not in the problems list");
+    }
+
+    // File > Import ONNX…: after the unsaved edits are offered for saving, the model from the
+    // open dialog, the project where the save dialog proposes it (the model's name beside it),
+    // imported off the UI thread; the imported project is then the document, on the canvas,
+    // and the report says PASS.
+    void importOnnxOpensTheImportedProject() {
+        QTemporaryDir dir;
+        const QString model = dir.filePath(QStringLiteral("tiny.onnx"));
+        QVERIFY(writeTinyOnnx(model));
+        nw::testing::MainWindowFixture f;
+        QVERIFY(f.doc.load(kSampleProject).ok());
+        QVERIFY(f.doc.setAttribute("fc1", "units", std::int64_t{64}).ok());
+        int prompts = 0;
+        f.window.setUnsavedChangesPrompt([&] {
+            ++prompts;
+            return QMessageBox::Discard;
+        });
+        QList<nw::ui::MainWindow::FileQuestion> questions;
+        f.window.setFileDialog([&](const nw::ui::MainWindow::FileQuestion& q) {
+            questions << q;
+            return q.kind == nw::ui::MainWindow::FileQuestion::Open ? model : q.start;
+        });
+        auto* action = f.window.findChild<QAction*>(QStringLiteral("importOnnx"));
+        QVERIFY(action);
+        QVERIFY(f.window.menuBar()->actions().front()->menu()->actions().contains(action));
+        QSignalSpy finished(&f.window, &nw::ui::MainWindow::importFinished);
+        action->trigger();
+        QCOMPARE(prompts, 1);
+        QCOMPARE(questions.size(), 2);
+        QVERIFY(questions[0].filter.contains(QStringLiteral("*.onnx")));
+        const QString project = dir.filePath(QStringLiteral("tiny.nwproj"));
+        QCOMPARE(questions[1].kind, nw::ui::MainWindow::FileQuestion::Save);
+        QCOMPARE(questions[1].start, project);
+        QVERIFY(f.window.isImporting()); // the UI thread is free meanwhile
+        QVERIFY(!action->isEnabled());
+        QVERIFY(finished.wait(60000));
+        QVERIFY2(finished.first().first().toBool(),
+                 qPrintable(f.window.importResult()
+                                ? f.window.importResult()->text() + QLatin1Char('\n') +
+                                      f.window.importResult()->informativeText()
+                                : QStringLiteral("no report")));
+        QVERIFY(!f.window.isImporting());
+        QVERIFY(action->isEnabled());
+
+        QVERIFY(QFile::exists(project));
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("tiny.nwweights"))));
+        QCOMPARE(f.doc.filePath(), project);
+        QVERIFY(!f.doc.isModified());
+        QCOMPARE(f.doc.graph().nodes().size(), std::size_t{4}); // Input, Flatten, Dense, Loss
+        QCOMPARE(f.window.designPage()->scene()->nodeItemCount(), 4);
+        QCOMPARE(f.window.designPage()->layerTable()->topLevelItemCount(), 4);
+        QVERIFY2(f.window.totalsText().contains(QStringLiteral("170 parameters")),
+                 qPrintable(f.window.totalsText()));
+        QVERIFY(f.window.windowTitle().contains(f.doc.displayName()));
+        QVERIFY(f.window.recentFiles().contains(project));
+        QMessageBox* report = f.window.importResult();
+        QVERIFY(report);
+        QVERIFY2(report->text().contains(QStringLiteral("PASS")), qPrintable(report->text()));
+        QVERIFY2(report->informativeText().contains(QStringLiteral("PASS")) &&
+                     report->informativeText().contains(QStringLiteral("wrote ") + project),
+                 qPrintable(report->informativeText()));
+    }
+
+    // A file that is not ONNX: the error is shown, nothing is written and the open project
+    // stays as it was; a cancelled dialog starts nothing.
+    void importOfAJunkModelChangesNothing() {
+        QTemporaryDir dir;
+        const QString junk =
+            nw::testing::writeFile(dir, QStringLiteral("junk.onnx"), "not a protobuf at all");
+        nw::testing::MainWindowFixture f;
+        QVERIFY(f.doc.load(kSampleProject).ok());
+        QSignalSpy finished(&f.window, &nw::ui::MainWindow::importFinished);
+        f.window.setFileDialog([&](const nw::ui::MainWindow::FileQuestion& q) {
+            return q.kind == nw::ui::MainWindow::FileQuestion::Open ? junk : QString();
+        });
+        f.window.importOnnx(); // the save dialog cancelled
+        QVERIFY(!f.window.isImporting());
+        QVERIFY(!f.window.importResult());
+
+        f.window.setFileDialog([&](const nw::ui::MainWindow::FileQuestion& q) {
+            return q.kind == nw::ui::MainWindow::FileQuestion::Open ? junk : q.start;
+        });
+        f.window.importOnnx();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.size(), 1);
+        QCOMPARE(finished.first().first().toBool(), false);
+        QMessageBox* error = f.window.importResult();
+        QVERIFY(error);
+        QCOMPARE(error->icon(), QMessageBox::Warning);
+        QVERIFY2(error->informativeText().contains(junk), qPrintable(error->informativeText()));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("junk.nwproj"))));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("junk.nwweights"))));
+        QCOMPARE(f.doc.filePath(), kSampleProject);
+        QVERIFY(!f.doc.isModified());
+        QCOMPARE(f.window.designPage()->scene()->nodeItemCount(), 15);
+        QCOMPARE(f.window.designPage()->layerTable()->topLevelItemCount(), 15);
     }
 
     void aFailedLoadKeepsTheOpenProject() {
