@@ -29,6 +29,19 @@ std::array<std::int64_t, 4> samePads(const Shape& x, const Dims& k, const Dims& 
     return pads;
 }
 
+// The shape of activation `x`, which must be [N, C, H, W]; or why not.
+Why nchwShapeOf(const MapContext& c, int x, Shape& s) {
+    auto known = c.shapeOf(x);
+    if (!known) {
+        return unknownInput();
+    }
+    if (known->rank() != 4) {
+        return fail("expects [N, C, H, W], got " + known->toString());
+    }
+    s = std::move(*known);
+    return mapped();
+}
+
 // Whether consumer `n` of a [N, C, 1, 1] value only drops the two unit axes: Flatten(axis 1)
 // (our exporter's GlobalAvgPool), or a Reshape to a known [N, C].
 bool dropsUnitAxes(const ImportState& st, const onnx::NodeProto& n, std::int64_t channels) {
@@ -85,14 +98,11 @@ Why mapConv(MapContext& c) {
         a["padding_mode"] = std::string("same");
     } else if (autoPad == "SAME_LOWER" || (autoPad == "NOTSET" && pads.size() == 4 &&
                                            (pads[0] != pads[2] || pads[1] != pads[3]))) {
-        auto s = c.shapeOf(x);
-        if (!s) {
-            return unknownInput();
+        Shape s;
+        if (auto why = nchwShapeOf(c, x, s)) {
+            return why;
         }
-        if (s->rank() != 4) {
-            return fail("expects [N, C, H, W], got " + s->toString());
-        }
-        auto same = samePads(*s, k, stride, dil);
+        auto same = samePads(s, k, stride, dil);
         if (autoPad == "NOTSET" && Dims(same.begin(), same.end()) == pads) {
             a["padding_mode"] = std::string("same"); // how our exporter writes "same"
         } else if (autoPad == "SAME_LOWER" && same[0] == same[2] && same[1] == same[3]) {
@@ -147,20 +157,19 @@ Why mapPool(MapContext& c, bool isMax) {
     const std::string autoPad = c.attrString("auto_pad", "NOTSET");
     Dims pads = c.attrInts("pads", {0, 0, 0, 0});
     const bool ceil = c.attrInt("ceil_mode", 0) != 0;
-    std::optional<Shape> s;
+    Shape s; // known only where the padding or ceil_mode needs it
     if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" || ceil) {
-        if (!(s = c.shapeOf(x))) {
-            return unknownInput();
-        }
-        if (s->rank() != 4) {
-            return fail("expects [N, C, H, W], got " + s->toString());
+        if (auto why = nchwShapeOf(c, x, s)) {
+            return why;
         }
     }
     if (autoPad == "VALID") {
         pads = {0, 0, 0, 0};
-    } else if (autoPad != "NOTSET") {
-        auto same = samePads(*s, k, stride, {1, 1});
+    } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+        auto same = samePads(s, k, stride, {1, 1});
         pads.assign(same.begin(), same.end());
+    } else if (autoPad != "NOTSET") {
+        return fail("auto_pad '" + autoPad + "' is not an ONNX value");
     }
     if (pads.size() != 4 || pads[0] != pads[2] || pads[1] != pads[3]) {
         return fail("pads " + dimsText(pads) +
@@ -169,10 +178,10 @@ Why mapPool(MapContext& c, bool isMax) {
     }
     if (ceil) {
         for (int d = 0; d < 2; ++d) {
-            const std::int64_t room = (*s)[2 + d] + 2 * pads[std::size_t(d)] - k[std::size_t(d)];
+            const std::int64_t room = s[2 + d] + 2 * pads[std::size_t(d)] - k[std::size_t(d)];
             const std::int64_t sd = stride[std::size_t(d)];
             std::int64_t up = (room + sd - 1) / sd + 1;
-            if ((up - 1) * sd >= (*s)[2 + d] + pads[std::size_t(d)]) {
+            if ((up - 1) * sd >= s[2 + d] + pads[std::size_t(d)]) {
                 --up; // ONNX drops a last window that starts in the end padding
             }
             if (up != room / sd + 1) {
@@ -195,21 +204,18 @@ Why mapPool(MapContext& c, bool isMax) {
 // to [C, 1, 1] unless every consumer drops the unit axes anyway.
 Why mapGlobalAveragePool(MapContext& c) {
     int x;
+    Shape s;
     if (auto why = activationInput(c, 0, x)) {
         return why;
     }
-    auto s = c.shapeOf(x);
-    if (!s) {
-        return unknownInput();
-    }
-    if (s->rank() != 4) {
-        return fail("expects [N, C, H, W], got " + s->toString());
+    if (auto why = nchwShapeOf(c, x, s)) {
+        return why;
     }
     const std::string& out = c.node.output(0);
     const auto& consumers = c.state.consumers(out);
     bool absorbing = out != c.state.output() && !consumers.empty();
     for (const onnx::NodeProto* n : consumers) {
-        absorbing = absorbing && dropsUnitAxes(c.state, *n, (*s)[1]);
+        absorbing = absorbing && dropsUnitAxes(c.state, *n, s[1]);
     }
     if (absorbing) {
         for (const onnx::NodeProto* n : consumers) {
@@ -219,7 +225,7 @@ Why mapGlobalAveragePool(MapContext& c) {
     }
     const int pooled = c.add("GlobalAvgPool", {}, {x});
     if (!absorbing) {
-        return done(c, c.add("Reshape", {{"shape", Dims{(*s)[1], 1, 1}}}, {pooled}, {}, "_nchw"));
+        return done(c, c.add("Reshape", {{"shape", Dims{s[1], 1, 1}}}, {pooled}, {}, "_nchw"));
     }
     for (const onnx::NodeProto* n : consumers) {
         c.define(n->output(0), pooled);

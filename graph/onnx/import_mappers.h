@@ -16,6 +16,9 @@ inline Why fail(std::string why) {
 }
 // Input `i` as an activation in `ref`, or why it is none.
 Why activationInput(const MapContext& c, int i, int& ref);
+// Input `i` as an activation in `ref` and its shape in `shape`, or why not (unknownInput()
+// when the shape is unknown).
+Why shapedInput(const MapContext& c, int i, int& ref, Shape& shape);
 // The anchor's output 0 is planned node `ref`.
 Why done(MapContext& c, int ref);
 // Outputs past the first are optional in these ops; one in use has no Netwright equivalent.

@@ -18,6 +18,18 @@ Why activationInput(const MapContext& c, int i, int& ref) {
     return mapped();
 }
 
+Why shapedInput(const MapContext& c, int i, int& ref, Shape& shape) {
+    if (auto why = activationInput(c, i, ref)) {
+        return why;
+    }
+    auto s = c.shapeOf(ref);
+    if (!s) {
+        return unknownInput();
+    }
+    shape = std::move(*s);
+    return mapped();
+}
+
 // The anchor's output 0 is `ref`.
 Why done(MapContext& c, int ref) {
     c.define(c.node.output(0), ref);

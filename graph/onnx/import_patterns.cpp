@@ -26,6 +26,21 @@ const Constant* constantBeside(const ImportState& st, const Node& n, const std::
     return other ? st.constant(*other) : nullptr;
 }
 
+// The sole consumer of `value` when it is the binary `op` of `value` and the value `other`.
+const Node* nextWith(const ImportState& st, const std::string& value, const char* op,
+                     const std::string& other) {
+    const Node* n = next(st, value, op);
+    return n && otherInput(*n, value) == other ? n : nullptr;
+}
+
+// The sole consumer of `value` when it is the binary `op` of `value` and a scalar constant
+// near `k`.
+const Node* nextWithScalar(const ImportState& st, const std::string& value, const char* op,
+                           double k) {
+    const Node* n = next(st, value, op);
+    return n && isScalarNear(constantBeside(st, *n, value), k) ? n : nullptr;
+}
+
 bool hasPerm(const Node& n, const Dims& perm) {
     const auto* a = MapContext::attrOf(n, "perm");
     return a && Dims(a->ints().begin(), a->ints().end()) == perm;
@@ -55,81 +70,54 @@ std::optional<std::int64_t> singleInt(const Constant* c) {
     return c->i[0];
 }
 
+// What both GELU forms end with, from `members`' last node (the Erf or the Tanh): Add(·, 1),
+// Mul(x, ·), Mul(·, 0.5). When it is there, absorbs `members` and that end and defines the
+// end's output as one GELU of x.
+bool finishGelu(MapContext& c, std::vector<const Node*> members, const char* approximate) {
+    const ImportState& st = c.state;
+    const std::string& in = c.node.input(0);
+    const Node* plus1 = nextWithScalar(st, members.back()->output(0), "Add", 1.0);
+    const Node* timesX = plus1 ? nextWith(st, plus1->output(0), "Mul", in) : nullptr;
+    const Node* half = timesX ? nextWithScalar(st, timesX->output(0), "Mul", 0.5) : nullptr;
+    if (!half) {
+        return false;
+    }
+    members.insert(members.end(), {plus1, timesX, half});
+    for (const Node* m : members) {
+        c.absorb(*m);
+    }
+    c.nameGroup();
+    c.define(half->output(0),
+             c.add("GELU", {{"approximate", std::string(approximate)}}, {*c.activation(0)}));
+    return true;
+}
+
 } // namespace
 
 // 0.5 · x · (1 + Erf(x / √2)): Div, Erf, Add, Mul(x, ·), Mul(·, 0.5).
 bool tryGeluErf(MapContext& c) {
-    const ImportState& st = c.state;
-    auto x = c.activation(0);
-    if (!x || !isScalarNear(c.constant(1), std::numbers::sqrt2)) {
+    if (!c.activation(0) || !isScalarNear(c.constant(1), std::numbers::sqrt2)) {
         return false;
     }
-    const std::string& in = c.node.input(0);
-    const Node* erf = next(st, c.node.output(0), "Erf");
-    const Node* plus1 = erf ? next(st, erf->output(0), "Add") : nullptr;
-    if (!plus1 || !isScalarNear(constantBeside(st, *plus1, erf->output(0)), 1.0)) {
-        return false;
-    }
-    const Node* timesX = next(st, plus1->output(0), "Mul");
-    if (!timesX || otherInput(*timesX, plus1->output(0)) != in) {
-        return false;
-    }
-    const Node* half = next(st, timesX->output(0), "Mul");
-    if (!half || !isScalarNear(constantBeside(st, *half, timesX->output(0)), 0.5)) {
-        return false;
-    }
-    for (const Node* m : {erf, plus1, timesX, half}) {
-        c.absorb(*m);
-    }
-    c.nameGroup();
-    c.define(half->output(0), c.add("GELU", {{"approximate", std::string("none")}}, {*x}));
-    return true;
+    const Node* erf = next(c.state, c.node.output(0), "Erf");
+    return erf && finishGelu(c, {erf}, "none");
 }
 
 // 0.5 · x · (1 + Tanh(√(2/π) · (x + 0.044715 · x³))), from its first node Mul(x, x).
 bool tryGeluTanh(MapContext& c) {
     const ImportState& st = c.state;
-    auto x = c.activation(0);
-    if (!x || c.node.input_size() != 2 || c.node.input(1) != c.node.input(0)) {
+    if (!c.activation(0) || c.node.input_size() != 2 || c.node.input(1) != c.node.input(0)) {
         return false;
     }
     const std::string& in = c.node.input(0);
-    const Node* cube = next(st, c.node.output(0), "Mul");
-    if (!cube || otherInput(*cube, c.node.output(0)) != in) {
-        return false;
-    }
-    const Node* kappa = next(st, cube->output(0), "Mul");
-    if (!kappa || !isScalarNear(constantBeside(st, *kappa, cube->output(0)), 0.044715)) {
-        return false;
-    }
-    const Node* inner = next(st, kappa->output(0), "Add");
-    if (!inner || otherInput(*inner, kappa->output(0)) != in) {
-        return false;
-    }
-    const Node* beta = next(st, inner->output(0), "Mul");
-    if (!beta || !isScalarNear(constantBeside(st, *beta, inner->output(0)),
-                               std::sqrt(2.0 / std::numbers::pi))) {
-        return false;
-    }
-    const Node* tanh = next(st, beta->output(0), "Tanh");
-    const Node* plus1 = tanh ? next(st, tanh->output(0), "Add") : nullptr;
-    if (!plus1 || !isScalarNear(constantBeside(st, *plus1, tanh->output(0)), 1.0)) {
-        return false;
-    }
-    const Node* timesX = next(st, plus1->output(0), "Mul");
-    if (!timesX || otherInput(*timesX, plus1->output(0)) != in) {
-        return false;
-    }
-    const Node* half = next(st, timesX->output(0), "Mul");
-    if (!half || !isScalarNear(constantBeside(st, *half, timesX->output(0)), 0.5)) {
-        return false;
-    }
-    for (const Node* m : {cube, kappa, inner, beta, tanh, plus1, timesX, half}) {
-        c.absorb(*m);
-    }
-    c.nameGroup();
-    c.define(half->output(0), c.add("GELU", {{"approximate", std::string("tanh")}}, {*x}));
-    return true;
+    const Node* cube = nextWith(st, c.node.output(0), "Mul", in);
+    const Node* kappa = cube ? nextWithScalar(st, cube->output(0), "Mul", 0.044715) : nullptr;
+    const Node* inner = kappa ? nextWith(st, kappa->output(0), "Add", in) : nullptr;
+    const Node* beta =
+        inner ? nextWithScalar(st, inner->output(0), "Mul", std::sqrt(2.0 / std::numbers::pi))
+              : nullptr;
+    const Node* tanh = beta ? next(st, beta->output(0), "Tanh") : nullptr;
+    return tanh && finishGelu(c, {cube, kappa, inner, beta, tanh}, "tanh");
 }
 
 namespace {
@@ -254,9 +242,9 @@ bool tryAttention(MapContext& c) {
         scores->input(1) != kT->output(0) || st.soleConsumer(qkv[0]) != scores) {
         return false;
     }
-    const Node* scale = next(st, scores->output(0), "Mul");
-    if (!scale || !isScalarNear(constantBeside(st, *scale, scores->output(0)),
-                                1.0 / std::sqrt(static_cast<double>(d)))) {
+    const Node* scale =
+        nextWithScalar(st, scores->output(0), "Mul", 1.0 / std::sqrt(static_cast<double>(d)));
+    if (!scale) {
         return false;
     }
     members.insert(members.end(), {kT, scores, scale});

@@ -22,6 +22,24 @@ Why reshapeTo(MapContext& c, int x, const Shape& in, const Shape& y) {
     return done(c, c.add("Reshape", {{"shape", Dims(y.dims.begin() + 1, y.dims.end())}}, {x}));
 }
 
+// Input 0 of a Squeeze, Unsqueeze or reduction as activation `x` of shape `s`, and the axes the
+// op acts on: the attribute in older opsets, the constant input 1 in newer ones (13 for Squeeze
+// and Unsqueeze, 18 for the reductions). Or why not.
+Why axesInput(const MapContext& c, int& x, Shape& s, Dims& axes) {
+    if (auto why = shapedInput(c, 0, x, s)) {
+        return why;
+    }
+    axes = c.attrInts("axes");
+    if (c.hasInput(1)) {
+        const Constant* k = c.constant(1);
+        if (!k) {
+            return fail("its axes are not a constant");
+        }
+        axes = k->ints();
+    }
+    return mapped();
+}
+
 } // namespace
 
 Why mapUnary(MapContext& c, const char* op, AttrMap attrs) {
@@ -144,22 +162,12 @@ Why mapReshape(MapContext& c) {
 // Squeeze / Unsqueeze of an activation: a Reshape, when the batch axis stays where it is.
 Why mapSqueeze(MapContext& c, bool unsqueeze) {
     int x;
-    if (auto why = activationInput(c, 0, x)) {
+    Shape s;
+    Dims axes;
+    if (auto why = axesInput(c, x, s, axes)) {
         return why;
     }
-    auto s = c.shapeOf(x);
-    if (!s) {
-        return unknownInput();
-    }
-    Dims axes = c.attrInts("axes");
-    if (c.hasInput(1)) {
-        const Constant* k = c.constant(1);
-        if (!k) {
-            return fail("its axes are not a constant");
-        }
-        axes = k->ints();
-    }
-    const std::int64_t rank = s->rank() + (unsqueeze ? static_cast<std::int64_t>(axes.size()) : 0);
+    const std::int64_t rank = s.rank() + (unsqueeze ? static_cast<std::int64_t>(axes.size()) : 0);
     std::vector<bool> marked(static_cast<std::size_t>(rank), false);
     for (std::int64_t a : axes) {
         const std::int64_t n = a < 0 ? a + rank : a;
@@ -172,17 +180,17 @@ Why mapSqueeze(MapContext& c, bool unsqueeze) {
     Dims out{Shape::kBatch};
     for (std::int64_t k = 1, from = 1; k < rank; ++k) {
         if (unsqueeze) {
-            out.push_back(marked[std::size_t(k)] ? 1 : (*s)[static_cast<int>(from++)]);
-        } else if (axes.empty() ? (*s)[static_cast<int>(k)] != 1 : !marked[std::size_t(k)]) {
-            out.push_back((*s)[static_cast<int>(k)]);
-        } else if ((*s)[static_cast<int>(k)] != 1) {
-            return fail("axis " + std::to_string(k) + " of " + s->toString() + " is not 1");
+            out.push_back(marked[std::size_t(k)] ? 1 : s[static_cast<int>(from++)]);
+        } else if (axes.empty() ? s[static_cast<int>(k)] != 1 : !marked[std::size_t(k)]) {
+            out.push_back(s[static_cast<int>(k)]);
+        } else if (s[static_cast<int>(k)] != 1) {
+            return fail("axis " + std::to_string(k) + " of " + s.toString() + " is not 1");
         }
     }
     if (out.size() < 2) {
-        return fail("squeezes " + s->toString() + " down to the batch alone");
+        return fail("squeezes " + s.toString() + " down to the batch alone");
     }
-    return reshapeTo(c, x, *s, Shape{out});
+    return reshapeTo(c, x, s, Shape{out});
 }
 
 Why mapTranspose(MapContext& c) {
@@ -229,19 +237,16 @@ Why mapAdd(MapContext& c) {
         return mapJoin(c, "Add", {});
     }
     int x;
-    if (auto why = activationInput(c, c.constant(1) ? 0 : 1, x)) {
+    Shape s;
+    if (auto why = shapedInput(c, c.constant(1) ? 0 : 1, x, s)) {
         return why;
-    }
-    auto s = c.shapeOf(x);
-    if (!s) {
-        return unknownInput();
     }
     Dims dims = table->dims;
     while (dims.size() > 2 && dims.front() == 1) {
         dims.erase(dims.begin());
     }
-    if (s->rank() != 3 || !table->isFloat || dims != Dims{(*s)[1], (*s)[2]}) {
-        return fail("adds the constant " + table->dimsText() + " to " + s->toString() +
+    if (s.rank() != 3 || !table->isFloat || dims != Dims{s[1], s[2]}) {
+        return fail("adds the constant " + table->dimsText() + " to " + s.toString() +
                     " (maps only as a Dense bias after MatMul or Gemm, or as a [T, C] position "
                     "table over [N, T, C])");
     }
@@ -257,40 +262,29 @@ Why mapAdd(MapContext& c) {
 // positions of [N, C, H, W] (GlobalAvgPool).
 Why mapReduce(MapContext& c, bool isMax) {
     int x;
-    if (auto why = activationInput(c, 0, x)) {
+    Shape s;
+    Dims axes;
+    if (auto why = axesInput(c, x, s, axes)) {
         return why;
     }
-    auto s = c.shapeOf(x);
-    if (!s) {
-        return unknownInput();
-    }
-    Dims axes = c.attrInts("axes");
-    if (c.hasInput(1)) { // opset 18
-        const Constant* k = c.constant(1);
-        if (!k) {
-            return fail("its axes are not a constant");
-        }
-        axes = k->ints();
-    }
     for (auto& a : axes) {
-        a = a < 0 ? a + s->rank() : a;
+        a = a < 0 ? a + s.rank() : a;
     }
     std::sort(axes.begin(), axes.end());
     const bool keep = c.attrInt("keepdims", 1) != 0;
-    if (s->rank() == 3 && axes == Dims{1}) {
+    if (s.rank() == 3 && axes == Dims{1}) {
         const int pooled =
             c.add("SequencePool", {{"mode", std::string(isMax ? "max" : "mean")}}, {x});
-        return keep
-                   ? done(c, c.add("Reshape", {{"shape", Dims{1, (*s)[2]}}}, {pooled}, {}, "_keep"))
-                   : done(c, pooled);
-    }
-    if (!isMax && s->rank() == 4 && axes == Dims{2, 3}) {
-        const int pooled = c.add("GlobalAvgPool", {}, {x});
-        return keep ? done(c, c.add("Reshape", {{"shape", Dims{(*s)[1], 1, 1}}}, {pooled}, {},
-                                    "_keep"))
+        return keep ? done(c, c.add("Reshape", {{"shape", Dims{1, s[2]}}}, {pooled}, {}, "_keep"))
                     : done(c, pooled);
     }
-    return fail("reduces axes " + dimsText(axes) + " of " + s->toString() +
+    if (!isMax && s.rank() == 4 && axes == Dims{2, 3}) {
+        const int pooled = c.add("GlobalAvgPool", {}, {x});
+        return keep
+                   ? done(c, c.add("Reshape", {{"shape", Dims{s[1], 1, 1}}}, {pooled}, {}, "_keep"))
+                   : done(c, pooled);
+    }
+    return fail("reduces axes " + dimsText(axes) + " of " + s.toString() +
                 " (maps over the steps of [N, T, C], or a mean over H and W of [N, C, H, W])");
 }
 

@@ -219,13 +219,9 @@ std::span<const Refusal> refusalCases() {
 }
 
 onnx::ModelProto pytorchStyleCnn(bool foldedByHand) {
-    onnx::ModelProto m;
-    m.set_ir_version(8);
+    onnx::ModelProto m = emptyModel(18);
     m.set_producer_name("pytorch");
     m.set_producer_version("2.1.0");
-    auto* opset = m.add_opset_import();
-    opset->set_domain("");
-    opset->set_version(18);
     onnx::GraphProto& g = *m.mutable_graph();
     g.set_name("main_graph");
     std::mt19937 rng(5);
@@ -251,12 +247,7 @@ onnx::ModelProto pytorchStyleCnn(bool foldedByHand) {
     addInts(pool, "kernel_shape", {2, 2});
     addInts(pool, "strides", {2, 2});
     if (foldedByHand) {
-        auto& t = *g.add_initializer();
-        t.set_name("flat_shape");
-        t.set_data_type(onnx::TensorProto::INT64);
-        t.add_dims(2);
-        t.add_int64_data(0);
-        t.add_int64_data(-1);
+        addInt64Init(g, "flat_shape", {2}, {0, -1});
         addNode(g, "Reshape", "/Reshape", {"/pool/MaxPool_output_0", "flat_shape"},
                 {"/Reshape_output_0"});
     } else {

@@ -29,29 +29,6 @@ std::unique_ptr<Model> compile(const graph::Graph& g, const graph::OpRegistry& r
     return m;
 }
 
-bool randomise(Model& m) {
-    if (!m.params->initialize(11)) {
-        return false;
-    }
-    std::mt19937 rng(3);
-    std::uniform_real_distribution<float> u(0.0f, 1.0f);
-    for (const auto& e : m.params->entries()) {
-        const std::string& n = e->spec.name;
-        if (n != "gamma" && n != "beta" && n != "running_mean" && n != "running_var" &&
-            n != "in_proj_bias" && n != "out_proj_bias") {
-            continue;
-        }
-        std::vector<float> v(static_cast<std::size_t>(e->value.numel()));
-        for (float& x : v) {
-            x = n == "gamma" || n == "running_var" ? 0.5f + u(rng) : u(rng) - 0.5f;
-        }
-        if (!upload(*m.backend, e->value, v)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 bool load(Model& m, const graph::WeightMap& weights) {
     std::size_t used = 0;
     for (const auto& e : m.params->entries()) {
@@ -67,31 +44,6 @@ bool load(Model& m, const graph::WeightMap& weights) {
         ++used;
     }
     return used == weights.size();
-}
-
-std::vector<float> inputsFor(const Model& m, std::optional<std::int64_t> vocabulary) {
-    std::mt19937 rng(1);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::vector<float> x(static_cast<std::size_t>(m.plan->input().numel()));
-    for (float& v : x) {
-        v = normal(rng);
-        if (vocabulary) {
-            v = std::fmod(std::floor(std::abs(v) * 7.0f), float(*vocabulary));
-        }
-    }
-    return x;
-}
-
-std::optional<std::int64_t> smallestVocabulary(const graph::Graph& g) {
-    std::optional<std::int64_t> out;
-    for (const auto& n : g.nodes()) {
-        if (n.op == "Embedding") {
-            auto it = n.attrs.find("vocabulary");
-            auto v = it == n.attrs.end() ? 1000 : std::get<std::int64_t>(it->second);
-            out = std::min(out.value_or(v), v);
-        }
-    }
-    return out;
 }
 
 namespace {
@@ -254,7 +206,7 @@ std::optional<Exported> exportProject(const QString& file, const graph::OpRegist
         return std::nullopt;
     }
     auto m = compile(project->graph, registry, 2);
-    if (!m || !randomise(*m)) {
+    if (!m || !seedParams(*m->backend, *m->params)) {
         return std::nullopt;
     }
     auto weights = app::hostWeights(*m->backend, *m->params);
@@ -313,29 +265,20 @@ onnx::NodeProto& addNode(onnx::GraphProto& g, const std::string& op, const std::
     return n;
 }
 
-void addInts(onnx::NodeProto& n, const std::string& name, std::vector<std::int64_t> v) {
+namespace {
+
+// A new attribute `name` of `type` on `n`, its value still to set.
+onnx::AttributeProto& addAttribute(onnx::NodeProto& n, const std::string& name,
+                                   onnx::AttributeProto::AttributeType type) {
     auto& a = *n.add_attribute();
     a.set_name(name);
-    a.set_type(onnx::AttributeProto::INTS);
-    for (auto x : v) {
-        a.add_ints(x);
-    }
+    a.set_type(type);
+    return a;
 }
 
-void addInt(onnx::NodeProto& n, const std::string& name, std::int64_t v) {
-    auto& a = *n.add_attribute();
-    a.set_name(name);
-    a.set_type(onnx::AttributeProto::INT);
-    a.set_i(v);
-}
-
-void addIntConstant(onnx::GraphProto& g, const std::string& name, std::vector<std::int64_t> dims,
-                    std::vector<std::int64_t> values) {
-    auto& n = addNode(g, "Constant", name, {}, {name + "_output_0"});
-    auto& a = *n.add_attribute();
-    a.set_name("value");
-    a.set_type(onnx::AttributeProto::TENSOR);
-    auto& t = *a.mutable_t();
+// `t` as the int64 tensor `dims` holding `values`.
+void setInt64Tensor(onnx::TensorProto& t, const std::vector<std::int64_t>& dims,
+                    const std::vector<std::int64_t>& values) {
     t.set_data_type(onnx::TensorProto::INT64);
     for (auto d : dims) {
         t.add_dims(d);
@@ -343,6 +286,41 @@ void addIntConstant(onnx::GraphProto& g, const std::string& name, std::vector<st
     for (auto v : values) {
         t.add_int64_data(v);
     }
+}
+
+} // namespace
+
+void addInts(onnx::NodeProto& n, const std::string& name, std::vector<std::int64_t> v) {
+    auto& a = addAttribute(n, name, onnx::AttributeProto::INTS);
+    for (auto x : v) {
+        a.add_ints(x);
+    }
+}
+
+void addInt(onnx::NodeProto& n, const std::string& name, std::int64_t v) {
+    addAttribute(n, name, onnx::AttributeProto::INT).set_i(v);
+}
+
+void addFloat(onnx::NodeProto& n, const std::string& name, float v) {
+    addAttribute(n, name, onnx::AttributeProto::FLOAT).set_f(v);
+}
+
+void addString(onnx::NodeProto& n, const std::string& name, const std::string& v) {
+    addAttribute(n, name, onnx::AttributeProto::STRING).set_s(v);
+}
+
+void addIntConstant(onnx::GraphProto& g, const std::string& name, std::vector<std::int64_t> dims,
+                    std::vector<std::int64_t> values) {
+    auto& n = addNode(g, "Constant", name, {}, {name + "_output_0"});
+    setInt64Tensor(*addAttribute(n, "value", onnx::AttributeProto::TENSOR).mutable_t(), dims,
+                   values);
+}
+
+void addInt64Init(onnx::GraphProto& g, const std::string& name, std::vector<std::int64_t> dims,
+                  std::vector<std::int64_t> values) {
+    auto& t = *g.add_initializer();
+    t.set_name(name);
+    setInt64Tensor(t, dims, values);
 }
 
 void addFloatInit(onnx::GraphProto& g, const std::string& name, std::vector<std::int64_t> dims,
@@ -363,12 +341,17 @@ void addFloatInit(onnx::GraphProto& g, const std::string& name, std::vector<std:
     t.set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
 }
 
-onnx::ModelProto handBuilt(std::vector<std::int64_t> perSample, Body body, std::int64_t opset) {
+onnx::ModelProto emptyModel(std::int64_t opset) {
     onnx::ModelProto m;
     m.set_ir_version(8);
     auto* o = m.add_opset_import();
     o->set_domain("");
     o->set_version(opset);
+    return m;
+}
+
+onnx::ModelProto handBuilt(std::vector<std::int64_t> perSample, Body body, std::int64_t opset) {
+    onnx::ModelProto m = emptyModel(opset);
     onnx::GraphProto& g = *m.mutable_graph();
     ox::ModelBuilder::setBatchedType(*g.add_input(), "x", perSample);
     std::mt19937 rng(9);
@@ -383,33 +366,6 @@ onnx::ModelProto handBuilt(std::vector<std::int64_t> perSample, Body body, std::
     }
     ox::ModelBuilder::setBatchedType(*g.add_output(), "y", std::vector<std::int64_t>{1});
     return m;
-}
-
-void addInt64Init(onnx::GraphProto& g, const std::string& name, std::vector<std::int64_t> dims,
-                  std::vector<std::int64_t> values) {
-    auto& t = *g.add_initializer();
-    t.set_name(name);
-    t.set_data_type(onnx::TensorProto::INT64);
-    for (auto d : dims) {
-        t.add_dims(d);
-    }
-    for (auto v : values) {
-        t.add_int64_data(v);
-    }
-}
-
-void addFloat(onnx::NodeProto& n, const std::string& name, float v) {
-    auto& a = *n.add_attribute();
-    a.set_name(name);
-    a.set_type(onnx::AttributeProto::FLOAT);
-    a.set_f(v);
-}
-
-void addString(onnx::NodeProto& n, const std::string& name, const std::string& v) {
-    auto& a = *n.add_attribute();
-    a.set_name(name);
-    a.set_type(onnx::AttributeProto::STRING);
-    a.set_s(v);
 }
 
 } // namespace nw::testing

@@ -1,11 +1,12 @@
 #pragma once
 // What test_onnx_import needs besides its slots: projects compiled on the CPU with seeded
-// weights, their export, the structural comparison of two projects and of two ONNX graphs
-// (onnx_import_support.cpp), and hand-built ONNX models in the forms other exporters write
-// (onnx_import_forms.cpp).
+// weights and inputs (seeded_model.h, shared with test_onnx_export), their export, the structural
+// comparison of two projects and of two ONNX graphs (onnx_import_support.cpp), and hand-built ONNX
+// models in the forms other exporters write (onnx_import_forms.cpp).
 
 #include "app/export/export_support.h"
 #include "graph/onnx/onnx_import.h"
+#include "tests/export/seeded_model.h"
 
 #include <QString>
 #include <filesystem>
@@ -26,15 +27,8 @@ struct Model {
 };
 std::unique_ptr<Model> compile(const graph::Graph& g, const graph::OpRegistry& registry,
                                std::int64_t batch);
-// Seeded weights, the normalisation parameters (which start at 0 and 1) drawn too, so that a
-// swapped mean and variance or a lost bias could not pass.
-bool randomise(Model& m);
 // `weights` into the plan's parameters: every one present, with its shape, and no more.
 bool load(Model& m, const graph::WeightMap& weights);
-// Seeded inputs for the plan: N(0, 1), or integer token ids below `vocabulary`.
-std::vector<float> inputsFor(const Model& m, std::optional<std::int64_t> vocabulary);
-// The smallest vocabulary of the graph's Embedding nodes; nullopt without any.
-std::optional<std::int64_t> smallestVocabulary(const graph::Graph& g);
 // The largest error of `got` against `want`, relative to `want`'s largest magnitude.
 double relativeError(const std::vector<float>& got, const std::vector<float>& want);
 
@@ -78,6 +72,9 @@ void addInt64Init(onnx::GraphProto& g, const std::string& name, std::vector<std:
 // U(-0.5, 0.5) from `rng`.
 void addFloatInit(onnx::GraphProto& g, const std::string& name, std::vector<std::int64_t> dims,
                   std::mt19937& rng);
+
+// An ONNX model of IR version 8 importing the default domain at `opset`, its graph empty.
+onnx::ModelProto emptyModel(std::int64_t opset);
 
 // A hand-built model: input "x" [N, perSample...], what `body` adds (it returns the name of
 // its last value), that value as the graph output "y".

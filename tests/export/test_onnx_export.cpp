@@ -9,14 +9,13 @@
 #include "engine/train/weights_file.h"
 #include "graph/onnx/onnx_export.h"
 #include "graph/project_file.h"
+#include "tests/export/seeded_model.h"
 #include "tests/support/backends.h"
 
 #include <QDir>
 #include <QProcess>
 #include <QtTest>
 #include <cmath>
-#include <optional>
-#include <random>
 
 namespace ox = nw::graph::onnx_export;
 using namespace nw;
@@ -34,9 +33,8 @@ struct Compiled {
     std::unique_ptr<engine::ExecutionPlan> plan;
 };
 
-// Reads a project and compiles an inference plan of `batch` with weights from the seed, the
-// normalisation parameters moved away from their identity start (so a swapped mean and
-// variance could not pass).
+// Reads a project and compiles an inference plan of `batch` with seeded weights
+// (seeded_model.h).
 std::unique_ptr<Compiled> compile(const QString& file, std::int64_t batch) {
     auto c = std::make_unique<Compiled>();
     auto project = graph::readProject(file.toStdString(), c->registry);
@@ -48,42 +46,16 @@ std::unique_ptr<Compiled> compile(const QString& file, std::int64_t batch) {
     c->params = std::make_unique<engine::ModelParams>(c->backend);
     auto plan = engine::ExecutionPlan::compile(c->project.graph, c->registry, c->backend,
                                                *c->params, {batch, false, 5});
-    if (!plan || !c->params->initialize(11)) {
-        qWarning("%s", plan ? "initialize failed" : plan.error().message.c_str());
+    if (!plan) {
+        qWarning("%s", plan.error().message.c_str());
         return nullptr;
     }
     c->plan = std::move(*plan);
-    std::mt19937 rng(3);
-    std::uniform_real_distribution<float> u(0.0f, 1.0f);
-    for (const auto& e : c->params->entries()) {
-        const std::string& n = e->spec.name;
-        const bool startsAtZero = n == "in_proj_bias" || n == "out_proj_bias"; // attention's
-        if (n != "gamma" && n != "beta" && n != "running_mean" && n != "running_var" &&
-            !startsAtZero) {
-            continue;
-        }
-        std::vector<float> v(static_cast<std::size_t>(e->value.numel()));
-        for (float& x : v) {
-            x = n == "gamma" || n == "running_var" ? 0.5f + u(rng) : u(rng) - 0.5f;
-        }
-        if (!c->backend.copyFromHost(e->value, v.data()) || !c->backend.synchronize()) {
-            return nullptr;
-        }
+    if (!nw::testing::seedParams(c->backend, *c->params)) {
+        qWarning("seeding the parameters failed");
+        return nullptr;
     }
     return c;
-}
-
-// The smallest vocabulary of the graph's Embedding nodes; nullopt when it has none.
-std::optional<std::int64_t> embeddingVocabulary(const graph::Graph& g) {
-    std::optional<std::int64_t> out;
-    for (const auto& n : g.nodes()) {
-        if (n.op == "Embedding") {
-            auto it = n.attrs.find("vocabulary");
-            auto v = it == n.attrs.end() ? 1000 : std::get<std::int64_t>(it->second);
-            out = std::min(out.value_or(v), v);
-        }
-    }
-    return out;
 }
 
 std::string shapeOf(const onnx::ValueInfoProto& v) {
@@ -231,17 +203,8 @@ private slots:
         // The model and the engine's outputs on a seeded batch, for check_onnx.py.
         std::filesystem::path model = (kOutDir + "/" + stem + ".onnx").toStdString();
         QVERIFY(ox::writeModel(m, model));
-        std::mt19937 rng(1);
-        std::normal_distribution<float> normal(0.0f, 1.0f);
-        std::vector<float> inputs(static_cast<std::size_t>(c->plan->input().numel()));
-        for (float& x : inputs) {
-            x = normal(rng);
-        }
-        if (auto vocabulary = embeddingVocabulary(c->project.graph)) { // token ids
-            for (float& x : inputs) {
-                x = std::fmod(std::floor(std::abs(x) * 7.0f), float(*vocabulary));
-            }
-        }
+        const std::vector<float> inputs = nw::testing::inputsFor(
+            *c->plan, nw::testing::smallestVocabulary(c->project.graph)); // token ids if any
         auto engineOut = app::runReference(c->backend, *c->plan, inputs);
         QVERIFY(engineOut);
         // In-process: Netwright's ONNX reference interpreter against the engine.

@@ -88,7 +88,7 @@ private slots:
         auto m = compile(imported->project.graph, m_registry, batch);
         QVERIFY(m);
         QVERIFY(load(*m, imported->weights));
-        const auto x = inputsFor(*m, smallestVocabulary(imported->project.graph));
+        const auto x = inputsFor(*m->plan, smallestVocabulary(imported->project.graph));
         auto engineOut = app::runReference(*m->backend, *m->plan, x);
         QVERIFY2(engineOut, engineOut ? "" : engineOut.error().message.c_str());
         auto reference = ox::runModel(exported->result.model, {m->plan->input().shape(), x});
@@ -239,7 +239,7 @@ private slots:
         auto m = compile(g, m_registry, 2);
         QVERIFY(m);
         QVERIFY(load(*m, imported->weights));
-        const auto x = inputsFor(*m, std::nullopt);
+        const auto x = inputsFor(*m->plan, std::nullopt);
         auto engineOut = app::runReference(*m->backend, *m->plan, x);
         QVERIFY(engineOut);
         auto reference = ox::runModel(model, {m->plan->input().shape(), x});
@@ -412,7 +412,7 @@ private slots:
         auto m = compile(g, m_registry, 4);
         QVERIFY(m);
         QVERIFY(load(*m, imported->weights));
-        const auto x = inputsFor(*m, std::nullopt);
+        const auto x = inputsFor(*m->plan, std::nullopt);
         auto engineOut = app::runReference(*m->backend, *m->plan, x);
         QVERIFY(engineOut);
         auto reference = ox::runModel(pytorchStyleCnn(true), {m->plan->input().shape(), x});

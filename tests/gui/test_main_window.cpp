@@ -7,6 +7,7 @@
 #include "graph/op_registry.h"
 #include "graph/project_file.h"
 #include "tests/support/gui_fixtures.h"
+#include "tests/support/tiny_project.h"
 #include "ui/design_page.h"
 #include "ui/graph_editor/graph_scene.h"
 #include "ui/main_window.h"
@@ -52,29 +53,12 @@ const char* kBrokenProject = R"({
   }
 })";
 
-// A 16-pixel MLP: Input [1, 4, 4], Flatten, Dense 10, Loss.
-const char* kTinyMlp = R"({
-  "format_version": 1,
-  "name": "tiny",
-  "graph": {
-    "nodes": [
-      {"id": "input", "op": "Input", "attributes": {"shape": [1, 4, 4]}},
-      {"id": "flatten", "op": "Flatten"},
-      {"id": "fc", "op": "Dense", "attributes": {"units": 10}},
-      {"id": "loss", "op": "Loss"}
-    ],
-    "edges": [
-      {"from": "input", "to": "flatten"},
-      {"from": "flatten", "to": "fc"},
-      {"from": "fc", "to": "loss"}
-    ]
-  }
-})";
-
-// kTinyMlp exported to ONNX at `path`, its parameters small fixed values; false on failure.
+// The tests' tiny MLP (tiny_project.h) exported to ONNX at `path`, its parameters small fixed
+// values; false on failure.
 bool writeTinyOnnx(const QString& path) {
     const auto& registry = nw::testing::coreRegistry();
-    auto project = nw::graph::parseProject(kTinyMlp, "tiny.nwproj", registry);
+    auto project =
+        nw::graph::parseProject(nw::testing::tinyProject(1).toStdString(), "tiny.nwproj", registry);
     if (!project) {
         qWarning("%s", project.error().message.c_str());
         return false;
