@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <map>
+#include <string_view>
 
 namespace nw::gpu::cuda {
 
@@ -454,6 +456,14 @@ bool CudaBackend::setProfiling(bool on) {
 
 Status CudaBackend::notWhileCapturing(const char* what) const {
     return Error::internal(std::string("CUDA: ") + what + " while a training step is captured");
+}
+
+bool CudaBackend::canCaptureSteps() const {
+    static const bool disabled = [] {
+        const char* v = std::getenv("NW_CUDA_GRAPHS");
+        return v && std::string_view(v) == "0";
+    }();
+    return !disabled;
 }
 
 Status CudaBackend::beginCapture(const Tensor& guard) {

@@ -106,7 +106,9 @@ public:
 
     // CUDA Graphs: the step queued between beginCapture and endCapture is recorded into one
     // graph, instantiated once and launched by every replayStep().
-    bool canCaptureSteps() const override { return true; }
+    // NW_CUDA_GRAPHS=0 in the environment keeps every step eager (a way around a library
+    // call that refuses capture, until it is fixed).
+    bool canCaptureSteps() const override;
     Status beginCapture(const engine::Tensor& guard) override;
     Status endCapture() override;
     Status replayStep(const engine::StepScalars& scalars) override;
