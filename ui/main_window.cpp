@@ -234,24 +234,47 @@ bool MainWindow::persistent() {
     return !QCoreApplication::organizationName().isEmpty();
 }
 
+namespace {
+
+// An absolute path, canonical when the file exists; empty for what a recent list must not hold.
+QString recentEntry(const QString& file) {
+    if (file.isEmpty() || file.startsWith(QLatin1Char(':'))) { // a resource (a built-in template)
+        return {};
+    }
+    const QFileInfo info(file);
+    const QString canonical = info.canonicalFilePath();
+    return canonical.isEmpty() ? QDir::cleanPath(info.absoluteFilePath()) : canonical;
+}
+
+} // namespace
+
+QStringList MainWindow::openableRecentFiles(const QStringList& stored) {
+    QStringList files;
+    for (const QString& file : stored) {
+        const QString path = QDir::isAbsolutePath(file) ? recentEntry(file) : QString();
+        if (!path.isEmpty() && !files.contains(path) && files.size() < kMaxRecentFiles) {
+            files << path;
+        }
+    }
+    return files;
+}
+
 QStringList MainWindow::recentFiles() const {
-    return persistent() ? QSettings().value(QStringLiteral("recentFiles")).toStringList()
+    // Settings written by older versions may hold relative paths: they are dropped here.
+    return persistent() ? openableRecentFiles(
+                              QSettings().value(QStringLiteral("recentFiles")).toStringList())
                         : m_recent;
 }
 
 void MainWindow::rememberFile(const QString& file) {
     // Built-in templates (":/templates/...") are not the user's files; the others are kept
-    // absolute, so a recent project opens whatever the working directory is.
-    if (file.isEmpty() || file.startsWith(QLatin1Char(':'))) {
+    // absolute and canonical, so a recent project opens whatever the working directory is
+    // and is listed once however it was reached.
+    const QString path = recentEntry(file);
+    if (path.isEmpty()) {
         return;
     }
-    const QString path = QFileInfo(file).absoluteFilePath();
-    QStringList files = recentFiles();
-    files.removeAll(path);
-    files.prepend(path);
-    while (files.size() > kMaxRecentFiles) {
-        files.removeLast();
-    }
+    const QStringList files = openableRecentFiles(QStringList{path} + recentFiles());
     m_recent = files;
     if (persistent()) {
         QSettings().setValue(QStringLiteral("recentFiles"), files);

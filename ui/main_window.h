@@ -105,6 +105,11 @@ public:
     // sets one; tests do not, so they never touch the user's settings).
     QStringList recentFiles() const;
     static constexpr int kMaxRecentFiles = 8;
+    // The entries of a stored recent list that can be opened from anywhere: absolute paths,
+    // canonical where the file exists (symbolic links and "." / ".." resolved), so one project
+    // is listed once. Relative entries (whose directory is unknown) and resources are dropped,
+    // as are duplicates; order kept, at most kMaxRecentFiles.
+    static QStringList openableRecentFiles(const QStringList& stored);
 
 signals:
     // An import ended: `opened` true when the imported project is now the document's.

@@ -15,6 +15,7 @@
 #include <QAction>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QListWidget>
 #include <QMenu>
@@ -206,7 +207,8 @@ private slots:
         QDir::setCurrent(cwd);
         QVERIFY(loaded);
         QVERIFY(!f.window.recentFiles().isEmpty());
-        QCOMPARE(f.window.recentFiles().front(), QDir(dir.path()).absoluteFilePath("copy.nwproj"));
+        QCOMPARE(f.window.recentFiles().front(),
+                 QFileInfo(dir.filePath(QStringLiteral("copy.nwproj"))).canonicalFilePath());
         const QStringList before = f.window.recentFiles();
         QVERIFY(f.doc.newFromTemplate(QStringLiteral(":/templates/mlp.nwproj")).ok());
         QCOMPARE(f.window.recentFiles(), before);
@@ -218,6 +220,57 @@ private slots:
         for (const auto& file : f.window.recentFiles()) {
             QVERIFY2(!file.startsWith(QLatin1Char(':')), qPrintable(file));
         }
+    }
+
+    // A project reached through a symbolic link is remembered by its canonical path, and
+    // opening it again by its real path does not list it twice.
+    void recentProjectsAreCanonical() {
+        QTemporaryDir dir;
+        const QString real = QDir(dir.path()).filePath(QStringLiteral("real"));
+        QVERIFY(QDir().mkpath(real));
+        const QString link = QDir(dir.path()).filePath(QStringLiteral("link"));
+        if (!QFile::link(real, link)) {
+            QSKIP("this file system has no symbolic links");
+        }
+        const QString project = QDir(real).filePath(QStringLiteral("copy.nwproj"));
+        QVERIFY(QFile::copy(kSampleProject, project));
+        nw::testing::MainWindowFixture f;
+        QVERIFY(f.doc.load(QDir(link).filePath(QStringLiteral("./copy.nwproj"))).ok());
+        const QString canonical = QFileInfo(project).canonicalFilePath();
+        QCOMPARE(f.window.recentFiles().front(), canonical);
+        QVERIFY(f.doc.load(kSampleProject).ok());
+        QVERIFY(f.doc.load(project).ok());
+        QCOMPARE(f.window.recentFiles().count(canonical), 1);
+        QCOMPARE(f.window.recentFiles().front(), canonical);
+    }
+
+    // What a stored recent list keeps when it is read back (settings of older versions).
+    void storedRecentListsKeepOnlyOpenablePaths_data() {
+        QTest::addColumn<QStringList>("stored");
+        QTest::addColumn<QStringList>("kept");
+        const QString root = QDir::rootPath();
+        const QString a = root + QStringLiteral("nw-missing/a.nwproj");
+        const QString b = root + QStringLiteral("nw-missing/b.nwproj");
+        QTest::newRow("absolute kept in order") << QStringList{a, b} << QStringList{a, b};
+        QTest::newRow("relative dropped")
+            << QStringList{QStringLiteral("copy.nwproj"), a, QStringLiteral("../x/b.nwproj")}
+            << QStringList{a};
+        QTest::newRow("resources dropped")
+            << QStringList{QStringLiteral(":/templates/mlp.nwproj"), b} << QStringList{b};
+        QTest::newRow("cleaned, then one copy each")
+            << QStringList{root + QStringLiteral("nw-missing/x/../a.nwproj"), a, b, a}
+            << QStringList{a, b};
+        QStringList many;
+        for (int i = 0; i < nw::ui::MainWindow::kMaxRecentFiles + 3; ++i) {
+            many << root + QStringLiteral("nw-missing/%1.nwproj").arg(i);
+        }
+        QTest::newRow("at most the limit")
+            << many << many.mid(0, nw::ui::MainWindow::kMaxRecentFiles);
+    }
+    void storedRecentListsKeepOnlyOpenablePaths() {
+        QFETCH(QStringList, stored);
+        QFETCH(QStringList, kept);
+        QCOMPARE(nw::ui::MainWindow::openableRecentFiles(stored), kept);
     }
 
     void editsMarkTheWindowModifiedAndUndo() {
