@@ -14,6 +14,7 @@
 #include "graph/op_registry.h"
 #include "tests/engine/op_cases.h"
 #include "tests/support/backends.h"
+#include "tests/support/value_compare.h"
 #if NW_HAVE_VULKAN
 #include "gpu/vulkan/runtime/instance.h"
 #endif
@@ -27,6 +28,7 @@ using namespace nw::engine;
 
 namespace {
 
+using testing::compare;
 using testing::download;
 using testing::upload;
 
@@ -99,27 +101,6 @@ std::unique_ptr<Backend> open(const HarnessBackend& hb) {
         qFatal("%s: %s", hb.name.c_str(), b.error().message.c_str());
     }
     return std::move(*b);
-}
-
-QString compare(const char* what, const std::vector<float>& got, const std::vector<float>& want,
-                double tolerance) {
-    if (got.size() != want.size()) {
-        return QStringLiteral("%1: %2 values, expected %3")
-            .arg(what)
-            .arg(got.size())
-            .arg(want.size());
-    }
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        double scale = std::max(1.0, std::abs(double(want[i])));
-        if (!(std::abs(double(got[i]) - double(want[i])) <= tolerance * scale)) {
-            return QStringLiteral("%1[%2]: %3, expected %4")
-                .arg(what)
-                .arg(i)
-                .arg(got[i])
-                .arg(want[i]);
-        }
-    }
-    return {};
 }
 
 struct ForwardResult {

@@ -14,6 +14,7 @@
 #include "tests/engine/op_cases.h"
 #include "tests/support/backends.h"
 #include "tests/support/precision_step.h"
+#include "tests/support/value_compare.h"
 
 #include <QtTest>
 #include <algorithm>
@@ -23,6 +24,7 @@
 using namespace nw;
 using namespace nw::engine;
 using gpu::cuda::CudaBackend;
+using testing::compare;
 using testing::convDenseStep;
 using testing::relativeDistance;
 using testing::StepResult;
@@ -58,28 +60,6 @@ Tensor labelsOf(Backend& backend, const std::vector<std::int32_t>& labels) {
         return {};
     }
     return *t;
-}
-
-// Empty when every |got - want| <= tolerance * max(1, |want|), else the first difference.
-QString compare(const char* what, const std::vector<float>& got, const std::vector<float>& want,
-                double tolerance) {
-    if (got.size() != want.size()) {
-        return QStringLiteral("%1: %2 values, expected %3")
-            .arg(what)
-            .arg(got.size())
-            .arg(want.size());
-    }
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        const double scale = std::max(1.0, std::abs(double(want[i])));
-        if (!(std::abs(double(got[i]) - double(want[i])) <= tolerance * scale)) {
-            return QStringLiteral("%1[%2]: %3, expected %4")
-                .arg(what)
-                .arg(i)
-                .arg(double(got[i]), 0, 'g', 9)
-                .arg(double(want[i]), 0, 'g', 9);
-        }
-    }
-    return {};
 }
 
 // The same tensor on the CUDA device and on the CPU.
