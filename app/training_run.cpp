@@ -1,6 +1,7 @@
 #include "app/training_run.h"
 
 #include "datasets/catalog.h"
+#include "engine/tracking/sha256.h"
 #include "graph/project_file.h"
 
 #include <charconv>
@@ -166,6 +167,27 @@ private:
 TrainingRun::TrainingRun() = default;
 TrainingRun::~TrainingRun() = default;
 
+Status TrainingRun::startFromInitialWeights(const std::string& where) {
+    const std::string& file = m_project.training.initialWeights;
+    if (file.empty()) {
+        return Status::success();
+    }
+    m_initialWeights = m_projectDir / file; // an absolute path stays as it is
+    auto loaded = m_model.trainer->loadInitialWeights(m_initialWeights);
+    if (!loaded) {
+        Error e = loaded.error();
+        e.message = where + e.message;
+        return e;
+    }
+    m_notes.push_back("initial weights from " + m_initialWeights.string() + ": " +
+                      std::to_string(loaded->loaded) + " tensors loaded" +
+                      (loaded->fresh > 0
+                           ? ", " + std::to_string(loaded->fresh) + " initialised fresh"
+                           : std::string()));
+    m_notes.insert(m_notes.end(), loaded->notes.begin(), loaded->notes.end());
+    return Status::success();
+}
+
 Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunRequest& request,
                                                          const graph::OpRegistry& registry,
                                                          const engine::BackendRegistry& backends,
@@ -212,6 +234,22 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     run->m_projectPath = std::move(resolved->path);
     run->m_projectDir = std::move(resolved->dir);
     applyOverrides(run->m_project, overrides);
+    std::string initialWhere = run->m_projectPath.empty()
+                                   ? std::string("training.initial_weights: ")
+                                   : run->m_projectPath + ": training.initial_weights: ";
+    if (request.initialWeights) {
+        if (run->m_resumed) {
+            return Error::user("--init-weights: run " + std::to_string(request.resumeRunId) +
+                               " continues from its checkpoint; initial weights start new runs");
+        }
+        if (request.initialWeights->empty()) {
+            return Error::user("--init-weights: needs a weights file");
+        }
+        // Absolute, so that the run's recorded project names the file wherever it is read.
+        run->m_project.training.initialWeights =
+            std::filesystem::absolute(*request.initialWeights).lexically_normal().string();
+        initialWhere = "--init-weights: ";
+    }
     run->m_checkpointEvery =
         request.checkpointEvery.value_or(run->m_project.training.checkpointEverySteps);
     run->m_checkpointMinutes =
@@ -246,6 +284,13 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     }
     run->m_model.trainer = std::move(*trainer);
 
+    // A new run starts from its initial weights (before it is recorded: a missing file fails
+    // it); a resumed one from its checkpoint, or from them again when it had none.
+    if (!run->m_resumed) {
+        if (auto s = run->startFromInitialWeights(initialWhere); !s) {
+            return s.error();
+        }
+    }
     if (!run->m_tracked) {
         run->m_checkpointEvery = 0;
         run->m_checkpointMinutes = 0;
@@ -259,6 +304,9 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
             run->m_notes.push_back("run " + std::to_string(request.resumeRunId) +
                                    " ended before its first checkpoint; training it again from "
                                    "step 0 with the settings it was started with");
+            if (auto s = run->startFromInitialWeights(initialWhere); !s) {
+                return s.error();
+            }
         }
         return run;
     }
@@ -271,6 +319,16 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
          {"run.checkpoint_every", std::to_string(run->m_checkpointEvery)}}};
     if (!request.source.empty()) {
         description.extraParams.emplace_back("run.source", request.source);
+    }
+    if (!run->m_initialWeights.empty()) { // what a reproduction must start from
+        auto sha = tracking::sha256File(run->m_initialWeights);
+        if (!sha) {
+            return sha.error();
+        }
+        description.extraParams.emplace_back(
+            "run.initial_weights",
+            std::filesystem::absolute(run->m_initialWeights).lexically_normal().string());
+        description.extraParams.emplace_back("run.initial_weights_sha256", *sha);
     }
     if (auto s = run->m_tracked->begin(run->m_project, description); !s) {
         return failedAt(Failure::Store, s.error());

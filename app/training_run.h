@@ -83,6 +83,11 @@ struct TrainingRunRequest {
     std::optional<std::int64_t> checkpointEvery;
     // Minutes between checkpoints by time (0: off); unset: training.checkpoint_every_minutes.
     std::optional<double> checkpointEveryMinutes;
+    // Fine-tuning: the weights file a new run starts from (netwright-cli train --init-weights),
+    // as typed (relative to the working directory); it replaces training.initial_weights, and
+    // the run's project records it as an absolute path. Unset: the project's. A resumed run
+    // continues from its checkpoint: setting it then is a user error.
+    std::optional<std::string> initialWeights;
     std::string runName;      // empty: the project's name
     std::string databasePath; // empty: NETWRIGHT_DB, else the XDG default
     std::string source;       // who started the run, recorded as run.source ("cli", "ide")
@@ -141,9 +146,14 @@ public:
     bool isTracked() const { return m_tracked != nullptr; }
     std::int64_t runId() const { return m_tracked ? m_tracked->runId() : 0; } // 0: untracked
     // What opening had to say: files an upgrade of an old store could not move (they keep
-    // their recorded old paths), or that a resumed run had no checkpoint and starts again
-    // from step 0. The CLI prints them; empty almost always.
+    // their recorded old paths), that a resumed run had no checkpoint and starts again from
+    // step 0, and where the initial weights of a fine-tuning run came from, with each node
+    // whose tensors were initialised fresh instead (absent from the file, or of another shape
+    // there). The CLI prints them (stderr); the IDE shows them.
     const std::vector<std::string>& notes() const { return m_notes; }
+    // The initial weights file the run started from (training.initial_weights resolved, or
+    // the --init-weights override); empty: none, or a resumed run (its checkpoint instead).
+    const std::filesystem::path& initialWeights() const { return m_initialWeights; }
 
     engine::Backend& backend() { return *m_model.backend; }
     engine::Trainer& trainer() { return *m_model.trainer; }
@@ -168,11 +178,15 @@ public:
 private:
     class UntrackedCallbacks;
     TrainingRun();
+    // Loads the project's initial weights (if any) into the fresh trainer, noting what came
+    // from where; `where` prefixes errors ("--init-weights: ").
+    Status startFromInitialWeights(const std::string& where);
 
     graph::Project m_project;
     std::vector<std::string> m_notes;
     std::string m_projectPath;
     std::filesystem::path m_projectDir;
+    std::filesystem::path m_initialWeights;
     std::int64_t m_maxSteps = 0;
     std::int64_t m_checkpointEvery = 0;
     double m_checkpointMinutes = 0;

@@ -41,6 +41,10 @@ struct AttrSpec {
     // IntList only: allowed number of elements.
     int minLength = 0;
     int maxLength = 8;
+    // False: project files leave the attribute out while it holds its default (the reader
+    // fills it in). For attributes an op gained after files of it were saved, so that those
+    // files keep their bytes.
+    bool writtenAtDefault = true;
 
     static AttrSpec integer(std::string name, std::int64_t def, std::int64_t lo, std::int64_t hi,
                             std::string doc);
@@ -57,6 +61,10 @@ struct AttrSpec {
     }
     AttrSpec& exclusiveMax() {
         maxExclusive = true;
+        return *this;
+    }
+    AttrSpec& omittedAtDefault() {
+        writtenAtDefault = false;
         return *this;
     }
 

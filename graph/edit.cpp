@@ -23,7 +23,7 @@ std::size_t indexOfNode(const Graph& g, std::string_view id) {
 
 bool GraphEdit::empty() const {
     return removeEdges.empty() && removeNodes.empty() && addNodes.empty() && addEdges.empty() &&
-           attrs.empty() && moves.empty() && !groups;
+           attrs.empty() && moves.empty() && trainable.empty() && !groups;
 }
 
 GraphEdit GraphEdit::inverted() const {
@@ -38,6 +38,9 @@ GraphEdit GraphEdit::inverted() const {
     }
     for (auto it = moves.rbegin(); it != moves.rend(); ++it) {
         inv.moves.push_back({it->node, it->after, it->before});
+    }
+    for (auto it = trainable.rbegin(); it != trainable.rend(); ++it) {
+        inv.trainable.push_back({it->node, it->after, it->before});
     }
     if (groups) {
         inv.groups = GroupsChange{groups->after, groups->before};
@@ -102,6 +105,17 @@ Status GraphEdit::apply(Graph& graph) const {
             return fail("node '" + m.node + "' does not exist");
         }
         n->position = m.after;
+    }
+    for (const auto& t : trainable) {
+        Node* n = g.findNode(t.node);
+        if (!n) {
+            return fail("node '" + t.node + "' does not exist");
+        }
+        if (n->trainable != t.before) {
+            return fail("node '" + t.node + "' is not " + (t.before ? "trainable" : "frozen") +
+                        " as the edit expects");
+        }
+        n->trainable = t.after;
     }
     if (groups) {
         if (g.groups() != groups->before) {
@@ -231,6 +245,22 @@ Expected<GraphEdit> makeMoveNodes(const Graph& graph,
         }
         if (n->position != pos) {
             edit.moves.push_back({id, n->position, pos});
+        }
+    }
+    return edit;
+}
+
+Expected<GraphEdit> makeSetTrainable(const Graph& graph, const std::vector<std::string>& ids,
+                                     bool trainable) {
+    GraphEdit edit;
+    std::set<std::string, std::less<>> seen;
+    for (const auto& id : ids) {
+        const Node* n = graph.findNode(id);
+        if (!n) {
+            return fail("node '" + id + "' does not exist");
+        }
+        if (n->trainable != trainable && seen.insert(id).second) {
+            edit.trainable.push_back({id, n->trainable, trainable});
         }
     }
     return edit;

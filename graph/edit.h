@@ -47,6 +47,14 @@ struct MoveChange {
     friend bool operator==(const MoveChange&, const MoveChange&) = default;
 };
 
+// Whether one node is trainable or frozen (Node::trainable), before and after.
+struct TrainableChange {
+    std::string node;
+    bool before = true;
+    bool after = true;
+    friend bool operator==(const TrainableChange&, const TrainableChange&) = default;
+};
+
 // The graph's whole group list before and after an edit (the list is short).
 struct GroupsChange {
     std::vector<NodeGroup> before;
@@ -56,7 +64,8 @@ struct GroupsChange {
 
 // Applied in this order: edges removed (highest index first), nodes removed (highest index
 // first), nodes added (lowest index first), edges added (lowest index first), attribute
-// changes, moves, groups. Add indices are relative to the graph after the removals.
+// changes, moves, trainable changes, groups. Add indices are relative to the graph after the
+// removals.
 struct GraphEdit {
     std::vector<IndexedEdge> removeEdges;
     std::vector<IndexedNode> removeNodes;
@@ -64,6 +73,7 @@ struct GraphEdit {
     std::vector<IndexedEdge> addEdges;
     std::vector<AttrChange> attrs;
     std::vector<MoveChange> moves;
+    std::vector<TrainableChange> trainable;
     std::optional<GroupsChange> groups; // nullopt: groups untouched
 
     bool empty() const;
@@ -104,6 +114,11 @@ Expected<GraphEdit> makeSetAttribute(const Graph& graph, const std::string& node
 // left out of the edit.
 Expected<GraphEdit> makeMoveNodes(const Graph& graph,
                                   const std::map<std::string, Position>& positions);
+
+// Freezes (trainable = false) or unfreezes the nodes (fine-tuning: a frozen node's parameters
+// are not trained). Unknown ids fail; nodes already so are left out of the edit.
+Expected<GraphEdit> makeSetTrainable(const Graph& graph, const std::vector<std::string>& ids,
+                                     bool trainable);
 
 // Adds a set of nodes and the edges between them (a pasted fragment), and the fragment's
 // groups; node and group ids must be free (prepareFragment() makes them so).

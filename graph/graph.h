@@ -27,6 +27,10 @@ struct Node {
     // declares, it is what the file said, so the node can name what is missing and be saved
     // back unchanged.
     std::string plugin = {};
+    // False: the node is frozen (fine-tuning). Its parameters get no gradient and no optimizer
+    // state and are never changed by a training step; its state tensors (batch-norm running
+    // statistics) still update in training mode. Written to the project file only when false.
+    bool trainable = true;
     friend bool operator==(const Node&, const Node&) = default;
 };
 

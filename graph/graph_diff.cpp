@@ -48,6 +48,10 @@ GraphDiff diffGraphs(const Graph& before, const Graph& after) {
         }
         auto attrs = attrChanges(n.attrs, other->attrs);
         change.details.insert(change.details.end(), attrs.begin(), attrs.end());
+        if (n.trainable != other->trainable) { // frozen for fine-tuning, or thawed
+            change.details.push_back(std::string("trainable: ") + (n.trainable ? "true" : "false") +
+                                     " -> " + (other->trainable ? "true" : "false"));
+        }
         if (!change.details.empty()) {
             d.changedNodes.push_back(std::move(change));
         }

@@ -1,6 +1,7 @@
 #pragma once
 // The difference between two graphs by node id (two runs of one project, an edited model):
-// nodes added and removed, nodes whose op or attributes changed, edges added and removed.
+// nodes added and removed, nodes whose op, attributes or trainable flag changed, edges added
+// and removed.
 // Positions and groups are editor layout and are not compared.
 
 #include "graph/graph.h"
@@ -12,7 +13,8 @@ namespace nw::graph {
 
 struct NodeChange {
     std::string id;
-    std::vector<std::string> details; // "op: Conv2D -> Dense", "units: 10 -> 20", ...
+    // "op: Conv2D -> Dense", "units: 10 -> 20", "trainable: true -> false", ...
+    std::vector<std::string> details;
 };
 
 struct GraphDiff {

@@ -77,6 +77,10 @@ struct TrainingConfig {
     // that much training. The project file writes it only when it is not the default.
     static constexpr double kDefaultCheckpointMinutes = 10.0;
     double checkpointEveryMinutes = kDefaultCheckpointMinutes;
+    // Fine-tuning: a weights file (.nwweights) a fresh run starts from, relative to the project
+    // file; every tensor whose node id, name and shape match is loaded, the others keep their
+    // initialiser. A resumed run uses its checkpoint instead. Empty: none; written only when set.
+    std::string initialWeights;
     friend bool operator==(const TrainingConfig&, const TrainingConfig&) = default;
 };
 

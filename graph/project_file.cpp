@@ -178,7 +178,7 @@ std::vector<double> readNumbers(const json& j, const std::string& path) {
 
 Node readNode(const json& j, const std::string& path, const OpRegistry& registry) {
     requireObject(j, path);
-    requireKeys(j, path, {"id", "op", "plugin", "attributes", "position"});
+    requireKeys(j, path, {"id", "op", "plugin", "trainable", "attributes", "position"});
     Node n;
     n.id = asString(required(j, "id", path), child(path, "id"));
     if (n.id.empty()) {
@@ -194,6 +194,13 @@ Node readNode(const json& j, const std::string& path, const OpRegistry& registry
     }
     if (schema) { // the loaded op says where it comes from, whatever the file said
         n.plugin = schema->plugin;
+    }
+    if (const json* trainable = optional(j, "trainable")) {
+        if (!trainable->is_boolean()) {
+            failAt(child(path, "trainable"),
+                   "node '" + n.id + "': must be true or false, got " + typeName(*trainable));
+        }
+        n.trainable = trainable->get<bool>();
     }
     if (const json* attrs = optional(j, "attributes")) {
         n.attrs = readAttrMap(*attrs, child(path, "attributes"), schema);
@@ -441,7 +448,7 @@ TrainingConfig readTraining(const json& j, const std::string& path) {
     requireKeys(j, path,
                 {"optimizer", "schedule", "batch_size", "epochs", "seed", "device", "precision",
                  "grad_clip_norm", "early_stopping_patience", "checkpoint_every_steps",
-                 "checkpoint_every_minutes"});
+                 "checkpoint_every_minutes", "initial_weights"});
     TrainingConfig t;
     if (const json* v = optional(j, "optimizer")) {
         t.optimizer = readOptimizer(*v, child(path, "optimizer"));
@@ -476,6 +483,13 @@ TrainingConfig readTraining(const json& j, const std::string& path) {
     if (const json* v = optional(j, "checkpoint_every_minutes")) {
         t.checkpointEveryMinutes =
             asNumber(*v, child(path, "checkpoint_every_minutes"), 0.0, 10080.0);
+    }
+    if (const json* v = optional(j, "initial_weights")) {
+        t.initialWeights = asString(*v, child(path, "initial_weights"));
+        if (t.initialWeights.empty()) {
+            failAt(child(path, "initial_weights"),
+                   "must not be empty (leave the field out to start from the initialisers)");
+        }
     }
     return t;
 }

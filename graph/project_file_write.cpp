@@ -19,9 +19,20 @@ ojson attrToJson(const AttrValue& v) {
     return std::visit([](const auto& x) { return ojson(x); }, v);
 }
 
-ojson attrMapToJson(const AttrMap& attrs) {
+// A built-in op's schema, for the attributes it leaves out at their defaults; null for any
+// other op (a plugin's writes every attribute).
+const OpSchema* builtInSchema(const Node& n) {
+    static const OpRegistry builtIn = makeCoreRegistry();
+    return n.plugin.empty() ? builtIn.find(n.op) : nullptr;
+}
+
+ojson attrMapToJson(const AttrMap& attrs, const OpSchema* schema = nullptr) {
     ojson out = ojson::object();
     for (const auto& [name, value] : attrs) {
+        const AttrSpec* spec = schema ? schema->findAttr(name) : nullptr;
+        if (spec && !spec->writtenAtDefault && value == spec->defaultValue) {
+            continue; // files from before the attribute existed keep their bytes
+        }
         out[name] = attrToJson(value);
     }
     return out;
@@ -36,7 +47,10 @@ ojson graphToJson(const Graph& g) {
         if (!n.plugin.empty()) { // built-in ops write no key, so their files keep their bytes
             node["plugin"] = n.plugin;
         }
-        node["attributes"] = attrMapToJson(n.attrs);
+        if (!n.trainable) { // frozen only: files of trainable nodes keep their bytes
+            node["trainable"] = false;
+        }
+        node["attributes"] = attrMapToJson(n.attrs, builtInSchema(n));
         node["position"] = {n.position.x, n.position.y};
         nodes.push_back(std::move(node));
     }
@@ -109,6 +123,9 @@ ojson trainingToJson(const TrainingConfig& t) {
     }
     if (t.checkpointEveryMinutes != TrainingConfig::kDefaultCheckpointMinutes) {
         out["checkpoint_every_minutes"] = t.checkpointEveryMinutes; // files stay as they were
+    }
+    if (!t.initialWeights.empty()) {
+        out["initial_weights"] = t.initialWeights; // files stay as they were
     }
     return out;
 }

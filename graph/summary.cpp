@@ -15,8 +15,17 @@ ModelSummary summarize(const Graph& graph, const GraphAnalysis& analysis) {
         if (!node || !info) {
             continue;
         }
-        SummaryRow row{id, node->op, info->outputs, info->cost.trainableParams, info->cost.flops,
+        SummaryRow row{id,
+                       node->op,
+                       info->outputs,
+                       info->cost.trainableParams,
+                       !node->trainable,
+                       info->cost.flops,
                        {}};
+        if (row.frozen) {
+            s.frozenParams = checkedAdd(s.frozenParams, row.params).value_or(INT64_MAX);
+            s.totals.trainableParams -= row.params;
+        }
         for (const auto& shape : info->outputs) {
             auto n = shape.perSampleElements().value_or(0);
             s.activationBytesPerSample =
@@ -25,7 +34,8 @@ ModelSummary summarize(const Graph& graph, const GraphAnalysis& analysis) {
         }
         s.rows.push_back(std::move(row));
     }
-    auto params = checkedAdd(s.totals.trainableParams, s.totals.nonTrainableParams);
+    auto learnable = checkedAdd(s.totals.trainableParams, s.frozenParams);
+    auto params = learnable ? checkedAdd(*learnable, s.totals.nonTrainableParams) : learnable;
     s.parameterBytes = params ? checkedMul(*params, 4).value_or(INT64_MAX) : INT64_MAX;
     return s;
 }
@@ -72,6 +82,28 @@ std::string formatBytes(std::int64_t bytes) {
     return scaled(static_cast<double>(bytes), units, 5, 1024.0, "");
 }
 
+std::string formatCompactCount(std::int64_t n) {
+    static const char* const units[] = {"", "K", "M", "B", "T"};
+    double value = static_cast<double>(n < 0 ? -n : n);
+    int u = 0;
+    while (value >= 999.95 && u + 1 < 5) {
+        value /= 1000.0;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%s%.0f%s" : "%s%.1f%s", n < 0 ? "-" : "", value,
+                  units[u]);
+    return buf;
+}
+
+std::string formatParameterSplit(const ModelSummary& s) {
+    std::string out = formatCompactCount(s.totals.trainableParams) + " trainable";
+    if (s.frozenParams > 0) {
+        out += ", " + formatCompactCount(s.frozenParams) + " frozen";
+    }
+    return out;
+}
+
 std::string formatSummaryTable(const ModelSummary& s) {
     // A Device column when the rows are placed (summary --device).
     const bool placed = std::any_of(s.rows.begin(), s.rows.end(),
@@ -87,8 +119,8 @@ std::string formatSummaryTable(const ModelSummary& s) {
         if (r.outputs.empty()) {
             shapes = r.op == "Loss" ? "-" : "?";
         }
-        cells.push_back(
-            {r.node, r.op, shapes, formatCount(r.params), formatCount(r.flops), r.device});
+        cells.push_back({r.frozen ? r.node + " (frozen)" : r.node, r.op, shapes,
+                         formatCount(r.params), formatCount(r.flops), r.device});
     }
     std::array<std::size_t, 6> width{};
     for (const auto& row : cells) {
@@ -119,6 +151,9 @@ std::string formatSummaryTable(const ModelSummary& s) {
     }
     out += rule + "\n";
     out += "Trainable parameters:     " + formatCount(s.totals.trainableParams) + "\n";
+    if (s.frozenParams > 0) { // fine-tuning: the frozen nodes' parameters
+        out += "Frozen parameters:        " + formatCount(s.frozenParams) + "\n";
+    }
     out += "Non-trainable parameters: " + formatCount(s.totals.nonTrainableParams) + "\n";
     out += "Forward FLOPs per sample: " + formatCount(s.totals.flops) + " (" +
            formatFlops(s.totals.flops) + ")\n";

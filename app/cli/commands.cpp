@@ -128,6 +128,9 @@ int runSummary(const std::string& file, bool json, const std::string& device,
                               {"output_shapes", shapes},
                               {"params", row.params},
                               {"flops", row.flops}});
+            if (row.frozen) {
+                layers.back()["frozen"] = true;
+            }
             if (!row.device.empty()) {
                 layers.back()["device"] = row.device;
             }
@@ -137,6 +140,7 @@ int runSummary(const std::string& file, bool json, const std::string& device,
                                   {"valid", valid},
                                   {"layers", layers},
                                   {"trainable_params", summary.totals.trainableParams},
+                                  {"frozen_params", summary.frozenParams},
                                   {"non_trainable_params", summary.totals.nonTrainableParams},
                                   {"flops_per_sample", summary.totals.flops},
                                   {"parameter_bytes", summary.parameterBytes},

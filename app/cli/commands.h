@@ -50,10 +50,14 @@ struct RunOptions {
     std::int64_t maxSteps = 0;
     bool json = false;
     std::string saveWeights; // train: write the trained weights here
+    // train: fine-tune from this weights file (replaces training.initial_weights)
+    std::optional<std::string> initWeights;
     std::string weights;     // eval: read the weights from here
     std::int64_t steps = 50; // bench: timed steps
     std::int64_t inferBatch = 256;
     bool profile = false; // bench: per-kernel device time of the training steps
+    // bench: nodes to freeze (trainable = false) on top of the project's, to time fine-tuning
+    std::vector<std::string> freeze;
     // train: experiment tracking (app/cli/train_tracking.h)
     std::string db;                     // the experiment database; empty: NETWRIGHT_DB or XDG
     std::string name;                   // the run's name; empty: the project's
@@ -106,6 +110,9 @@ struct ImportCliOptions {
     std::string output;  // the .nwproj to write
     std::string weights; // the .nwweights to write; empty: beside the project
     std::int64_t samples = 8;
+    std::string input;             // a TensorProto batch to verify on instead (--input)
+    std::string writeOutput;       // where the engine's output on it goes (--write-output)
+    std::vector<double> mean, std; // the input normalisation (--mean, --std)
 };
 
 // Imports an ONNX model as a project and its weights (app/export/model_import.h), verified

@@ -65,6 +65,10 @@ int runImport(const ImportCliOptions& o, const graph::OpRegistry& registry,
     r.project = o.output;
     r.weights = o.weights;
     r.samples = o.samples;
+    r.input = o.input;
+    r.outputValues = o.writeOutput;
+    r.mean = o.mean;
+    r.std = o.std;
     r.registry = &registry;
     auto report = app::importModel(r, backends);
     if (!report) {

@@ -75,6 +75,10 @@ int main(int argc, char** argv) {
     train->add_option("--max-steps", run.maxSteps, "Stop after this many steps")
         ->check(CLI::Range(1ll << 0, 1ll << 40));
     train->add_option("--save-weights", run.saveWeights, "Write the trained weights to FILE");
+    train->add_option("--init-weights", run.initWeights,
+                      "Fine-tune: start from the tensors of this weights file whose node, name "
+                      "and shape match; the others keep their initialiser (default: the "
+                      "project's training.initial_weights)");
     train->add_option("--db", run.db,
                       "Experiment database (default: $NETWRIGHT_DB, else "
                       "$XDG_DATA_HOME/netwright/experiments.db)");
@@ -114,6 +118,11 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1000000));
     bench->add_option("--infer-batch", run.inferBatch, "Inference batch size (default 256)")
         ->check(CLI::Range(1, 1 << 20));
+    bench
+        ->add_option("--freeze", run.freeze,
+                     "Freeze these nodes (comma-separated ids) as fine-tuning does: no weight "
+                     "gradients, and no backward before the first node that trains")
+        ->delimiter(',');
     bench->add_flag("--profile", run.profile,
                     "Also time every kernel of a few training steps on the device (GPU backends)");
 
@@ -165,6 +174,21 @@ int main(int argc, char** argv) {
         ->add_option("--samples", importOptions.samples,
                      "Random samples the verification runs through both (default 8)")
         ->check(CLI::Range(1, 4096));
+    importCmd->add_option("--input", importOptions.input,
+                          "Verify on this batch instead of random samples: an ONNX TensorProto "
+                          "(.pb) of the model input's shape, the first axis the batch");
+    importCmd->add_option("--write-output", importOptions.writeOutput,
+                          "Write the engine's output on the verification batch to this file, "
+                          "as a TensorProto (.pb), to compare with another runtime's");
+    importCmd
+        ->add_option("--mean", importOptions.mean,
+                     "The input normalisation the model was trained with, x' = (x / 255 - "
+                     "mean) / std: the means, one per channel or one for all")
+        ->delimiter(',');
+    importCmd
+        ->add_option("--std", importOptions.std,
+                     "... and the standard deviations (ONNX files do not record them)")
+        ->delimiter(',');
 
     nw::cli::GenerateOptions gen;
     auto* generate = app.add_subcommand(

@@ -171,6 +171,7 @@ int runTrain(const RunOptions& o, const graph::OpRegistry& registry,
     request.projectPath = o.project;
     request.overrides = overridesOf(o);
     request.maxSteps = o.maxSteps;
+    request.initialWeights = o.initWeights;
     request.checkpointEvery = o.checkpointEvery;
     request.checkpointEveryMinutes = o.checkpointEveryMinutes;
     request.runName = o.name;
@@ -201,8 +202,12 @@ int runTrain(const RunOptions& o, const graph::OpRegistry& registry,
     if (!o.json) {
         std::cerr << "training "
                   << (run.project().name.empty() ? run.projectPath() : run.project().name) << ": "
-                  << run.trainer().trainableParameters() << " parameters, "
-                  << run.backend().description() << ", batch " << config.batchSize << ", "
+                  << run.trainer().trainableParameters() << " parameters"
+                  << (run.trainer().frozenParameters() > 0 // fine-tuning
+                          ? " trained, " + std::to_string(run.trainer().frozenParameters()) +
+                                " frozen"
+                          : std::string())
+                  << ", " << run.backend().description() << ", batch " << config.batchSize << ", "
                   << config.epochs << " epochs\n";
     }
     Progress progress(config.epochs);
@@ -241,6 +246,7 @@ int runTrain(const RunOptions& o, const graph::OpRegistry& registry,
                        {"wall_seconds", result->wallSeconds},
                        {"data_wait_seconds", result->dataWaitSeconds},
                        {"parameters", run.trainer().trainableParameters()},
+                       {"frozen_parameters", run.trainer().frozenParameters()},
                        {"device", run.backend().device().toString()},
                        {"threads", run.backend().threads()}};
         std::cout << j.dump() << std::endl;
@@ -297,6 +303,13 @@ int runBench(const RunOptions& o, const graph::OpRegistry& registry,
     auto& s = **session;
     auto& backend = *s.backend;
     const auto& cfg = s.project.training;
+    for (const auto& id : o.freeze) {
+        graph::Node* node = s.project.graph.findNode(id);
+        if (!node) {
+            return fail(Error::user("--freeze: " + o.project + " has no node '" + id + "'"));
+        }
+        node->trainable = false;
+    }
     // One real batch, preloaded: the benchmark times compute, not data loading. From the test
     // split, or the training split where there is none (text corpora).
     const auto& benchSplit = s.splits.test ? s.splits.test : s.splits.train;
@@ -431,7 +444,10 @@ int runBench(const RunOptions& o, const graph::OpRegistry& registry,
                        {"threads", backend.threads()},
                        {"device", backend.device().toString()},
                        {"arena_bytes", (*train)->arenaBytes()},
-                       {"arena_bytes_without_reuse", (*train)->naiveBytes()}};
+                       {"arena_bytes_without_reuse", (*train)->naiveBytes()},
+                       {"trainable_parameters", params.trainableCount()},
+                       {"frozen_parameters", params.frozenCount()},
+                       {"backward_nodes", (*train)->backwardNodes().size()}};
         if (tokens > 0) {
             j["tokens_per_sample"] = tokens;
             j["train_tokens_per_sec"] = trainRate * double(tokens);
@@ -441,6 +457,11 @@ int runBench(const RunOptions& o, const graph::OpRegistry& registry,
     } else {
         std::printf("train: %.0f samples/s (batch %lld)\ninfer: %.0f samples/s (batch %lld)\n",
                     trainRate, (long long)cfg.batchSize, inferRate, (long long)o.inferBatch);
+        if (params.frozenCount() > 0) { // fine-tuning
+            std::printf("frozen: %lld parameters (%lld train); backward runs %zu of %zu nodes\n",
+                        (long long)params.frozenCount(), (long long)params.trainableCount(),
+                        (*train)->backwardNodes().size(), (*train)->placement().size());
+        }
         if (tokens > 0) {
             std::printf("train: %.0f tokens/s\ninfer: %.0f tokens/s\n", trainRate * double(tokens),
                         inferRate * double(tokens));

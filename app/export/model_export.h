@@ -5,9 +5,9 @@
 // bundle (optionally INT8, calibrated on training samples), written atomically and verified
 // against the training engine on a reference batch of test samples. Plain C++, no Qt.
 
-#include "graph/op_registry.h"
 #include "base/expected.h"
 #include "engine/core/backend_registry.h"
+#include "graph/op_registry.h"
 
 #include <cstdint>
 #include <functional>
@@ -40,7 +40,10 @@ struct ExportRequest {
 struct VerificationRow {
     std::string output;
     double maxAbs = 0;
-    double maxRel = 0;          // max |a - b| / max(|b|, 1e-3)
+    double maxRel = 0; // max |a - b| / max(|b|, 1e-3)
+    // Import: max |a - b| / max |b|, the error against the output's scale, which decides
+    // PASS there (a deep network's near-zero outputs make maxRel measure rounding); -1: unset.
+    double scaleRel = -1;
     std::int64_t sameTop1 = -1; // INT8: reference samples whose top class the engine's is
     std::int64_t samples = 0;
 };

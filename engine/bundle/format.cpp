@@ -21,7 +21,8 @@ constexpr std::int64_t kMaxElements = std::int64_t(1) << 31;
 
 const std::set<std::string> kOps = {"conv2d",          "dense",      "max_pool",   "avg_pool",
                                     "global_avg_pool", "batch_norm", "layer_norm", "activation",
-                                    "softmax",         "reshape",    "add",        "concat"};
+                                    "softmax",         "reshape",    "add",        "concat",
+                                    "global_max_pool", "lrn",        "pad",        "mul"};
 
 struct Invalid {
     std::string message;

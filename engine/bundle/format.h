@@ -67,14 +67,16 @@ struct Quantization {
 // One layer. Tensor 0 is the model's input; layer i writes tensor i + 1.
 struct Layer {
     std::string op;          // conv2d, dense, max_pool, avg_pool, global_avg_pool, batch_norm,
-                             // layer_norm, activation, softmax, reshape, add, concat
+                             // layer_norm, activation, softmax, reshape, add, concat, lrn, pad,
+                             // mul, global_max_pool
     std::string name;        // the graph node it came from, for messages
     std::vector<int> inputs; // tensor indices, each < this layer's tensor index
     Dims shape;              // output shape per sample (no batch)
     std::map<std::string, std::vector<std::int64_t>> ints; // kernel, stride, pad, ...
     std::map<std::string, double> reals;                   // epsilon, alpha, ...
     std::string activation;               // fused activation ("" none, relu, leaky_relu, elu,
-                                          // gelu_erf, gelu_tanh, sigmoid, tanh) or the activation
+                                          // relu6, hard_sigmoid, hard_swish, gelu_erf,
+                                          // gelu_tanh, sigmoid, tanh) or the activation
     std::map<std::string, BlobRef> blobs; // weight, bias, scale, shift, mean, variance
     std::optional<Quantization> int8;     // set: the layer runs in INT8
 };

@@ -12,12 +12,16 @@ graph::OpTable<Int8Role> makeInt8LayerTable() {
         .add("max_pool", Int8Role::PassesQuantised)
         .add("avg_pool", Int8Role::PassesQuantised)
         .add("global_avg_pool", Int8Role::PassesQuantised)
+        .add("global_max_pool", Int8Role::PassesQuantised)
         .unsupported("batch_norm", f32)
         .unsupported("layer_norm", f32)
+        .unsupported("lrn", f32)
+        .unsupported("pad", f32)
         .unsupported("activation", f32)
         .unsupported("softmax", f32)
         .unsupported("reshape", f32)
         .unsupported("add", f32)
+        .unsupported("mul", f32)
         .unsupported("concat", f32);
     return t;
 }

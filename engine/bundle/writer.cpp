@@ -1,6 +1,7 @@
 #include "engine/bundle/writer.h"
 
 #include "graph/analysis.h"
+#include "graph/ops/pool_window.h"
 #include "graph/project_file.h"
 
 #include <algorithm>
@@ -130,11 +131,23 @@ public:
     }
     int lastTensor() const { return int(m_bundle.header.layers.size()); }
 
+    // The bundle's name of activation `n` ("" when it is none), and in `reals` the
+    // parameters that name takes (alpha; hard_sigmoid also beta).
     static std::string activationName(const graph::Node& n, const graph::AttrMap& a,
-                                      double& alpha) {
-        alpha = a.count("alpha") ? std::get<double>(a.at("alpha")) : 0.0;
+                                      std::map<std::string, double>& reals) {
+        reals["alpha"] = a.count("alpha") ? std::get<double>(a.at("alpha")) : 0.0;
         if (n.op == "ReLU") {
             return "relu";
+        }
+        if (n.op == "ReLU6") {
+            return "relu6";
+        }
+        if (n.op == "HardSigmoid") {
+            reals["beta"] = std::get<double>(a.at("beta"));
+            return "hard_sigmoid";
+        }
+        if (n.op == "HardSwish") {
+            return "hard_swish";
         }
         if (n.op == "LeakyReLU") {
             return "leaky_relu";
@@ -188,12 +201,14 @@ public:
             layer->blobs["weight"] = blob(*w, layer->blobs["weight"].dims);
             layer->blobs["bias"] = blob(*b, {std::int64_t(b->size())});
         }
-        double alpha = 0;
         if (next && (layer->op != "batch_norm" || next->op == "ReLU")) {
-            std::string act = activationName(*next, attrs(*next), alpha);
+            std::map<std::string, double> reals;
+            std::string act = activationName(*next, attrs(*next), reals);
             if (!act.empty()) {
                 layer->activation = act;
-                layer->reals["alpha"] = alpha;
+                for (const auto& [key, value] : reals) {
+                    layer->reals[key] = value;
+                }
                 m_tensor[next->id] = lastTensor();
             }
         }
@@ -301,18 +316,69 @@ void emitLayerNorm(Builder& b, const graph::Node& n) {
     b.m_tensor[n.id] = b.lastTensor();
 }
 
+// Pools: ints kernel, stride and pad, [h, w] each, as before. The later forms — asymmetric
+// padding, ceil_mode, dilation, count_include_pad false — write pad as [top, bottom, left,
+// right], the bottom and right reaching ceil_mode's overhang (so the runtime's rounding is
+// always floor), with dilation [h, w] and exclude_pad [1] where they apply: a runtime from
+// before them refuses the 4 values instead of computing something else.
 void emitPool(Builder& b, const graph::Node& n) {
     const auto a = b.attrs(n);
-    Layer& l = b.addLayer(n.id, n.op == "MaxPool2D" ? "max_pool" : "avg_pool", {b.input(n, 0)},
-                          b.perSample(n.id));
-    l.ints["kernel"] = std::get<graph::IntList>(a.at("kernel_size"));
-    l.ints["stride"] = std::get<graph::IntList>(a.at("stride"));
-    l.ints["pad"] = std::get<graph::IntList>(a.at("padding"));
+    const bool isMax = n.op == "MaxPool2D";
+    const Dims x = b.perSample(b.inputNode(n, 0)); // [C, H, W]
+    const graph::ops::PoolWindow win = graph::ops::poolWindow(a, x[1], x[2]);
+    const graph::ops::PoolAxis &r = win.rows, &c = win.cols;
+    if (!isMax && win.includePad && !win.fullDivisors()) {
+        throw Failure{"node '" + n.id +
+                      "': AvgPool2D with ceil_mode and count_include_pad divides its last "
+                      "windows by fewer cells than the kernel's; the bundle runtime cannot "
+                      "(set count_include_pad to false, or ceil_mode to false)"};
+    }
+    Layer& l =
+        b.addLayer(n.id, isMax ? "max_pool" : "avg_pool", {b.input(n, 0)}, b.perSample(n.id));
+    l.ints["kernel"] = {r.kernel, c.kernel};
+    l.ints["stride"] = {r.stride, c.stride};
+    const bool dilated = r.dilation != 1 || c.dilation != 1;
+    const bool exclude = !isMax && !win.includePad;
+    if (!dilated && !exclude && r.reachedPadEnd() == r.padBegin &&
+        c.reachedPadEnd() == c.padBegin) {
+        l.ints["pad"] = {r.padBegin, c.padBegin};
+    } else {
+        l.ints["pad"] = {r.padBegin, r.reachedPadEnd(), c.padBegin, c.reachedPadEnd()};
+    }
+    if (dilated) {
+        l.ints["dilation"] = {r.dilation, c.dilation};
+    }
+    if (exclude) {
+        l.ints["exclude_pad"] = {1};
+    }
     b.m_tensor[n.id] = b.lastTensor();
 }
 
-void emitGlobalAvgPool(Builder& b, const graph::Node& n) {
-    b.addLayer(n.id, "global_avg_pool", {b.input(n, 0)}, b.perSample(n.id));
+// Pad: ints pad [top, bottom, left, right] and mode [0 constant, 1 reflect, 2 edge], reals
+// value.
+void emitPad(Builder& b, const graph::Node& n) {
+    const auto a = b.attrs(n);
+    const std::string& mode = std::get<std::string>(a.at("mode"));
+    Layer& l = b.addLayer(n.id, "pad", {b.input(n, 0)}, b.perSample(n.id));
+    l.ints["pad"] = std::get<graph::IntList>(a.at("padding"));
+    l.ints["mode"] = {mode == "reflect" ? 1 : mode == "edge" ? 2 : 0};
+    l.reals["value"] = std::get<double>(a.at("value"));
+    b.m_tensor[n.id] = b.lastTensor();
+}
+
+void emitLrn(Builder& b, const graph::Node& n) {
+    const auto a = b.attrs(n);
+    Layer& l = b.addLayer(n.id, "lrn", {b.input(n, 0)}, b.perSample(n.id));
+    l.ints["size"] = {std::get<std::int64_t>(a.at("size"))};
+    for (const char* key : {"alpha", "beta", "bias"}) {
+        l.reals[key] = std::get<double>(a.at(key));
+    }
+    b.m_tensor[n.id] = b.lastTensor();
+}
+
+void emitGlobalPool(Builder& b, const graph::Node& n) {
+    b.addLayer(n.id, n.op == "GlobalMaxPool" ? "global_max_pool" : "global_avg_pool",
+               {b.input(n, 0)}, b.perSample(n.id));
     b.m_tensor[n.id] = b.lastTensor();
 }
 
@@ -340,13 +406,27 @@ void emitAdd(Builder& b, const graph::Node& n) {
     b.absorbFollowers(n, &b.m_bundle.header.layers.back(), nullptr, nullptr);
 }
 
+// The runtime broadcasts one input over the other, which must have the output's shape.
+void emitMul(Builder& b, const graph::Node& n) {
+    const graph::NodeInfo& info = *b.m_analysis.info(n.id);
+    if (info.inputs[0] != info.outputs[0] && info.inputs[1] != info.outputs[0]) {
+        const std::string shapes = info.inputs[0].toString() + " · " + info.inputs[1].toString();
+        const std::string why = "the bundle runtime multiplies only when one input has the "
+                                "output's shape (" +
+                                shapes + " broadcasts both); export to ONNX instead";
+        throw Failure{"node '" + n.id + "': " + why};
+    }
+    b.addLayer(n.id, "mul", {b.input(n, 0), b.input(n, 1)}, b.perSample(n.id));
+    b.m_tensor[n.id] = b.lastTensor();
+}
+
 // An activation that no producer absorbed: a layer of its own.
 void emitActivation(Builder& b, const graph::Node& n) {
-    double alpha = 0;
-    std::string act = Builder::activationName(n, b.attrs(n), alpha);
+    std::map<std::string, double> reals;
+    std::string act = Builder::activationName(n, b.attrs(n), reals);
     Layer& l = b.addLayer(n.id, "activation", {b.input(n, 0)}, b.perSample(n.id));
     l.activation = act;
-    l.reals["alpha"] = alpha;
+    l.reals = std::move(reals);
     b.m_tensor[n.id] = b.lastTensor();
 }
 
@@ -373,20 +453,29 @@ graph::OpTable<BundleEmitter> makeBundleEmitterTable(const graph::OpRegistry* re
         .add("Conv2D", {emitWeighted, {"conv2d"}})
         .add("MaxPool2D", {emitPool, {"max_pool"}})
         .add("AvgPool2D", {emitPool, {"avg_pool"}})
-        .add("GlobalAvgPool", {emitGlobalAvgPool, {"global_avg_pool"}})
+        .add("GlobalAvgPool", {emitGlobalPool, {"global_avg_pool"}})
+        .add("GlobalMaxPool", {emitGlobalPool, {"global_max_pool"}})
         .add("BatchNorm", {emitBatchNorm, {"batch_norm"}})
         .add("LayerNorm", {emitLayerNorm, {"layer_norm"}})
+        .add("LRN", {emitLrn, {"lrn"}})
         .add("Dropout", {emitPassThrough, {}})
         .add("ReLU", {emitActivation, {"activation"}})
         .add("LeakyReLU", {emitActivation, {"activation"}})
         .add("ELU", {emitActivation, {"activation"}})
+        .add("ReLU6", {emitActivation, {"activation"}})
+        .add("HardSigmoid", {emitActivation, {"activation"}})
+        .add("HardSwish", {emitActivation, {"activation"}})
         .add("GELU", {emitActivation, {"activation"}})
         .add("Sigmoid", {emitActivation, {"activation"}})
         .add("Tanh", {emitActivation, {"activation"}})
         .add("Softmax", {emitAxisOp, {"softmax"}})
         .add("Flatten", {emitReshape, {"reshape"}})
         .add("Reshape", {emitReshape, {"reshape"}})
+        .add("Pad", {emitPad, {"pad"}})
+        .unsupported("Slice", "the bundle runtime has no slice layer (a range of one axis of "
+                              "its channels-last tensors); export to ONNX instead")
         .add("Add", {emitAdd, {"add"}})
+        .add("Mul", {emitMul, {"mul"}})
         .add("Concat", {emitAxisOp, {"concat"}})
         .unsupported("Embedding", "the bundle runtime has no table-lookup layer; export to "
                                   "ONNX instead")

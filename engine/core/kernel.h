@@ -11,6 +11,7 @@
 #include "graph/attribute.h"
 #include "graph/op_schema.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -56,8 +57,17 @@ struct BackwardArgs {
     std::span<const Tensor> gradOutputs; // Loss: empty, the gradient starts there
     // To be written. An undefined tensor means that gradient is not needed.
     std::span<const Tensor> gradInputs;
-    std::span<const Tensor> gradParams; // one per trainable param, in declaration order
+    // One per trainable param, in declaration order; undefined where not needed. A frozen
+    // node's (graph::Node::trainable false, fine-tuning) are all undefined: its kernel must
+    // compute no parameter gradient and write none, only the gradInputs that are defined.
+    std::span<const Tensor> gradParams;
     const Tensor* targets = nullptr;
+
+    // Whether any parameter gradient is wanted: false for a frozen node.
+    bool wantsParamGrads() const {
+        return std::any_of(gradParams.begin(), gradParams.end(),
+                           [](const Tensor& g) { return g.defined(); });
+    }
 };
 
 class OpKernel {

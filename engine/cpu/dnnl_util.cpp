@@ -27,38 +27,53 @@ Tag rowMajorTag(std::size_t rank) {
 
 } // namespace
 
-std::optional<Eltwise> eltwiseFor(std::string_view op, const graph::AttrMap& attrs) {
+std::vector<Eltwise> eltwiseFor(std::string_view op, const graph::AttrMap& attrs) {
     using dnnl::algorithm;
-    auto alpha = [&attrs] {
-        return static_cast<float>(std::get<double>(attrs.find("alpha")->second));
+    auto real = [&attrs](const char* name) {
+        return static_cast<float>(std::get<double>(attrs.find(name)->second));
     };
     if (op == "ReLU") {
-        return Eltwise{algorithm::eltwise_relu, 0.0f};
+        return {{algorithm::eltwise_relu, 0.0f}};
     }
     if (op == "LeakyReLU") {
-        return Eltwise{algorithm::eltwise_relu, alpha()};
+        return {{algorithm::eltwise_relu, real("alpha")}};
     }
     if (op == "ELU") {
-        return Eltwise{algorithm::eltwise_elu, alpha()};
+        return {{algorithm::eltwise_elu, real("alpha")}};
+    }
+    // clip_v2: alpha the lower bound, beta the upper; the gradient is 0 at both bounds.
+    if (op == "ReLU6") {
+        return {{algorithm::eltwise_clip_v2, 0.0f, 6.0f}};
+    }
+    if (op == "HardSigmoid") {
+        return {{algorithm::eltwise_linear, real("alpha"), real("beta")},
+                {algorithm::eltwise_clip_v2, 0.0f, 1.0f}};
+    }
+    // x * relu6(x + 3) / 6; the gradient is 0 at -3 and 1 at 3 (oneDNN's).
+    if (op == "HardSwish") {
+        return {{algorithm::eltwise_hardswish}};
     }
     if (op == "GELU") {
         bool tanh = std::get<std::string>(attrs.find("approximate")->second) == "tanh";
-        return Eltwise{tanh ? algorithm::eltwise_gelu_tanh : algorithm::eltwise_gelu_erf};
+        return {{tanh ? algorithm::eltwise_gelu_tanh : algorithm::eltwise_gelu_erf}};
     }
     if (op == "Sigmoid") {
-        return Eltwise{algorithm::eltwise_logistic};
+        return {{algorithm::eltwise_logistic}};
     }
     if (op == "Tanh") {
-        return Eltwise{algorithm::eltwise_tanh};
+        return {{algorithm::eltwise_tanh}};
     }
-    return std::nullopt;
+    return {};
 }
 
 dnnl::primitive_attr activationAttr(const std::string& activation, const graph::AttrMap& attrs) {
     dnnl::primitive_attr attr;
-    if (auto e = eltwiseFor(activation, attrs)) {
+    auto steps = eltwiseFor(activation, attrs);
+    if (!steps.empty()) {
         dnnl::post_ops ops;
-        ops.append_eltwise(1.0f, e->algo, e->alpha, 0.0f);
+        for (const Eltwise& e : steps) {
+            ops.append_eltwise(1.0f, e.algo, e.alpha, e.beta);
+        }
         attr.set_post_ops(ops);
     }
     return attr;

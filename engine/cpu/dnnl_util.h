@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nw::engine::cpu {
 
@@ -48,13 +49,16 @@ dnnl::memory::data_type productType(const CpuBackend& backend);
 dnnl::memory wrap(const DnnlContext& ctx, const Tensor& t);
 dnnl::memory wrap(const DnnlContext& ctx, const Tensor& t, const dnnl::memory::desc& desc);
 
-// An activation op ("ReLU", "GELU", ...) as a oneDNN eltwise algorithm and alpha.
+// One oneDNN eltwise step: dst = algo(src) with the algorithm's alpha and beta.
 struct Eltwise {
     dnnl::algorithm algo = dnnl::algorithm::eltwise_relu;
     float alpha = 0.0f;
+    float beta = 0.0f;
 };
-// nullopt for ops that are not element-wise activations.
-std::optional<Eltwise> eltwiseFor(std::string_view op, const graph::AttrMap& attrs);
+// An activation op ("ReLU", "GELU", ...) as the eltwise steps applied in order: one for most;
+// HardSigmoid is two (linear alpha x + beta, then clip_v2 to [0, 1]: oneDNN 2.6 has no
+// hardsigmoid). Empty for ops that are not element-wise activations.
+std::vector<Eltwise> eltwiseFor(std::string_view op, const graph::AttrMap& attrs);
 
 // Post-ops that apply `activation` (empty: none) to a primitive's output.
 dnnl::primitive_attr activationAttr(const std::string& activation, const graph::AttrMap& attrs);

@@ -190,18 +190,23 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
             return kernel.error();
         }
         step->kernel = std::move(*kernel);
+        // A frozen node's gradParams are undefined (BackwardArgs::gradParams): its kernel
+        // computes only the input gradients, and only when something before it trains.
         bool trainable = false;
         for (const auto& spec : info.params) {
-            auto entry = params.ensure(node.id, spec);
+            auto entry = params.ensure(node.id, spec, !node.trainable);
             if (!entry) {
                 return entry.error();
             }
             step->params.push_back((*entry)->value);
             if (spec.trainable) {
-                step->gradParams.push_back((*entry)->grad);
-                trainable = true;
+                const bool trains = node.trainable && (*entry)->trains();
+                step->gradParams.push_back(trains ? (*entry)->grad : Tensor());
+                trainable = trainable || trains;
             }
         }
+        // Backward runs from the loss back to the first node that trains, and stops there: no
+        // node before it (a frozen backbone) needs a gradient.
         needsGrad[i] = trainable;
         for (auto e : inEdges[i]) {
             needsGrad[i] = needsGrad[i] || needsGrad[edges[e].from];
@@ -232,7 +237,9 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
         for (auto e : outEdges[i]) {
             std::size_t c = edges[e].to;
             last = std::max(last, fwd(c));
-            if (options.training && plan->m_steps[c]->kernel &&
+            // A consumer that never runs backward (before the first node that trains) does
+            // not keep its input alive for it.
+            if (options.training && needsGrad[c] && plan->m_steps[c]->kernel &&
                 plan->m_steps[c]->kernel->backwardReadsInputs()) {
                 last = std::max(last, bwd(c));
             }
@@ -240,7 +247,7 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
                 last = end; // the prediction is read after the step, for metrics
             }
         }
-        if (options.training && k && k->backwardReadsOutputs()) {
+        if (options.training && needsGrad[i] && k && k->backwardReadsOutputs()) {
             last = std::max(last, bwd(i));
         }
         // The loss, and the input: it stays as uploaded, so forward() may run again on it
@@ -331,6 +338,16 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
         plan->m_metrics = *metrics;
     }
     return plan;
+}
+
+std::vector<std::string> ExecutionPlan::backwardNodes() const {
+    std::vector<std::string> out;
+    for (const auto& s : m_steps) {
+        if (s->runBackward) {
+            out.push_back(s->nodeId);
+        }
+    }
+    return out;
 }
 
 std::vector<NodePlacement> ExecutionPlan::fallbackNodes() const {

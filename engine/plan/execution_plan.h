@@ -65,12 +65,17 @@ public:
 
     Status forward(bool training, std::uint64_t step);
     // Gradients of every trainable parameter into ModelParams' grads. Training plans only.
+    // Frozen nodes (graph::Node::trainable false) get none; the nodes before the first one
+    // that trains are not run backward at all.
     Status backward();
 
     // Each node's device, in topological order: the backend's, or "cpu" with the reason.
     const std::vector<NodePlacement>& placement() const { return m_placement; }
     // The nodes placed on the CPU fallback (empty when the backend runs every op).
     std::vector<NodePlacement> fallbackNodes() const;
+
+    // The nodes backward() runs, in topological order (empty for an inference plan).
+    std::vector<std::string> backwardNodes() const;
 
     std::int64_t batch() const { return m_batch; }
     bool training() const { return m_training; }

@@ -4,8 +4,19 @@
 
 namespace nw::engine {
 
-Expected<ModelParams::Entry*> ModelParams::ensure(const std::string& nodeId,
-                                                  const ParamSpec& spec) {
+Expected<ModelParams::Entry*> ModelParams::ensure(const std::string& nodeId, const ParamSpec& spec,
+                                                  bool frozen) {
+    auto withGrad = [this](Entry& e) -> Status {
+        if (!e.trains() || e.grad.defined()) {
+            return Status::success();
+        }
+        auto grad = m_backend.allocate(e.spec.shape, DType::F32);
+        if (!grad) {
+            return grad.error();
+        }
+        e.grad = *grad;
+        return Status::success();
+    };
     for (auto& e : m_entries) {
         if (e->nodeId == nodeId && e->spec.name == spec.name) {
             if (e->spec.shape != spec.shape) {
@@ -13,23 +24,25 @@ Expected<ModelParams::Entry*> ModelParams::ensure(const std::string& nodeId,
                                        dimsToString(e->spec.shape) + ", now asked as " +
                                        dimsToString(spec.shape));
             }
+            // Plans of one graph agree; a later plan of an edited graph may thaw the node.
+            e->frozen = e->frozen && frozen;
+            if (auto s = withGrad(*e); !s) {
+                return s.error();
+            }
             return e.get();
         }
     }
     auto entry = std::make_unique<Entry>();
     entry->nodeId = nodeId;
     entry->spec = spec;
+    entry->frozen = frozen;
     auto value = m_backend.allocate(spec.shape, DType::F32);
     if (!value) {
         return value.error();
     }
     entry->value = *value;
-    if (spec.trainable) {
-        auto grad = m_backend.allocate(spec.shape, DType::F32);
-        if (!grad) {
-            return grad.error();
-        }
-        entry->grad = *grad;
+    if (auto s = withGrad(*entry); !s) {
+        return s.error();
     }
     m_entries.push_back(std::move(entry));
     return m_entries.back().get();
@@ -51,7 +64,7 @@ Status ModelParams::initialize(std::uint64_t seed) {
 std::vector<ModelParams::Entry*> ModelParams::trainable() const {
     std::vector<Entry*> out;
     for (const auto& e : m_entries) {
-        if (e->spec.trainable) {
+        if (e->trains()) {
             out.push_back(e.get());
         }
     }
@@ -62,6 +75,16 @@ std::int64_t ModelParams::trainableCount() const {
     std::int64_t n = 0;
     for (const auto* e : trainable()) {
         n += e->value.numel();
+    }
+    return n;
+}
+
+std::int64_t ModelParams::frozenCount() const {
+    std::int64_t n = 0;
+    for (const auto& e : m_entries) {
+        if (e->spec.trainable && e->frozen) {
+            n += e->value.numel();
+        }
     }
     return n;
 }

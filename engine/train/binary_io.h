@@ -52,6 +52,13 @@ public:
         m_pos += n;
         return true;
     }
+    bool skip(std::size_t n) {
+        if (n > m_end - m_pos) {
+            return false;
+        }
+        m_pos += n;
+        return true;
+    }
     bool readU32(std::uint32_t& v) { return read(&v, 4); }
     bool readI64(std::int64_t& v) { return read(&v, 8); }
     bool readF64(double& v) { return read(&v, 8); }

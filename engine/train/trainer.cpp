@@ -371,6 +371,10 @@ std::int64_t Trainer::trainableParameters() const {
     return m_impl->params.trainableCount();
 }
 
+std::int64_t Trainer::frozenParameters() const {
+    return m_impl->params.frozenCount();
+}
+
 bool Trainer::labelsPerStep() const {
     return m_impl->perStep;
 }
@@ -393,6 +397,15 @@ Status Trainer::saveWeights(const std::filesystem::path& path) {
 
 Status Trainer::loadWeights(const std::filesystem::path& path) {
     return engine::loadWeights(m_impl->backend, m_impl->params, path);
+}
+
+Expected<MatchedWeights> Trainer::loadInitialWeights(const std::filesystem::path& path) {
+    Impl& im = *m_impl;
+    if (im.step != 0 || im.optimizer.steps() != 0) {
+        return Error::internal("initial weights are loaded before the first step, not at step " +
+                               std::to_string(im.step));
+    }
+    return loadMatchingWeights(im.backend, im.params, path);
 }
 
 Status Trainer::saveCheckpoint(const std::filesystem::path& path, const CheckpointOwner& owner) {

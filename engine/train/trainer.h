@@ -3,11 +3,18 @@
 // forward, backward, gradient clipping, the optimizer with its learning-rate schedule —
 // evaluates each epoch, and reports by callbacks. Qt-free; it checks for stop and pause
 // requests between steps, so a UI thread can drive it without touching its tensors.
+//
+// Fine-tuning: a frozen node (graph::Node::trainable false) trains nothing — its parameters
+// get no gradient and no optimizer state, are never changed by a step and are not counted by
+// gradient clipping — but it still runs in training mode, so its state tensors (batch-norm
+// running statistics) keep updating, as PyTorch's BatchNorm does with requires_grad=False
+// and the module left in train(). Backward stops at the first node that trains.
 
 #include "base/expected.h"
 #include "datasets/catalog.h"
 #include "engine/core/backend.h"
 #include "engine/train/checkpoint_file.h"
+#include "engine/train/weights_file.h"
 #include "graph/op_registry.h"
 #include "graph/project.h"
 
@@ -137,6 +144,13 @@ public:
     Status saveWeights(const std::filesystem::path& path);
     Status loadWeights(const std::filesystem::path& path);
 
+    // Fine-tuning: starts from the tensors of a weights file whose node id, name and shape match
+    // the model's (loadMatchingWeights, engine/train/weights_file.h); the others keep their
+    // initialiser (a new head), each named in the notes. Call on a fresh trainer, before run():
+    // a resumed run continues from its checkpoint instead. A missing or corrupt file is a user
+    // error naming it, and nothing is loaded.
+    Expected<MatchedWeights> loadInitialWeights(const std::filesystem::path& path);
+
     // The whole training state to / from a checkpoint (engine/train/checkpoint_file.h):
     // parameters, optimizer state, global step, the current epoch's sums, early stopping.
     // Call between steps: from a callback on the training thread, or while run() is not
@@ -154,7 +168,10 @@ public:
     void requestStop();
     void setPaused(bool paused);
 
+    // Elements of the parameters that train, and of the frozen nodes' (graph::Node::trainable
+    // false), which get no gradient and no optimizer state.
     std::int64_t trainableParameters() const;
+    std::int64_t frozenParameters() const;
     std::int64_t batchesPerEpoch() const;
     // The dataset has a class label per sequence step (a language model): its loss is the
     // mean cross-entropy per token and exp(loss) its perplexity.

@@ -2,7 +2,9 @@
 
 #include "graph/project_file.h"
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 namespace nw::engine {
 
@@ -90,6 +92,120 @@ Status readWeightEntries(binio::Reader& r, Backend& backend, ModelParams& params
                            " is missing from the file");
     }
     return Status::success();
+}
+
+Expected<MatchedWeights> loadMatchingWeights(Backend& backend, ModelParams& params,
+                                             const std::filesystem::path& path) {
+    const std::string name = path.string();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        return Error::user(
+            name + ": " +
+            (std::filesystem::exists(path, ec) ? "not a regular file" : "no such weights file"));
+    }
+    auto env = binio::readEnvelope(path, kMagic, kWeightsFormatVersion, "weights file");
+    if (!env) {
+        return env.error();
+    }
+    auto corrupt = [&name](const std::string& why) {
+        return Error::user(name + ": not a valid weights file: " + why);
+    };
+    // Every entry is read and checked before any is loaded.
+    struct FileEntry {
+        Dims shape;
+        std::size_t offset = 0; // of its f32 data in env->bytes
+    };
+    std::map<std::pair<std::string, std::string>, FileEntry> file;
+    std::vector<std::string> fileNodes; // in the file's order, once each
+    binio::Reader r = env->body();
+    std::uint32_t count = 0;
+    if (!r.readU32(count)) {
+        return corrupt("the entry count is missing");
+    }
+    for (std::uint32_t i = 0; i < count; ++i) {
+        std::string node, param;
+        std::uint32_t rank = 0;
+        if (!r.readString(node, 4096) || !r.readString(param, 4096) || !r.readU32(rank) ||
+            rank > 8) {
+            return corrupt("entry " + std::to_string(i) + " is malformed");
+        }
+        FileEntry e;
+        e.shape.resize(rank);
+        for (auto& d : e.shape) {
+            if (!r.readI64(d) || d < 0 || d > (1ll << 40)) {
+                return corrupt("entry " + std::to_string(i) + " has a bad shape");
+            }
+        }
+        e.offset = r.position();
+        // Its element count, bounded by the file's size (so no product overflows).
+        const std::uint64_t most = env->bytes.size() / sizeof(float);
+        std::uint64_t numel = 1;
+        for (auto d : e.shape) {
+            const auto n = static_cast<std::uint64_t>(d);
+            numel = n != 0 && numel > most / n ? most + 1 : numel * n;
+        }
+        if (numel > most || !r.skip(static_cast<std::size_t>(numel) * sizeof(float))) {
+            return corrupt("entry " + std::to_string(i) + " is cut short");
+        }
+        if (std::find(fileNodes.begin(), fileNodes.end(), node) == fileNodes.end()) {
+            fileNodes.push_back(node);
+        }
+        if (!file.emplace(std::pair{node, param}, std::move(e)).second) {
+            return corrupt("node '" + node + "' parameter " + param + " appears twice");
+        }
+    }
+    if (!r.atEnd()) {
+        return corrupt("unexpected bytes after the last entry");
+    }
+
+    MatchedWeights out;
+    // Per node of the model, in its order: what stays fresh and why.
+    std::vector<std::string> modelNodes;
+    std::map<std::string, std::vector<std::string>> freshWhy;
+    std::set<std::string> modelNodeIds;
+    for (const auto& e : params.entries()) {
+        if (modelNodeIds.insert(e->nodeId).second) {
+            modelNodes.push_back(e->nodeId);
+        }
+        auto it = file.find({e->nodeId, e->spec.name});
+        if (it == file.end()) {
+            freshWhy[e->nodeId].push_back(e->spec.name + " is not in " + name);
+            ++out.fresh;
+            continue;
+        }
+        if (it->second.shape != e->spec.shape) {
+            freshWhy[e->nodeId].push_back(e->spec.name + " is " + dimsToString(it->second.shape) +
+                                          " in " + name + ", " + dimsToString(e->spec.shape) +
+                                          " here");
+            ++out.fresh;
+            continue;
+        }
+        if (auto s = backend.copyFromHost(e->value, env->bytes.data() + it->second.offset); !s) {
+            return s.error();
+        }
+        e->initialized = true;
+        ++out.loaded;
+    }
+    if (auto s = backend.synchronize(); !s) {
+        return s.error();
+    }
+    for (const auto& node : modelNodes) {
+        auto it = freshWhy.find(node);
+        if (it == freshWhy.end()) {
+            continue;
+        }
+        std::string why;
+        for (const auto& w : it->second) {
+            why += (why.empty() ? "" : "; ") + w;
+        }
+        out.notes.push_back("node '" + node + "': " + why + ": initialised fresh");
+    }
+    for (const auto& node : fileNodes) {
+        if (!modelNodeIds.contains(node)) {
+            out.notes.push_back(name + ": node '" + node + "' is not in the model: not used");
+        }
+    }
+    return out;
 }
 
 Status saveWeights(Backend& backend, const ModelParams& params, const std::filesystem::path& path) {

@@ -10,7 +10,10 @@
 #include "engine/plan/model_params.h"
 #include "engine/train/binary_io.h"
 
+#include <cstdint>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace nw::engine {
 
@@ -22,6 +25,23 @@ Status saveWeights(Backend& backend, const ModelParams& params, const std::files
 // in the file with the same shape; an extra or missing one is an error naming it. A corrupt
 // or truncated file is an error naming the file.
 Status loadWeights(Backend& backend, ModelParams& params, const std::filesystem::path& path);
+
+// What loadMatchingWeights() did.
+struct MatchedWeights {
+    std::int64_t loaded = 0; // the model's tensors loaded from the file
+    std::int64_t fresh = 0;  // those left as initialised (absent, or another shape)
+    // One per node of the model whose tensors are not in the file or have another shape there,
+    // and for the file's nodes the model lacks ("node 'fc': weight is [1000, 512] in w.nwweights,
+    // [10, 512] here: initialised fresh").
+    std::vector<std::string> notes;
+};
+
+// Fine-tuning: loads from `path` every parameter and state tensor of the model (compile a
+// plan first) whose node id, name and shape match an entry of the file; every other one keeps
+// its value (its initialiser: a new head). Unlike loadWeights(), nothing has to match. A
+// missing, corrupt or truncated file is a user error naming it, and then nothing is loaded.
+Expected<MatchedWeights> loadMatchingWeights(Backend& backend, ModelParams& params,
+                                             const std::filesystem::path& path);
 
 // The entries part of the layout (entry count, then the entries), shared with the checkpoint
 // file (engine/train/checkpoint_file.h). readWeightEntries() has loadWeights()'s contract;

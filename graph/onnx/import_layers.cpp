@@ -1,11 +1,12 @@
-// The ONNX import's mappers of the ops with weights or windows: Conv, the poolings,
-// BatchNormalization, LayerNormalization, Gemm and MatMul. Layouts are the exporter's
+// The ONNX import's mappers of the ops with weights or windows: Conv, the poolings, Pad,
+// BatchNormalization, LayerNormalization, LRN, Gemm and MatMul. Layouts are the exporter's
 // (op_mapping.cpp), read back.
 #include "graph/onnx/import_mappers.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 namespace nw::graph::onnx_import {
 
@@ -132,8 +133,10 @@ Why mapConv(MapContext& c) {
     return done(c, c.add("Conv2D", std::move(a), {x}, std::move(params)));
 }
 
-// MaxPool and AveragePool over NCHW: symmetric padding, floor rounding (or a ceil_mode that
-// gives the same size), and for averages the padding counted as zeros.
+// MaxPool and AveragePool over NCHW: explicit pads (symmetric as `padding` [rows, columns],
+// else [top, bottom, left, right]) or auto_pad, MaxPool's dilations, ceil_mode as it is,
+// and AveragePool's count_include_pad where padding makes it matter (ONNX's default is 0,
+// Netwright's true).
 Why mapPool(MapContext& c, bool isMax) {
     int x;
     if (auto why = activationInput(c, 0, x)) {
@@ -143,66 +146,70 @@ Why mapPool(MapContext& c, bool isMax) {
         return why;
     }
     const Dims k = c.attrInts("kernel_shape"), stride = c.attrInts("strides", {1, 1});
-    if (k.size() != 2 || stride.size() != 2 || std::min({k[0], k[1], stride[0], stride[1]}) < 1) {
+    const Dims dil = c.attrInts("dilations", {1, 1});
+    if (k.size() != 2 || stride.size() != 2 || dil.size() != 2 ||
+        std::min({k[0], k[1], stride[0], stride[1], dil[0], dil[1]}) < 1) {
         return fail("only 2-D pooling over [N, C, H, W] maps");
     }
-    for (std::int64_t d : c.attrInts("dilations", {1, 1})) {
-        if (d != 1) {
-            return fail("dilated pooling has no Netwright op");
-        }
+    if (!isMax && (dil[0] != 1 || dil[1] != 1)) {
+        return fail("dilations " + dimsText(dil) + ": Netwright's AvgPool2D has no dilation");
     }
     if (c.attrInt("storage_order", 0) != 0) {
         return fail("storage_order 1 has no Netwright equivalent");
     }
     const std::string autoPad = c.attrString("auto_pad", "NOTSET");
     Dims pads = c.attrInts("pads", {0, 0, 0, 0});
-    const bool ceil = c.attrInt("ceil_mode", 0) != 0;
-    Shape s; // known only where the padding or ceil_mode needs it
-    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" || ceil) {
-        if (auto why = nchwShapeOf(c, x, s)) {
-            return why;
-        }
-    }
     if (autoPad == "VALID") {
         pads = {0, 0, 0, 0};
     } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-        auto same = samePads(s, k, stride, {1, 1});
+        Shape s;
+        if (auto why = nchwShapeOf(c, x, s)) {
+            return why;
+        }
+        auto same = samePads(s, k, stride, dil); // the odd one at the end: SAME_UPPER
+        if (autoPad == "SAME_LOWER") {
+            std::swap(same[0], same[2]);
+            std::swap(same[1], same[3]);
+        }
         pads.assign(same.begin(), same.end());
     } else if (autoPad != "NOTSET") {
         return fail("auto_pad '" + autoPad + "' is not an ONNX value");
     }
-    if (pads.size() != 4 || pads[0] != pads[2] || pads[1] != pads[3]) {
-        return fail("pads " + dimsText(pads) +
-                    " are asymmetric: Netwright pools pad both sides "
-                    "alike");
+    if (pads.size() != 4 || *std::min_element(pads.begin(), pads.end()) < 0) {
+        return fail("pads " + dimsText(pads) + " are not [top, left, bottom, right]");
     }
-    if (ceil) {
-        for (int d = 0; d < 2; ++d) {
-            const std::int64_t room = s[2 + d] + 2 * pads[std::size_t(d)] - k[std::size_t(d)];
-            const std::int64_t sd = stride[std::size_t(d)];
-            std::int64_t up = (room + sd - 1) / sd + 1;
-            if ((up - 1) * sd >= s[2 + d] + pads[std::size_t(d)]) {
-                --up; // ONNX drops a last window that starts in the end padding
-            }
-            if (up != room / sd + 1) {
-                return fail("ceil_mode = 1 gives " + std::to_string(up) + " windows where " +
-                            "Netwright's pooling (floor) gives " + std::to_string(room / sd + 1));
+    for (int d = 0; d < 2; ++d) {
+        for (std::int64_t p : {pads[std::size_t(d)], pads[std::size_t(d) + 2]}) {
+            if (2 * p > k[std::size_t(d)]) {
+                return fail("pads " + dimsText(pads) + " exceed half the kernel " + dimsText(k) +
+                            ": Netwright's pools pad at most half the kernel");
             }
         }
     }
-    if (!isMax && c.attrInt("count_include_pad", 0) == 0 && (pads[0] > 0 || pads[1] > 0)) {
-        return fail("count_include_pad = 0 with padding: Netwright's AvgPool2D counts the padding "
-                    "as zeros (count_include_pad = 1)");
+    AttrMap a{{"kernel_size", k}, {"stride", stride}};
+    if (pads[0] == pads[2] && pads[1] == pads[3]) {
+        a["padding"] = Dims{pads[0], pads[1]};
+    } else {
+        a["padding"] = Dims{pads[0], pads[2], pads[1], pads[3]}; // top, bottom, left, right
     }
-    return done(c,
-                c.add(isMax ? "MaxPool2D" : "AvgPool2D",
-                      {{"kernel_size", k}, {"stride", stride}, {"padding", Dims{pads[0], pads[1]}}},
-                      {x}));
+    if (isMax && (dil[0] != 1 || dil[1] != 1)) {
+        a["dilation"] = dil;
+    }
+    if (c.attrInt("ceil_mode", 0) != 0) {
+        a["ceil_mode"] = true;
+    }
+    const bool padded = *std::max_element(pads.begin(), pads.end()) > 0;
+    if (!isMax && padded && c.attrInt("count_include_pad", 0) == 0) {
+        a["count_include_pad"] = false;
+    }
+    return done(c, c.add(isMax ? "MaxPool2D" : "AvgPool2D", std::move(a), {x}));
 }
 
-// GlobalAveragePool [N, C, H, W] -> [N, C, 1, 1]: our GlobalAvgPool [N, C], then a Reshape back
-// to [C, 1, 1] unless every consumer drops the unit axes anyway.
-Why mapGlobalAveragePool(MapContext& c) {
+// GlobalAveragePool / GlobalMaxPool [N, C, H, W] -> [N, C, 1, 1]: our GlobalAvgPool /
+// GlobalMaxPool [N, C], then a Reshape back to [C, 1, 1] unless every consumer drops the unit
+// axes anyway.
+Why mapGlobalPool(MapContext& c, bool isMax) {
+    const char* op = isMax ? "GlobalMaxPool" : "GlobalAvgPool";
     int x;
     Shape s;
     if (auto why = activationInput(c, 0, x)) {
@@ -223,7 +230,7 @@ Why mapGlobalAveragePool(MapContext& c) {
         }
         c.nameGroup();
     }
-    const int pooled = c.add("GlobalAvgPool", {}, {x});
+    const int pooled = c.add(op, {}, {x});
     if (!absorbing) {
         return done(c, c.add("Reshape", {{"shape", Dims{s[1], 1, 1}}}, {pooled}, {}, "_nchw"));
     }
@@ -231,6 +238,105 @@ Why mapGlobalAveragePool(MapContext& c) {
         c.define(n->output(0), pooled);
     }
     return mapped();
+}
+
+// Pad of a 4-D tensor by constant, non-negative pads on H and W only, the pads the input
+// (opset 11 on, over the axes of the optional input `axes`, opset 18 on) or the attribute
+// (before); modes constant (the fill: the input constant_value or, before opset 11, the
+// attribute value), reflect and edge.
+Why mapPad(MapContext& c) {
+    int x;
+    Shape s;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    const std::string mode = c.attrString("mode", "constant");
+    if (mode == "wrap") {
+        return fail("mode 'wrap' has no Netwright equivalent (constant, reflect and edge map)");
+    }
+    if (mode != "constant" && mode != "reflect" && mode != "edge") {
+        return fail("mode '" + mode + "' is not an ONNX value");
+    }
+    Dims pads = c.attrInts("pads");
+    if (c.hasInput(1)) {
+        const Constant* p = c.constant(1);
+        if (!p || p->isFloat || p->hasBatchDim()) {
+            return fail("its pads are not a constant (only constant pads map)");
+        }
+        pads = p->ints();
+    }
+    if (auto why = nchwShapeOf(c, x, s)) {
+        return why;
+    }
+    if (c.hasInput(3)) {
+        const Constant* a = c.constant(3);
+        if (!a || a->isFloat) {
+            return fail("its axes are not a constant");
+        }
+        const Dims axes = a->ints();
+        if (pads.size() != 2 * axes.size()) {
+            return fail("pads " + dimsText(pads) + " do not pad the axes " + dimsText(axes));
+        }
+        Dims all(8, 0);
+        for (std::size_t k = 0; k < axes.size(); ++k) {
+            const std::int64_t ax = axes[k] < 0 ? axes[k] + 4 : axes[k];
+            if (ax < 0 || ax > 3) {
+                return fail("axis " + std::to_string(axes[k]) + " is not one of " + s.toString());
+            }
+            all[std::size_t(ax)] = pads[k];
+            all[std::size_t(ax) + 4] = pads[axes.size() + k];
+        }
+        pads = all;
+    }
+    if (pads.size() != 8) {
+        return fail("pads " + dimsText(pads) + " are not the 8 of a 4-D tensor [N, C, H, W]");
+    }
+    if (*std::min_element(pads.begin(), pads.end()) < 0) {
+        return fail("pads " + dimsText(pads) + " are negative (a crop); Netwright's Pad only adds");
+    }
+    if (pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0) {
+        return fail("pads " + dimsText(pads) +
+                    " pad the batch or the channels; Netwright pads H and W only");
+    }
+    AttrMap a{{"padding", Dims{pads[2], pads[6], pads[3], pads[7]}}, {"mode", mode}};
+    if (mode == "constant") {
+        float value = c.attrFloat("value", 0.0f);
+        if (c.hasInput(2)) {
+            const Constant* v = c.constant(2);
+            if (!v || !v->isFloat || v->numel() != 1) {
+                return fail("its constant_value is not a constant scalar");
+            }
+            value = v->f[0];
+        }
+        a["value"] = shortestDouble(value);
+    }
+    return done(c, c.add("Pad", std::move(a), {x}));
+}
+
+// LRN over [N, C, H, W] with an odd size; the attributes are ONNX's own.
+Why mapLrn(MapContext& c) {
+    int x;
+    Shape s;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    if (auto why = nchwShapeOf(c, x, s)) {
+        return why;
+    }
+    if (!c.attr("size")) {
+        return fail("has no size (ONNX requires one)");
+    }
+    const std::int64_t size = c.attrInt("size", 0);
+    if (size < 1 || size % 2 == 0) {
+        return fail("size " + std::to_string(size) +
+                    " is not odd: Netwright's LRN centres its window on each channel");
+    }
+    return done(c, c.add("LRN",
+                         {{"size", size},
+                          {"alpha", shortestDouble(c.attrFloat("alpha", 1e-4f))},
+                          {"beta", shortestDouble(c.attrFloat("beta", 0.75f))},
+                          {"bias", shortestDouble(c.attrFloat("bias", 1.0f))}},
+                         {x}));
 }
 
 Why mapBatchNorm(MapContext& c) {
@@ -307,16 +413,27 @@ Why mapGemm(MapContext& c) {
     if (!b || !b->isFloat || b->dims.size() != 2) {
         return fail("its B is not a constant matrix (only x · W + b maps, as Dense)");
     }
-    if (c.attrInt("transA", 0) != 0 || c.attrFloat("alpha", 1.0f) != 1.0f ||
-        (c.hasInput(2) && c.attrFloat("beta", 1.0f) != 1.0f)) {
-        return fail("transA, alpha or beta differ from Dense's x · W^T + b");
+    if (c.attrInt("transA", 0) != 0) {
+        return fail("transA = 1 transposes the activation; Dense computes x · W^T + b");
     }
-    const Constant w = c.attrInt("transB", 0) != 0 ? *b : transposed(*b, {1, 0});
-    const Constant* bias = c.constant(2);
-    if (c.hasInput(2) && (!bias || !biasVector(*bias, w.dims[0]))) {
+    // alpha · x · B + beta · C is Dense with the weights scaled by alpha, the bias by beta.
+    Constant w = c.attrInt("transB", 0) != 0 ? *b : transposed(*b, {1, 0});
+    const float alpha = c.attrFloat("alpha", 1.0f), beta = c.attrFloat("beta", 1.0f);
+    for (float& v : w.f) {
+        v *= alpha;
+    }
+    const Constant* given = c.constant(2);
+    if (c.hasInput(2) && (!given || !biasVector(*given, w.dims[0]))) {
         return fail("its C is not a constant bias of " + std::to_string(w.dims[0]) + " values");
     }
-    return done(c, addDense(c, x, w, bias));
+    std::optional<Constant> bias;
+    if (given) {
+        bias = *given;
+        for (float& v : bias->f) {
+            v *= beta;
+        }
+    }
+    return done(c, addDense(c, x, w, bias ? &*bias : nullptr));
 }
 
 Why mapMatMul(MapContext& c) {

@@ -1,6 +1,7 @@
 #pragma once
 // The one-node mappers of the ONNX import (internal to graph/onnx), one function per ONNX op:
-// import_layers.cpp (the ops with weights or windows), import_tensor_ops.cpp (the rest);
+// import_layers.cpp (the ops with weights or windows), import_slice.cpp (Slice, Split),
+// import_tensor_ops.cpp (the rest);
 // mapNode() (import_mapping.cpp) holds the table of them. Each returns mapped(), why not, or
 // unknownInput() (import_state.h).
 
@@ -28,9 +29,11 @@ std::string dimsText(const std::vector<std::int64_t>& dims); // "[1, 2]"
 // import_layers.cpp
 Why mapConv(MapContext& c);
 Why mapPool(MapContext& c, bool isMax);
-Why mapGlobalAveragePool(MapContext& c);
+Why mapGlobalPool(MapContext& c, bool isMax); // GlobalAveragePool, GlobalMaxPool
 Why mapBatchNorm(MapContext& c);
 Why mapLayerNorm(MapContext& c);
+Why mapPad(MapContext& c);
+Why mapLrn(MapContext& c);
 Why mapGemm(MapContext& c);
 Why mapMatMul(MapContext& c);
 
@@ -47,7 +50,12 @@ Why mapTranspose(MapContext& c);
 Why mapJoin(MapContext& c, const char* op, AttrMap attrs); // Concat, Sum
 Why mapConcat(MapContext& c);
 Why mapAdd(MapContext& c);
+Why mapMul(MapContext& c);
 Why mapReduce(MapContext& c, bool isMax);
 Why mapGather(MapContext& c);
+
+// import_slice.cpp
+Why mapSlice(MapContext& c);
+Why mapSplit(MapContext& c); // one Slice per output in use
 
 } // namespace nw::graph::onnx_import

@@ -2,7 +2,10 @@
 // the one-node mapper of the node's op — one line per ONNX op in mappers() — or why there is
 // none. Also the helpers the mappers share, and plugin ops.
 #include "graph/onnx/import_mappers.h"
+#include "graph/onnx/onnx_import.h"
 
+#include <cmath>
+#include <limits>
 #include <map>
 
 namespace nw::graph::onnx_import {
@@ -130,19 +133,47 @@ Why mapPluginOp(MapContext& c) {
     return done(c, c.add(schema->name, std::move(attrs), std::move(in), std::move(params)));
 }
 
+// Clip as ReLU6 (bounds 0 and 6, as PyTorch writes nn.ReLU6) or ReLU (0 and no upper bound).
+// The bounds: constant scalar inputs (opset 11 on) or the attributes min and max (before).
+Why mapClip(MapContext& c) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    float bounds[2] = {c.attrFloat("min", -std::numeric_limits<float>::infinity()),
+                       c.attrFloat("max", std::numeric_limits<float>::infinity())};
+    for (int k = 1; k <= 2; ++k) {
+        if (!c.hasInput(k)) {
+            continue;
+        }
+        const Constant* b = c.constant(k);
+        if (!b || !b->isFloat || b->numel() != 1) {
+            return fail(std::string("its ") + (k == 1 ? "min" : "max") +
+                        " is not a constant scalar");
+        }
+        bounds[k - 1] = b->f[0];
+    }
+    const auto [lo, hi] = bounds;
+    if (lo == 0.0f && hi == 6.0f) {
+        return done(c, c.add("ReLU6", {}, {x}));
+    }
+    if (lo == 0.0f && hi >= std::numeric_limits<float>::max()) {
+        return done(c, c.add("ReLU", {}, {x}));
+    }
+    auto text = [](float v) {
+        return std::isinf(v) ? std::string(v < 0 ? "-inf" : "inf")
+                             : attrValueToString(shortestDouble(v));
+    };
+    return fail("clips to [" + text(lo) + ", " + text(hi) +
+                "]; Netwright has no general Clip op, only ReLU6 (Clip to [0, 6]) and ReLU "
+                "(Clip to [0, inf])");
+}
+
 // Ops real models use that Netwright has no op for yet; the rest get the generic reason.
 std::string unsupportedReason(const std::string& op) {
     static const std::map<std::string, std::string, std::less<>> kKnown{
-        {"Mul", "Netwright has no element-wise Mul op yet (GELU and attention as our exporter "
-                "writes them map)"},
         {"Div", "Netwright has no element-wise Div op yet (GELU as our exporter writes it maps)"},
         {"Sub", "Netwright has no element-wise Sub op yet"},
-        {"Pad", "Netwright has no Pad op yet (the padding of Conv and the pools maps)"},
-        {"LRN", "Netwright has no local response normalisation (LRN) op yet"},
-        {"Clip", "Netwright has no Clip op yet (nor ReLU6)"},
-        {"HardSwish", "Netwright has no HardSwish op yet"},
-        {"HardSigmoid", "Netwright has no HardSigmoid op yet"},
-        {"GlobalMaxPool", "Netwright has no global max pooling op yet"},
         {"Erf", "Netwright has no Erf op (GELU as our exporter writes it maps)"},
     };
     auto it = kKnown.find(op);
@@ -158,9 +189,12 @@ const std::map<std::string, MapFn, std::less<>>& mappers() {
         {"MatMul", mapMatMul},
         {"BatchNormalization", mapBatchNorm},
         {"LayerNormalization", mapLayerNorm},
+        {"LRN", mapLrn},
+        {"Pad", mapPad},
         {"MaxPool", [](MapContext& c) { return mapPool(c, true); }},
         {"AveragePool", [](MapContext& c) { return mapPool(c, false); }},
-        {"GlobalAveragePool", mapGlobalAveragePool},
+        {"GlobalAveragePool", [](MapContext& c) { return mapGlobalPool(c, false); }},
+        {"GlobalMaxPool", [](MapContext& c) { return mapGlobalPool(c, true); }},
         {"Relu", [](MapContext& c) { return mapUnary(c, "ReLU"); }},
         {"Sigmoid", [](MapContext& c) { return mapUnary(c, "Sigmoid"); }},
         {"Tanh", [](MapContext& c) { return mapUnary(c, "Tanh"); }},
@@ -173,6 +207,14 @@ const std::map<std::string, MapFn, std::less<>>& mappers() {
          [](MapContext& c) {
              return mapUnary(c, "ELU", {{"alpha", shortestDouble(c.attrFloat("alpha", 1.0f))}});
          }},
+        {"Clip", mapClip},
+        {"HardSigmoid",
+         [](MapContext& c) {
+             return mapUnary(c, "HardSigmoid",
+                             {{"alpha", shortestDouble(c.attrFloat("alpha", 0.2f))},
+                              {"beta", shortestDouble(c.attrFloat("beta", 0.5f))}});
+         }},
+        {"HardSwish", [](MapContext& c) { return mapUnary(c, "HardSwish"); }},
         {"Gelu", // opset 20
          [](MapContext& c) {
              return mapUnary(c, "GELU", {{"approximate", c.attrString("approximate", "none")}});
@@ -183,8 +225,11 @@ const std::map<std::string, MapFn, std::less<>>& mappers() {
         {"Squeeze", [](MapContext& c) { return mapSqueeze(c, false); }},
         {"Unsqueeze", [](MapContext& c) { return mapSqueeze(c, true); }},
         {"Transpose", mapTranspose},
+        {"Slice", mapSlice},
+        {"Split", mapSplit},
         {"Concat", mapConcat},
         {"Add", mapAdd},
+        {"Mul", mapMul},
         {"Sum", [](MapContext& c) { return mapJoin(c, "Add", {}); }},
         {"ReduceMean", [](MapContext& c) { return mapReduce(c, false); }},
         {"ReduceMax", [](MapContext& c) { return mapReduce(c, true); }},
@@ -213,6 +258,14 @@ Why mapNode(MapContext& c) {
         return unsupportedReason(op);
     }
     return it->second(c);
+}
+
+std::vector<std::string> mappedOpTypes() {
+    std::vector<std::string> out{"Constant"};
+    for (const auto& [op, fn] : mappers()) {
+        out.push_back(op);
+    }
+    return out;
 }
 
 } // namespace nw::graph::onnx_import

@@ -141,6 +141,12 @@ bool isFloatType(std::int32_t t) {
     return t == TP::FLOAT || t == TP::DOUBLE || t == TP::FLOAT16 || t == TP::BFLOAT16;
 }
 
+std::string elementTypeName(std::int32_t t) {
+    const std::string name =
+        onnx::TensorProto::DataType_IsValid(t) ? onnx::TensorProto::DataType_Name(t) : "";
+    return name.empty() ? "element type " + std::to_string(t) : name;
+}
+
 std::int64_t elementBytes(std::int32_t t) {
     switch (t) {
     case TP::DOUBLE:

@@ -42,6 +42,9 @@ bool isFloatType(std::int32_t t);
 // raw_data already). `what` names the tensor in errors ("initializer 'fc.weight'").
 Expected<Constant> decodeTensor(const onnx::TensorProto& t, const std::string& what);
 
+// "FLOAT16", or "element type 23" for one newer than this build's onnx headers know.
+std::string elementTypeName(std::int32_t t);
+
 // Bytes per element of the fixed-size ONNX element types; 0 for the others (strings).
 std::int64_t elementBytes(std::int32_t t);
 

@@ -1,6 +1,6 @@
 // The ONNX import's mappers of the ops without weights: activations, Softmax, Dropout and
 // Identity, Cast, the shape ops (Flatten, Reshape, Squeeze, Unsqueeze, Transpose), the joins
-// (Concat, Add, Sum), the reductions and Gather.
+// (Concat, Add, Sum), Mul, the reductions and Gather.
 #include "graph/onnx/import_mappers.h"
 #include "graph/ops/positional_encoding.h"
 
@@ -90,8 +90,14 @@ Why mapCast(MapContext& c) {
     if (auto why = activationInput(c, 0, x)) {
         return why;
     }
-    if (isFloatType(static_cast<std::int32_t>(c.attrInt("to", onnx::TensorProto::FLOAT)))) {
-        return done(c, x);
+    const auto to = static_cast<std::int32_t>(c.attrInt("to", onnx::TensorProto::FLOAT));
+    if (to == onnx::TensorProto::FLOAT || to == onnx::TensorProto::DOUBLE) {
+        return done(c, x); // the engine computes in float32 either way
+    }
+    if (isFloatType(to) || elementBytes(to) == 0 || to == onnx::TensorProto::BOOL) {
+        return fail("casts an activation to " + elementTypeName(to) +
+                    ", which rounds or changes its values; Netwright computes in float32 and "
+                    "has no such cast");
     }
     const std::string& out = c.node.output(0);
     for (const onnx::NodeProto* n : c.state.consumers(out)) {
@@ -258,8 +264,42 @@ Why mapAdd(MapContext& c) {
                          {{"position", {dims, table->f}}}));
 }
 
-// ReduceMean / ReduceMax over the steps of [N, T, C] (SequencePool), or ReduceMean over the
-// positions of [N, C, H, W] (GlobalAvgPool).
+// Mul of two activations of one rank, each dim equal or 1 in one of them (our Mul's rule: a
+// squeeze-and-excitation gate [N, C, 1, 1] over [N, C, H, W]). A constant factor has no op of
+// ours; GELU's and attention's, as our exporter writes them, map with their patterns.
+Why mapMul(MapContext& c) {
+    for (int k = 0; k < 2; ++k) {
+        if (const Constant* factor = c.constant(k)) {
+            const std::string what =
+                factor->dims.empty() ? "a constant scalar" : "the constant " + factor->dimsText();
+            return fail("multiplies by " + what +
+                        "; Netwright's Mul takes two activations (the constant factors of GELU "
+                        "and attention as our exporter writes them map)");
+        }
+    }
+    int a, b;
+    Shape sa, sb;
+    if (auto why = shapedInput(c, 0, a, sa)) {
+        return why;
+    }
+    if (auto why = shapedInput(c, 1, b, sb)) {
+        return why;
+    }
+    if (sa.rank() != sb.rank()) {
+        return fail("multiplies " + sa.toString() + " by " + sb.toString() +
+                    ": numpy's broadcasting would align the batch axis of the lower-rank input "
+                    "with another axis; Netwright's Mul takes inputs of one rank");
+    }
+    const OpSchema* mul = c.state.registry.find("Mul");
+    const std::vector<Shape> shapes{sa, sb};
+    if (auto inferred = mul->inferNode(InferContext(mul->defaults(), shapes)); !inferred) {
+        return fail(inferred.error().message);
+    }
+    return done(c, c.add("Mul", {}, {a, b}));
+}
+
+// ReduceMean / ReduceMax over the steps of [N, T, C] (SequencePool), or over the positions of
+// [N, C, H, W] (GlobalAvgPool / GlobalMaxPool).
 Why mapReduce(MapContext& c, bool isMax) {
     int x;
     Shape s;
@@ -278,14 +318,14 @@ Why mapReduce(MapContext& c, bool isMax) {
         return keep ? done(c, c.add("Reshape", {{"shape", Dims{1, s[2]}}}, {pooled}, {}, "_keep"))
                     : done(c, pooled);
     }
-    if (!isMax && s.rank() == 4 && axes == Dims{2, 3}) {
-        const int pooled = c.add("GlobalAvgPool", {}, {x});
+    if (s.rank() == 4 && axes == Dims{2, 3}) {
+        const int pooled = c.add(isMax ? "GlobalMaxPool" : "GlobalAvgPool", {}, {x});
         return keep
                    ? done(c, c.add("Reshape", {{"shape", Dims{s[1], 1, 1}}}, {pooled}, {}, "_keep"))
                    : done(c, pooled);
     }
     return fail("reduces axes " + dimsText(axes) + " of " + s.toString() +
-                " (maps over the steps of [N, T, C], or a mean over H and W of [N, C, H, W])");
+                " (maps over the steps of [N, T, C], or over H and W of [N, C, H, W])");
 }
 
 // Gather from a constant table [V, D] by token ids (Embedding), or of the last step of a

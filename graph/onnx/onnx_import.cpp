@@ -79,7 +79,20 @@ Status planInput(ImportState& st, const std::string& file) {
         }
         perSample.push_back(d.dim_value());
     }
-    if (type.elem_type() != onnx::TensorProto::FLOAT) {
+    const auto elem = type.elem_type();
+    const bool fed = elem == onnx::TensorProto::FLOAT || elem == onnx::TensorProto::DOUBLE ||
+                     elem == onnx::TensorProto::FLOAT16 || elem == onnx::TensorProto::INT8 ||
+                     elem == onnx::TensorProto::UINT8 || elem == onnx::TensorProto::INT16 ||
+                     elem == onnx::TensorProto::UINT16 || elem == onnx::TensorProto::INT32 ||
+                     elem == onnx::TensorProto::UINT32 || elem == onnx::TensorProto::INT64 ||
+                     elem == onnx::TensorProto::UINT64 || elem == onnx::TensorProto::BOOL;
+    if (!fed) {
+        return Error::user(
+            file + ": input '" + in.name() + "' holds " + elementTypeName(elem) +
+            " values; Netwright feeds float32, which holds floats, integers and booleans "
+            "of the common types exactly or nearly, not this one");
+    }
+    if (elem != onnx::TensorProto::FLOAT) {
         st.notes.push_back("input '" + in.name() + "' has element type " +
                            std::to_string(type.elem_type()) +
                            "; the project feeds it as float32 (token ids as numbers)");
@@ -385,7 +398,8 @@ Expected<ImportedModel> build(ImportState& st, int final, const onnx::ModelProto
 
 } // namespace
 
-Expected<ImportedModel> importOnnx(const std::filesystem::path& file, const OpRegistry& registry) {
+Expected<ImportedModel> importOnnx(const std::filesystem::path& file, const OpRegistry& registry,
+                                   const ImportOptions& options) {
     auto loaded = loadModel(file);
     if (!loaded) {
         return loaded.error();
@@ -448,7 +462,7 @@ Expected<ImportedModel> importOnnx(const std::filesystem::path& file, const OpRe
                            "' is a constant, not computed from the input");
     }
     const PlannedNode& last = st.plan[static_cast<std::size_t>(*final)];
-    if (last.op == "Softmax" && *final != 0) {
+    if (options.dropFinalSoftmax && last.op == "Softmax" && *final != 0) {
         st.notes.push_back("dropped the final Softmax '" + last.name +
                            "': the Loss takes logits (the project's output is its input)");
         *final = last.inputs[0];

@@ -44,10 +44,22 @@ struct ImportedModel {
     std::vector<std::string> notes;
 };
 
+struct ImportOptions {
+    // A final Softmax is dropped, since the Loss takes logits; the conformance test keeps it
+    // to compare the model's own output.
+    bool dropFinalSoftmax = true;
+};
+
 // Imports `model`. User errors name the file: unreadable or malformed, no default-domain
 // opset, a failed opset upgrade, external data that is missing, short or outside the
 // model's folder, and — all in one error, before anything is built — every node that does
 // not map: "node 'name' (OpType): why".
-Expected<ImportedModel> importOnnx(const std::filesystem::path& model, const OpRegistry& registry);
+Expected<ImportedModel> importOnnx(const std::filesystem::path& model, const OpRegistry& registry,
+                                   const ImportOptions& options = {});
+
+// The ONNX op types (default domain) the import maps on their own, each in the forms its
+// mapper accepts; `Constant` included. Ops that map only inside a pattern (Erf in GELU) or
+// only when folded on constants (Shape) are not listed.
+std::vector<std::string> mappedOpTypes();
 
 } // namespace nw::graph::onnx_import

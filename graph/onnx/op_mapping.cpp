@@ -3,12 +3,13 @@
 // gamma, beta, running_mean, running_var [C], LayerNorm gamma, beta [normalised, flattened].
 #include "graph/onnx/op_mapping.h"
 
+#include "graph/ops/pool_window.h"
 #include "graph/ops/positional_encoding.h"
 
 #include <algorithm>
-#include <set>
 #include <cmath>
 #include <numbers>
+#include <set>
 
 namespace nw::graph::onnx_export {
 
@@ -172,14 +173,24 @@ Status emitLayerNorm(MapContext& c) {
     return Status::success();
 }
 
+// MaxPool / AveragePool with pads [top, left, bottom, right]; ceil_mode and dilations only
+// when they are not ONNX's defaults, so the exports of older projects keep their bytes.
 Status emitPool(MapContext& c, const char* type) {
-    const IntList& p = c.ints("padding");
+    const Shape& x = c.info.inputs[0];
+    const ops::PoolWindow win = ops::poolWindow(c.attrs, x[2], x[3]);
+    const ops::PoolAxis &r = win.rows, &col = win.cols;
     auto& n = c.builder.node(type, c.node.id, {c.inputs[0]}, {c.output});
     ModelBuilder::attr(n, "kernel_shape", c.ints("kernel_size"));
     ModelBuilder::attr(n, "strides", c.ints("stride"));
-    ModelBuilder::attr(n, "pads", {p[0], p[1], p[0], p[1]});
-    if (std::string_view(type) == "AveragePool") {
-        ModelBuilder::attr(n, "count_include_pad", std::int64_t{1}); // padding counts as zeros
+    ModelBuilder::attr(n, "pads", {r.padBegin, col.padBegin, r.padEnd, col.padEnd});
+    if (r.dilation != 1 || col.dilation != 1) {
+        ModelBuilder::attr(n, "dilations", {r.dilation, col.dilation});
+    }
+    if (r.ceil) {
+        ModelBuilder::attr(n, "ceil_mode", std::int64_t{1});
+    }
+    if (std::string_view(type) == "AveragePool") { // 1: padding counts as zeros
+        ModelBuilder::attr(n, "count_include_pad", std::int64_t{win.includePad ? 1 : 0});
     }
     return Status::success();
 }
@@ -191,13 +202,62 @@ Status emitAvgPool(MapContext& c) {
     return emitPool(c, "AveragePool");
 }
 
-// [N, C, H, W] -> GlobalAveragePool [N, C, 1, 1] -> Flatten [N, C].
-Status emitGlobalAvgPool(MapContext& c) {
+// LRN with ONNX's own attributes (our schema takes its names, defaults and formula).
+Status emitLrn(MapContext& c) {
+    auto& n = c.builder.node("LRN", c.node.id, {c.inputs[0]}, {c.output});
+    ModelBuilder::attr(n, "size", c.i("size"));
+    ModelBuilder::attr(n, "alpha", static_cast<float>(c.f("alpha")));
+    ModelBuilder::attr(n, "beta", static_cast<float>(c.f("beta")));
+    ModelBuilder::attr(n, "bias", static_cast<float>(c.f("bias")));
+    return Status::success();
+}
+
+// Pad (opset 11 on): the pads as the int64 input "<node>/pads", [begin of each axis, end of
+// each axis] = [0, 0, top, left, 0, 0, bottom, right]; constant mode's fill as the scalar input
+// "<node>/value".
+Status emitPad(MapContext& c) {
+    const IntList& p = c.ints("padding"); // top, bottom, left, right
+    c.builder.int64Initializer(c.helper("pads"),
+                               std::vector<std::int64_t>{0, 0, p[0], p[2], 0, 0, p[1], p[3]});
+    std::vector<std::string> in{c.inputs[0], c.helper("pads")};
+    if (c.s("mode") == "constant") {
+        c.builder.scalar(c.helper("value"), static_cast<float>(c.f("value")));
+        in.push_back(c.helper("value"));
+    }
+    auto& n = c.builder.node("Pad", c.node.id, in, {c.output});
+    ModelBuilder::attr(n, "mode", c.s("mode"));
+    return Status::success();
+}
+
+// Slice (opset 10 on): starts, ends, axes and steps as the int64 inputs "<node>/starts",
+// "<node>/ends", "<node>/axes" and "<node>/steps", one entry each; the axis as the schema has
+// it (ONNX counts a negative one from the end too).
+Status emitSlice(MapContext& c) {
+    c.builder.int64Initializer(c.helper("starts"), std::vector<std::int64_t>{c.i("start")});
+    c.builder.int64Initializer(c.helper("ends"), std::vector<std::int64_t>{c.i("end")});
+    c.builder.int64Initializer(c.helper("axes"), std::vector<std::int64_t>{c.i("axis")});
+    c.builder.int64Initializer(c.helper("steps"), std::vector<std::int64_t>{1});
+    c.builder.node(
+        "Slice", c.node.id,
+        {c.inputs[0], c.helper("starts"), c.helper("ends"), c.helper("axes"), c.helper("steps")},
+        {c.output});
+    return Status::success();
+}
+
+// [N, C, H, W] -> GlobalAveragePool / GlobalMaxPool [N, C, 1, 1] -> Flatten [N, C].
+Status emitGlobalPool(MapContext& c, const char* type) {
     std::string pooled = c.helper("pooled");
-    c.builder.node("GlobalAveragePool", c.node.id, {c.inputs[0]}, {pooled});
+    c.builder.node(type, c.node.id, {c.inputs[0]}, {pooled});
     auto& f = c.builder.node("Flatten", c.helper("flatten"), {pooled}, {c.output});
     ModelBuilder::attr(f, "axis", std::int64_t{1});
     return Status::success();
+}
+
+Status emitGlobalAvgPool(MapContext& c) {
+    return emitGlobalPool(c, "GlobalAveragePool");
+}
+Status emitGlobalMaxPool(MapContext& c) {
+    return emitGlobalPool(c, "GlobalMaxPool");
 }
 
 Status emitUnary(MapContext& c, const char* type) {
@@ -225,6 +285,26 @@ Status emitELU(MapContext& c) {
     auto& n = c.builder.node("Elu", c.node.id, {c.inputs[0]}, {c.output});
     ModelBuilder::attr(n, "alpha", static_cast<float>(c.f("alpha")));
     return Status::success();
+}
+
+// Clip with its bounds as scalar inputs (opset 11 on).
+Status emitReLU6(MapContext& c) {
+    c.builder.scalar(c.helper("min"), 0.0f);
+    c.builder.scalar(c.helper("max"), 6.0f);
+    c.builder.node("Clip", c.node.id, {c.inputs[0], c.helper("min"), c.helper("max")}, {c.output});
+    return Status::success();
+}
+
+Status emitHardSigmoid(MapContext& c) {
+    auto& n = c.builder.node("HardSigmoid", c.node.id, {c.inputs[0]}, {c.output});
+    ModelBuilder::attr(n, "alpha", static_cast<float>(c.f("alpha")));
+    ModelBuilder::attr(n, "beta", static_cast<float>(c.f("beta")));
+    return Status::success();
+}
+
+// HardSwish is ONNX's from opset 14.
+Status emitHardSwish(MapContext& c) {
+    return emitUnary(c, "HardSwish");
 }
 
 // ONNX has Gelu only from opset 20, so: erf form 0.5 * x * (1 + Erf(x / sqrt(2)));
@@ -282,6 +362,12 @@ Status emitReshape(MapContext& c) {
 
 Status emitAdd(MapContext& c) {
     c.builder.node(c.inputs.size() == 2 ? "Add" : "Sum", c.node.id, c.inputs, {c.output});
+    return Status::success();
+}
+
+// Our broadcast rule (same rank, a dim of 1 in either input) is a case of ONNX's.
+Status emitMul(MapContext& c) {
+    c.builder.node("Mul", c.node.id, c.inputs, {c.output});
     return Status::success();
 }
 
@@ -413,19 +499,27 @@ graph::OpTable<EmitFn> makeOnnxEmitterTable(const OpRegistry* registry) {
         .add("MaxPool2D", emitMaxPool)
         .add("AvgPool2D", emitAvgPool)
         .add("GlobalAvgPool", emitGlobalAvgPool)
+        .add("GlobalMaxPool", emitGlobalMaxPool)
         .add("BatchNorm", emitBatchNorm)
         .add("LayerNorm", emitLayerNorm)
+        .add("LRN", emitLrn)
         .add("Dropout", emitStructural)
         .add("ReLU", emitReLU)
         .add("LeakyReLU", emitLeakyReLU)
         .add("ELU", emitELU)
+        .add("ReLU6", emitReLU6)
+        .add("HardSigmoid", emitHardSigmoid)
+        .add("HardSwish", emitHardSwish)
         .add("GELU", emitGELU)
         .add("Sigmoid", emitSigmoid)
         .add("Tanh", emitTanh)
         .add("Softmax", emitSoftmax)
         .add("Flatten", emitFlatten)
         .add("Reshape", emitReshape)
+        .add("Pad", emitPad)
+        .add("Slice", emitSlice)
         .add("Add", emitAdd)
+        .add("Mul", emitMul)
         .add("Concat", emitConcat)
         .add("Embedding", emitEmbedding)
         .add("PositionalEncoding", emitPositionalEncoding)

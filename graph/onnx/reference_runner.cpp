@@ -2,7 +2,9 @@
 // Conv and the pools; Gemm with transB = 1 only; MatMul with equal leading dims or a 2-D
 // right operand.
 #include "graph/onnx/reference_runner.h"
+
 #include "graph/onnx/reference_recurrent.h"
+#include "graph/onnx/reference_shapes.h"
 
 #include <algorithm>
 #include <cmath>
@@ -67,15 +69,53 @@ bool trailingBlock(const Dims& small, const Dims& big) {
     return k <= big.size() && std::equal(first, small.end(), big.end() - static_cast<long>(k));
 }
 
+// a op b under numpy's broadcasting: dims aligned from the right, missing ones 1, each pair
+// equal or one of them 1 (Mul's [N, C, H, W] · [N, C, 1, 1]).
+Expected<Value> broadcastBinary(const Value& a, const Value& b,
+                                const std::function<double(double, double)>& f) {
+    const std::size_t rank = std::max(a.dims.size(), b.dims.size());
+    auto padded = [rank](const Dims& d) {
+        Dims p(rank - d.size(), 1);
+        p.insert(p.end(), d.begin(), d.end());
+        return p;
+    };
+    const Dims da = padded(a.dims), db = padded(b.dims);
+    Dims dy(rank), sa(rank), sb(rank); // sa, sb: strides over dy, 0 where broadcast
+    I strideA = 1, strideB = 1;
+    for (std::size_t k = rank; k-- > 0;) {
+        if (da[k] != db[k] && da[k] != 1 && db[k] != 1) {
+            return Error::internal("reference runner: shapes do not broadcast");
+        }
+        dy[k] = da[k] == 1 ? db[k] : da[k];
+        sa[k] = da[k] == 1 ? 0 : strideA;
+        sb[k] = db[k] == 1 ? 0 : strideB;
+        strideA *= da[k];
+        strideB *= db[k];
+    }
+    Value y{dy, std::vector<float>(static_cast<std::size_t>(numel(dy)))};
+    for (std::size_t i = 0; i < y.data.size(); ++i) {
+        I rest = static_cast<I>(i), oa = 0, ob = 0;
+        for (std::size_t k = rank; k-- > 0;) {
+            const I c = rest % dy[k];
+            rest /= dy[k];
+            oa += c * sa[k];
+            ob += c * sb[k];
+        }
+        y.data[i] = static_cast<float>(
+            f(a.data[static_cast<std::size_t>(oa)], b.data[static_cast<std::size_t>(ob)]));
+    }
+    return y;
+}
+
 // a op b where both have one shape, one of them is a scalar, or one is a trailing block of
-// the other.
+// the other; any other pair under numpy's broadcasting.
 Expected<Value> binary(const Value& a, const Value& b,
                        const std::function<double(double, double)>& f) {
     std::size_t na = a.data.size(), nb = b.data.size();
-    bool aSmall = na < nb, ok = na == nb || na == 1 || nb == 1;
+    bool aSmall = na < nb, ok = a.dims == b.dims || na == 1 || nb == 1;
     ok = ok || (aSmall ? trailingBlock(a.dims, b.dims) : trailingBlock(b.dims, a.dims));
     if (!ok) {
-        return Error::internal("reference runner: unsupported broadcast");
+        return broadcastBinary(a, b, f);
     }
     Value y{na >= nb ? a.dims : b.dims, std::vector<float>(std::max(na, nb))};
     for (std::size_t i = 0; i < y.data.size(); ++i) {
@@ -125,42 +165,79 @@ Value conv(const Args& a) {
     return y;
 }
 
+// MaxPool and AveragePool as ONNX defines them (the global pools: one window over the plane):
+// pads [top, left, bottom, right] or auto_pad, dilations, ceil_mode (with opset 19's rule: a
+// last window that would start in the end padding is dropped), count_include_pad (the taps
+// inside the explicit padding count, the ceil overhang past it never does). Written from the
+// specification on its own, not from graph/ops/pool_window.h, so that it checks that rule.
 Value pool(const Args& a, bool isMax) {
     const Value& x = a.x();
     I n = x.dims[0], c = x.dims[1], h = x.dims[2], wd = x.dims[3];
-    Window win = windowOf(a.node, {h, wd});
-    I oh = win.outH(h), ow = win.outW(wd);
+    const Dims k = attrInts(a.node, "kernel_shape", {h, wd});
+    const Dims s = attrInts(a.node, "strides", {1, 1}), d = attrInts(a.node, "dilations", {1, 1});
+    Dims pads = attrInts(a.node, "pads", {0, 0, 0, 0});
+    const bool ceilMode = attrInt(a.node, "ceil_mode", 0) != 0;
+    const bool includePad = attrInt(a.node, "count_include_pad", 0) != 0;
+    const auto* autoPadAttr = findAttr(a.node, "auto_pad");
+    const std::string autoPad = autoPadAttr ? autoPadAttr->s() : "NOTSET";
+    const I in[2] = {h, wd};
+    I out[2];
+    for (std::size_t e = 0; e < 2; ++e) {
+        const I span = d[e] * (k[e] - 1) + 1;
+        if (autoPad == "VALID") {
+            pads[e] = pads[e + 2] = 0;
+        } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+            const I o = (in[e] + s[e] - 1) / s[e];
+            const I total = std::max<I>((o - 1) * s[e] + span - in[e], 0);
+            pads[e] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+            pads[e + 2] = total - pads[e];
+        }
+        const I room = in[e] + pads[e] + pads[e + 2] - span;
+        out[e] = (ceilMode ? room + s[e] - 1 : room) / s[e] + 1;
+        if (ceilMode && (out[e] - 1) * s[e] >= in[e] + pads[e]) {
+            --out[e];
+        }
+    }
+    const I oh = out[0], ow = out[1];
     Value y{{n, c, oh, ow}, std::vector<float>(static_cast<std::size_t>(n * c * oh * ow))};
     for (I bc = 0; bc < n * c; ++bc)
         for (I i = 0; i < oh; ++i)
             for (I j = 0; j < ow; ++j) {
                 double acc = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
-                for (I p = 0; p < win.k[0]; ++p)
-                    for (I q = 0; q < win.k[1]; ++q) {
-                        I r = i * win.s[0] - win.pads[0] + p, col = j * win.s[1] - win.pads[1] + q;
+                I cells = 0, padded = 0; // taps inside the input; inside it or its padding
+                for (I p = 0; p < k[0]; ++p)
+                    for (I q = 0; q < k[1]; ++q) {
+                        I r = i * s[0] - pads[0] + p * d[0], col = j * s[1] - pads[1] + q * d[1];
+                        padded += r < h + pads[2] && col < wd + pads[3];
                         if (r >= 0 && r < h && col >= 0 && col < wd) {
                             double v = x.data[(bc * h + r) * wd + col];
                             acc = isMax ? std::max(acc, v) : acc + v;
+                            ++cells;
                         }
                     }
-                // count_include_pad = 1: the padded window size divides.
                 y.data[(bc * oh + i) * ow + j] =
-                    static_cast<float>(isMax ? acc : acc / double(win.k[0] * win.k[1]));
+                    static_cast<float>(isMax ? acc : acc / double(includePad ? padded : cells));
             }
     return y;
 }
 
-Value gemm(const Args& a) { // A [N, K] x B[M, K]^T + C[M]
+// alpha · A' · B' + beta · C, A' = A or A^T, B' = B or B^T; C a bias of M values (or absent).
+Value gemm(const Args& a) {
     const Value &x = a.x(0), &w = a.x(1);
-    I n = x.dims[0], k = x.dims[1], m = w.dims[0];
+    const bool ta = attrInt(a.node, "transA", 0) != 0, tb = attrInt(a.node, "transB", 0) != 0;
+    const double alpha = attrFloat(a.node, "alpha", 1.0), beta = attrFloat(a.node, "beta", 1.0);
+    const I n = ta ? x.dims[1] : x.dims[0], k = ta ? x.dims[0] : x.dims[1];
+    const I m = tb ? w.dims[0] : w.dims[1];
     Value y{{n, m}, std::vector<float>(static_cast<std::size_t>(n * m))};
     for (I b = 0; b < n; ++b)
         for (I o = 0; o < m; ++o) {
-            double acc = a.has(2) ? a.x(2).data[o] : 0.0;
+            double acc = 0;
             for (I i = 0; i < k; ++i) {
-                acc += double(x.data[b * k + i]) * w.data[o * k + i];
+                acc +=
+                    double(x.data[ta ? i * n + b : b * k + i]) * w.data[tb ? o * k + i : i * m + o];
             }
-            y.data[b * m + o] = static_cast<float>(acc);
+            y.data[b * m + o] =
+                static_cast<float>(alpha * acc + (a.has(2) ? beta * a.x(2).data[o] : 0.0));
         }
     return y;
 }
@@ -255,6 +332,27 @@ Expected<Value> alphaUnary(const Args& a, bool elu) {
     return unary(a.x(), [=](double v) { return v > 0 ? v : elu ? al * std::expm1(v) : al * v; });
 }
 
+// Clip: the bounds as scalar inputs (opset 11 on; either may be absent) or attributes
+// (before); absent, they are -inf and +inf.
+Expected<Value> clip(const Args& a) {
+    double lo = attrFloat(a.node, "min", -std::numeric_limits<double>::infinity());
+    double hi = attrFloat(a.node, "max", std::numeric_limits<double>::infinity());
+    for (std::size_t k : {std::size_t{1}, std::size_t{2}}) {
+        if (a.has(k)) {
+            if (a.x(k).data.size() != 1) {
+                return Error::internal("reference runner: Clip bounds must be scalars");
+            }
+            (k == 1 ? lo : hi) = a.x(k).data[0];
+        }
+    }
+    return unary(a.x(), [=](double v) { return std::min(std::max(v, lo), hi); });
+}
+
+Expected<Value> hardSigmoid(const Args& a) {
+    double al = attrFloat(a.node, "alpha", 0.2), be = attrFloat(a.node, "beta", 0.5);
+    return unary(a.x(), [=](double v) { return std::clamp(al * v + be, 0.0, 1.0); });
+}
+
 Expected<Value> sum(const Args& a) {
     Value s = a.x(0);
     for (std::size_t k = 1; k < a.in.size(); ++k) {
@@ -296,10 +394,10 @@ Value reshape(const Args& a, const Int64s& int64s) {
 }
 
 Expected<Value> gemmChecked(const Args& a) {
-    // PyTorch writes alpha = beta = 1 and transA = 0 out; they change nothing.
-    if (attrInt(a.node, "transB", 0) != 1 || attrFloat(a.node, "alpha", 1.0) != 1.0 ||
-        attrFloat(a.node, "beta", 1.0) != 1.0 || attrInt(a.node, "transA", 0) != 0) {
-        return Error::internal("reference runner: Gemm supports transB = 1, alpha = beta = 1 only");
+    if (a.x(0).dims.size() != 2 || a.x(1).dims.size() != 2 ||
+        (a.has(2) &&
+         numel(a.x(2).dims) != (attrInt(a.node, "transB", 0) ? a.x(1).dims[0] : a.x(1).dims[1]))) {
+        return Error::internal("reference runner: Gemm of 2-D A and B and a bias C only");
     }
     return gemm(a);
 }
@@ -470,6 +568,101 @@ Value squeeze(const Args& a, const Int64s& int64s) {
     return r;
 }
 
+// LRN over axis 1 of [N, C, ...]: y = x / (bias + alpha / size * the sum of x^2 over channels
+// c - floor((size - 1) / 2) .. c + ceil((size - 1) / 2))^beta.
+Expected<Value> lrn(const Args& a) {
+    const Value& x = a.x();
+    const auto* size = findAttr(a.node, "size");
+    if (!size || size->i() < 1 || x.dims.size() < 2) {
+        return Error::internal("reference runner: LRN needs a size and [N, C, ...]");
+    }
+    const I c = x.dims[1], inner = numel(x.dims) / x.dims[0] / c, n = size->i();
+    const double alpha = attrFloat(a.node, "alpha", 1e-4), beta = attrFloat(a.node, "beta", 0.75);
+    const double bias = attrFloat(a.node, "bias", 1.0);
+    Value y{x.dims, std::vector<float>(x.data.size())};
+    for (std::size_t i = 0; i < x.data.size(); ++i) {
+        const I ch = static_cast<I>(i) / inner % c, base = static_cast<I>(i) - ch * inner;
+        double sum = 0;
+        for (I k = std::max<I>(0, ch - (n - 1) / 2); k <= std::min(c - 1, ch + n / 2); ++k) {
+            const double v = x.data[static_cast<std::size_t>(base + k * inner)];
+            sum += v * v;
+        }
+        y.data[i] = static_cast<float>(x.data[i] / std::pow(bias + alpha / double(n) * sum, beta));
+    }
+    return y;
+}
+
+// Pad of any rank with non-negative pads [begin of each axis, end of each axis]: the input
+// (opset 11 on) or the attribute `pads` (before), constant_value the scalar input or the
+// attribute `value`, the axes they apply to the input `axes` (opset 18 on; all by default);
+// modes constant, reflect and edge.
+Expected<Value> pad(const Args& a, const Int64s& int64s) {
+    const Value& x = a.x();
+    const std::size_t rank = x.dims.size();
+    Dims pads = attrInts(a.node, "pads", {});
+    Dims ignored;
+    if (a.node.input_size() > 1 && !a.node.input(1).empty()) {
+        pads = indicesOf(a, int64s, 1, ignored);
+    }
+    if (a.node.input_size() > 3 && !a.node.input(3).empty()) {
+        const Dims axes = indicesOf(a, int64s, 3, ignored);
+        if (pads.size() != 2 * axes.size()) {
+            return Error::internal("reference runner: Pad has " + std::to_string(pads.size()) +
+                                   " pads for " + std::to_string(axes.size()) + " axes");
+        }
+        Dims all(2 * rank, 0);
+        for (std::size_t k = 0; k < axes.size(); ++k) {
+            const I ax = axes[k] < 0 ? axes[k] + static_cast<I>(rank) : axes[k];
+            if (ax < 0 || ax >= static_cast<I>(rank)) {
+                return Error::internal("reference runner: Pad axis out of range");
+            }
+            all[static_cast<std::size_t>(ax)] = pads[k];
+            all[rank + static_cast<std::size_t>(ax)] = pads[axes.size() + k];
+        }
+        pads = all;
+    }
+    double value = attrFloat(a.node, "value", 0.0);
+    if (a.has(2)) {
+        value = a.x(2).data.at(0);
+    }
+    const auto* m = findAttr(a.node, "mode");
+    const std::string mode = m ? m->s() : "constant";
+    if (rank == 0 || pads.size() != 2 * rank || *std::min_element(pads.begin(), pads.end()) < 0 ||
+        (mode != "constant" && mode != "reflect" && mode != "edge")) {
+        return Error::internal("reference runner: Pad supports non-negative pads of every axis "
+                               "and modes constant, reflect and edge only");
+    }
+    Dims dims(rank);
+    for (std::size_t d = 0; d < rank; ++d) {
+        dims[d] = x.dims[d] + pads[d] + pads[rank + d];
+        if (mode == "reflect" && std::max(pads[d], pads[rank + d]) >= x.dims[d]) {
+            return Error::internal("reference runner: Pad reflect by more than the dimension");
+        }
+    }
+    const Dims in = stridesOf(x.dims), out = stridesOf(dims);
+    Value y{dims, std::vector<float>(static_cast<std::size_t>(numel(dims)))};
+    for (std::size_t o = 0; o < y.data.size(); ++o) {
+        I from = 0;
+        bool inside = true;
+        for (std::size_t d = 0; d < rank; ++d) {
+            I i = static_cast<I>(o) / out[d] % dims[d] - pads[d];
+            const I size = x.dims[d];
+            if (i < 0 || i >= size) {
+                if (mode == "edge") {
+                    i = std::clamp<I>(i, 0, size - 1);
+                } else if (mode == "reflect") {
+                    i = i < 0 ? -i : 2 * (size - 1) - i;
+                } else {
+                    inside = false;
+                }
+            }
+            from += i * in[d];
+        }
+        y.data[o] = inside ? x.data[static_cast<std::size_t>(from)] : static_cast<float>(value);
+    }
+    return y;
+}
+
 struct OpEntry {
     const char* name;
     OpFn fn;
@@ -482,11 +675,15 @@ const OpEntry kOps[] = {
     {"AveragePool", [](const Args& a, const Int64s&) -> Expected<Value> { return pool(a, false); }},
     {"GlobalAveragePool",
      [](const Args& a, const Int64s&) -> Expected<Value> { return pool(a, false); }},
+    {"GlobalMaxPool",
+     [](const Args& a, const Int64s&) -> Expected<Value> { return pool(a, true); }},
     {"BatchNormalization",
      [](const Args& a, const Int64s&) -> Expected<Value> { return batchNorm(a); }},
     {"LayerNormalization",
      [](const Args& a, const Int64s&) -> Expected<Value> { return layerNorm(a); }},
     {"Softmax", [](const Args& a, const Int64s&) -> Expected<Value> { return softmax(a); }},
+    {"LRN", [](const Args& a, const Int64s&) { return lrn(a); }},
+    {"Pad", [](const Args& a, const Int64s& i) { return pad(a, i); }},
     {"Concat", [](const Args& a, const Int64s&) -> Expected<Value> { return concat(a); }},
     {"Flatten", [](const Args& a, const Int64s&) -> Expected<Value> { return flatten(a); }},
     {"Reshape", [](const Args& a, const Int64s& i) -> Expected<Value> { return reshape(a, i); }},
@@ -496,6 +693,12 @@ const OpEntry kOps[] = {
      }},
     {"LeakyRelu", [](const Args& a, const Int64s&) { return alphaUnary(a, false); }},
     {"Elu", [](const Args& a, const Int64s&) { return alphaUnary(a, true); }},
+    {"Clip", [](const Args& a, const Int64s&) { return clip(a); }},
+    {"HardSigmoid", [](const Args& a, const Int64s&) { return hardSigmoid(a); }},
+    {"HardSwish",
+     [](const Args& a, const Int64s&) -> Expected<Value> {
+         return unary(a.x(), [](double v) { return v * std::clamp(v / 6 + 0.5, 0.0, 1.0); });
+     }},
     {"Sigmoid",
      [](const Args& a, const Int64s&) -> Expected<Value> {
          return unary(a.x(), [](double v) { return 1 / (1 + std::exp(-v)); });
@@ -517,6 +720,7 @@ const OpEntry kOps[] = {
     {"MatMul", [](const Args& a, const Int64s&) { return matMul(a); }},
     {"Transpose", [](const Args& a, const Int64s&) -> Expected<Value> { return transpose(a); }},
     {"Gather", [](const Args& a, const Int64s& i) { return gather(a, i); }},
+    {"Slice", [](const Args& a, const Int64s& i) { return runSlice(a.node, a.in, i); }},
     // Values are f32 here; a Cast to int64 of integral floats keeps them.
     {"Cast", [](const Args& a, const Int64s&) -> Expected<Value> { return a.x(); }},
     {"ReduceMean",
@@ -539,7 +743,8 @@ OpFn findOp(const std::string& op) {
 Expected<std::map<std::string, Value>> runModel(const onnx::ModelProto& model, Value input) {
     const onnx::GraphProto& g = model.graph();
     std::map<std::string, Value> values;
-    Int64s int64s; // Reshape's shape initializers
+    Int64s int64s;  // int64 tensors: initializers and the shape arithmetic on them
+    Int64s intDims; // their dims (reference_shapes.h)
     for (const auto& t : g.initializer()) {
         Dims dims(t.dims().begin(), t.dims().end());
         if (t.data_type() == onnx::TensorProto::INT64) {
@@ -549,6 +754,7 @@ Expected<std::map<std::string, Value>> runModel(const onnx::ModelProto& model, V
                 std::memcpy(v.data(), t.raw_data().data(), v.size() * sizeof(std::int64_t));
             }
             int64s[t.name()] = std::move(v);
+            intDims[t.name()] = dims;
             continue;
         }
         Value v{dims, std::vector<float>(static_cast<std::size_t>(numel(dims)))};
@@ -577,6 +783,25 @@ Expected<std::map<std::string, Value>> runModel(const onnx::ModelProto& model, V
             for (int k = 0; k < std::min(n.output_size(), 2); ++k) {
                 if (!n.output(k).empty()) {
                     values[n.output(k)] = std::move((*ys)[std::size_t(k)]);
+                }
+            }
+            continue;
+        }
+        auto integer = runIntegerNode(n, int64s, intDims, values); // Constant, Shape, ...
+        if (!integer) {
+            return integer.error();
+        }
+        if (*integer) {
+            continue;
+        }
+        if (n.op_type() == "Split") { // several outputs
+            auto parts = runSplit(n, a.in, int64s);
+            if (!parts) {
+                return parts.error();
+            }
+            for (int k = 0; k < n.output_size(); ++k) {
+                if (!n.output(k).empty()) {
+                    values[n.output(k)] = std::move((*parts)[std::size_t(k)]);
                 }
             }
             continue;

@@ -43,6 +43,28 @@ OpSchema eluSchema() {
              .exclusiveMin()});
 }
 
+OpSchema relu6Schema() {
+    return activation("ReLU6", "min(max(x, 0), 6): ReLU capped at 6, as in MobileNet.",
+                      "Element-wise. Parameters: 0. FLOPs: `2·E`.", 2);
+}
+
+OpSchema hardSigmoidSchema() {
+    return activation(
+        "HardSigmoid",
+        "max(0, min(1, alpha * x + beta)). The defaults are ONNX's; PyTorch's nn.Hardsigmoid "
+        "is alpha = 1/6, beta = 0.5.",
+        "Element-wise. Parameters: 0. FLOPs: `4·E`.", 4,
+        {AttrSpec::real("alpha", 0.2, -10.0, 10.0, "Slope of the linear part."),
+         AttrSpec::real("beta", 0.5, -10.0, 10.0, "Offset of the linear part.")});
+}
+
+OpSchema hardSwishSchema() {
+    return activation("HardSwish",
+                      "x * max(0, min(1, x / 6 + 0.5)), as ONNX HardSwish and PyTorch's "
+                      "nn.Hardswish (MobileNetV3).",
+                      "Element-wise. Parameters: 0. FLOPs: `5·E`.", 5);
+}
+
 OpSchema geluSchema() {
     return activation("GELU", "x * Phi(x), the Gaussian error linear unit.",
                       "Element-wise. Parameters: 0. FLOPs: `8·E` (either `approximate`).", 8,

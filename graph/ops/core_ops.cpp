@@ -10,13 +10,19 @@ namespace nw::graph {
 void registerCoreOps(OpRegistry& registry) {
     using namespace ops;
     OpSchema (*const factories[])() = {
-        inputSchema,         denseSchema,     conv2dSchema,    maxPool2dSchema, avgPool2dSchema,
-        globalAvgPoolSchema, batchNormSchema, layerNormSchema, dropoutSchema,   reluSchema,
-        leakyReluSchema,     eluSchema,       geluSchema,      sigmoidSchema,   tanhSchema,
-        softmaxSchema,       flattenSchema,   reshapeSchema,   addSchema,       concatSchema,
-        embeddingSchema,     positionalEncodingSchema, sequencePoolSchema, matMulSchema,
-        transposeSchema,
-        lstmSchema,          gruSchema,       multiHeadAttentionSchema, lossSchema,
+        inputSchema,         denseSchema,     conv2dSchema,
+        maxPool2dSchema,     avgPool2dSchema, globalAvgPoolSchema,
+        globalMaxPoolSchema, batchNormSchema, layerNormSchema,
+        lrnSchema,           dropoutSchema,   reluSchema,
+        leakyReluSchema,     eluSchema,       relu6Schema,
+        hardSigmoidSchema,   hardSwishSchema, geluSchema,
+        sigmoidSchema,       tanhSchema,      softmaxSchema,
+        flattenSchema,       reshapeSchema,   padSchema,
+        sliceSchema,         addSchema,       mulSchema,
+        concatSchema,        embeddingSchema, positionalEncodingSchema,
+        sequencePoolSchema,  matMulSchema,    transposeSchema,
+        lstmSchema,          gruSchema,       multiHeadAttentionSchema,
+        lossSchema,
     };
     for (auto* factory : factories) {
         auto status = registry.add(factory());

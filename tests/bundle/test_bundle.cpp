@@ -2,12 +2,12 @@
 // computes; it survives serialisation; corrupt and hostile files are refused with a message
 // (fuzzed); the C API reports errors as codes; the CLI exports, infers and benchmarks.
 #include "app/export/export_support.h"
+#include "base/rng.h"
 #include "engine/bundle/quantize.h"
 #include "engine/bundle/runtime/model.h"
 #include "engine/bundle/runtime/netwright_rt.h"
 #include "engine/bundle/runtime/netwright_rt.hpp"
 #include "engine/bundle/writer.h"
-#include "base/rng.h"
 #include "engine/cpu/cpu_backend.h"
 #include "graph/project_file.h"
 #include "tests/datasets/dataset_fixtures.h"
@@ -56,8 +56,7 @@ Built build(const QString& projectFile, std::int64_t batch = 3) {
         if (e->spec.name == "running_mean" || e->spec.name == "running_var" ||
             e->spec.name == "gamma" || e->spec.name == "beta") {
             std::vector<float> v(std::size_t(e->value.numel()));
-            CounterRng(3, streamId(e->nodeId + e->spec.name))
-                .fillUniform(v, 0.5f, 1.5f);
+            CounterRng(3, streamId(e->nodeId + e->spec.name)).fillUniform(v, 0.5f, 1.5f);
             (void)backend.copyFromHost(e->value, v.data());
         }
     }
@@ -145,6 +144,13 @@ private slots:
             QTest::newRow(t) << QString(NW_SOURCE_DIR "/resources/templates/%1.nwproj").arg(t);
         }
         QTest::newRow("all ops") << QString(NW_SOURCE_DIR "/tests/export/data/all_ops.nwproj");
+        QTest::newRow("pad and lrn") << QString(NW_SOURCE_DIR "/tests/export/data/pad_lrn.nwproj");
+        QTest::newRow("pool forms")
+            << QString(NW_SOURCE_DIR "/tests/export/data/pool_forms.nwproj");
+        QTest::newRow("hard activations")
+            << QString(NW_SOURCE_DIR "/tests/export/data/hard_activations.nwproj");
+        QTest::newRow("squeeze excite")
+            << QString(NW_SOURCE_DIR "/tests/export/data/squeeze_excite.nwproj");
     }
     void matchesTheEngine() {
         QFETCH(QString, project);
@@ -248,6 +254,58 @@ private slots:
                  (std::vector<int>{127, -64, 32, 0, 0, 0, -127, 64, 1}));
     }
 
+    // The largest INT8 sums a layer can meet: 64 inputs at the top of their range times
+    // weights of 127. Without VNNI oneDNN adds pairs of u8 x s8 products in a saturating
+    // int16 (2 x 255 x 127 > 32767), which halved these sums; the runtime halves the weights
+    // there (layers_conv_dense.cpp), so every CPU gets 64 to within 7-bit weights.
+    void int8SumsDoNotSaturate_data() {
+        QTest::addColumn<QString>("op");
+        QTest::addColumn<bool>("unsignedInput");
+        QTest::newRow("dense u8") << "dense" << true;
+        QTest::newRow("dense s8") << "dense" << false;
+        QTest::newRow("conv2d u8") << "conv2d" << true;
+        QTest::newRow("conv2d s8") << "conv2d" << false;
+    }
+    void int8SumsDoNotSaturate() {
+        QFETCH(QString, op);
+        QFETCH(bool, unsignedInput);
+        const bool conv = op == "conv2d";
+        const std::int64_t c = 64, units = 4;
+        bundle::Bundle b;
+        b.header.inputShape = conv ? bundle::Dims{c, 2, 2} : bundle::Dims{c};
+        bundle::Layer l;
+        l.op = op.toStdString();
+        l.name = "n1";
+        l.inputs = {0};
+        l.shape = conv ? bundle::Dims{units, 2, 2} : bundle::Dims{units};
+        if (conv) {
+            for (const char* key : {"kernel", "stride", "dilation"}) {
+                l.ints[key] = {1, 1};
+            }
+            l.ints["pad_l"] = l.ints["pad_r"] = {0, 0};
+            l.ints["groups"] = {1};
+        }
+        std::vector<std::int8_t> w(std::size_t(units * c), 127); // real weight 1
+        std::vector<float> scale(std::size_t(units), 1.0f / 127), bias(std::size_t(units), 0.0f);
+        l.blobs["weight"] = b.append(w.data(), w.size(),
+                                     conv ? bundle::Dims{units, c, 1, 1} : bundle::Dims{units, c},
+                                     bundle::DType::S8);
+        l.blobs["weight_scale"] =
+            b.append(scale.data(), 4 * scale.size(), {units}, bundle::DType::F32);
+        l.blobs["bias"] = b.append(bias.data(), 4 * bias.size(), {units}, bundle::DType::F32);
+        l.int8 = bundle::Quantization{unsignedInput ? 1.0 / 255 : 1.0 / 127, unsignedInput};
+        b.header.layers.push_back(l);
+        auto model = rt::Model::fromBundle(b, "mem");
+        QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+        const std::int64_t batch = 2;
+        std::vector<float> in(std::size_t(batch * bundle::elementCount(b.header.inputShape)), 1.0f);
+        std::vector<float> out(std::size_t(batch * bundle::elementCount(l.shape)));
+        QVERIFY((*model)->run(in.data(), batch, out.data()).ok());
+        for (float v : out) { // 64 x 1 x 1, within the rounding of 127 / 2 to 64
+            QVERIFY2(std::abs(v - 64.0f) <= 0.01f * 64, qPrintable(QString::number(v)));
+        }
+    }
+
     // Every template quantises, survives the file format and runs; on the sample CNN the
     // INT8 bundle picks the f32 bundle's class and stays close to its logits.
     void int8RunsEveryTemplate_data() { matchesTheEngine_data(); }
@@ -338,9 +396,18 @@ private slots:
             << QStringList{"SequencePool"} << "node 'n1': SequencePool cannot go into a bundle";
         QTest::newRow("Transpose")
             << QStringList{"Transpose"} << "node 'n1': Transpose cannot go into a bundle";
+        QTest::newRow("Slice") << QStringList{"Slice"}
+                               << "node 'n1': Slice cannot go into a bundle (the bundle runtime "
+                                  "has no slice layer";
         QTest::newRow("Embedding") << QStringList{"Embedding"}
                                    << "node 'n1': Embedding cannot go into a bundle (the bundle "
                                       "runtime has no table-lookup layer";
+        // Over [1, 6, 6], 3 x 3 windows, stride 2, padding 1, rounded up: the last windows
+        // reach past the padding, and counting the padding divides them by 6, not 9.
+        QTest::newRow("AvgPool2D ceil_mode count_include_pad")
+            << QStringList{"AvgPool2D"}
+            << "node 'n1': AvgPool2D with ceil_mode and count_include_pad divides its last "
+               "windows by fewer cells";
     }
 
     void refusesWhatItsRuntimeCannotRun() {
@@ -351,6 +418,8 @@ private slots:
         graph::IntList shape{4, 6};
         if (chain.front() == "Embedding") {
             shape = {4};
+        } else if (chain.front() == "AvgPool2D") {
+            shape = {1, 6, 6};
         }
         g.addNode({"n0", "Input", {{"shape", shape}}, {}});
         std::string last = "n0";
@@ -359,6 +428,10 @@ private slots:
             graph::AttrMap attrs;
             if (chain[i] == "Dense") {
                 attrs["units"] = std::int64_t{3};
+            } else if (chain[i] == "AvgPool2D") {
+                attrs = {{"kernel_size", graph::IntList{3, 3}},
+                         {"padding", graph::IntList{1, 1}},
+                         {"ceil_mode", true}};
             }
             g.addNode({id, chain[i].toStdString(), attrs, {}});
             g.addEdge({{last, 0}, {id, 0}});

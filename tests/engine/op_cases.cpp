@@ -128,6 +128,16 @@ std::vector<ForwardCase> forwardCases() {
         c.prediction = {2.5f, 1};
         add(c);
     }
+    {
+        ForwardCase c{"GlobalMaxPool", {"GlobalMaxPool"}};
+        c.graph = single({2, 2, 2}, "GlobalMaxPool");
+        c.batch = 2;
+        c.input = {1,  2,  3,  4,  -1, 0, -5, -2, // sample 0
+                   -3, -1, -2, -4, 7,  7, 6,  0};
+        c.targets.assign(4, 0.0f);
+        c.prediction = {4, 0, -1, 7};
+        add(c);
+    }
     { // Inference: (x - mean) / sqrt(var + eps) * gamma + beta with the running statistics.
         ForwardCase c{"BatchNorm inference", {"BatchNorm"}};
         c.graph = single({2}, "BatchNorm");
@@ -199,6 +209,52 @@ std::vector<ForwardCase> forwardCases() {
     add(unary("ReLU", "ReLU", {}, {-1, 0, 2.5f}, {0, 0, 2.5f}));
     add(unary("LeakyReLU", "LeakyReLU", {{"alpha", 0.1}}, {-2, 3}, {-0.2f, 3}));
     add(unary("ELU", "ELU", {}, {-1, 2}, {float(std::exp(-1.0) - 1), 2}));
+    // Both sides of each kink: ReLU6 at 0 and 6; HardSigmoid where alpha x + beta is 0 and 1
+    // (x = -2.5 and 2.5 by default; -3 and 3 for PyTorch's alpha 1/6); HardSwish at -3 and 3.
+    add(unary("ReLU6", "ReLU6", {}, {-1, 0, 0.5f, 3, 6, 7.5f}, {0, 0, 0.5f, 3, 6, 6}));
+    add(unary("HardSigmoid", "HardSigmoid", {}, {-3, -2.5f, 0, 1, 2.5f, 4},
+              {0, 0, 0.5f, 0.7f, 1, 1}));
+    add(unary("HardSigmoid PyTorch", "HardSigmoid", {{"alpha", 1.0 / 6}, {"beta", 0.5}},
+              {-4, -1.5f, 2, 3.5f}, {0, 0.25f, 0.83333333f, 1}));
+    add(unary("HardSwish", "HardSwish", {}, {-4, -3, -1, 0, 1.5f, 3, 5},
+              {0, 0, -0.33333333f, 0, 1.125f, 3, 5}));
+    { // An inference plan may fuse the activation into its producer (oneDNN post-ops on the
+      // CPU): 1x1 filter 4, bias -1 over [-1, 0.5, 1, 2.5] -> [-5, 1, 3, 9] -> ReLU6.
+        ForwardCase c{"Conv2D + ReLU6", {"Conv2D", "ReLU6"}};
+        c.graph = Chain({1, 2, 2})
+                      .add("Conv2D", {{"filters", 1}, {"kernel_size", IntList{1, 1}}})
+                      .add("ReLU6")
+                      .add("Loss", kMse)
+                      .graph();
+        c.input = {-1, 0.5f, 1, 2.5f};
+        c.params = {{4}, {-1}};
+        c.targets.assign(4, 0.0f);
+        c.prediction = {0, 1, 3, 6};
+        add(c);
+    }
+    { // W = [[0.5, -1], [1, 1]], b = [0, -2], x = [1, 2]: [-1.5, 1] -> 0.2 x + 0.5.
+        ForwardCase c{"Dense + HardSigmoid", {"Dense", "HardSigmoid"}};
+        c.graph =
+            Chain({2}).add("Dense", {{"units", 2}}).add("HardSigmoid").add("Loss", kMse).graph();
+        c.input = {1, 2};
+        c.params = {{0.5f, -1, 1, 1}, {0, -2}};
+        c.targets.assign(2, 0.0f);
+        c.prediction = {0.2f, 0.7f};
+        add(c);
+    }
+    { // 1x1 filter 2, bias 1 over [-3, -1, 0.5, 2] -> [-5, -1, 2, 5] -> HardSwish.
+        ForwardCase c{"Conv2D + HardSwish", {"Conv2D", "HardSwish"}};
+        c.graph = Chain({1, 2, 2})
+                      .add("Conv2D", {{"filters", 1}, {"kernel_size", IntList{1, 1}}})
+                      .add("HardSwish")
+                      .add("Loss", kMse)
+                      .graph();
+        c.input = {-3, -1, 0.5f, 2};
+        c.params = {{2}, {1}};
+        c.targets.assign(4, 0.0f);
+        c.prediction = {0, -0.33333333f, 1.66666667f, 5};
+        add(c);
+    }
     add(unary("GELU", "GELU", {}, {-1, 0, 1}, {-0.15865525f, 0, 0.84134475f}));
     add(unary("GELU tanh", "GELU", {{"approximate", std::string("tanh")}}, {-1, 0.5f, 1},
               {-0.15880801f, 0.34571401f, 0.84119199f}));
@@ -247,6 +303,56 @@ std::vector<ForwardCase> forwardCases() {
         c.prediction = {0, 2, -1, 2};
         add(c);
     }
+    { // relu(x) * x: a gated product of two equal shapes.
+        ForwardCase c{"Mul", {"Mul"}};
+        Chain g({3});
+        std::string x = g.last();
+        g.add("ReLU").add("Mul", {}, {x}).add("Loss", kMse);
+        c.graph = g.graph();
+        c.input = {-1, 2, 3};
+        c.targets.assign(3, 0.0f);
+        c.prediction = {0, 4, 9};
+        add(c);
+    }
+    { // A squeeze-and-excitation gate: x [N, 2, 2, 2] times its channel means [N, 2, 1, 1]
+      // (GlobalAvgPool, Reshape). Sample 0: means [2.5, 1]; sample 1: [0.5, 2].
+        const std::vector<float> x{1, 2, 3, 4, -1, 0, 5, 0, // sample 0
+                                   0, 1, 0, 1, 2,  2, 2, 2};
+        const std::vector<float> y{2.5f, 5,    7.5f, 10,   -1, 0, 5, 0, // sample 0
+                                   0,    0.5f, 0,    0.5f, 4,  4, 4, 4};
+        for (bool gateFirst : {false, true}) {
+            ForwardCase c{gateFirst ? "Mul broadcast a" : "Mul broadcast b", {"Mul"}};
+            Chain g({2, 2, 2});
+            const std::string in = g.first();
+            if (gateFirst) { // Mul(gate, x)
+                g.add("GlobalAvgPool").add("Reshape", {{"shape", IntList{2, 1, 1}}});
+                g.add("Mul", {}, {in});
+            } else { // Mul(x, gate)
+                std::string gate = g.branch(in, "GlobalAvgPool");
+                gate = g.branch(gate, "Reshape", {{"shape", IntList{2, 1, 1}}});
+                g.add("Mul", {}, {gate});
+            }
+            c.graph = g.add("Loss", kMse).graph();
+            c.batch = 2;
+            c.input = x;
+            c.targets.assign(16, 0.0f);
+            c.prediction = y;
+            add(c);
+        }
+    }
+    { // Each input broadcasts along a dim of its own: x [N, 2, 1, 3] times its channel means
+      // [2, 5] as [N, 1, 2, 1]: y[c, h, w] = x[c, 0, w] * mean[h], [N, 2, 2, 3].
+        ForwardCase c{"Mul both broadcast", {"Mul"}};
+        Chain g({2, 1, 3});
+        const std::string in = g.first(); // a copy: branch() adds nodes
+        std::string mean = g.branch(in, "GlobalAvgPool");
+        mean = g.branch(mean, "Reshape", {{"shape", IntList{1, 2, 1}}});
+        c.graph = g.add("Mul", {}, {mean}).add("Loss", kMse).graph();
+        c.input = {1, 2, 3, 4, 5, 6};
+        c.targets.assign(12, 0.0f);
+        c.prediction = {2, 4, 6, 5, 10, 15, 8, 10, 12, 20, 25, 30};
+        add(c);
+    }
     { // -log softmax([1, 2, 3])[2].
         ForwardCase c{"Loss cross-entropy", {"Loss"}};
         c.graph = Chain({3}).add("Loss").graph();
@@ -286,6 +392,9 @@ std::vector<ForwardCase> forwardCases() {
         c.loss = 1.41003760;
         add(c);
     }
+    addPadLrnForwardCases(out);
+    addPoolForwardCases(out);
+    addSliceForwardCases(out);
     addAttentionForwardCases(out);
     addRecurrentForwardCases(out);
     addSequenceForwardCases(out);
@@ -364,6 +473,8 @@ std::vector<GradientCase> gradientCases() {
             .add("Loss", kMse));
     row("GlobalAvgPool", {"GlobalAvgPool"},
         Chain({2, 4, 4}).add("Conv2D", conv(3)).add("GlobalAvgPool").add("Loss", kMse));
+    row("GlobalMaxPool", {"GlobalMaxPool"},
+        Chain({2, 4, 4}).add("Conv2D", conv(3)).add("GlobalMaxPool").add("Loss", kMse));
     row("BatchNorm 4-D", {"BatchNorm"},
         Chain({2, 4, 4}).add("Conv2D", conv(3)).add("BatchNorm").add("Loss", kMse));
     row("BatchNorm 2-D", {"BatchNorm"},
@@ -377,9 +488,28 @@ std::vector<GradientCase> gradientCases() {
             .add("Loss", kMse));
     row("Dropout", {"Dropout"},
         Chain({6}).add("Dense", {{"units", 8}}).add("Dropout", {{"rate", 0.3}}).add("Loss", kMse));
-    for (const char* act : {"ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softmax"}) {
+    for (const char* act : {"ReLU", "LeakyReLU", "ELU", "ReLU6", "HardSigmoid", "HardSwish", "GELU",
+                            "Sigmoid", "Tanh", "Softmax"}) {
         row(act, {act}, Chain({5}).add("Dense", {{"units", 6}}).add(act).add("Loss", kMse));
     }
+    // Inputs up to ±9 spread the Dense outputs over about ±12: on both sides of every kink of
+    // ReLU6 (0, 6), HardSigmoid (±3 at alpha 1/6) and HardSwish (±3), each output at least
+    // 0.9 from a kink, so no finite-difference step crosses one (chosen for these seeds).
+    const std::vector<float> wide{-3, 7, -8, -8, 9, -3, 5, -7, 8, 9, 8, -9, -9, -6, 7};
+    for (const char* act : {"ReLU6", "HardSwish"}) {
+        out.push_back({std::string(act) + " saturating",
+                       {act},
+                       Chain({5}).add("Dense", {{"units", 6}}).add(act).add("Loss", kMse).graph(),
+                       wide});
+    }
+    out.push_back({"HardSigmoid PyTorch saturating",
+                   {"HardSigmoid"},
+                   Chain({5})
+                       .add("Dense", {{"units", 6}})
+                       .add("HardSigmoid", {{"alpha", 1.0 / 6}, {"beta", 0.5}})
+                       .add("Loss", kMse)
+                       .graph(),
+                   wide});
     row("GELU tanh", {"GELU"},
         Chain({5})
             .add("Dense", {{"units", 6}})
@@ -410,6 +540,40 @@ std::vector<GradientCase> gradientCases() {
         c.add("Conv2D", conv(1)).add("Concat", {}, {side}).add("Loss", kMse);
         row("Concat", {"Concat"}, c);
     }
+    {
+        Chain c({5});
+        c.add("Dense", {{"units", 4}});
+        std::string x = c.last();
+        c.add("Tanh").add("Mul", {}, {x}).add("Loss", kMse); // tanh(x) * x: fan-out summed
+        row("Mul", {"Mul"}, c);
+    }
+    // Squeeze-and-excitation: x [N, 4, 3, 3] and a gate [N, 4, 1, 1] from its own branch
+    // (a 3x3 convolution without padding, a Sigmoid); the gate's gradient sums over H and W.
+    const Attrs gateConv{{"filters", 4}, {"kernel_size", graph::IntList{3, 3}}};
+    {
+        Chain c({2, 3, 3});
+        c.add("Conv2D", conv(4));
+        std::string gate = c.branch(c.last(), "Conv2D", gateConv);
+        gate = c.branch(gate, "Sigmoid");
+        c.add("Mul", {}, {gate}).add("Loss", kMse);
+        row("Mul broadcast b", {"Mul"}, c);
+    }
+    {
+        Chain c({2, 3, 3});
+        c.add("Conv2D", conv(4));
+        std::string x = c.last();
+        c.add("Conv2D", gateConv).add("Sigmoid").add("Mul", {}, {x}).add("Loss", kMse);
+        row("Mul broadcast a", {"Mul"}, c);
+    }
+    { // [N, 2, 1, 3] * [N, 1, 3, 1] -> [N, 2, 3, 3]: both gradients are sums.
+        Chain c({2, 3, 3});
+        c.add("Conv2D", {{"filters", 2}, {"kernel_size", graph::IntList{3, 1}}});
+        const Attrs rowConv{{"filters", 1}, {"kernel_size", graph::IntList{1, 3}}};
+        const std::string in = c.first(); // a copy: branch() adds nodes
+        std::string column = c.branch(in, "Conv2D", rowConv);
+        c.add("Mul", {}, {column}).add("Loss", kMse);
+        row("Mul both broadcast", {"Mul"}, c);
+    }
     row("Loss cross-entropy smoothed", {"Loss"},
         Chain({5}).add("Dense", {{"units", 4}}).add("Loss", {{"label_smoothing", 0.1}}));
     row("Loss cross-entropy per step", {"Loss"},
@@ -418,9 +582,13 @@ std::vector<GradientCase> gradientCases() {
         Chain({5})
             .add("Dense", {{"units", 3}})
             .add("Loss", {{"loss", std::string("binary_cross_entropy_with_logits")}}));
+    addPadLrnGradientCases(out);
+    addPoolGradientCases(out);
+    addSliceGradientCases(out);
     addAttentionGradientCases(out);
     addRecurrentGradientCases(out);
     addSequenceGradientCases(out);
+    addFrozenGradientCases(out);
     // The example plugin's CPU kernels (plugins/examples).
     row("LearnedSwish (plugin)", {"LearnedSwish"},
         Chain({2, 3, 3}).add("Conv2D", conv(3)).add("LearnedSwish").add("Loss", kMse));

@@ -98,8 +98,24 @@ void addAttentionGradientCases(std::vector<GradientCase>& out);
 void addSequenceForwardCases(std::vector<ForwardCase>& out);
 void addSequenceGradientCases(std::vector<GradientCase>& out);
 
+// Pad's and LRN's (pad_lrn_cases.cpp).
+void addPadLrnForwardCases(std::vector<ForwardCase>& out);
+void addPadLrnGradientCases(std::vector<GradientCase>& out);
+
+// Slice's (slice_cases.cpp).
+void addSliceForwardCases(std::vector<ForwardCase>& out);
+void addSliceGradientCases(std::vector<GradientCase>& out);
+
+// MaxPool2D's and AvgPool2D's ceil_mode, asymmetric padding, dilation and
+// count_include_pad (pool_cases.cpp).
+void addPoolForwardCases(std::vector<ForwardCase>& out);
+void addPoolGradientCases(std::vector<GradientCase>& out);
+
 // LSTM's and GRU's (recurrent_cases.cpp).
 void addRecurrentForwardCases(std::vector<ForwardCase>& out);
 void addRecurrentGradientCases(std::vector<GradientCase>& out);
+
+// Graphs with frozen nodes (fine-tuning), one per op with parameters (frozen_cases.cpp).
+void addFrozenGradientCases(std::vector<GradientCase>& out);
 
 } // namespace nw::testing

@@ -322,6 +322,13 @@ private slots:
         QVERIFY2(prepared.isEmpty(), qPrintable(prepared));
         GradientPoint got = gradientsAt(*b, run);
         QVERIFY2(got.error.isEmpty(), qPrintable(got.error));
+        // A frozen node's parameters have no gradient (fine-tuning): its kernel got undefined
+        // gradParams and the optimizer never sees them.
+        for (const auto& e : run.params->entries()) {
+            const bool nodeTrains = c.graph.findNode(e->nodeId)->trainable;
+            QVERIFY2(e->grad.defined() == (e->spec.trainable && nodeTrains),
+                     qPrintable(QString::fromStdString(e->nodeId + "." + e->spec.name)));
+        }
         if (backend.id != "cpu" || backend.options.alignment != 0) {
             auto cpu = registry().openBackend("cpu");
             QVERIFY(cpu.ok());

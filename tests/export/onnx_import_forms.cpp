@@ -3,13 +3,96 @@
 #include "graph/onnx/model_builder.h"
 #include "tests/export/onnx_import_support.h"
 
+#include <cstring>
+
 namespace nw::testing {
 
 namespace ox = graph::onnx_export;
 
 namespace {
 
+// addFloatInit's U(-0.5, 0.5) values times `scale`: weights large enough to drive the
+// activations after them past their kinks.
+void addScaledInit(onnx::GraphProto& g, const std::string& name, std::vector<std::int64_t> dims,
+                   std::mt19937& r, float scale) {
+    addFloatInit(g, name, std::move(dims), r);
+    auto& t = *g.mutable_initializer(g.initializer_size() - 1);
+    std::vector<float> v(t.raw_data().size() / sizeof(float));
+    std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());
+    for (float& x : v) {
+        x *= scale;
+    }
+    t.set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
+}
+
+// Gemm (transB 1) of `in` with a weight [units, features] scaled by `scale` and a bias.
+void addGemm(onnx::GraphProto& g, std::mt19937& r, const std::string& name, const std::string& in,
+             std::int64_t features, std::int64_t units, float scale, const std::string& out) {
+    addScaledInit(g, name + ".w", {units, features}, r, scale);
+    addFloatInit(g, name + ".b", {units}, r);
+    addInt(addNode(g, "Gemm", name, {in, name + ".w", name + ".b"}, {out}), "transB", 1);
+}
+
 const ForeignForm kForeignForms[] = {
+    {"Gemm with alpha and beta (scaled into Dense's weights and bias)",
+     {4},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addFloatInit(g, "B", {4, 3}, r);
+         addFloatInit(g, "C", {3}, r);
+         auto& n = addNode(g, "Gemm", "fc", {"x", "B", "C"}, {"y0"});
+         addFloat(n, "alpha", 2.0f);
+         addFloat(n, "beta", -0.5f);
+         return std::string("y0");
+     },
+     "x:Input fc:Dense loss:Loss",
+     "fc.units=3",
+     true},
+    {"Clip(0, 6), HardSwish, HardSigmoid (PyTorch's MobileNet)",
+     {6},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         // Weights of ±4 over 6 inputs of N(0, 1): pre-activations of about ±10.
+         addGemm(g, r, "fc1", "x", 6, 8, 8.0f, "h1");
+         ox::ModelBuilder(g).scalar("zero", 0.0f);
+         ox::ModelBuilder(g).scalar("six", 6.0f);
+         addNode(g, "Clip", "relu6", {"h1", "zero", "six"}, {"r"});
+         addGemm(g, r, "fc2", "r", 8, 8, 2.0f, "h2");
+         addNode(g, "HardSwish", "hswish", {"h2"}, {"s"});
+         addGemm(g, r, "fc3", "s", 8, 4, 4.0f, "h3");
+         auto& n = addNode(g, "HardSigmoid", "hsig", {"h3"}, {"o"});
+         addFloat(n, "alpha", 1.0f / 6);
+         addFloat(n, "beta", 0.5f);
+         return std::string("o");
+     },
+     "x:Input fc1:Dense relu6:ReLU6 fc2:Dense hswish:HardSwish fc3:Dense hsig:HardSigmoid "
+     "loss:Loss",
+     "hsig.alpha=0.166667; hsig.beta=0.5",
+     true},
+    {"Clip(0) as ReLU, HardSigmoid's defaults",
+     {6},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addGemm(g, r, "fc1", "x", 6, 8, 8.0f, "h1");
+         ox::ModelBuilder(g).scalar("zero", 0.0f);
+         addNode(g, "Clip", "relu", {"h1", "zero"}, {"r"});
+         addGemm(g, r, "fc2", "r", 8, 4, 1.0f, "h2");
+         addNode(g, "HardSigmoid", "hsig", {"h2"}, {"o"});
+         return std::string("o");
+     },
+     "x:Input fc1:Dense relu:ReLU fc2:Dense hsig:HardSigmoid loss:Loss",
+     "hsig.alpha=0.2; hsig.beta=0.5",
+     true},
+    {"Clip(0, 6) by attributes before opset 11",
+     {6},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addGemm(g, r, "fc", "x", 6, 8, 8.0f, "h");
+         auto& n = addNode(g, "Clip", "relu6", {"h"}, {"c"});
+         addFloat(n, "min", 0.0f);
+         addFloat(n, "max", 6.0f);
+         return std::string("c");
+     },
+     "x:Input fc:Dense relu6:ReLU6 loss:Loss",
+     "",
+     true,
+     10},
     {"Gemm with transB 0",
      {6},
      [](onnx::GraphProto& g, std::mt19937& r) {
@@ -132,18 +215,280 @@ const ForeignForm kForeignForms[] = {
      "sm.axis=1",
      true,
      11},
-};
-
-const Refusal kRefusals[] = {
-    {"AveragePool count_include_pad 0 with padding",
-     {1, 4, 4},
+    {"Pad constant (pads and constant_value inputs)",
+     {2, 3, 4},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addInt64Init(g, "pads", {8}, {0, 0, 1, 0, 0, 0, 2, 1});
+         ox::ModelBuilder(g).scalar("fill", 0.25f);
+         addNode(g, "Pad", "pad", {"x", "pads", "fill"}, {"p"});
+         addNode(g, "Flatten", "flat", {"p"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input pad:Pad flat:Flatten loss:Loss",
+     "pad.padding=[1, 2, 0, 1]; pad.mode=\"constant\"; pad.value=0.25",
+     true},
+    {"Pad reflect",
+     {2, 3, 4},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addInt64Init(g, "pads", {8}, {0, 0, 2, 1, 0, 0, 1, 3});
+         addString(addNode(g, "Pad", "pad", {"x", "pads"}, {"p"}), "mode", "reflect");
+         addNode(g, "Flatten", "flat", {"p"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input pad:Pad flat:Flatten loss:Loss",
+     "pad.padding=[2, 1, 1, 3]; pad.mode=\"reflect\"",
+     true},
+    {"Pad edge over the axes H and W (opset 18)",
+     {2, 3, 4},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addInt64Init(g, "pads", {4}, {1, 0, 2, 3}); // begin H, W, end H, W
+         addInt64Init(g, "axes", {2}, {-2, 3});
+         addString(addNode(g, "Pad", "pad", {"x", "pads", "", "axes"}, {"p"}), "mode", "edge");
+         addNode(g, "Flatten", "flat", {"p"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input pad:Pad flat:Flatten loss:Loss",
+     "pad.padding=[1, 2, 0, 3]; pad.mode=\"edge\"",
+     true,
+     18},
+    {"Pad by attributes before opset 11",
+     {2, 3, 4},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "Pad", "pad", {"x"}, {"p"});
+         addInts(n, "pads", {0, 0, 0, 2, 0, 0, 1, 0});
+         addFloat(n, "value", -1.5f);
+         addNode(g, "Flatten", "flat", {"p"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input pad:Pad flat:Flatten loss:Loss",
+     "pad.padding=[0, 1, 2, 0]; pad.value=-1.5",
+     true,
+     10},
+    {"LRN (AlexNet's form)",
+     {6, 3, 3},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addFloatInit(g, "w", {8, 6, 1, 1}, r);
+         addNode(g, "Conv", "conv", {"x", "w"}, {"c"});
+         auto& n = addNode(g, "LRN", "lrn", {"c"}, {"l"});
+         addInt(n, "size", 5);
+         addFloat(n, "alpha", 0.5f);
+         addFloat(n, "beta", 0.75f);
+         addFloat(n, "bias", 2.0f);
+         addNode(g, "Flatten", "flat", {"l"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input conv:Conv2D lrn:LRN flat:Flatten loss:Loss",
+     "lrn.size=5; lrn.alpha=0.5; lrn.beta=0.75; lrn.bias=2",
+     true},
+    {"LRN's defaults",
+     {3, 2, 2},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addInt(addNode(g, "LRN", "lrn", {"x"}, {"l"}), "size", 3);
+         addNode(g, "Flatten", "flat", {"l"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input lrn:LRN flat:Flatten loss:Loss",
+     "lrn.size=3; lrn.alpha=0.0001; lrn.beta=0.75; lrn.bias=1",
+     true},
+    {"squeeze-and-excitation Mul (a gate [N, C, 1, 1])",
+     {4, 3, 3},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addNode(g, "GlobalAveragePool", "gap", {"x"}, {"p"});
+         addFloatInit(g, "w1", {2, 4, 1, 1}, r);
+         addFloatInit(g, "b1", {2}, r);
+         addNode(g, "Conv", "squeeze", {"p", "w1", "b1"}, {"s"});
+         addNode(g, "Relu", "relu", {"s"}, {"sr"});
+         addFloatInit(g, "w2", {4, 2, 1, 1}, r);
+         addFloatInit(g, "b2", {4}, r);
+         addNode(g, "Conv", "excite", {"sr", "w2", "b2"}, {"e"});
+         addNode(g, "Sigmoid", "gate", {"e"}, {"gt"});
+         addNode(g, "Mul", "scale", {"x", "gt"}, {"m"});
+         addNode(g, "Flatten", "flat", {"m"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input gap:GlobalAvgPool gap_nchw:Reshape squeeze:Conv2D relu:ReLU excite:Conv2D "
+     "gate:Sigmoid scale:Mul flat:Flatten loss:Loss",
+     "gap_nchw.shape=[4, 1, 1]; squeeze.kernel_size=[1, 1]",
+     true},
+    {"Mul of two equal shapes (a gated unit), the gate first",
+     {6},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addNode(g, "Sigmoid", "sig", {"x"}, {"s"});
+         addNode(g, "Tanh", "act", {"x"}, {"t"});
+         addNode(g, "Mul", "gated", {"s", "t"}, {"y0"});
+         return std::string("y0");
+     },
+     "x:Input sig:Sigmoid act:Tanh gated:Mul loss:Loss",
+     "",
+     true},
+    {"GlobalMaxPool kept 4-D",
+     {3, 4, 4},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addNode(g, "GlobalMaxPool", "gmp", {"x"}, {"p"});
+         addFloatInit(g, "w", {2, 3, 1, 1}, r);
+         addNode(g, "Conv", "proj", {"p", "w"}, {"c"});
+         addNode(g, "Flatten", "flat", {"c"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input gmp:GlobalMaxPool gmp_nchw:Reshape proj:Conv2D flat:Flatten loss:Loss",
+     "gmp_nchw.shape=[3, 1, 1]; proj.kernel_size=[1, 1]",
+     true},
+    {"ReduceMax over H and W, kept",
+     {3, 4, 4},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "ReduceMax", "max", {"x"}, {"m"});
+         addInts(n, "axes", {2, 3});
+         addNode(g, "Flatten", "flat", {"m"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input max:GlobalMaxPool max_keep:Reshape flat:Flatten loss:Loss",
+     "max_keep.shape=[3, 1, 1]",
+     true},
+    // The pools' forms: the reference interpreter runs each, the engine must agree.
+    {"MaxPool ceil_mode (torchvision's SqueezeNet and GoogLeNet)",
+     {2, 8, 8},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "MaxPool", "pool", {"x"}, {"p"});
+         addInts(n, "kernel_shape", {3, 3});
+         addInts(n, "strides", {2, 2});
+         addInt(n, "ceil_mode", 1);
+         addNode(g, "Flatten", "flat", {"p"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input pool:MaxPool2D flat:Flatten loss:Loss",
+     "pool.ceil_mode=true; pool.kernel_size=[3, 3]; pool.padding=[0, 0]",
+     true},
+    {"AveragePool count_include_pad 0 with pads (ONNX's default)",
+     {2, 5, 5},
      [](onnx::GraphProto& g, std::mt19937&) {
          auto& n = addNode(g, "AveragePool", "avg", {"x"}, {"a"});
          addInts(n, "kernel_shape", {3, 3});
          addInts(n, "pads", {1, 1, 1, 1});
+         addNode(g, "Flatten", "flat", {"a"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input avg:AvgPool2D flat:Flatten loss:Loss",
+     "avg.count_include_pad=false; avg.padding=[1, 1]; avg.stride=[1, 1]",
+     true},
+    {"AveragePool ceil_mode with pads counted (PyTorch's default)",
+     {2, 6, 6},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "AveragePool", "avg", {"x"}, {"a"});
+         addInts(n, "kernel_shape", {3, 3});
+         addInts(n, "strides", {2, 2});
+         addInts(n, "pads", {1, 1, 1, 1});
+         addInt(n, "ceil_mode", 1);
+         addInt(n, "count_include_pad", 1);
+         addNode(g, "Flatten", "flat", {"a"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input avg:AvgPool2D flat:Flatten loss:Loss",
+     "avg.ceil_mode=true; avg.count_include_pad=true; avg.padding=[1, 1]",
+     true},
+    {"MaxPool asymmetric pads",
+     {2, 6, 7},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "MaxPool", "pool", {"x"}, {"p"});
+         addInts(n, "kernel_shape", {3, 3});
+         addInts(n, "strides", {2, 2});
+         addInts(n, "pads", {1, 0, 1, 1}); // top, left, bottom, right
+         addNode(g, "Flatten", "flat", {"p"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input pool:MaxPool2D flat:Flatten loss:Loss",
+     "pool.padding=[1, 1, 0, 1]",
+     true},
+    {"MaxPool asymmetric pads with ceil_mode",
+     {3, 7, 7},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "MaxPool", "pool", {"x"}, {"p"});
+         addInts(n, "kernel_shape", {3, 3});
+         addInts(n, "strides", {2, 2});
+         addInts(n, "pads", {1, 0, 0, 1});
+         addInt(n, "ceil_mode", 1);
+         addNode(g, "Flatten", "flat", {"p"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input pool:MaxPool2D flat:Flatten loss:Loss",
+     "pool.padding=[1, 0, 0, 1]; pool.ceil_mode=true",
+     true},
+    {"AveragePool asymmetric pads with ceil_mode, padding not counted",
+     {2, 7, 7},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "AveragePool", "avg", {"x"}, {"a"});
+         addInts(n, "kernel_shape", {3, 2});
+         addInts(n, "strides", {2, 2});
+         addInts(n, "pads", {0, 1, 1, 0});
+         addInt(n, "ceil_mode", 1);
+         addNode(g, "Flatten", "flat", {"a"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input avg:AvgPool2D flat:Flatten loss:Loss",
+     "avg.padding=[0, 1, 1, 0]; avg.ceil_mode=true; avg.count_include_pad=false",
+     true},
+    {"MaxPool dilations with ceil_mode",
+     {2, 8, 8},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "MaxPool", "pool", {"x"}, {"p"});
+         addInts(n, "kernel_shape", {2, 3});
+         addInts(n, "strides", {2, 1});
+         addInts(n, "dilations", {2, 2});
+         addInts(n, "pads", {1, 1, 1, 1});
+         addInt(n, "ceil_mode", 1);
+         addNode(g, "Flatten", "flat", {"p"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input pool:MaxPool2D flat:Flatten loss:Loss",
+     "pool.dilation=[2, 2]; pool.ceil_mode=true; pool.stride=[2, 1]",
+     true},
+    {"AveragePool auto_pad SAME_UPPER (TensorFlow)",
+     {2, 5, 5},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "AveragePool", "avg", {"x"}, {"a"});
+         addInts(n, "kernel_shape", {2, 2});
+         addInts(n, "strides", {2, 2});
+         addString(n, "auto_pad", "SAME_UPPER");
+         addNode(g, "Flatten", "flat", {"a"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input avg:AvgPool2D flat:Flatten loss:Loss",
+     "avg.padding=[0, 1, 0, 1]; avg.count_include_pad=false",
+     true},
+    {"MaxPool auto_pad SAME_LOWER",
+     {2, 6, 6},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "MaxPool", "pool", {"x"}, {"p"});
+         addInts(n, "kernel_shape", {3, 3});
+         addInts(n, "strides", {2, 2});
+         addString(n, "auto_pad", "SAME_LOWER");
+         addNode(g, "Flatten", "flat", {"p"}, {"f"});
+         return std::string("f");
+     },
+     "x:Input pool:MaxPool2D flat:Flatten loss:Loss",
+     "pool.padding=[1, 0, 1, 0]",
+     true},
+};
+
+const Refusal kRefusals[] = {
+    {"AveragePool with dilations",
+     {1, 6, 6},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "AveragePool", "avg", {"x"}, {"a"});
+         addInts(n, "kernel_shape", {2, 2});
+         addInts(n, "dilations", {2, 2});
          return std::string("a");
      },
-     "node 'avg' (AveragePool): count_include_pad = 0"},
+     "node 'avg' (AveragePool): dilations [2, 2]: Netwright's AvgPool2D has no dilation",
+     19},
+    {"MaxPool pads beyond half the kernel",
+     {1, 6, 6},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& n = addNode(g, "MaxPool", "pool", {"x"}, {"p"});
+         addInts(n, "kernel_shape", {3, 3});
+         addInts(n, "pads", {0, 0, 2, 0});
+         return std::string("p");
+     },
+     "node 'pool' (MaxPool): pads [0, 0, 2, 0] exceed half the kernel [3, 3]"},
     {"asymmetric Conv pads",
      {1, 4, 4},
      [](onnx::GraphProto& g, std::mt19937& r) {
@@ -177,16 +522,15 @@ const Refusal kRefusals[] = {
          return std::string("y0");
      },
      "node 'r' (Reshape): the target shape [-1, 4] does not keep the batch"},
-    {"Gemm with alpha",
+    {"Gemm with transA",
      {4},
      [](onnx::GraphProto& g, std::mt19937& r) {
          addFloatInit(g, "B", {2, 4}, r);
          auto& n = addNode(g, "Gemm", "fc", {"x", "B"}, {"y0"});
-         addFloat(n, "alpha", 2.0f);
-         addInt(n, "transB", 1);
+         addInt(n, "transA", 1);
          return std::string("y0");
      },
-     "node 'fc' (Gemm): transA, alpha or beta differ"},
+     "node 'fc' (Gemm): transA = 1 transposes the activation"},
     {"Softmax before opset 13 on a middle axis",
      {3, 4},
      [](onnx::GraphProto& g, std::mt19937&) {
@@ -199,23 +543,129 @@ const Refusal kRefusals[] = {
     {"an op downstream of a refused one is still listed",
      {4},
      [](onnx::GraphProto& g, std::mt19937&) {
-         addNode(g, "HardSwish", "hs", {"x"}, {"h"});
+         addNode(g, "Softplus", "sp", {"x"}, {"h"});
          addNode(g, "Relu", "relu", {"h"}, {"r"});
-         addNode(g, "Clip", "relu6", {"r"}, {"c"});
+         ox::ModelBuilder(g).scalar("minus1", -1.0f);
+         ox::ModelBuilder(g).scalar("one", 1.0f);
+         addNode(g, "Clip", "clip", {"r", "minus1", "one"}, {"c"});
          return std::string("c");
      },
-     "cannot import 2 nodes: node 'hs' (HardSwish): Netwright has no HardSwish op yet; node "
-     "'relu6' (Clip): Netwright has no Clip op yet (nor ReLU6)"},
+     "cannot import 2 nodes: node 'sp' (Softplus): Netwright has no Softplus op; node "
+     "'clip' (Clip): clips to [-1, 1]; Netwright has no general Clip op"},
+    {"Clip to no lower bound",
+     {4},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         ox::ModelBuilder(g).scalar("six", 6.0f);
+         addNode(g, "Clip", "clip", {"x", "", "six"}, {"c"});
+         return std::string("c");
+     },
+     "node 'clip' (Clip): clips to [-inf, 6]; Netwright has no general Clip op, only ReLU6 "
+     "(Clip to [0, 6]) and ReLU (Clip to [0, inf])"},
+    {"Clip with a computed bound",
+     {4},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addNode(g, "Relu", "relu", {"x"}, {"r"});
+         addNode(g, "Clip", "clip", {"x", "r"}, {"c"});
+         return std::string("c");
+     },
+     "node 'clip' (Clip): its min is not a constant scalar"},
+    {"Pad of the channels",
+     {2, 3, 3},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addInt64Init(g, "pads", {8}, {0, 1, 0, 0, 0, 0, 1, 1});
+         addNode(g, "Pad", "pad", {"x", "pads"}, {"p"});
+         return std::string("p");
+     },
+     "node 'pad' (Pad): pads [0, 1, 0, 0, 0, 0, 1, 1] pad the batch or the channels"},
+    {"Pad by negative pads",
+     {2, 3, 3},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addInt64Init(g, "pads", {8}, {0, 0, -1, 0, 0, 0, 0, 0});
+         addNode(g, "Pad", "pad", {"x", "pads"}, {"p"});
+         return std::string("p");
+     },
+     "node 'pad' (Pad): pads [0, 0, -1, 0, 0, 0, 0, 0] are negative"},
+    {"Pad wrap",
+     {2, 3, 3},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addInt64Init(g, "pads", {8}, {0, 0, 1, 1, 0, 0, 1, 1});
+         addString(addNode(g, "Pad", "pad", {"x", "pads"}, {"p"}), "mode", "wrap");
+         return std::string("p");
+     },
+     "node 'pad' (Pad): mode 'wrap' has no Netwright equivalent"},
+    {"Pad of a 3-D tensor",
+     {3, 5},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addInt64Init(g, "pads", {6}, {0, 0, 1, 0, 0, 1});
+         addNode(g, "Pad", "pad", {"x", "pads"}, {"p"});
+         return std::string("p");
+     },
+     "node 'pad' (Pad): expects [N, C, H, W], got [N, 3, 5]"},
+    {"Pad reflect by the whole width",
+     {1, 3, 3},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addInt64Init(g, "pads", {8}, {0, 0, 0, 3, 0, 0, 0, 0});
+         addString(addNode(g, "Pad", "pad", {"x", "pads"}, {"p"}), "mode", "reflect");
+         return std::string("p");
+     },
+     "reflect padding needs each pad below its dimension: left 3 is not below W = 3"},
+    {"LRN of an even size",
+     {4, 2, 2},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addInt(addNode(g, "LRN", "lrn", {"x"}, {"l"}), "size", 4);
+         return std::string("l");
+     },
+     "node 'lrn' (LRN): size 4 is not odd"},
+    {"Mul by a constant",
+     {4},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addFloatInit(g, "k", {4}, r);
+         addNode(g, "Mul", "scale", {"x", "k"}, {"y0"});
+         return std::string("y0");
+     },
+     "node 'scale' (Mul): multiplies by the constant [4]; Netwright's Mul takes two "
+     "activations"},
+    {"Mul of inputs of different ranks",
+     {2, 3, 3},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addNode(g, "GlobalAveragePool", "gap", {"x"}, {"p"});
+         addNode(g, "Flatten", "flat", {"p"}, {"f"});
+         addNode(g, "Mul", "m", {"x", "f"}, {"y0"});
+         return std::string("y0");
+     },
+     "node 'm' (Mul): multiplies [N, 2, 3, 3] by [N, 2]: numpy's broadcasting"},
+    {"Mul of shapes that do not broadcast",
+     {2, 3, 3},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addFloatInit(g, "w", {3, 2, 1, 1}, r);
+         addNode(g, "Conv", "conv", {"x", "w"}, {"c"});
+         addNode(g, "Mul", "m", {"x", "c"}, {"y0"});
+         return std::string("y0");
+     },
+     "node 'm' (Mul): shape mismatch: input 'a' is [N, 2, 3, 3] but input 'b' is [N, 3, 3, "
+     "3]; dimension 1 is 2 against 3"},
 };
 
 } // namespace
 
 std::span<const ForeignForm> foreignFormCases() {
-    return kForeignForms;
+    static const std::vector<ForeignForm> all = [] {
+        std::vector<ForeignForm> v(std::begin(kForeignForms), std::end(kForeignForms));
+        const auto more = sliceFormCases();
+        v.insert(v.end(), more.begin(), more.end());
+        return v;
+    }();
+    return all;
 }
 
 std::span<const Refusal> refusalCases() {
-    return kRefusals;
+    static const std::vector<Refusal> all = [] {
+        std::vector<Refusal> v(std::begin(kRefusals), std::end(kRefusals));
+        const auto more = sliceRefusalCases();
+        v.insert(v.end(), more.begin(), more.end());
+        return v;
+    }();
+    return all;
 }
 
 onnx::ModelProto pytorchStyleCnn(bool foldedByHand) {

@@ -103,6 +103,10 @@ struct Refusal {
 };
 std::span<const Refusal> refusalCases();
 
+// Slice's and Split's (onnx_import_slice_forms.cpp), part of the two lists above.
+std::span<const ForeignForm> sliceFormCases();
+std::span<const Refusal> sliceRefusalCases();
+
 // A small CNN as PyTorch 2's exporter writes it (opset 18, scoped node names): Conv, Relu,
 // MaxPool, then x.view(x.size(0), -1) — Shape, Gather, Unsqueeze, Concat into the Reshape —,
 // Gemm and a final Softmax. `foldedByHand`: the Reshape's shape is the constant [0, -1]

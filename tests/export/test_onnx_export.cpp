@@ -103,6 +103,34 @@ private slots:
                                     "Concat=2 Reshape=1 LayerNormalization=1 Erf=1 Tanh=2 "
                                     "Softmax=2 Sigmoid=1 LeakyRelu=1 Elu=1 Gemm=2 Flatten=3"
                                  << classifier;
+        // ReLU6 as Clip (bounds as scalar inputs), HardSwish, HardSigmoid with its alpha/beta.
+        QTest::newRow("hard_activations")
+            << data + "hard_activations.nwproj"
+            << "Conv=4 BatchNormalization=4 HardSwish=2 Clip=3 Add=1 MaxPool=1 "
+               "GlobalAveragePool=1 Flatten=1 HardSigmoid=2 Gemm=2"
+            << classifier;
+        // Pad in each mode (pads and constant_value as inputs), LRN with ONNX's attributes.
+        QTest::newRow("pad_lrn") << data + "pad_lrn.nwproj"
+                                 << "Pad=3 LRN=2 Conv=1 MaxPool=1 Flatten=1 Gemm=1" << classifier;
+        // MaxPool with ceil_mode and with dilations; AveragePool with asymmetric pads,
+        // ceil_mode and count_include_pad 0.
+        QTest::newRow("pool_forms")
+            << data + "pool_forms.nwproj"
+            << "Conv=1 MaxPool=2 AveragePool=2 Flatten=1 Gemm=1" << classifier;
+        // ShuffleNet's unit: Slice (starts, ends, axes, steps as inputs) splits the channels;
+        // the shuffle is a 5-D Reshape and Transpose; a Slice on a negative axis.
+        QTest::newRow("shuffle_unit")
+            << data + "shuffle_unit.nwproj"
+            << "Conv=2 Slice=3 Relu=1 Concat=1 Reshape=2 Transpose=1 GlobalAveragePool=1 "
+               "Flatten=1 Gemm=1"
+            << classifier;
+        // Squeeze-and-excitation: Mul of [N, C, H, W] by its gate [N, C, 1, 1] (broadcast);
+        // GlobalMaxPool + Flatten; a Mul of two [N, C].
+        QTest::newRow("squeeze_excite")
+            << data + "squeeze_excite.nwproj"
+            << "Conv=2 Relu=3 GlobalAveragePool=1 Gemm=3 Sigmoid=2 Reshape=1 Mul=2 MaxPool=1 "
+               "GlobalMaxPool=1 Flatten=2 Softmax=1"
+            << classifier;
         QTest::newRow("regression")
             << data + "regression.nwproj"
             << "LayerNormalization=1 Gemm=1 Tanh=1 Softmax=0 Erf=0" << QStringList{"output"};

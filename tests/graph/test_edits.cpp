@@ -5,9 +5,11 @@
 #include "graph/connection.h"
 #include "graph/edit.h"
 #include "graph/fragment.h"
+#include "graph/graph_diff.h"
 #include "graph/group.h"
 #include "graph/layout.h"
 #include "graph/op_registry.h"
+#include "graph/summary.h"
 
 #include <QtTest>
 #include <functional>
@@ -93,6 +95,9 @@ private slots:
         QTest::newRow("move nodes") << EditFactory([](const Graph& g) {
             return makeMoveNodes(g, {{"conv1", {10, 20}}, {"fc", {-5, 7}}});
         });
+        QTest::newRow("freeze nodes") << EditFactory([](const Graph& g) {
+            return makeSetTrainable(g, {"conv1", "fc", "conv1"}, false);
+        });
         QTest::newRow("insert fragment") << EditFactory([](const Graph& g) {
             auto frag = prepareFragment(g, extractFragment(g, {"conv1", "relu1"}), {30, 30});
             return makeInsertFragment(g, frag);
@@ -135,6 +140,60 @@ private slots:
         QVERIFY(edit->apply(g).ok());
         QVERIFY(g == edited);
         QCOMPARE(edit->inverted().inverted(), *edit);
+    }
+
+    // Fine-tuning: freezing and thawing nodes is an edit like the others; the graph diff says
+    // so and the summary counts the frozen nodes' parameters apart.
+    void freezingNodes() {
+        Graph g = chain();
+        auto unknown = makeSetTrainable(g, {"conv1", "nope"}, false);
+        QVERIFY(!unknown.ok());
+        QCOMPARE(unknown.error().message, std::string("node 'nope' does not exist"));
+        auto unchanged = makeSetTrainable(g, {"conv1"}, true); // already trainable
+        QVERIFY(unchanged.ok() && unchanged->empty());
+
+        auto freeze = makeSetTrainable(g, {"conv1"}, false);
+        QVERIFY(freeze.ok());
+        QCOMPARE(freeze->trainable.size(), std::size_t{1});
+        const Graph before = g;
+        QVERIFY(freeze->apply(g).ok());
+        QVERIFY(!g.findNode("conv1")->trainable);
+        QVERIFY(g.findNode("fc")->trainable);
+        QVERIFY(!freeze->apply(g).ok()); // stale: conv1 is frozen already
+        QVERIFY(!g.findNode("conv1")->trainable);
+
+        const GraphDiff diff = diffGraphs(before, g);
+        QCOMPARE(diff.changedNodes.size(), std::size_t{1});
+        QCOMPARE(diff.changedNodes[0].id, std::string("conv1"));
+        QCOMPARE(diff.changedNodes[0].details,
+                 std::vector<std::string>{"trainable: true -> false"});
+
+        // conv1 (Conv2D, default 32 filters of 3 x 3 over the input's channels) is frozen.
+        g.findNode("input")->attrs["shape"] = IntList{1, 8, 8};
+        const auto analysis = analyze(g, registry());
+        const ModelSummary s = summarize(g, analysis);
+        const std::int64_t convParams = analysis.info("conv1")->cost.trainableParams;
+        QVERIFY(convParams > 0);
+        QCOMPARE(s.frozenParams, convParams);
+        QCOMPARE(s.totals.trainableParams, analysis.totals.trainableParams - convParams);
+        QCOMPARE(s.parameterBytes,
+                 4 * (analysis.totals.trainableParams + analysis.totals.nonTrainableParams));
+        const std::string table = formatSummaryTable(s);
+        QVERIFY2(table.find("conv1 (frozen)") != std::string::npos, table.c_str());
+        QVERIFY2(table.find("Frozen parameters:        " + formatCount(convParams)) !=
+                     std::string::npos,
+                 table.c_str());
+        QCOMPARE(formatParameterSplit(s), formatCompactCount(s.totals.trainableParams) +
+                                              " trainable, " + formatCompactCount(convParams) +
+                                              " frozen");
+        QCOMPARE(formatCompactCount(843), std::string("843"));
+        QCOMPARE(formatCompactCount(12'500), std::string("12.5K"));
+        QCOMPARE(formatCompactCount(1'234'567), std::string("1.2M"));
+        QCOMPARE(formatCompactCount(10'300'000), std::string("10.3M"));
+        QCOMPARE(formatCompactCount(999'999), std::string("1.0M"));
+        const std::string untouched = formatSummaryTable(summarize(before, analysis));
+        QVERIFY(untouched.find("Frozen") == std::string::npos);
+        QVERIFY(untouched.find("(frozen)") == std::string::npos);
     }
 
     void removingANodeRemovesItsEdges() {

@@ -111,8 +111,41 @@ std::vector<InferCase> inferCases() {
         {"AvgPool2D 3x3 stride 1", "AvgPool2D",
          {{"kernel_size", IntList{3, 3}}, {"stride", IntList{1, 1}}},
          {N({1, 5, 5})}, {N({1, 3, 3})}, {0, 0, 81}},
+        // ceil_mode: ceil((15 - 2) / 2) + 1 = 8 (floor: 7). FLOPs 4*8*8*4 = 1024.
+        {"MaxPool2D ceil_mode", "MaxPool2D", {{"ceil_mode", true}}, {N({4, 15, 15})},
+         {N({4, 8, 8})}, {0, 0, 1024}},
+        // 8 x 8 by 3, stride 2, pad 1: ceil((8 + 2 - 3) / 2) + 1 = 5 (floor: 4); the 5th
+        // window starts at 4 * 2 = 8 < 8 + 1, inside the input: kept. FLOPs 1*5*5*9 = 225.
+        {"MaxPool2D ceil_mode padded", "MaxPool2D",
+         {{"kernel_size", IntList{3, 3}}, {"padding", IntList{1, 1}}, {"ceil_mode", true}},
+         {N({1, 8, 8})}, {N({1, 5, 5})}, {0, 0, 225}},
+        // 3 x 3 by 2, stride 2, pad 1: ceil((3 + 2 - 2) / 2) + 1 = 3, but the 3rd would start
+        // at 2 * 2 = 4 >= 3 + 1, in the end padding: dropped, 2 (PyTorch's and ONNX's rule).
+        {"MaxPool2D ceil_mode drops a window in the padding", "MaxPool2D",
+         {{"padding", IntList{1, 1}}, {"ceil_mode", true}}, {N({1, 3, 3})}, {N({1, 2, 2})},
+         {0, 0, 16}},
+        // Dilation 2 spans 2*(3-1)+1 = 5: H (10 - 5) / 1 + 1 = 6; W (10 - 3) / 1 + 1 = 8.
+        // FLOPs 2*6*8*3*2 = 576.
+        {"MaxPool2D dilation", "MaxPool2D",
+         {{"kernel_size", IntList{3, 2}}, {"stride", IntList{1, 1}}, {"dilation", IntList{2, 2}}},
+         {N({2, 10, 10})}, {N({2, 6, 8})}, {0, 0, 576}},
+        // [top, bottom, left, right] = [1, 0, 0, 1]: H (8 + 1 - 3) / 2 + 1 = 4; W the same.
+        // FLOPs 3*4*4*9 = 432.
+        {"AvgPool2D asymmetric padding", "AvgPool2D",
+         {{"kernel_size", IntList{3, 3}}, {"padding", IntList{1, 0, 0, 1}}},
+         {N({3, 8, 8})}, {N({3, 4, 4})}, {0, 0, 432}},
+        // count_include_pad changes no shape; ceil with top 1 bottom 1 left 0 right 0:
+        // H ceil((6 + 2 - 3) / 2) + 1 = 4, W ceil((6 - 3) / 2) + 1 = 3. FLOPs 4*3*9 = 108.
+        {"AvgPool2D ceil_mode count_include_pad false", "AvgPool2D",
+         {{"kernel_size", IntList{3, 3}},
+          {"padding", IntList{1, 1, 0, 0}},
+          {"ceil_mode", true},
+          {"count_include_pad", false}},
+         {N({1, 6, 6})}, {N({1, 4, 3})}, {0, 0, 108}},
         // FLOPs 64*7*7 = 3136.
         {"GlobalAvgPool", "GlobalAvgPool", {}, {N({64, 7, 7})}, {N({64})}, {0, 0, 3136}},
+        // FLOPs 64*7*7 = 3136.
+        {"GlobalMaxPool", "GlobalMaxPool", {}, {N({64, 7, 7})}, {N({64})}, {0, 0, 3136}},
         // scale+shift 2*32 = 64, running mean+var 2*32 = 64; FLOPs 2*32*28*28 = 2*25088.
         {"BatchNorm rank 4", "BatchNorm", {}, {N({32, 28, 28})}, {N({32, 28, 28})},
          {64, 64, 50176}},
@@ -123,6 +156,11 @@ std::vector<InferCase> inferCases() {
         // last two dims 5*6 = 30: 2*30 = 60; FLOPs 5*4*5*6 = 600.
         {"LayerNorm two dims", "LayerNorm", {{"normalized_dims", 2}}, {N({4, 5, 6})},
          {N({4, 5, 6})}, {60, 0, 600}},
+        // (2*5 + 4) per element: 14*16*7*7 = 14*784 = 10976.
+        {"LRN default", "LRN", {}, {N({16, 7, 7})}, {N({16, 7, 7})}, {0, 0, 10976}},
+        // size 3: (2*3 + 4)*2*3*3 = 10*18 = 180.
+        {"LRN size 3", "LRN", {{"size", 3}, {"alpha", 0.5}}, {N({2, 3, 3})}, {N({2, 3, 3})},
+         {0, 0, 180}},
         {"Dropout", "Dropout", {{"rate", 0.25}}, {N({128})}, {N({128})}, {0, 0, 0}},
         // 1 FLOP per element: 32*28*28 = 25088.
         {"ReLU", "ReLU", {}, {N({32, 28, 28})}, {N({32, 28, 28})}, {0, 0, 25088}},
@@ -130,6 +168,12 @@ std::vector<InferCase> inferCases() {
         {"LeakyReLU", "LeakyReLU", {{"alpha", 0.2}}, {N({100})}, {N({100})}, {0, 0, 200}},
         // 3 per element: 3*100.
         {"ELU", "ELU", {}, {N({100})}, {N({100})}, {0, 0, 300}},
+        // 2 per element (max, min): 2*100.
+        {"ReLU6", "ReLU6", {}, {N({4, 5, 5})}, {N({4, 5, 5})}, {0, 0, 200}},
+        // 4 per element (mul, add, max, min): 4*10.
+        {"HardSigmoid", "HardSigmoid", {{"alpha", 1.0 / 6}}, {N({10})}, {N({10})}, {0, 0, 40}},
+        // 5 per element (HardSigmoid's 4, then the product): 5*10.
+        {"HardSwish", "HardSwish", {}, {N({10})}, {N({10})}, {0, 0, 50}},
         // 8 per element: 8*100.
         {"GELU", "GELU", {{"approximate", "tanh"}}, {N({100})}, {N({100})}, {0, 0, 800}},
         // 4 per element: 4*10.
@@ -148,11 +192,41 @@ std::vector<InferCase> inferCases() {
          {N({64, 49})}, {0, 0, 0}},
         // default [-1]: 2*3 = 6.
         {"Reshape default", "Reshape", {}, {N({2, 3})}, {N({6})}, {0, 0, 0}},
+        // default 1 on every side: 5 + 2 = 7, 6 + 2 = 8.
+        {"Pad default", "Pad", {}, {N({3, 5, 6})}, {N({3, 7, 8})}, {0, 0, 0}},
+        // H 5 + 1 + 2 = 8, W 6 + 3 + 4 = 13.
+        {"Pad constant", "Pad", {{"padding", IntList{1, 2, 3, 4}}, {"value", -1.0}},
+         {N({3, 5, 6})}, {N({3, 8, 13})}, {0, 0, 0}},
+        // reflect up to dim - 1: H 5 + 4 + 4 = 13, W 6 + 5 + 5 = 16.
+        {"Pad reflect", "Pad", {{"padding", IntList{4, 4, 5, 5}}, {"mode", "reflect"}},
+         {N({2, 5, 6})}, {N({2, 13, 16})}, {0, 0, 0}},
+        // edge may exceed the dimension: 1 + 1024 + 0 = 1025, 1 + 0 + 3 = 4.
+        {"Pad edge", "Pad", {{"padding", IntList{1024, 0, 0, 3}}, {"mode", "edge"}},
+         {N({1, 1, 1})}, {N({1, 1025, 4})}, {0, 0, 0}},
+        // default: axis 1, [0, 1): the first channel.
+        {"Slice default", "Slice", {}, {N({4, 5, 6})}, {N({1, 5, 6})}, {0, 0, 0}},
+        // ShuffleNet's second half of 116 channels: 116 - 58 = 58.
+        {"Slice channels", "Slice", {{"start", 58}, {"end", 116}}, {N({116, 28, 28})},
+         {N({58, 28, 28})}, {0, 0, 0}},
+        // axis -1 of [N, 3, 10] is axis 2: 7 - 2 = 5; the whole axis is a slice too.
+        {"Slice negative axis", "Slice", {{"axis", -1}, {"start", 2}, {"end", 7}},
+         {N({3, 10})}, {N({3, 5})}, {0, 0, 0}},
+        {"Slice whole axis", "Slice", {{"axis", 2}, {"start", 0}, {"end", 4}}, {N({2, 4})},
+         {N({2, 4})}, {0, 0, 0}},
         // one add per element: 64.
         {"Add 2 inputs", "Add", {}, {N({64}), N({64})}, {N({64})}, {0, 0, 64}},
         // two adds per element: 2*8*4*4 = 256.
         {"Add 3 inputs", "Add", {}, {N({8, 4, 4}), N({8, 4, 4}), N({8, 4, 4})},
          {N({8, 4, 4})}, {0, 0, 256}},
+        // one product per output element: 8*4*4 = 128.
+        {"Mul same shape", "Mul", {}, {N({8, 4, 4}), N({8, 4, 4})}, {N({8, 4, 4})}, {0, 0, 128}},
+        // a squeeze-and-excitation gate: 16*7*7 = 784.
+        {"Mul channel gate", "Mul", {}, {N({16, 7, 7}), N({16, 1, 1})}, {N({16, 7, 7})},
+         {0, 0, 784}},
+        // each input broadcasts along a dimension of its own: [N, 3, 1, 5] * [N, 1, 4, 1]
+        // -> [N, 3, 4, 5], 60.
+        {"Mul both broadcast", "Mul", {}, {N({3, 1, 5}), N({1, 4, 1})}, {N({3, 4, 5})},
+         {0, 0, 60}},
         // 16 + 32 = 48 channels.
         {"Concat channels", "Concat", {}, {N({16, 8, 8}), N({32, 8, 8})}, {N({48, 8, 8})},
          {0, 0, 0}},
@@ -258,17 +332,43 @@ private slots:
 void TestOps::everyOpHasInferRows() {
     // The ops declared in graph/ops/core_ops.h, one factory each.
     const std::vector<OpSchema> declared = {
-        ops::inputSchema(),     ops::denseSchema(),     ops::conv2dSchema(),
-        ops::maxPool2dSchema(), ops::avgPool2dSchema(), ops::globalAvgPoolSchema(),
-        ops::batchNormSchema(), ops::layerNormSchema(), ops::dropoutSchema(),
-        ops::reluSchema(),      ops::leakyReluSchema(), ops::eluSchema(),
-        ops::geluSchema(),      ops::sigmoidSchema(),   ops::tanhSchema(),
-        ops::softmaxSchema(),   ops::flattenSchema(),   ops::reshapeSchema(),
-        ops::addSchema(),       ops::concatSchema(),    ops::lossSchema(),
-        ops::embeddingSchema(), ops::positionalEncodingSchema(), ops::sequencePoolSchema(),
-        ops::matMulSchema(),    ops::transposeSchema(),
+        ops::inputSchema(),
+        ops::denseSchema(),
+        ops::conv2dSchema(),
+        ops::maxPool2dSchema(),
+        ops::avgPool2dSchema(),
+        ops::globalAvgPoolSchema(),
+        ops::batchNormSchema(),
+        ops::layerNormSchema(),
+        ops::lrnSchema(),
+        ops::dropoutSchema(),
+        ops::reluSchema(),
+        ops::leakyReluSchema(),
+        ops::eluSchema(),
+        ops::relu6Schema(),
+        ops::hardSigmoidSchema(),
+        ops::hardSwishSchema(),
+        ops::geluSchema(),
+        ops::sigmoidSchema(),
+        ops::tanhSchema(),
+        ops::softmaxSchema(),
+        ops::flattenSchema(),
+        ops::reshapeSchema(),
+        ops::padSchema(),
+        ops::sliceSchema(),
+        ops::addSchema(),
+        ops::concatSchema(),
+        ops::lossSchema(),
+        ops::globalMaxPoolSchema(),
+        ops::mulSchema(),
+        ops::embeddingSchema(),
+        ops::positionalEncodingSchema(),
+        ops::sequencePoolSchema(),
+        ops::matMulSchema(),
+        ops::transposeSchema(),
         ops::multiHeadAttentionSchema(),
-        ops::lstmSchema(),      ops::gruSchema(),
+        ops::lstmSchema(),
+        ops::gruSchema(),
     };
     QCOMPARE(registry().all().size(), declared.size());
     std::set<std::string> covered;
@@ -412,6 +512,35 @@ void TestOps::inferErrors_data() {
         << "MaxPool2D" << AttrMap{} << Shapes{N({10})} << "input" << QStringList{"[N, 10]"};
     QTest::newRow("GlobalAvgPool rank 3")
         << "GlobalAvgPool" << AttrMap{} << Shapes{N({3, 4})} << "input" << QStringList{"[N, 3, 4]"};
+    QTest::newRow("GlobalMaxPool rank 2")
+        << "GlobalMaxPool" << AttrMap{} << Shapes{N({3})} << "input" << QStringList{"[N, 3]"};
+    QTest::newRow("Pad rank 2") << "Pad" << AttrMap{} << Shapes{N({8})} << "input"
+                                << QStringList{"[N, C, H, W]", "[N, 8]"};
+    // reflect needs each pad below its dimension: left 3 with W = 3 would repeat the border.
+    QTest::newRow("Pad reflect by the dimension")
+        << "Pad" << AttrMap{{"padding", IntList{2, 2, 3, 0}}, {"mode", std::string("reflect")}}
+        << Shapes{N({1, 4, 3})} << "padding" << QStringList{"left 3", "W = 3", "[N, 1, 4, 3]"};
+    QTest::newRow("Pad reflect bottom")
+        << "Pad" << AttrMap{{"padding", IntList{0, 4, 0, 0}}, {"mode", std::string("reflect")}}
+        << Shapes{N({1, 4, 9})} << "padding" << QStringList{"bottom 4", "H = 4"};
+    QTest::newRow("Slice the batch") << "Slice" << AttrMap{{"axis", 0}} << Shapes{N({4})} << "axis"
+                                     << QStringList{"axis 0", "non-batch", "[N, 4]"};
+    QTest::newRow("Slice axis beyond the rank")
+        << "Slice" << AttrMap{{"axis", 3}} << Shapes{N({4, 2})} << "axis"
+        << QStringList{"axis 3", "[N, 4, 2]"};
+    // -3 of a rank-3 tensor resolves to the batch axis.
+    QTest::newRow("Slice negative axis to the batch")
+        << "Slice" << AttrMap{{"axis", -3}} << Shapes{N({4, 2})} << "axis"
+        << QStringList{"axis -3"};
+    QTest::newRow("Slice end past the axis")
+        << "Slice" << AttrMap{{"start", 2}, {"end", 9}} << Shapes{N({8, 3})} << "end"
+        << QStringList{"end 9", "length 8", "axis 1", "[N, 8, 3]"};
+    QTest::newRow("Slice empty") << "Slice" << AttrMap{{"start", 5}, {"end", 5}} << Shapes{N({8})}
+                                 << "start" << QStringList{"start 5", "end 5", "empty"};
+    QTest::newRow("LRN even size") << "LRN" << AttrMap{{"size", 4}} << Shapes{N({8, 2, 2})}
+                                   << "size" << QStringList{"odd", "4"};
+    QTest::newRow("LRN rank 2") << "LRN" << AttrMap{} << Shapes{N({16})} << "input"
+                                << QStringList{"[N, 16]"};
     QTest::newRow("BatchNorm rank 3")
         << "BatchNorm" << AttrMap{} << Shapes{N({3, 4})} << "input" << QStringList{"[N, 3, 4]"};
     // 5 > 4 + 2*0.
@@ -432,6 +561,19 @@ void TestOps::inferErrors_data() {
     QTest::newRow("AvgPool2D padding > half kernel")
         << "AvgPool2D" << AttrMap{{"padding", IntList{2, 2}}} << Shapes{N({1, 8, 8})} << "padding"
         << QStringList{"half the kernel"};
+    QTest::newRow("MaxPool2D right padding > half kernel")
+        << "MaxPool2D" << AttrMap{{"padding", IntList{0, 0, 1, 2}}} << Shapes{N({1, 8, 8})}
+        << "padding" << QStringList{"padding (2)", "half the kernel (2)"};
+    QTest::newRow("MaxPool2D 3 padding values")
+        << "MaxPool2D" << AttrMap{{"padding", IntList{1, 1, 1}}} << Shapes{N({1, 8, 8})}
+        << "padding" << QStringList{"[top, bottom, left, right]", "[1, 1, 1]"};
+    // 2*(3-1)+1 = 5 > 4.
+    QTest::newRow("MaxPool2D dilated window > input")
+        << "MaxPool2D"
+        << AttrMap{{"kernel_size", IntList{3, 3}},
+                   {"dilation", IntList{2, 2}},
+                   {"stride", IntList{1, 1}}}
+        << Shapes{N({1, 4, 4})} << "kernel_size" << QStringList{"5 with dilation", "[N, 1, 4, 4]"};
     QTest::newRow("Conv2D groups vs channels")
         << "Conv2D" << AttrMap{{"filters", 8}, {"groups", 4}} << Shapes{N({6, 8, 8})} << "groups"
         << QStringList{"input channels (6)", "groups (4)"};
@@ -454,6 +596,13 @@ void TestOps::inferErrors_data() {
                                   << QStringList{"[N, 64]", "[N, 32]"};
     QTest::newRow("Add third mismatch") << "Add" << AttrMap{} << Shapes{N({8}), N({8}), N({8, 1})}
                                         << "in 2" << QStringList{"[N, 8]", "[N, 8, 1]"};
+    QTest::newRow("Mul mismatch") << "Mul" << AttrMap{} << Shapes{N({4, 3, 3}), N({2, 1, 1})} << "b"
+                                  << QStringList{"[N, 4, 3, 3]", "[N, 2, 1, 1]",
+                                                 "dimension 1 is 4 against 2"};
+    QTest::newRow("Mul rank mismatch") << "Mul" << AttrMap{} << Shapes{N({4, 3, 3}), N({4})} << "b"
+                                       << QStringList{"[N, 4, 3, 3]", "[N, 4]", "same rank"};
+    QTest::newRow("Mul batch broadcast") << "Mul" << AttrMap{} << Shapes{N({4}), Shape{{1, 4}}}
+                                         << "b" << QStringList{"[N, 4]", "[1, 4]", "batch"};
     QTest::newRow("Concat mismatch")
         << "Concat" << AttrMap{} << Shapes{N({16, 8, 8}), N({16, 4, 4})} << "in 1"
         << QStringList{"[N, 16, 8, 8]", "[N, 16, 4, 4]"};
@@ -602,6 +751,17 @@ void TestOps::attrCheck_data() {
     row("list 8 dims", "Input", "shape", IntList{1, 1, 1, 1, 1, 1, 1, 1}, "got 8");
     row("list -1 allowed", "Reshape", "shape", IntList{-1, 3}, "");
     row("list -2 refused", "Reshape", "shape", IntList{-2}, "element 0");
+    row("Pad padding of 2", "Pad", "padding", IntList{1, 1}, "must have 4 integers");
+    row("Pad padding 1024", "Pad", "padding", IntList{0, 1024, 0, 0}, "");
+    row("Pad padding 1025", "Pad", "padding", IntList{0, 0, 1025, 0},
+        "element 2 must be in [0, 1024]");
+    row("Pad negative", "Pad", "padding", IntList{-1, 0, 0, 0}, "element 0");
+    row("Pad mode wrap", "Pad", "mode", std::string("wrap"), "one of: constant, reflect, edge");
+    row("Slice negative start", "Slice", "start", std::int64_t{-1}, "must be in [0, ");
+    row("Slice end 0", "Slice", "end", std::int64_t{0}, "must be in [1, ");
+    row("Slice axis -9", "Slice", "axis", std::int64_t{-9}, "must be in [-8, 7]");
+    row("LRN bias 0", "LRN", "bias", 0.0, "must be in (0, 1000]");
+    row("LRN size 0", "LRN", "size", std::int64_t{0}, "must be in [1, 255]");
 }
 
 void TestOps::attrCheck() {

@@ -121,6 +121,8 @@ private slots:
     void roundTrip();
     void checkpointMinutes();
     void precision();
+    void frozenNodesAndInitialWeights();
+    void laterAttributesWrittenOnlyOffTheirDefault();
     void serializedBytesMatchFile_data() { roundTrip_data(); }
     void serializedBytesMatchFile();
     void attributeNumbersFollowTheSchema();
@@ -228,6 +230,113 @@ void TestProjectFile::precision() {
     QVERIFY2(m.find("training.precision") != std::string::npos &&
                  m.find("bf16") != std::string::npos,
              m.c_str());
+}
+
+// The pools' later attributes (ceil_mode, dilation, count_include_pad) are filled in when a file
+// lacks them, written only off their defaults (so files from before keep their bytes) and
+// read back; at their defaults again, the file is what it was. 4 padding values round-trip.
+void TestProjectFile::laterAttributesWrittenOnlyOffTheirDefault() {
+    const char* path = NW_SOURCE_DIR "/resources/templates/fashion-mnist-cnn.nwproj";
+    auto loaded = readProject(path, registry());
+    QVERIFY(loaded.ok());
+    const std::string untouched = serializeProject(*loaded);
+    QCOMPARE(QByteArray::fromStdString(untouched), readAll(path));
+    for (const char* key : {"ceil_mode", "count_include_pad"}) {
+        QVERIFY2(untouched.find(key) == std::string::npos, key);
+    }
+    auto dilations = [](const std::string& text) { // Conv2D's are always written
+        std::size_t n = 0;
+        for (auto at = text.find("\"dilation\""); at != std::string::npos;
+             at = text.find("\"dilation\"", at + 1)) {
+            ++n;
+        }
+        return n;
+    };
+    Node* pool = nullptr;
+    for (const Node& n : loaded->graph.nodes()) {
+        if (n.op == "MaxPool2D" && !pool) {
+            pool = loaded->graph.findNode(n.id);
+        }
+    }
+    QVERIFY(pool);
+    QVERIFY(pool->attrs.at("ceil_mode") == AttrValue(false)); // filled in
+    QVERIFY(pool->attrs.at("dilation") == AttrValue(IntList{1, 1}));
+    pool->attrs["ceil_mode"] = true;
+    pool->attrs["dilation"] = IntList{2, 1};
+    pool->attrs["padding"] = IntList{1, 0, 0, 1};
+    const std::string text = serializeProject(*loaded);
+    QVERIFY(text.find("\"ceil_mode\": true") != std::string::npos);
+    QCOMPARE(dilations(text), dilations(untouched) + 1);
+    auto reparsed = parseProject(text, "memory", registry());
+    QVERIFY2(reparsed.ok(), reparsed.ok() ? "" : reparsed.error().message.c_str());
+    QVERIFY(*reparsed == *loaded);
+    QCOMPARE(serializeProject(*reparsed), text); // byte-stable
+    Node* back = reparsed->graph.findNode(pool->id);
+    back->attrs["ceil_mode"] = false;
+    back->attrs["dilation"] = IntList{1, 1};
+    back->attrs["padding"] = IntList{0, 0};
+    QCOMPARE(serializeProject(*reparsed), untouched);
+
+    // An AvgPool2D's count_include_pad: false is written, true is not.
+    auto avg = parse(doc("", R"({"id": "avg", "op": "AvgPool2D",
+                                 "attributes": {"count_include_pad": false}})"),
+                     "avg.nwproj");
+    QVERIFY2(avg.ok(), avg.ok() ? "" : avg.error().message.c_str());
+    const std::string avgText = serializeProject(*avg);
+    QVERIFY(avgText.find("\"count_include_pad\": false") != std::string::npos);
+    QVERIFY(avgText.find("ceil_mode") == std::string::npos);
+    avg->graph.findNode("avg")->attrs["count_include_pad"] = true;
+    QVERIFY(serializeProject(*avg).find("count_include_pad") == std::string::npos);
+}
+
+// Fine-tuning: "trainable": false on a node and training.initial_weights, each written only
+// when set (so files without them keep their bytes) and read back; a trainable that is not a
+// boolean is an error naming the node, an empty initial_weights one naming the field.
+void TestProjectFile::frozenNodesAndInitialWeights() {
+    Project p = sampleProject();
+    const std::string untouched = serializeProject(p);
+    QVERIFY(untouched.find("\"trainable\"") == std::string::npos);
+    QVERIFY(untouched.find("initial_weights") == std::string::npos);
+    p.graph.findNode("conv1")->trainable = false;
+    p.training.initialWeights = "weights/imported.nwweights";
+    const std::string text = serializeProject(p);
+    QVERIFY(text.find("\"trainable\": false") != std::string::npos);
+    QVERIFY(text.find("\"trainable\": true") == std::string::npos);
+    QVERIFY(text.find("\"initial_weights\": \"weights/imported.nwweights\"") != std::string::npos);
+    auto reparsed = parseProject(text, "memory", registry());
+    QVERIFY2(reparsed.ok(), reparsed.ok() ? "" : reparsed.error().message.c_str());
+    QVERIFY(*reparsed == p);
+    QVERIFY(!reparsed->graph.findNode("conv1")->trainable);
+    QVERIFY(reparsed->graph.findNode("fc1")->trainable);
+    QCOMPARE(serializeProject(*reparsed), text); // byte-stable
+    // Thawed again: the same bytes as before.
+    reparsed->graph.findNode("conv1")->trainable = true;
+    reparsed->training.initialWeights.clear();
+    QCOMPARE(serializeProject(*reparsed), untouched);
+    // "trainable": true in a hand-written file reads (and is then not written).
+    auto explicitTrue = parse(node(R"("trainable": true)"), "t.nwproj");
+    QVERIFY(explicitTrue.ok());
+    QVERIFY(explicitTrue->graph.nodes().front().trainable);
+
+    auto notBool = parse(node(R"("trainable": "no")"), "t.nwproj");
+    QVERIFY(!notBool.ok());
+    QCOMPARE(QString::fromStdString(notBool.error().message),
+             QString("t.nwproj: graph.nodes[0].trainable: node 'a': must be true or false, got "
+                     "a string"));
+    auto number = parse(node(R"("trainable": 0)"), "t.nwproj");
+    QVERIFY(!number.ok());
+    QVERIFY2(number.error().message.find("node 'a'") != std::string::npos,
+             number.error().message.c_str());
+    auto empty = parse(training(R"("initial_weights": "")"), "t.nwproj");
+    QVERIFY(!empty.ok());
+    QVERIFY2(empty.error().message.find("training.initial_weights: must not be empty") !=
+                 std::string::npos,
+             empty.error().message.c_str());
+    auto notString = parse(training(R"("initial_weights": 3)"), "t.nwproj");
+    QVERIFY(!notString.ok());
+    QVERIFY2(notString.error().message.find("training.initial_weights: must be a string") !=
+                 std::string::npos,
+             notString.error().message.c_str());
 }
 
 void TestProjectFile::serializedBytesMatchFile() {

@@ -18,7 +18,7 @@ using bundle::Layer;
 namespace {
 
 // Every bundle layer op and its builder (layer_builders.h), sorted by name.
-constexpr std::array<std::pair<std::string_view, layers::Builder>, 12> kBuilders{{
+constexpr std::array<std::pair<std::string_view, layers::Builder>, 16> kBuilders{{
     {"activation", layers::activation},
     {"add", layers::add},
     {"avg_pool", layers::avgPool},
@@ -27,8 +27,12 @@ constexpr std::array<std::pair<std::string_view, layers::Builder>, 12> kBuilders
     {"conv2d", layers::conv2d},
     {"dense", layers::dense},
     {"global_avg_pool", layers::globalAvgPool},
+    {"global_max_pool", layers::globalMaxPool},
     {"layer_norm", layers::layerNorm},
+    {"lrn", layers::lrn},
     {"max_pool", layers::maxPool},
+    {"mul", layers::mul},
+    {"pad", layers::pad},
     {"reshape", layers::reshape},
     {"softmax", layers::softmax},
 }};

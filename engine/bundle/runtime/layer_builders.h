@@ -20,16 +20,22 @@ void dense(Preparer& p, const bundle::Layer& l);  // [features...] (rank 1-4) ->
 void maxPool(Preparer& p, const bundle::Layer& l);       // [C, H, W] -> [C, H', W']
 void avgPool(Preparer& p, const bundle::Layer& l);       // [C, H, W] -> [C, H', W']
 void globalAvgPool(Preparer& p, const bundle::Layer& l); // [C, H, W] -> [C]
+void globalMaxPool(Preparer& p, const bundle::Layer& l); // [C, H, W] -> [C]
 
 // layers_norm.cpp
 void batchNorm(Preparer& p, const bundle::Layer& l); // [C] or [C, H, W], same shape
 void layerNorm(Preparer& p, const bundle::Layer& l); // any shape, the last k dims normalised
+void lrn(Preparer& p, const bundle::Layer& l);       // [C, H, W], same shape
+
+// layers_pad.cpp
+void pad(Preparer& p, const bundle::Layer& l); // [C, H, W] -> [C, H', W']
 
 // layers_elementwise.cpp: element-wise and shape ops.
 void activation(Preparer& p, const bundle::Layer& l); // same shape
 void softmax(Preparer& p, const bundle::Layer& l);    // same shape, along a sample axis
 void reshape(Preparer& p, const bundle::Layer& l);    // to the layer's shape, same count
 void add(Preparer& p, const bundle::Layer& l);        // n >= 2 inputs of one shape
+void mul(Preparer& p, const bundle::Layer& l);        // 2 inputs, one broadcast over the other
 void concat(Preparer& p, const bundle::Layer& l);     // n >= 2 inputs joined along an axis
 
 } // namespace nw::rt::layers

@@ -16,15 +16,59 @@ namespace {
 // 256, but 0.060 ms against 0.052 ms for the whole model at batch 1, even at batch 8.
 constexpr std::int64_t kMinRowsForMatrix = 16;
 
+// Whether this CPU's int8 kernels can saturate: without VNNI (or AMX) oneDNN multiplies
+// u8 x s8 with vpmaddubsw, which adds each pair of products into a saturating int16, so
+// two u8 values near 255 times s8 weights near 127 (more than 32767) clip. oneDNN corrects
+// this itself only for convolutions with an s8 source (it halves their weights, "sa0.5" in
+// DNNL_VERBOSE); convolutions with a u8 source and every inner product (gemm, which shifts an
+// s8 source to u8) are left to the caller. Measured on an AVX2 EPYC (oneDNN 2.6): a u8 dense
+// layer of 784 inputs off by 89,000 of 1,100,000 in int32, the mlp template's INT8 output 6.1%
+// of its range off the f32 bundle's. Read from oneDNN's effective ISA, so DNNL_MAX_CPU_ISA
+// (which makes a VNNI CPU run these kernels) counts too.
+bool int8SumsSaturate() {
+    using isa = cpu_isa;
+    switch (get_effective_cpu_isa()) {
+    case isa::sse41:
+    case isa::avx:
+    case isa::avx2:
+    case isa::avx512_mic:
+    case isa::avx512_mic_4ops:
+    case isa::avx512_core:
+        return true;
+    default: // VNNI, AMX: vpdpbusd accumulates in int32
+        return false;
+    }
+}
+
+// `w` (s8, in the primitive's layout) with every value halved, round(q / 2) in [-64, 64]:
+// then a u8 pair is at most 2 x 255 x 64 = 32,640, inside int16. A copy: `w` may be the
+// bundle's own bytes. The layer's weight scales double (quantScales' weightFactor 2); the
+// layer keeps 7 bits of weight, as oneDNN's own halving does for s8 sources.
+memory halvedWeights(const Preparer& p, const memory& w) {
+    const memory::desc d = w.get_desc();
+    if (d.data_type() != DT::s8 || d.data.extra.flags != 0) {
+        p.fail("cannot halve int8 weights that carry compensation");
+    }
+    memory out(d, p.engine());
+    const auto* from = static_cast<const std::int8_t*>(w.get_data_handle());
+    auto* to = static_cast<std::int8_t*>(out.get_data_handle());
+    for (std::size_t i = 0; i < d.get_size(); ++i) { // padding holds zeros, which stay zero
+        to[i] = std::int8_t(std::nearbyint(float(from[i]) / 2.0f));
+    }
+    return out;
+}
+
 // An INT8 layer's output scales (input scale x weight scale / output scale, per output
 // channel) and its bias in the accumulator's units (oneDNN 2 adds the bias before the
-// output scales).
+// output scales). `weightFactor`: how much larger the weight scales are than the bundle's
+// (2 for halvedWeights).
 std::vector<float> quantScales(const Preparer& p, const bundle::Quantization& q,
-                               std::int64_t channels, std::vector<float>& bias) {
+                               std::int64_t channels, std::vector<float>& bias,
+                               double weightFactor) {
     auto ws = p.floats("weight_scale", {channels});
     std::vector<float> scales(std::size_t(channels), 0.0f);
     for (std::size_t c = 0; c < scales.size(); ++c) {
-        double acc = q.inputScale * ws[c];
+        double acc = q.inputScale * ws[c] * weightFactor;
         if (!(acc > 0) || !std::isfinite(acc)) {
             p.fail("weight_scale must be positive");
         }
@@ -80,9 +124,11 @@ void conv2d(Preparer& p, const Layer& l) {
                          wSource.get_data_handle());
     }
     std::vector<float> bias = p.floats("bias", {f});
+    // An s8 source: oneDNN halves the weights itself where they could saturate.
+    const bool halve = q && q->inputUnsigned && int8SumsSaturate();
     primitive_attr attr = p.postOps();
     if (q) {
-        attr.set_output_scales(1 << 1, quantScales(p, *q, f, bias));
+        attr.set_output_scales(1 << 1, quantScales(p, *q, f, bias, halve ? 2.0 : 1.0));
     }
     // The primitive picks its layouts (format_tag::any): on AVX-512 that is nhwc through
     // the conv/pool chain. Winograd and forced nChw16c were measured slower here.
@@ -100,7 +146,10 @@ void conv2d(Preparer& p, const Layer& l) {
     memory src = p.input(0, pd.src_desc(), q ? float(q->inputScale) : 0.0f);
     memory dst(pd.dst_desc(), p.engine());
     memory weights = p.constant(wSource, pd.weights_desc());
-    p.recordWeights(weights, false);
+    p.recordWeights(weights, false); // the bundle's values: what packWeights stores
+    if (halve) {
+        weights = halvedWeights(p, weights);
+    }
     p.step(convolution_forward(pd), {{DNNL_ARG_SRC, src},
                                      {DNNL_ARG_WEIGHTS, weights},
                                      {DNNL_ARG_BIAS, p.values(bias)},
@@ -149,9 +198,10 @@ void dense(Preparer& p, const Layer& l) {
                       p.engine(), rows.get_data_handle());
     };
     std::vector<float> bias = p.floats("bias", {units});
+    const bool halve = q && int8SumsSaturate(); // u8 and s8 sources (gemm shifts s8 to u8)
     primitive_attr attr = p.postOps();
     if (q) {
-        attr.set_output_scales(1 << 1, quantScales(p, *q, units, bias));
+        attr.set_output_scales(1 << 1, quantScales(p, *q, units, bias, halve ? 2.0 : 1.0));
     }
     auto ipDesc = [&](const memory::desc& xd, const memory::desc& wd) {
         return inner_product_forward::desc(prop_kind::forward_inference, xd, wd, plainDesc({units}),
@@ -195,6 +245,9 @@ void dense(Preparer& p, const Layer& l) {
         if (x.size() == 1) {
             p.recordWeights(weights, false);
         }
+    }
+    if (halve) { // after recordWeights: packWeights stores the bundle's values
+        weights = halvedWeights(p, weights);
     }
     memory dst(pd.dst_desc(), p.engine());
     p.step(inner_product_forward(pd), {{DNNL_ARG_SRC, src},

@@ -1,5 +1,7 @@
-// Element-wise and shape layers: activation, softmax, reshape, add, concat.
+// Element-wise and shape layers: activation, softmax, reshape, add, mul, concat.
 #include "engine/bundle/runtime/layer_builders.h"
+
+#include <algorithm>
 
 namespace nw::rt::layers {
 
@@ -7,19 +9,20 @@ using namespace dnnl;
 using bundle::Dims;
 using bundle::Layer;
 
-// x: any shape, in its producer's layout, as f32.
-void activation(Preparer& p, const Layer& l) {
+// x: any shape, in its producer's layout, as f32. A chain of steps (hard_sigmoid) runs the
+// later ones in place on the output.
+void activation(Preparer& p, const Layer&) {
     p.expectInputs(1);
-    auto e = eltwiseFor(l.activation, float(p.real("alpha", 0)));
-    if (!e) {
-        p.fail("unknown activation '" + l.activation + "'");
-    }
     memory src = p.inputF32(0);
-    eltwise_forward::primitive_desc pd(
-        eltwise_forward::desc(prop_kind::forward_inference, e->first, src.get_desc(), e->second),
-        p.engine());
-    memory dst(pd.dst_desc(), p.engine());
-    p.step(eltwise_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    memory dst(src.get_desc(), p.engine());
+    for (const EltwiseStep& e : p.activationSteps()) {
+        eltwise_forward::primitive_desc pd(eltwise_forward::desc(prop_kind::forward_inference,
+                                                                 e.algo, src.get_desc(), e.alpha,
+                                                                 e.beta),
+                                           p.engine());
+        p.step(eltwise_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+        src = dst;
+    }
     p.output(dst, p.inShape(0));
 }
 
@@ -74,6 +77,37 @@ void add(Preparer& p, const Layer& l) {
         acc = dst;
     }
     p.output(acc, p.inShape(0));
+}
+
+// Inputs: two of one rank, each dim equal or 1 in one of them, and one of them of the output's
+// shape: that one is read in its producer's layout, the other (plain, when it broadcasts) is
+// broadcast over it by the binary primitive; the fused activation applies to the product.
+void mul(Preparer& p, const Layer&) {
+    p.expectInputs(2);
+    const Dims& a = p.inShape(0);
+    const Dims& b = p.inShape(1);
+    Dims y = a;
+    bool ok = a.size() == b.size();
+    for (std::size_t k = 0; ok && k < a.size(); ++k) {
+        ok = a[k] == b[k] || a[k] == 1 || b[k] == 1;
+        y[k] = std::max(a[k], b[k]);
+    }
+    if (!ok) {
+        p.fail("cannot multiply " + dimsText(a) + " by " + dimsText(b));
+    }
+    if (a != y && b != y) {
+        p.fail("multiplies " + dimsText(a) + " by " + dimsText(b) +
+               ": one of them must have the product's shape");
+    }
+    const std::size_t full = a == y ? 0 : 1, other = 1 - full;
+    memory src0 = p.inputF32(full);
+    memory src1 = a == b ? p.input(other, src0.get_desc()) : p.inputPlain(other);
+    binary::primitive_desc pd(
+        {algorithm::binary_mul, src0.get_desc(), src1.get_desc(), src0.get_desc()}, p.postOps(),
+        p.engine());
+    memory dst(pd.dst_desc(), p.engine());
+    p.step(binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
+    p.output(dst, y);
 }
 
 // Inputs: two or more of one rank, plain, joined along `axis` (1..rank, the batch being 0).

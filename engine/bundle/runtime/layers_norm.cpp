@@ -1,5 +1,5 @@
 // Normalisation layers at inference: batch norm with the running statistics (ReLU fused),
-// layer norm over the last dims.
+// layer norm over the last dims, local response normalisation across channels.
 #include "engine/bundle/runtime/layer_builders.h"
 
 namespace nw::rt::layers {
@@ -70,6 +70,29 @@ void layerNorm(Preparer& p, const Layer&) {
             {DNNL_ARG_MEAN, memory(pd.mean_desc(), p.engine())},
             {DNNL_ARG_VARIANCE, memory(pd.variance_desc(), p.engine())}});
     p.output(p.view(dst, plainDesc(p.batched(x))), x);
+}
+
+// x: [C, H, W], read in its producer's layout; ints size (odd), reals alpha, beta, bias:
+// oneDNN's across-channel LRN, whose alpha is divided by the size as ONNX's is.
+void lrn(Preparer& p, const Layer&) {
+    p.expectInputs(1);
+    const Dims& x = p.inShape(0);
+    if (x.size() != 3) {
+        p.fail("expects [C, H, W] samples, got " + dimsText(x));
+    }
+    const std::int64_t size = p.ints("size", 1)[0];
+    const double bias = p.real("bias", 1.0);
+    if (size < 1 || size % 2 == 0 || !(bias > 0)) {
+        p.fail("needs an odd size and a positive bias, got size " + std::to_string(size));
+    }
+    memory src = p.inputF32(0);
+    lrn_forward::primitive_desc pd({prop_kind::forward_inference, algorithm::lrn_across_channels,
+                                    src.get_desc(), size, float(p.real("alpha", 1e-4)),
+                                    float(p.real("beta", 0.75)), float(bias)},
+                                   p.engine());
+    memory dst(pd.dst_desc(), p.engine());
+    p.step(lrn_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    p.output(dst, x);
 }
 
 } // namespace nw::rt::layers

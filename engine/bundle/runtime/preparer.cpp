@@ -11,18 +11,19 @@ using bundle::Dims;
 
 namespace {
 
-// A bundle activation as a oneDNN eltwise: `alpha` passes the layer's alpha (the negative
-// slope of leaky_relu, elu's alpha); the others take 0.
+// A one-step bundle activation as a oneDNN eltwise: `alpha` passes the layer's alpha (the
+// negative slope of leaky_relu, elu's alpha); the others take 0.
 struct Activation {
     std::string_view name;
     algorithm algo;
     bool alpha;
 };
 
-constexpr std::array<Activation, 7> kActivations{{
+constexpr std::array<Activation, 8> kActivations{{
     {"relu", algorithm::eltwise_relu, false},
     {"leaky_relu", algorithm::eltwise_relu, true},
     {"elu", algorithm::eltwise_elu, true},
+    {"hard_swish", algorithm::eltwise_hardswish, false},
     {"gelu_erf", algorithm::eltwise_gelu_erf, false},
     {"gelu_tanh", algorithm::eltwise_gelu_tanh, false},
     {"sigmoid", algorithm::eltwise_logistic, false},
@@ -31,13 +32,20 @@ constexpr std::array<Activation, 7> kActivations{{
 
 } // namespace
 
-std::optional<std::pair<algorithm, float>> eltwiseFor(const std::string& name, float alpha) {
+std::vector<EltwiseStep> eltwiseFor(const std::string& name, float alpha, float beta) {
+    // clip_v2: alpha the lower bound, beta the upper.
+    if (name == "relu6") {
+        return {{algorithm::eltwise_clip_v2, 0.0f, 6.0f}};
+    }
+    if (name == "hard_sigmoid") { // oneDNN 2.6 has no hardsigmoid: linear, then clip
+        return {{algorithm::eltwise_linear, alpha, beta}, {algorithm::eltwise_clip_v2, 0.0f, 1.0f}};
+    }
     for (const Activation& a : kActivations) {
         if (a.name == name) {
-            return std::pair{a.algo, a.alpha ? alpha : 0.0f};
+            return {{a.algo, a.alpha ? alpha : 0.0f, 0.0f}};
         }
     }
-    return std::nullopt;
+    return {};
 }
 
 void Preparer::fail(const std::string& why) const {
@@ -109,15 +117,21 @@ memory Preparer::blobMemory(const bundle::BlobRef& ref, const Dims& dims, DT typ
     return memory(d, m_ex.m_engine, data);
 }
 
+std::vector<EltwiseStep> Preparer::activationSteps() const {
+    auto steps = eltwiseFor(m_layer->activation, float(real("alpha", 0)), float(real("beta", 0)));
+    if (steps.empty()) {
+        fail("unknown activation '" + m_layer->activation + "'");
+    }
+    return steps;
+}
+
 primitive_attr Preparer::postOps() const {
     primitive_attr attr;
     if (!m_layer->activation.empty()) {
-        auto e = eltwiseFor(m_layer->activation, float(real("alpha", 0)));
-        if (!e) {
-            fail("unknown activation '" + m_layer->activation + "'");
-        }
         post_ops ops;
-        ops.append_eltwise(1.0f, e->first, e->second, 0.0f);
+        for (const EltwiseStep& e : activationSteps()) {
+            ops.append_eltwise(1.0f, e.algo, e.alpha, e.beta);
+        }
         attr.set_post_ops(ops);
     }
     return attr;

@@ -10,12 +10,20 @@
 
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace nw::rt {
 
-// The oneDNN eltwise algorithm and its alpha for a bundle activation ("relu", "leaky_relu",
-// "elu", "gelu_erf", "gelu_tanh", "sigmoid", "tanh"); nullopt for any other name.
-std::optional<std::pair<dnnl::algorithm, float>> eltwiseFor(const std::string& name, float alpha);
+// One oneDNN eltwise step: dst = algo(src) with its alpha and beta.
+struct EltwiseStep {
+    dnnl::algorithm algo;
+    float alpha = 0.0f;
+    float beta = 0.0f;
+};
+// A bundle activation ("relu", "leaky_relu", "elu", "relu6", "hard_sigmoid", "hard_swish",
+// "gelu_erf", "gelu_tanh", "sigmoid", "tanh") as the eltwise steps applied in order, given the
+// layer's alpha and beta (hard_sigmoid: linear, then clip to [0, 1]); empty for any other name.
+std::vector<EltwiseStep> eltwiseFor(const std::string& name, float alpha, float beta);
 
 class Preparer {
 public:
@@ -41,7 +49,9 @@ public:
     // The bytes of `ref` described as [dims]: row-major, or in the layout they were
     // pre-laid-out in. Not copied: the memory reads the bundle.
     dnnl::memory blobMemory(const bundle::BlobRef& ref, const bundle::Dims& dims, DT type) const;
-    // The layer's fused activation as a post-op (none: an empty attribute).
+    // The layer's activation as eltwise steps (an unknown one fails).
+    std::vector<EltwiseStep> activationSteps() const;
+    // The layer's fused activation as post-ops (none: an empty attribute).
     dnnl::primitive_attr postOps() const;
 
     // Shapes: per sample unless batched.

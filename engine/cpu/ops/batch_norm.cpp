@@ -38,6 +38,8 @@ public:
         m_mean = memory(trainPd.mean_desc(), m_ctx.engine);
         m_variance = memory(trainPd.variance_desc(), m_ctx.engine);
         m_scratchDx = memory(xd, m_ctx.engine);
+        m_scratchDscale = memory(plainDesc({m_channels}), m_ctx.engine);
+        m_scratchDshift = memory(plainDesc({m_channels}), m_ctx.engine);
     }
 
     Status forward(const ForwardArgs& a) override {
@@ -63,6 +65,10 @@ public:
     Status backward(const BackwardArgs& a) override {
         return run("batch-norm backward", [&] {
             memory dx = a.gradInputs[0].defined() ? wrap(m_ctx, a.gradInputs[0]) : m_scratchDx;
+            // Frozen: dx needs the sums that are dgamma and dbeta; they go to scratch.
+            const bool paramGrads = a.wantsParamGrads();
+            memory dscale = paramGrads ? wrap(m_ctx, a.gradParams[0]) : m_scratchDscale;
+            memory dshift = paramGrads ? wrap(m_ctx, a.gradParams[1]) : m_scratchDshift;
             m_bwd.execute(m_ctx.stream, {{DNNL_ARG_SRC, wrap(m_ctx, a.inputs[0])},
                                          {DNNL_ARG_MEAN, m_mean},
                                          {DNNL_ARG_VARIANCE, m_variance},
@@ -71,8 +77,8 @@ public:
                                          // oneDNN 2.6 wants the shift too when use_shift is set
                                          {DNNL_ARG_SHIFT, wrap(m_ctx, a.params[1])},
                                          {DNNL_ARG_DIFF_SRC, dx},
-                                         {DNNL_ARG_DIFF_SCALE, wrap(m_ctx, a.gradParams[0])},
-                                         {DNNL_ARG_DIFF_SHIFT, wrap(m_ctx, a.gradParams[1])}});
+                                         {DNNL_ARG_DIFF_SCALE, dscale},
+                                         {DNNL_ARG_DIFF_SHIFT, dshift}});
         });
     }
 
@@ -96,6 +102,7 @@ private:
     memory m_mean;
     memory m_variance;
     memory m_scratchDx;
+    memory m_scratchDscale, m_scratchDshift; // [C] a frozen node's gamma and beta gradients
 };
 
 } // namespace

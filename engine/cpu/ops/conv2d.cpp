@@ -117,6 +117,9 @@ public:
                                    {DNNL_ARG_DIFF_SRC, m_bdDx.output(m_ctx, a.gradInputs[0])}});
                 m_bdDx.commit(m_ctx, a.gradInputs[0]);
             }
+            if (!a.wantsParamGrads()) { // frozen
+                return;
+            }
             std::unordered_map<int, memory> args{
                 {DNNL_ARG_SRC, m_bwX.input(m_ctx, a.inputs[0])},
                 {DNNL_ARG_DIFF_DST, m_bwDy.input(m_ctx, a.gradOutputs[0])},

@@ -70,6 +70,9 @@ public:
                                    {DNNL_ARG_WEIGHTS, m_toLowW.input(m_ctx, a.params[0])},
                                    {DNNL_ARG_DIFF_SRC, wrap(m_ctx, a.gradInputs[0], m_x)}});
             }
+            if (!a.wantsParamGrads()) { // frozen
+                return;
+            }
             std::unordered_map<int, memory> args{
                 {DNNL_ARG_SRC, m_toLowX.input(m_ctx, a.inputs[0])},
                 {DNNL_ARG_DIFF_DST, dy},

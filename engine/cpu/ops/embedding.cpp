@@ -39,6 +39,12 @@ public:
     }
 
     Status backward(const BackwardArgs& a) override {
+        if (a.gradInputs[0].defined()) {
+            std::fill_n(CpuBackend::f32(a.gradInputs[0]), m_steps, 0.0f);
+        }
+        if (!a.wantsParamGrads()) { // frozen
+            return Status::success();
+        }
         const float* ids = CpuBackend::f32(a.inputs[0]);
         const float* dy = CpuBackend::f32(a.gradOutputs[0]);
         float* dw = CpuBackend::f32(a.gradParams[0]);
@@ -56,9 +62,6 @@ public:
             for (std::int64_t d = 0; d < m_dimension; ++d) {
                 row[d] += g[d];
             }
-        }
-        if (a.gradInputs[0].defined()) {
-            std::fill_n(CpuBackend::f32(a.gradInputs[0]), m_steps, 0.0f);
         }
         return Status::success();
     }

@@ -18,13 +18,19 @@ NW_CPU_KERNEL(makeConv2dKernel);
 NW_CPU_KERNEL(makeMaxPool2dKernel);
 NW_CPU_KERNEL(makeAvgPool2dKernel);
 NW_CPU_KERNEL(makeGlobalAvgPoolKernel);
+NW_CPU_KERNEL(makeGlobalMaxPoolKernel);
 NW_CPU_KERNEL(makeBatchNormKernel);
 NW_CPU_KERNEL(makeLayerNormKernel);
+NW_CPU_KERNEL(makeLrnKernel);
 NW_CPU_KERNEL(makeDropoutKernel);
-NW_CPU_KERNEL(makeActivationKernel); // ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh
+NW_CPU_KERNEL(makeActivationKernel); // ReLU, LeakyReLU, ELU, ReLU6, HardSigmoid,
+                                     // HardSwish, GELU, Sigmoid, Tanh
 NW_CPU_KERNEL(makeSoftmaxKernel);
 NW_CPU_KERNEL(makeReshapeKernel); // Flatten and Reshape: a copy with a new shape
+NW_CPU_KERNEL(makePadKernel);
+NW_CPU_KERNEL(makeSliceKernel);
 NW_CPU_KERNEL(makeAddKernel);
+NW_CPU_KERNEL(makeMulKernel);
 NW_CPU_KERNEL(makeConcatKernel);
 NW_CPU_KERNEL(makeLossKernel);
 NW_CPU_KERNEL(makeEmbeddingKernel);

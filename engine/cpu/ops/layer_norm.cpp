@@ -29,6 +29,8 @@ public:
         m_mean = memory(fwdPd.mean_desc(), m_ctx.engine);
         m_variance = memory(fwdPd.variance_desc(), m_ctx.engine);
         m_scratchDx = memory(m_flat, m_ctx.engine);
+        m_scratchDscale = memory(plainDesc({m_inner}), m_ctx.engine);
+        m_scratchDshift = memory(plainDesc({m_inner}), m_ctx.engine);
         // A 4-D tensor is stored channels-last; the [outer, inner] view needs row-major.
         for (auto* b : {&m_x, &m_y, &m_dy, &m_dx}) {
             *b = LayoutBridge(m_ctx, plainDesc(x), rowMajorDesc(x));
@@ -52,6 +54,10 @@ public:
         return run("layer-norm backward", [&] {
             bool wantDx = a.gradInputs[0].defined();
             memory dx = wantDx ? flat(m_dx.output(m_ctx, a.gradInputs[0])) : m_scratchDx;
+            // Frozen: oneDNN's backward computes dgamma and dbeta with dx; into scratch.
+            const bool paramGrads = a.wantsParamGrads();
+            memory dscale = paramGrads ? wrap(m_ctx, a.gradParams[0]) : m_scratchDscale;
+            memory dshift = paramGrads ? wrap(m_ctx, a.gradParams[1]) : m_scratchDshift;
             m_bwd.execute(m_ctx.stream,
                           {{DNNL_ARG_SRC, flat(m_x.input(m_ctx, a.inputs[0]))},
                            {DNNL_ARG_MEAN, m_mean},
@@ -61,8 +67,8 @@ public:
                            // oneDNN 2.6 wants the shift too when use_shift is set
                            {DNNL_ARG_SHIFT, wrap(m_ctx, a.params[1])},
                            {DNNL_ARG_DIFF_SRC, dx},
-                           {DNNL_ARG_DIFF_SCALE, wrap(m_ctx, a.gradParams[0])},
-                           {DNNL_ARG_DIFF_SHIFT, wrap(m_ctx, a.gradParams[1])}});
+                           {DNNL_ARG_DIFF_SCALE, dscale},
+                           {DNNL_ARG_DIFF_SHIFT, dshift}});
             if (wantDx) {
                 m_dx.commit(m_ctx, a.gradInputs[0]);
             }
@@ -81,6 +87,7 @@ private:
     memory m_mean;
     memory m_variance;
     memory m_scratchDx;
+    memory m_scratchDscale, m_scratchDshift; // [inner] a frozen node's gamma and beta gradients
 };
 
 } // namespace

@@ -100,15 +100,18 @@ public:
         return run("multi-head attention backward", [&] {
             const int w = 0, b = 1, wo = m_bias ? 2 : 1, bo = 3;
             memory dy = rowsOf(a.gradOutputs[0], m_c);
+            const bool paramGrads = a.wantsParamGrads(); // false: frozen
             // Out projection: dW_out = dy^T O, db_out = sum dy, dO = dy W_out.
-            std::unordered_map<int, memory> outW{
-                {DNNL_ARG_SRC, m_attn},
-                {DNNL_ARG_DIFF_DST, dy},
-                {DNNL_ARG_DIFF_WEIGHTS, wrap(m_ctx, a.gradParams[wo])}};
-            if (m_bias) {
-                outW.emplace(DNNL_ARG_DIFF_BIAS, wrap(m_ctx, a.gradParams[bo]));
+            if (paramGrads) {
+                std::unordered_map<int, memory> outW{
+                    {DNNL_ARG_SRC, m_attn},
+                    {DNNL_ARG_DIFF_DST, dy},
+                    {DNNL_ARG_DIFF_WEIGHTS, wrap(m_ctx, a.gradParams[wo])}};
+                if (m_bias) {
+                    outW.emplace(DNNL_ARG_DIFF_BIAS, wrap(m_ctx, a.gradParams[bo]));
+                }
+                m_outBwdWeights.execute(m_ctx.stream, outW);
             }
-            m_outBwdWeights.execute(m_ctx.stream, outW);
             m_outBwdData.execute(m_ctx.stream, {{DNNL_ARG_DIFF_DST, dy},
                                                 {DNNL_ARG_WEIGHTS, wrap(m_ctx, a.params[wo])},
                                                 {DNNL_ARG_DIFF_SRC, m_dattn}});
@@ -140,6 +143,9 @@ public:
                                     {{DNNL_ARG_DIFF_DST, m_dqkv},
                                      {DNNL_ARG_WEIGHTS, wrap(m_ctx, a.params[w])},
                                      {DNNL_ARG_DIFF_SRC, rowsOf(a.gradInputs[0], m_c)}});
+            }
+            if (!paramGrads) {
+                return;
             }
             std::unordered_map<int, memory> inW{
                 {DNNL_ARG_SRC, rowsOf(a.inputs[0], m_c)},

@@ -43,7 +43,7 @@ public:
         if (a.gradInputs[0].defined()) {
             std::copy_n(dy, m_batch * m_table, CpuBackend::f32(a.gradInputs[0]));
         }
-        if (m_learned) {
+        if (m_learned && a.wantsParamGrads()) { // not frozen
             float* dp = CpuBackend::f32(a.gradParams[0]);
             std::fill_n(dp, m_table, 0.0f);
             for (std::int64_t n = 0; n < m_batch; ++n) {

@@ -14,19 +14,27 @@ graph::OpTable<KernelFactory> makeCpuKernelTable() {
         .add("MaxPool2D", makeMaxPool2dKernel)
         .add("AvgPool2D", makeAvgPool2dKernel)
         .add("GlobalAvgPool", makeGlobalAvgPoolKernel)
+        .add("GlobalMaxPool", makeGlobalMaxPoolKernel)
         .add("BatchNorm", makeBatchNormKernel)
         .add("LayerNorm", makeLayerNormKernel)
+        .add("LRN", makeLrnKernel)
         .add("Dropout", makeDropoutKernel)
         .add("ReLU", makeActivationKernel)
         .add("LeakyReLU", makeActivationKernel)
         .add("ELU", makeActivationKernel)
+        .add("ReLU6", makeActivationKernel)
+        .add("HardSigmoid", makeActivationKernel)
+        .add("HardSwish", makeActivationKernel)
         .add("GELU", makeActivationKernel)
         .add("Sigmoid", makeActivationKernel)
         .add("Tanh", makeActivationKernel)
         .add("Softmax", makeSoftmaxKernel)
         .add("Flatten", makeReshapeKernel)
         .add("Reshape", makeReshapeKernel)
+        .add("Pad", makePadKernel)
+        .add("Slice", makeSliceKernel)
         .add("Add", makeAddKernel)
+        .add("Mul", makeMulKernel)
         .add("Concat", makeConcatKernel)
         .add("Embedding", makeEmbeddingKernel)
         .add("PositionalEncoding", makePositionalEncodingKernel)
@@ -47,6 +55,7 @@ const graph::OpCoverage& CpuBackend::opCoverage() const {
 bool CpuBackend::canFuseActivation(std::string_view producer, std::string_view activation) const {
     if (producer == "Conv2D" || producer == "Dense") { // oneDNN eltwise post-ops
         return activation == "ReLU" || activation == "LeakyReLU" || activation == "ELU" ||
+               activation == "ReLU6" || activation == "HardSigmoid" || activation == "HardSwish" ||
                activation == "GELU" || activation == "Sigmoid" || activation == "Tanh";
     }
     return producer == "BatchNorm" && activation == "ReLU"; // fuse_norm_relu

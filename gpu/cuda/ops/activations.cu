@@ -1,7 +1,8 @@
-// The element-wise activations: ReLU, LeakyReLU, ELU, GELU (erf or tanh form), Sigmoid, Tanh.
-// Forward y = f(x), backward dx = dy * f'(x) from the input x (as the CPU's oneDNN eltwise
-// backward, whose definitions these are: ReLU's slope at 0 is alpha), over x of any shape
-// viewed flat. One grid-stride kernel, the activation a functor.
+// The element-wise activations: ReLU, LeakyReLU, ELU, ReLU6, HardSigmoid, HardSwish, GELU (erf
+// or tanh form), Sigmoid, Tanh. Forward y = f(x), backward dx = dy * f'(x) from the input x (as
+// the CPU's oneDNN eltwise backward, whose definitions these are: ReLU's slope at 0 is alpha;
+// at the bounds of ReLU6 and HardSigmoid the slope is 0; HardSwish's is 0 at -3 and 1 at 3),
+// over x of any shape viewed flat. One grid-stride kernel, the activation a functor.
 #include "gpu/cuda/ops/kernel_base.h"
 #include "gpu/cuda/ops/kernels.h"
 #include "gpu/cuda/ops/launch.cuh"
@@ -25,6 +26,29 @@ struct Elu {
     float alpha;
     __device__ float forward(float x) const { return x > 0.0f ? x : alpha * (expf(x) - 1.0f); }
     __device__ float derivative(float x) const { return x > 0.0f ? 1.0f : alpha * expf(x); }
+};
+
+struct Relu6 { // oneDNN's clip_v2 to [0, 6]
+    __device__ float forward(float x) const { return fminf(fmaxf(x, 0.0f), 6.0f); }
+    __device__ float derivative(float x) const { return x > 0.0f && x < 6.0f ? 1.0f : 0.0f; }
+};
+
+struct HardSigmoid { // clamp(alpha x + beta, 0, 1): oneDNN's linear, then clip_v2 to [0, 1]
+    float alpha, beta;
+    __device__ float forward(float x) const { return fminf(fmaxf(alpha * x + beta, 0.0f), 1.0f); }
+    __device__ float derivative(float x) const {
+        const float t = alpha * x + beta;
+        return t > 0.0f && t < 1.0f ? alpha : 0.0f;
+    }
+};
+
+struct HardSwish { // x relu6(x + 3) / 6
+    __device__ float forward(float x) const {
+        return x / 6.0f * fminf(fmaxf(x + 3.0f, 0.0f), 6.0f);
+    }
+    __device__ float derivative(float x) const {
+        return x < 3.0f ? (x > -3.0f ? (2.0f * x + 3.0f) / 6.0f : 0.0f) : 1.0f;
+    }
 };
 
 struct GeluErf { // x Phi(x), Phi the normal distribution's CDF
@@ -114,17 +138,26 @@ Expected<std::unique_ptr<OpKernel>> make(CudaBackend& b, const KernelConfig& c, 
 } // namespace
 
 Expected<std::unique_ptr<OpKernel>> makeActivationKernel(CudaBackend& b, const KernelConfig& c) {
-    auto alpha = [&c] {
-        return static_cast<float>(std::get<double>(c.attrs.find("alpha")->second));
+    auto real = [&c](const char* name) {
+        return static_cast<float>(std::get<double>(c.attrs.find(name)->second));
     };
     if (c.op == "ReLU") {
         return make(b, c, Relu{0.0f});
     }
     if (c.op == "LeakyReLU") {
-        return make(b, c, Relu{alpha()});
+        return make(b, c, Relu{real("alpha")});
     }
     if (c.op == "ELU") {
-        return make(b, c, Elu{alpha()});
+        return make(b, c, Elu{real("alpha")});
+    }
+    if (c.op == "ReLU6") {
+        return make(b, c, Relu6{});
+    }
+    if (c.op == "HardSigmoid") {
+        return make(b, c, HardSigmoid{real("alpha"), real("beta")});
+    }
+    if (c.op == "HardSwish") {
+        return make(b, c, HardSwish{});
     }
     if (c.op == "GELU") {
         if (std::get<std::string>(c.attrs.find("approximate")->second) == "tanh") {

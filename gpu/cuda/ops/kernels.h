@@ -20,10 +20,15 @@ NW_CUDA_KERNEL(makeConv2dKernel);
 NW_CUDA_KERNEL(makeMaxPool2dKernel);     // pooling.cu
 NW_CUDA_KERNEL(makeAvgPool2dKernel);     // pooling.cu
 NW_CUDA_KERNEL(makeGlobalAvgPoolKernel); // pooling.cu
+NW_CUDA_KERNEL(makeGlobalMaxPoolKernel); // pooling.cu
 NW_CUDA_KERNEL(makeBatchNormKernel);
 NW_CUDA_KERNEL(makeDropoutKernel);
 NW_CUDA_KERNEL(makeLayerNormKernel);
+NW_CUDA_KERNEL(makeLrnKernel);
+NW_CUDA_KERNEL(makePadKernel);
+NW_CUDA_KERNEL(makeSliceKernel);
 NW_CUDA_KERNEL(makeAddKernel);    // merge.cu
+NW_CUDA_KERNEL(makeMulKernel);    // mul.cu
 NW_CUDA_KERNEL(makeConcatKernel); // merge.cu
 NW_CUDA_KERNEL(makeTransposeKernel);
 NW_CUDA_KERNEL(makePositionalEncodingKernel);
@@ -31,7 +36,8 @@ NW_CUDA_KERNEL(makeSequencePoolKernel);
 NW_CUDA_KERNEL(makeEmbeddingKernel);
 NW_CUDA_KERNEL(makeDenseKernel);
 NW_CUDA_KERNEL(makeMatMulKernel);
-NW_CUDA_KERNEL(makeActivationKernel); // ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh
+NW_CUDA_KERNEL(makeActivationKernel); // ReLU, LeakyReLU, ELU, ReLU6, HardSigmoid,
+                                      // HardSwish, GELU, Sigmoid, Tanh
 NW_CUDA_KERNEL(makeSoftmaxKernel);
 NW_CUDA_KERNEL(makeLossKernel);
 NW_CUDA_KERNEL(makeMultiHeadAttentionKernel);

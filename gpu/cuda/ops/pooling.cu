@@ -1,14 +1,21 @@
-// MaxPool2D, AvgPool2D and GlobalAvgPool, as the CPU computes them (engine/cpu/ops/pooling.cpp
-// on oneDNN): max ignores padding and keeps the first of equal maxima in window order
-// (row-major), average counts padding as zeros and always divides by kh * kw.
-// x: [N, C, H, W] seen as planes = N * C; y: [N, C, H', W'] ([N, C] for GlobalAvgPool).
-// Window (oy, ox) covers rows oy * sh - ph .. + kh - 1 and columns ox * sw - pw .. + kw - 1.
-// MaxPool keeps each window's argmax (i32 [N, C, H', W'], the index within its plane) from
-// forward for backward. Backward gathers, one thread per input cell over the windows that
-// cover it, in a fixed order: deterministic, no atomics.
+// MaxPool2D, AvgPool2D, GlobalAvgPool and GlobalMaxPool, as the CPU computes them
+// (engine/cpu/ops/pooling.cpp on oneDNN), over graph/ops/pool_window.h's windows: max ignores
+// padding, dilates its taps and keeps the first of equal maxima in tap order (row-major);
+// average divides by the window's cells inside the input and, with count_include_pad, inside
+// its padding, never by the overhang past the padding that ceil_mode adds.
+// x: [N, C, H, W] seen as planes = N * C; y: [N, C, H', W'] ([N, C] for the global pools;
+// GlobalMaxPool is MaxPool with one H x W window).
+// Window (oy, ox) starts at row oy * sh - pt and column ox * sw - pl; its taps are dh rows and
+// dw columns apart.
+// MaxPool keeps each window's argmax (i32 [N, C, H', W'], the index within its plane; -1 for a
+// window of padding only) from forward for backward. Backward gathers, one thread per input
+// cell over the windows that cover it, in a fixed order: deterministic, no atomics.
 #include "gpu/cuda/ops/kernel_base.h"
 #include "gpu/cuda/ops/kernels.h"
 #include "gpu/cuda/ops/launch.cuh"
+#include "graph/ops/pool_window.h"
+
+#include <cfloat>
 
 namespace nw::gpu::cuda {
 
@@ -17,28 +24,45 @@ namespace {
 struct PoolShape {
     std::int64_t planes;
     int h, w, oh, ow; // input and output plane sizes
-    int kh, kw, sh, sw, ph, pw;
+    int kh, kw, sh, sw;
+    int pt, pl, pb, pr; // padding: top, left, bottom, right
+    int dh, dw;         // dilation
+    int includePad;     // averages: count_include_pad
 };
 
-// MAX: y = max over the window's input cells, idx = its index in the plane; else the mean
-// with padding counted.
+// The averages' divisor of window (oy, ox).
+__device__ inline float divisorAt(const PoolShape& s, int oy, int ox) {
+    const int y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
+    if (s.includePad) {
+        return float((min(y0 + s.kh, s.h + s.pb) - y0) * (min(x0 + s.kw, s.w + s.pr) - x0));
+    }
+    return float((min(y0 + s.kh, s.h) - max(y0, 0)) * (min(x0 + s.kw, s.w) - max(x0, 0)));
+}
+
+// MAX: y = max over the window's input taps, idx = its index in the plane; else the mean.
 template <bool MAX>
 __global__ void poolForwardKernel(const float* x, float* y, int* idx, PoolShape s) {
     NW_GRID_STRIDE(o, s.planes * s.oh * s.ow) {
         const std::int64_t plane = o / (s.oh * s.ow);
         const int r = int(o % (s.oh * s.ow));
-        const int y0 = r / s.ow * s.sh - s.ph, x0 = r % s.ow * s.sw - s.pw;
-        const int ys = max(y0, 0), ye = min(y0 + s.kh, s.h);
-        const int xs = max(x0, 0), xe = min(x0 + s.kw, s.w);
+        const int oy = r / s.ow, ox = r % s.ow;
+        const int y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
         const float* in = x + plane * s.h * s.w;
         if (MAX) {
-            // Padding is at most half the kernel, so every window holds an input cell.
-            int best = ys * s.w + xs;
-            float bestValue = in[best];
-            for (int h = ys; h < ye; ++h) {
-                for (int w = xs; w < xe; ++w) {
-                    float v = in[h * s.w + w];
-                    if (v > bestValue) { // strictly: the first maximum stays
+            int best = -1;
+            float bestValue = -FLT_MAX;
+            for (int i = 0; i < s.kh; ++i) {
+                const int h = y0 + i * s.dh;
+                if (h < 0 || h >= s.h) {
+                    continue;
+                }
+                for (int j = 0; j < s.kw; ++j) {
+                    const int w = x0 + j * s.dw;
+                    if (w < 0 || w >= s.w) {
+                        continue;
+                    }
+                    const float v = in[h * s.w + w];
+                    if (best < 0 || v > bestValue) { // strictly: the first maximum stays
                         bestValue = v;
                         best = h * s.w + w;
                     }
@@ -47,46 +71,53 @@ __global__ void poolForwardKernel(const float* x, float* y, int* idx, PoolShape 
             y[o] = bestValue;
             idx[o] = best;
         } else {
+            const int ys = max(y0, 0), ye = min(y0 + s.kh, s.h);
+            const int xs = max(x0, 0), xe = min(x0 + s.kw, s.w);
             float sum = 0.0f;
             for (int h = ys; h < ye; ++h) {
                 for (int w = xs; w < xe; ++w) {
                     sum += in[h * s.w + w];
                 }
             }
-            y[o] = sum / float(s.kh * s.kw);
+            y[o] = sum / divisorAt(s, oy, ox);
         }
     }
 }
 
-// The first window index covering input coordinate c: the smallest o with o*s - pad + k > c.
-__device__ inline int firstWindow(int c, int k, int stride, int pad) {
-    int t = c + pad - k + 1;
+// The first window index covering input coordinate c: the smallest o with
+// o*s - pad + span > c.
+__device__ inline int firstWindow(int c, int span, int stride, int pad) {
+    int t = c + pad - span + 1;
     return t <= 0 ? 0 : (t + stride - 1) / stride;
 }
 
 // dx[cell] = sum over the windows covering it of dy (MAX: only those whose argmax it is;
-// else divided by kh * kw). Writes every cell of dx.
+// else each divided by its window's divisor). Writes every cell of dx.
 template <bool MAX>
 __global__ void poolBackwardKernel(const float* dy, const int* idx, float* dx, PoolShape s) {
     NW_GRID_STRIDE(i, s.planes * s.h * s.w) {
         const std::int64_t plane = i / (s.h * s.w);
         const int cell = int(i % (s.h * s.w));
         const int h = cell / s.w, w = cell % s.w;
-        const int oys = firstWindow(h, s.kh, s.sh, s.ph);
-        const int oye = min((h + s.ph) / s.sh, s.oh - 1);
-        const int oxs = firstWindow(w, s.kw, s.sw, s.pw);
-        const int oxe = min((w + s.pw) / s.sw, s.ow - 1);
+        const int oys = firstWindow(h, s.dh * (s.kh - 1) + 1, s.sh, s.pt);
+        const int oye = min((h + s.pt) / s.sh, s.oh - 1);
+        const int oxs = firstWindow(w, s.dw * (s.kw - 1) + 1, s.sw, s.pl);
+        const int oxe = min((w + s.pl) / s.sw, s.ow - 1);
         const std::int64_t base = plane * s.oh * s.ow;
         float sum = 0.0f;
         for (int oy = oys; oy <= oye; ++oy) {
             for (int ox = oxs; ox <= oxe; ++ox) {
                 const std::int64_t o = base + oy * s.ow + ox;
-                if (!MAX || idx[o] == cell) {
-                    sum += dy[o];
+                if (MAX) {
+                    if (idx[o] == cell) {
+                        sum += dy[o];
+                    }
+                } else {
+                    sum += dy[o] / divisorAt(s, oy, ox);
                 }
             }
         }
-        dx[i] = MAX ? sum : sum / float(s.kh * s.kw);
+        dx[i] = sum;
     }
 }
 
@@ -122,7 +153,7 @@ __global__ void globalAvgBackwardKernel(const float* dy, float* dx, std::int64_t
 
 class PoolKernel final : public CudaKernel {
 public:
-    enum class Kind { Max, Avg, GlobalAvg };
+    enum class Kind { Max, Avg, GlobalAvg, GlobalMax };
 
     PoolKernel(CudaBackend& backend, const KernelConfig& c, Kind kind)
         : CudaKernel(backend, c)
@@ -136,15 +167,30 @@ public:
             m_shape.oh = m_shape.ow = 1;
             return;
         }
-        const auto& k = attrInts("kernel_size");
-        const auto& s = attrInts("stride");
-        const auto& p = attrInts("padding");
-        m_shape.kh = narrow(k[0]);
-        m_shape.kw = narrow(k[1]);
-        m_shape.sh = narrow(s[0]);
-        m_shape.sw = narrow(s[1]);
-        m_shape.ph = narrow(p[0]);
-        m_shape.pw = narrow(p[1]);
+        m_shape.dh = m_shape.dw = 1;
+        m_shape.includePad = 1;
+        if (kind == Kind::GlobalMax) { // MaxPool with one window over the plane
+            m_shape.kh = m_shape.h;
+            m_shape.kw = m_shape.w;
+            m_shape.sh = m_shape.sw = 1;
+            m_shape.pt = m_shape.pl = m_shape.pb = m_shape.pr = 0;
+            m_shape.oh = m_shape.ow = 1;
+            m_argmax = scratch({x[0], x[1], 1, 1}, DType::I32);
+            return;
+        }
+        const graph::ops::PoolWindow win = graph::ops::poolWindow(c.attrs, x[2], x[3]);
+        const graph::ops::PoolAxis &r = win.rows, &col = win.cols;
+        m_shape.kh = narrow(r.kernel);
+        m_shape.kw = narrow(col.kernel);
+        m_shape.sh = narrow(r.stride);
+        m_shape.sw = narrow(col.stride);
+        m_shape.pt = narrow(r.padBegin);
+        m_shape.pl = narrow(col.padBegin);
+        m_shape.pb = narrow(r.padEnd);
+        m_shape.pr = narrow(col.padEnd);
+        m_shape.dh = narrow(r.dilation);
+        m_shape.dw = narrow(col.dilation);
+        m_shape.includePad = win.includePad ? 1 : 0;
         m_shape.oh = narrow(c.outputs[0][2]);
         m_shape.ow = narrow(c.outputs[0][3]);
         if (kind == Kind::Max) {
@@ -160,6 +206,7 @@ public:
         const std::int64_t outputs = m_shape.planes * m_shape.oh * m_shape.ow;
         switch (m_kind) {
         case Kind::Max:
+        case Kind::GlobalMax:
             poolForwardKernel<true>
                 <<<gridFor(outputs), kBlock, 0, stream()>>>(x, y, i32(m_argmax), m_shape);
             break;
@@ -184,6 +231,7 @@ public:
         const std::int64_t inputs = m_shape.planes * planeSize();
         switch (m_kind) {
         case Kind::Max:
+        case Kind::GlobalMax:
             poolBackwardKernel<true>
                 <<<gridFor(inputs), kBlock, 0, stream()>>>(dy, i32(m_argmax), dx, m_shape);
             break;
@@ -204,7 +252,7 @@ private:
 
     Kind m_kind;
     PoolShape m_shape{};
-    Tensor m_argmax; // MaxPool only
+    Tensor m_argmax; // the max pools only
 };
 
 } // namespace
@@ -219,6 +267,10 @@ Expected<std::unique_ptr<OpKernel>> makeAvgPool2dKernel(CudaBackend& b, const Ke
 
 Expected<std::unique_ptr<OpKernel>> makeGlobalAvgPoolKernel(CudaBackend& b, const KernelConfig& c) {
     return makeKernel<PoolKernel>(b, c, PoolKernel::Kind::GlobalAvg);
+}
+
+Expected<std::unique_ptr<OpKernel>> makeGlobalMaxPoolKernel(CudaBackend& b, const KernelConfig& c) {
+    return makeKernel<PoolKernel>(b, c, PoolKernel::Kind::GlobalMax);
 }
 
 } // namespace nw::gpu::cuda

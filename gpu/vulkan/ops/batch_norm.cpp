@@ -30,7 +30,9 @@ public:
         , m_gradSums(pipeline("batch_norm", {kGradSums, 0, 0}))
         , m_inputGrad(pipeline("batch_norm", {kInputGrad, 0, 0}))
         , m_mean(scratch({m_channels}))
-        , m_invStd(scratch({m_channels})) {}
+        , m_invStd(scratch({m_channels}))
+        , m_dgamma(scratch({m_channels}))
+        , m_dbeta(scratch({m_channels})) {}
 
     Status forward(const ForwardArgs& a) override {
         const Tensor& x = a.inputs[0];
@@ -56,7 +58,10 @@ public:
         const Tensor& dy = a.gradOutputs[0];
         const Tensor& dx = a.gradInputs[0];
         const Tensor& gamma = a.params[0];
-        const Tensor &dgamma = a.gradParams[0], &dbeta = a.gradParams[1];
+        // Frozen: dx still needs the sums that are dgamma and dbeta; they go to scratch.
+        const bool paramGrads = a.wantsParamGrads();
+        const Tensor& dgamma = paramGrads ? a.gradParams[0] : m_dgamma;
+        const Tensor& dbeta = paramGrads ? a.gradParams[1] : m_dbeta;
         Push sums = push(x, dy, gamma, gamma, gamma, gamma, x, dgamma, dbeta);
         if (auto s = dispatch(m_gradSums, channelGroups(), sums, {x, dy, m_mean, m_invStd},
                               {dgamma, dbeta}, "gradient sums");
@@ -104,6 +109,8 @@ private:
     const Pipeline& m_inputGrad;
     Tensor m_mean;   // [C] the last training batch's mean
     Tensor m_invStd; // [C] its 1 / sqrt(biased variance + eps)
+    Tensor m_dgamma; // [C] the gradient sums when gamma's gradient is not wanted (frozen)
+    Tensor m_dbeta;  // [C] likewise for beta
 };
 
 } // namespace

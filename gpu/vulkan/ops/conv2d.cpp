@@ -50,6 +50,9 @@ public:
                 return s;
             }
         }
+        if (!a.wantsParamGrads()) { // frozen
+            return Status::success();
+        }
         if (auto s = m_gemm.conv(ConvPass::WeightGradient, m_g, dy, a.inputs[0], a.gradParams[0],
                                  Tensor(), m_node + " weight gradient");
             !s) {

@@ -39,6 +39,9 @@ public:
                 return s;
             }
         }
+        if (!a.wantsParamGrads()) { // frozen
+            return Status::success();
+        }
         MatrixProduct mp;
         mp.m = m_units, mp.n = m_in, mp.k = m_rows;
         mp.sam = 1, mp.sak = m_units, mp.sbk = m_in, mp.sbn = 1, mp.scm = m_in, mp.scn = 1;

@@ -24,13 +24,19 @@ NW_VULKAN_KERNEL(makeConv2dKernel);
 NW_VULKAN_KERNEL(makeMaxPool2dKernel);
 NW_VULKAN_KERNEL(makeAvgPool2dKernel);
 NW_VULKAN_KERNEL(makeGlobalAvgPoolKernel);
+NW_VULKAN_KERNEL(makeGlobalMaxPoolKernel);
 NW_VULKAN_KERNEL(makeBatchNormKernel);
 NW_VULKAN_KERNEL(makeLayerNormKernel);
+NW_VULKAN_KERNEL(makeLrnKernel);
 NW_VULKAN_KERNEL(makeDropoutKernel);
-NW_VULKAN_KERNEL(makeActivationKernel); // ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh
+NW_VULKAN_KERNEL(makeActivationKernel); // ReLU, LeakyReLU, ELU, ReLU6, HardSigmoid,
+                                        // HardSwish, GELU, Sigmoid, Tanh
 NW_VULKAN_KERNEL(makeSoftmaxKernel);
 NW_VULKAN_KERNEL(makeReshapeKernel); // Flatten and Reshape: a copy with a new shape
+NW_VULKAN_KERNEL(makePadKernel);
+NW_VULKAN_KERNEL(makeSliceKernel); // on concat.comp
 NW_VULKAN_KERNEL(makeAddKernel);
+NW_VULKAN_KERNEL(makeMulKernel);
 NW_VULKAN_KERNEL(makeConcatKernel);
 NW_VULKAN_KERNEL(makeLossKernel);
 

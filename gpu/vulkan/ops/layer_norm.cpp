@@ -50,12 +50,16 @@ public:
         const Tensor &x = a.inputs[0], &dy = a.gradOutputs[0], &dx = a.gradInputs[0];
         const Tensor& gamma = a.params[0];
         const Tensor &dgamma = a.gradParams[0], &dbeta = a.gradParams[1];
-        Push sums = push(x, dy, gamma, gamma, x, dgamma, dbeta);
-        auto columnGroups = std::min<std::int64_t>((m_inner + m_columns - 1) / m_columns, 65535);
-        if (auto s = dispatch(m_paramGrads, {u32(columnGroups), 1, 1}, sums,
-                              {x, dy, m_mean, m_invStd}, {dgamma, dbeta}, "parameter gradients");
-            !s) {
-            return s;
+        if (a.wantsParamGrads()) { // not frozen
+            Push sums = push(x, dy, gamma, gamma, x, dgamma, dbeta);
+            auto columnGroups =
+                std::min<std::int64_t>((m_inner + m_columns - 1) / m_columns, 65535);
+            if (auto s =
+                    dispatch(m_paramGrads, {u32(columnGroups), 1, 1}, sums,
+                             {x, dy, m_mean, m_invStd}, {dgamma, dbeta}, "parameter gradients");
+                !s) {
+                return s;
+            }
         }
         if (!dx.defined()) {
             return Status::success();

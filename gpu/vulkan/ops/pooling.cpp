@@ -1,17 +1,16 @@
-// MaxPool2D, AvgPool2D and GlobalAvgPool on shaders/pooling.comp, as the CPU computes them
-// (engine/cpu/ops/pooling.cpp): max ignores padding, average divides by kh*kw always.
-// x: [N, C, H, W]; y: [N, C, H', W'] ([N, C] for GlobalAvgPool, an H x W window).
+// MaxPool2D, AvgPool2D, GlobalAvgPool and GlobalMaxPool on shaders/pooling.comp, as the CPU
+// computes them (engine/cpu/ops/pooling.cpp), over graph/ops/pool_window.h's windows: max
+// ignores padding (and dilates its taps); average divides by the window's cells in the input
+// and, with count_include_pad, in its padding, never the ceil_mode overhang.
+// x: [N, C, H, W]; y: [N, C, H', W'] ([N, C] for the global pools, an H x W window).
 // MaxPool keeps each window's argmax (i32 [N, C, H', W']) from forward for backward.
 #include "gpu/vulkan/ops/kernel_base.h"
 #include "gpu/vulkan/ops/kernels.h"
+#include "graph/ops/pool_window.h"
 
 namespace nw::gpu::vulkan {
 
 namespace {
-
-struct Window {
-    std::int64_t kh, kw, sh, sw, ph, pw;
-};
 
 class PoolKernel final : public VulkanKernel {
 public:
@@ -22,15 +21,13 @@ public:
         , m_forward(pipeline("pooling", {max ? 1u : 0u, 0}))
         , m_backward(pipeline("pooling", {max ? 1u : 0u, 1})) {
         if (global) {
-            m_window = {m_x[2], m_x[3], 1, 1, 0, 0};
+            m_window.rows = {m_x[2], m_x[2], 1};
+            m_window.cols = {m_x[3], m_x[3], 1};
         } else {
-            const auto& k = attrInts("kernel_size");
-            const auto& s = attrInts("stride");
-            const auto& p = attrInts("padding");
-            m_window = {k[0], k[1], s[0], s[1], p[0], p[1]};
+            m_window = graph::ops::poolWindow(c.attrs, m_x[2], m_x[3]);
         }
-        m_oh = (m_x[2] + 2 * m_window.ph - m_window.kh) / m_window.sh + 1;
-        m_ow = (m_x[3] + 2 * m_window.pw - m_window.kw) / m_window.sw + 1;
+        m_oh = m_window.rows.outputs();
+        m_ow = m_window.cols.outputs();
         if (m_max) {
             m_argmax = scratch({m_x[0], m_x[1], m_oh, m_ow}, DType::I32);
         }
@@ -58,10 +55,12 @@ public:
 private:
     // The push block of pooling.comp: x (or dx), y (or dy), idx, then the sizes.
     Push push(const Tensor& x, const Tensor& y, const Tensor& idx) const {
+        const graph::ops::PoolAxis &r = m_window.rows, &c = m_window.cols;
         Push p;
         p.addr(x).addr(y).addr(idx).u32(u32(m_x[0] * m_x[1]));
-        for (std::int64_t v : {m_x[2], m_x[3], m_oh, m_ow, m_window.kh, m_window.kw, m_window.sh,
-                               m_window.sw, m_window.ph, m_window.pw}) {
+        for (std::int64_t v : {m_x[2], m_x[3], m_oh, m_ow, r.kernel, c.kernel, r.stride, c.stride,
+                               r.padBegin, c.padBegin, r.padEnd, c.padEnd, r.dilation, c.dilation,
+                               std::int64_t(m_window.includePad)}) {
             p.i32(static_cast<std::int32_t>(v));
         }
         return p;
@@ -69,10 +68,10 @@ private:
 
     Dims m_x;
     bool m_max;
-    Window m_window{};
+    graph::ops::PoolWindow m_window{};
     std::int64_t m_oh = 1;
     std::int64_t m_ow = 1;
-    Tensor m_argmax; // MaxPool only
+    Tensor m_argmax; // the max pools only
     const Pipeline& m_forward;
     const Pipeline& m_backward;
 };
@@ -90,6 +89,11 @@ Expected<std::unique_ptr<OpKernel>> makeAvgPool2dKernel(VulkanBackend& b, const 
 Expected<std::unique_ptr<OpKernel>> makeGlobalAvgPoolKernel(VulkanBackend& b,
                                                             const KernelConfig& c) {
     return makeKernel<PoolKernel>(b, c, false, true);
+}
+
+Expected<std::unique_ptr<OpKernel>> makeGlobalMaxPoolKernel(VulkanBackend& b,
+                                                            const KernelConfig& c) {
+    return makeKernel<PoolKernel>(b, c, true, true);
 }
 
 } // namespace nw::gpu::vulkan

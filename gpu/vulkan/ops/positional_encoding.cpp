@@ -56,7 +56,7 @@ public:
                 return s;
             }
         }
-        if (!m_learned) {
+        if (!m_learned || !a.wantsParamGrads()) { // sinusoidal, or frozen
             return Status::success();
         }
         // dy seen as [N, T·C, 1]: one channel per table element, summed over the samples.

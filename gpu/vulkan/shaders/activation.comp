@@ -3,6 +3,9 @@
 // oneDNN's definitions so the CPU and Vulkan agree:
 //   KIND 0 ReLU / LeakyReLU (alpha: the negative slope; at 0 the slope is alpha)
 //   KIND 1 ELU    KIND 2 GELU (erf)    KIND 3 GELU (tanh)    KIND 4 Sigmoid    KIND 5 Tanh
+//   KIND 6 ReLU6 (clip to [alpha, beta] = [0, 6]; the slope is 0 at both bounds)
+//   KIND 7 HardSigmoid (clamp(alpha x + beta, 0, 1); the slope is 0 where that is 0 or 1)
+//   KIND 8 HardSwish (x relu6(x + 3) / 6; the slope is 0 at -3 and 1 at 3)
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
@@ -15,6 +18,7 @@ layout(push_constant) uniform Push {
     Floats dx; // backward only
     uint n;
     float alpha;
+    float beta;
 } p;
 
 const float kSqrt2OverPi = 0.7978845608028654;
@@ -49,6 +53,9 @@ float forwardOf(float v) {
     if (KIND == 2) return 0.5 * v * (1.0 + erfApprox(v * kInvSqrt2));
     if (KIND == 3) return 0.5 * v * (1.0 + safeTanh(kSqrt2OverPi * (v + 0.044715 * v * v * v)));
     if (KIND == 4) return 1.0 / (1.0 + exp(-v));
+    if (KIND == 6) return min(max(v, p.alpha), p.beta);
+    if (KIND == 7) return min(max(p.alpha * v + p.beta, 0.0), 1.0);
+    if (KIND == 8) return v / 6.0 * min(max(v + 3.0, 0.0), 6.0);
     return safeTanh(v);
 }
 
@@ -66,6 +73,12 @@ float derivativeOf(float v) {
         float s = 1.0 / (1.0 + exp(-v));
         return s * (1.0 - s);
     }
+    if (KIND == 6) return v > p.alpha && v < p.beta ? 1.0 : 0.0;
+    if (KIND == 7) {
+        float t = p.alpha * v + p.beta;
+        return t > 0.0 && t < 1.0 ? p.alpha : 0.0;
+    }
+    if (KIND == 8) return v < 3.0 ? (v > -3.0 ? (2.0 * v + 3.0) / 6.0 : 0.0) : 1.0;
     float t = safeTanh(v);
     return 1.0 - t * t;
 }

@@ -1,10 +1,13 @@
 #version 450
 // Window pooling over planes of one channel: x [planes, H, W] (planes = N*C) and
-// y [planes, OH, OW]. Window (oy, ox) covers rows oy*sh - ph .. + kh-1 and columns
-// ox*sw - pw .. + kw-1; cells outside the input are padding.
-//   MAX 1: max over the input cells (padding ignored); forward writes idx, the argmax's
-//          index within its plane (first of equal maxima); backward sums dy into that cell.
-//   MAX 0: mean with padding counted, always divided by kh*kw.
+// y [planes, OH, OW]. Window (oy, ox) starts at row oy*sh - pt and column ox*sw - pl and reads
+// the taps dh and dw apart (kh x kw of them); taps outside the input are padding.
+//   MAX 1: max over the input taps (padding ignored); forward writes idx, the argmax's
+//          index within its plane (first of equal maxima in tap order; -1 for a window of
+//          padding only); backward sums dy into that cell.
+//   MAX 0 (no dilation): the mean, divided by the window's cells inside the input and, with
+//          includePad, inside the padding (pt, pb rows, pl, pr columns); never by the
+//          overhang past the padding that ceil_mode adds.
 //   BACKWARD 0: one invocation per output element. BACKWARD 1: one per input element, summing
 //   the windows that cover it in a fixed order (deterministic, no atomics).
 #extension GL_GOOGLE_include_directive : require
@@ -26,28 +29,47 @@ layout(push_constant) uniform Push {
     int kw;
     int sh;
     int sw;
-    int ph;
-    int pw;
+    int pt;  // padding: top, left, bottom, right
+    int pl;
+    int pb;
+    int pr;
+    int dh;  // dilation
+    int dw;
+    int includePad;
 } p;
+
+// The averages' divisor of window (oy, ox).
+float divisorAt(int oy, int ox) {
+    int y0 = oy * p.sh - p.pt, x0 = ox * p.sw - p.pl;
+    if (p.includePad != 0) {
+        return float((min(y0 + p.kh, p.H + p.pb) - y0) * (min(x0 + p.kw, p.W + p.pr) - x0));
+    }
+    return float((min(y0 + p.kh, p.H) - max(y0, 0)) * (min(x0 + p.kw, p.W) - max(x0, 0)));
+}
 
 void forwardAt(uint o) {
     uint plane = o / uint(p.OH * p.OW);
     int r = int(o % uint(p.OH * p.OW));
     int oy = r / p.OW;
     int ox = r % p.OW;
-    int y0 = oy * p.sh - p.ph;
-    int x0 = ox * p.sw - p.pw;
-    int ys = max(y0, 0), ye = min(y0 + p.kh, p.H);
-    int xs = max(x0, 0), xe = min(x0 + p.kw, p.W);
+    int y0 = oy * p.sh - p.pt;
+    int x0 = ox * p.sw - p.pl;
     uint base = plane * uint(p.H * p.W);
     if (MAX == 1) {
-        // Padding is at most half the kernel, so every window holds an input cell.
-        int best = ys * p.W + xs;
-        float bestValue = p.x.v[base + uint(best)];
-        for (int h = ys; h < ye; ++h) {
-            for (int w = xs; w < xe; ++w) {
+        int best = -1;
+        float bestValue = -3.402823466e38;
+        for (int i = 0; i < p.kh; ++i) {
+            int h = y0 + i * p.dh;
+            if (h < 0 || h >= p.H) {
+                continue;
+            }
+            for (int j = 0; j < p.kw; ++j) {
+                int w = x0 + j * p.dw;
+                if (w < 0 || w >= p.W) {
+                    continue;
+                }
                 float v = p.x.v[base + uint(h * p.W + w)];
-                if (v > bestValue) {
+                if (best < 0 || v > bestValue) {
                     bestValue = v;
                     best = h * p.W + w;
                 }
@@ -56,19 +78,21 @@ void forwardAt(uint o) {
         p.y.v[o] = bestValue;
         p.idx.v[o] = best;
     } else {
+        int ys = max(y0, 0), ye = min(y0 + p.kh, p.H);
+        int xs = max(x0, 0), xe = min(x0 + p.kw, p.W);
         float sum = 0.0;
         for (int h = ys; h < ye; ++h) {
             for (int w = xs; w < xe; ++w) {
                 sum += p.x.v[base + uint(h * p.W + w)];
             }
         }
-        p.y.v[o] = sum / float(p.kh * p.kw);
+        p.y.v[o] = sum / divisorAt(oy, ox);
     }
 }
 
-// First window index covering input coordinate c: smallest o with o*s - pad + k > c.
-int firstWindow(int c, int k, int s, int pad) {
-    int t = c + pad - k + 1;
+// First window index covering input coordinate c: smallest o with o*s - pad + span > c.
+int firstWindow(int c, int span, int s, int pad) {
+    int t = c + pad - span + 1;
     return t <= 0 ? 0 : (t + s - 1) / s;
 }
 
@@ -77,10 +101,10 @@ void backwardAt(uint i) {
     int cell = int(i % uint(p.H * p.W));
     int h = cell / p.W;
     int w = cell % p.W;
-    int oys = firstWindow(h, p.kh, p.sh, p.ph);
-    int oye = min((h + p.ph) / p.sh, p.OH - 1);
-    int oxs = firstWindow(w, p.kw, p.sw, p.pw);
-    int oxe = min((w + p.pw) / p.sw, p.OW - 1);
+    int oys = firstWindow(h, p.dh * (p.kh - 1) + 1, p.sh, p.pt);
+    int oye = min((h + p.pt) / p.sh, p.OH - 1);
+    int oxs = firstWindow(w, p.dw * (p.kw - 1) + 1, p.sw, p.pl);
+    int oxe = min((w + p.pl) / p.sw, p.OW - 1);
     uint base = plane * uint(p.OH * p.OW);
     float sum = 0.0;
     for (int oy = oys; oy <= oye; ++oy) {
@@ -91,11 +115,11 @@ void backwardAt(uint i) {
                     sum += p.y.v[o];
                 }
             } else {
-                sum += p.y.v[o];
+                sum += p.y.v[o] / divisorAt(oy, ox);
             }
         }
     }
-    p.x.v[i] = MAX == 1 ? sum : sum / float(p.kh * p.kw);
+    p.x.v[i] = sum;
 }
 
 void main() {

@@ -38,7 +38,7 @@ extern "C" {
 
 #define NW_PLUGIN_SDK_VERSION_MAJOR 1
 #define NW_PLUGIN_SDK_VERSION_MINOR 0
-#define NW_PLUGIN_SDK_VERSION \
+#define NW_PLUGIN_SDK_VERSION                                                                      \
     ((uint32_t)((NW_PLUGIN_SDK_VERSION_MAJOR << 16) | NW_PLUGIN_SDK_VERSION_MINOR))
 
 /* The most dimensions a shape has (the batch included). */
@@ -180,7 +180,9 @@ typedef struct nw_forward_args {
 } nw_forward_args;
 
 /* Gradients are written, not accumulated: Netwright sums where a tensor feeds several
- * nodes. `grad_params` has one entry per trainable parameter, in declaration order. */
+ * nodes. `grad_params` has one entry per trainable parameter, in declaration order; their
+ * data is NULL when the node is frozen (fine-tuning): compute and write no parameter gradient
+ * then, only the grad_inputs whose data is not NULL. */
 typedef struct nw_backward_args {
     const nw_tensor* inputs;
     uint32_t input_count;
@@ -190,7 +192,7 @@ typedef struct nw_backward_args {
     const nw_tensor* grad_outputs;
     uint32_t output_count;
     const nw_tensor* grad_inputs; /* data NULL: not needed */
-    const nw_tensor* grad_params;
+    const nw_tensor* grad_params; /* data NULL: not needed (a frozen node) */
     uint32_t grad_param_count;
 } nw_backward_args;
 
@@ -226,10 +228,10 @@ typedef struct nw_op_decl {
 } nw_op_decl;
 
 typedef struct nw_plugin {
-    uint32_t struct_size;  /* sizeof(nw_plugin) */
-    uint32_t sdk_version;  /* NW_PLUGIN_SDK_VERSION as the plugin was built */
-    const char* name;      /* lower-case, e.g. "netwright-examples"; names it everywhere */
-    const char* version;   /* the plugin's own, e.g. "1.0.0" */
+    uint32_t struct_size; /* sizeof(nw_plugin) */
+    uint32_t sdk_version; /* NW_PLUGIN_SDK_VERSION as the plugin was built */
+    const char* name;     /* lower-case, e.g. "netwright-examples"; names it everywhere */
+    const char* version;  /* the plugin's own, e.g. "1.0.0" */
     const char* description;
     const nw_op_decl* ops;
     uint32_t op_count;
