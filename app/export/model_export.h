@@ -41,11 +41,11 @@ struct VerificationRow {
     std::string output;
     double maxAbs = 0;
     double maxRel = 0; // max |a - b| / max(|b|, 1e-3)
+    std::int64_t sameTop1 = -1; // INT8: reference samples whose top class the engine's is
+    std::int64_t samples = 0;
     // Import: max |a - b| / max |b|, the error against the output's scale, which decides
     // PASS there (a deep network's near-zero outputs make maxRel measure rounding); -1: unset.
     double scaleRel = -1;
-    std::int64_t sameTop1 = -1; // INT8: reference samples whose top class the engine's is
-    std::int64_t samples = 0;
 };
 
 // Top-1 test accuracy of the f32 and the INT8 bundle.

@@ -139,7 +139,7 @@ private slots:
         QVERIFY(childOps(activation).contains(QStringLiteral("LearnedSwish")));
         QVERIFY(palette->visibleOps().contains(QStringLiteral("SqueezeExcite")));
         QVERIFY(palette->visibleOps().contains(QStringLiteral("LearnedSwish")));
-        palette->setFilter(QStringLiteral("squeeze"));
+        palette->setFilter(QStringLiteral("squeezeexc")); // Mul's doc names squeeze-and-excitation
         QCOMPARE(palette->visibleOps(), QStringList{QStringLiteral("SqueezeExcite")});
         palette->setFilter(QString());
     }
