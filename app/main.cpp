@@ -64,6 +64,11 @@ int main(int argc, char** argv) {
         QStringLiteral("Save a picture of the window to PATH once loaded, then quit."),
         QStringLiteral("PATH"));
     parser.addOption(screenshot);
+    QCommandLineOption size(QStringLiteral("size"),
+                            QStringLiteral("Resize the window to WIDTHxHEIGHT pixels (for "
+                                           "screenshots: 1024x640)."),
+                            QStringLiteral("WIDTHxHEIGHT"));
+    parser.addOption(size);
     QCommandLineOption theme(QStringLiteral("theme"),
                              QStringLiteral("Colour theme: system (default), light or dark."),
                              QStringLiteral("THEME"), QStringLiteral("system"));
@@ -117,6 +122,16 @@ int main(int argc, char** argv) {
             QMessageBox::warning(&window, QObject::tr("Cannot open project"),
                                  QString::fromStdString(status.error().message));
         }
+    }
+    if (parser.isSet(size)) {
+        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+        const int w = wh.size() == 2 ? wh[0].toInt() : 0, h = wh.size() == 2 ? wh[1].toInt() : 0;
+        if (w < 320 || h < 240) {
+            std::cerr << "netwright: --size: '" << parser.value(size).toStdString()
+                      << "' is not WIDTHxHEIGHT of at least 320x240\n";
+            return 2;
+        }
+        window.resize(w, h);
     }
     window.show();
 

@@ -253,6 +253,17 @@ Status ProjectDocument::autoLayout(const QStringList& ids) {
     return push(graph::makeMoveNodes(m_project.graph, positions), tr("Auto layout"));
 }
 
+Status ProjectDocument::setTrainable(const QStringList& ids, bool trainable) {
+    auto edit = graph::makeSetTrainable(m_project.graph, toStd(ids), trainable);
+    if (!edit) {
+        return edit.error();
+    }
+    if (!edit->empty()) {
+        m_undo.push(new SetTrainableCommand(*this, std::move(*edit)));
+    }
+    return Status::success();
+}
+
 QString ProjectDocument::copyFragment(const QStringList& ids) const {
     auto fragment = graph::extractFragment(m_project.graph, toStd(ids));
     return QString::fromStdString(graph::fragmentToJson(fragment));

@@ -77,6 +77,9 @@ public:
     Status moveNodes(const std::map<std::string, graph::Position>& positions);
     // Layered layout of `ids` (the whole graph when empty), one undo step.
     Status autoLayout(const QStringList& ids = {});
+    // Fine-tuning: freezes (trainable false) or unfreezes the nodes, one undo step for all of
+    // them ("Freeze conv1", "Freeze 4 nodes"); nodes already so are left as they are.
+    Status setTrainable(const QStringList& ids, bool trainable);
 
     // The nodes and the edges between them, as JSON for the clipboard.
     QString copyFragment(const QStringList& ids) const;

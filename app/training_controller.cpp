@@ -364,6 +364,7 @@ void TrainingController::launch(std::shared_ptr<Job> job) {
     m_runId = 0;
     m_started = false;
     m_checkpointStep = -1;
+    m_runNotes.clear();
     m_thread = QThread::create([this, job] { work(job); });
     m_thread->setObjectName(QStringLiteral("training"));
     connect(m_thread, &QThread::finished, m_thread, &QObject::deleteLater);
@@ -513,12 +514,17 @@ void TrainingController::work(std::shared_ptr<Job> job) {
     const qint64 runId = run.runId(), params = trainer.trainableParameters(),
                  batches = trainer.batchesPerEpoch(), startStep = trainer.step();
     const QString device = QString::fromStdString(run.backend().description());
+    QStringList notes;
+    for (const auto& note : run.notes()) {
+        notes << QString::fromStdString(note);
+    }
     QMetaObject::invokeMethod(
         this,
-        [this, runId, params, batches, startStep, device] {
+        [this, runId, params, batches, startStep, device, notes] {
             m_runId = runId;
             m_started = true;
             m_deviceDescription = device;
+            m_runNotes = notes;
             if (startStep > 0) { // resumed from its checkpoint
                 m_checkpointStep = startStep;
             }

@@ -20,6 +20,7 @@
 #include <QMetaType>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QThread>
 #include <atomic>
 #include <functional>
@@ -136,6 +137,10 @@ public:
     // The device the current (or last) run trains on, as its backend describes itself:
     // "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, ...)", "CPU (oneDNN 2.6.3, 2 threads)".
     const QString& deviceDescription() const { return m_deviceDescription; }
+    // What the current (or last) run said as it opened (TrainingRun::notes(), what
+    // netwright-cli train prints as "note: ..."): where its initial weights came from and which
+    // nodes started fresh instead, a resumed run without a checkpoint. Set by runStarted.
+    const QStringList& runNotes() const { return m_runNotes; }
 
 signals:
     void stateChanged(nw::app::TrainingController::State state);
@@ -170,6 +175,7 @@ private:
     qint64 m_runId = 0;
     bool m_started = false; // the active run has started training (runStarted emitted)
     QString m_deviceDescription;
+    QStringList m_runNotes;
     QThread* m_thread = nullptr;
     std::shared_ptr<Job> m_job;
     std::shared_ptr<Model> m_model; // the last finished run's trainer, for evaluate()

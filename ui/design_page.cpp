@@ -99,6 +99,7 @@ DesignPage::DesignPage(app::ProjectDocument& document, QWidget* parent)
     connect(m_scene, &QGraphicsScene::selectionChanged, this, [this] {
         const QStringList ids = m_scene->selectedNodeIds();
         m_inspector->setNode(ids.size() == 1 ? ids.front() : QString());
+        refreshFreezeActions();
     });
     connect(m_problems, &QListWidget::itemClicked, this, &DesignPage::showProblem);
     connect(m_problems, &QListWidget::itemActivated, this, &DesignPage::showProblem);
@@ -185,6 +186,17 @@ void DesignPage::buildActions() {
             m_scene->selectedNodeIds().size() > 1 ? m_scene->selectedNodeIds() : QStringList());
         m_view->fitToGraph();
     });
+    m_editActions << nullptr;
+    auto freeze = [this](bool trainable) {
+        if (auto status = setSelectionTrainable(trainable); !status) {
+            emit message(QString::fromStdString(status.error().message));
+        }
+    };
+    m_freeze = add(m_editActions, tr("&Freeze"), QKeySequence(), [freeze] { freeze(false); });
+    m_freeze->setToolTip(tr("Keep the selected nodes' parameters as they are in training "
+                            "(fine-tuning: freeze a pretrained backbone)"));
+    m_unfreeze = add(m_editActions, tr("Un&freeze"), QKeySequence(), [freeze] { freeze(true); });
+    m_unfreeze->setToolTip(tr("Train the selected nodes' parameters again"));
     buildBlockActions();
     add(m_viewActions, tr("&Fit to View"), QKeySequence(Qt::Key_F),
         [this] { m_view->fitToGraph(GraphView::kMinZoom); });
@@ -250,6 +262,44 @@ Expected<QStringList> DesignPage::duplicateSelection() {
     return ids;
 }
 
+QStringList DesignPage::trainableTargets(bool trainable) const {
+    QStringList ids;
+    for (const QString& id : m_scene->selectedNodeIds()) {
+        const graph::Node* node = m_document.graph().findNode(id.toStdString());
+        if (!node || node->trainable == trainable) {
+            continue;
+        }
+        // Freezing a node without parameters (an activation, a pooling layer) changes nothing:
+        // a selected backbone freezes its layers with weights only.
+        const auto* schema = m_document.registry().find(node->op);
+        if (trainable || (schema && schema->params)) {
+            ids << id;
+        }
+    }
+    return ids;
+}
+
+Status DesignPage::setSelectionTrainable(bool trainable) {
+    const QStringList ids = trainableTargets(trainable);
+    if (ids.isEmpty()) {
+        return Error::user(trainable ? "none of the selected nodes is frozen"
+                                     : "none of the selected nodes has parameters to freeze");
+    }
+    auto status = m_document.setTrainable(ids, trainable);
+    if (status) {
+        emit message(trainable ? tr("Unfroze %n node(s)", nullptr, static_cast<int>(ids.size()))
+                               : tr("Froze %n node(s)", nullptr, static_cast<int>(ids.size())));
+    }
+    return status;
+}
+
+void DesignPage::refreshFreezeActions() {
+    if (m_freeze) {
+        m_freeze->setEnabled(!trainableTargets(false).isEmpty());
+        m_unfreeze->setEnabled(!trainableTargets(true).isEmpty());
+    }
+}
+
 void DesignPage::showProblem(QListWidgetItem* item) {
     const QString id = item ? item->data(Qt::UserRole).toString() : QString();
     NodeItem* node = m_scene->nodeItem(id);
@@ -268,6 +318,7 @@ void DesignPage::refresh() {
     }
     fitIfPending();
     refreshTables();
+    refreshFreezeActions();
 }
 
 void DesignPage::fitIfPending() {
@@ -326,7 +377,9 @@ void DesignPage::refreshTables() {
         item->setText(0, QString::fromStdString(row.node));
         item->setText(1, QString::fromStdString(row.op));
         item->setText(2, shapesText(row.outputs, row.op));
-        item->setText(3, QString::fromStdString(graph::formatCount(row.params)));
+        const QString params = QString::fromStdString(graph::formatCount(row.params));
+        item->setText(3, row.frozen ? tr("%1 (frozen)").arg(params) : params);
+        item->setToolTip(3, row.frozen ? tr("Frozen: not trained") : QString());
         item->setText(4, QString::fromStdString(graph::formatCount(row.flops)));
         const bool lacks = coverage && !coverage->supports(row.op);
         item->setText(5, !coverage ? QStringLiteral("—")

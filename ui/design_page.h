@@ -60,6 +60,13 @@ public:
     // Selects the node a problems-list row names and centres it.
     void showProblem(QListWidgetItem* item);
 
+    // Fine-tuning: freezes the selected nodes that have parameters (false), or unfreezes the
+    // selected frozen ones (true), one undo step; the Freeze / Unfreeze actions (edit menu and
+    // the canvas's context menu), enabled when the selection has such nodes.
+    Status setSelectionTrainable(bool trainable);
+    QAction* freezeAction() const { return m_freeze; }
+    QAction* unfreezeAction() const { return m_unfreeze; }
+
     // Blocks (design_page_blocks.cpp), on the selection; each is one undo step.
     Expected<QString> groupSelection(const QString& name);
     Status ungroupSelection();
@@ -91,6 +98,9 @@ private:
     void renameGroup(const QString& id);
     void refresh();
     void refreshTables();
+    void refreshFreezeActions();
+    // The selected nodes setSelectionTrainable(trainable) would change.
+    QStringList trainableTargets(bool trainable) const;
     void fitIfPending();
 
     app::ProjectDocument& m_document;
@@ -105,6 +115,8 @@ private:
     QListWidget* m_problems;
     QList<QAction*> m_editActions;
     QList<QAction*> m_viewActions;
+    QAction* m_freeze = nullptr;
+    QAction* m_unfreeze = nullptr;
     QString m_shownPath;
     bool m_fitPending = true;
     int m_pasteCascade = 0;

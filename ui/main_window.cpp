@@ -391,10 +391,15 @@ QString MainWindow::problemCountText() const {
 
 QString MainWindow::totalsText() const {
     auto summary = graph::summarize(m_document.project().graph, m_document.analysis());
-    return tr("%1 parameters  ·  %2 per sample  ·  %3 of weights  ·  %4 of activations per "
-              "sample")
-        .arg(QString::fromStdString(graph::formatCount(summary.totals.trainableParams)),
-             QString::fromStdString(graph::formatFlops(summary.totals.flops)),
+    const QString params =
+        summary.frozenParams > 0
+            ? tr("%1 trainable, %2 frozen parameters")
+                  .arg(QString::fromStdString(graph::formatCount(summary.totals.trainableParams)),
+                       QString::fromStdString(graph::formatCount(summary.frozenParams)))
+            : tr("%1 parameters")
+                  .arg(QString::fromStdString(graph::formatCount(summary.totals.trainableParams)));
+    return tr("%1  ·  %2 per sample  ·  %3 of weights  ·  %4 of activations per sample")
+        .arg(params, QString::fromStdString(graph::formatFlops(summary.totals.flops)),
              QString::fromStdString(graph::formatBytes(summary.parameterBytes)),
              QString::fromStdString(graph::formatBytes(summary.activationBytesPerSample)));
 }

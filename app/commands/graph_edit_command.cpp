@@ -44,7 +44,21 @@ QString moveText(const graph::GraphEdit& edit) {
                : QObject::tr("Move %n node(s)", nullptr, static_cast<int>(edit.moves.size()));
 }
 
+QString trainableText(const graph::GraphEdit& edit) {
+    const int n = static_cast<int>(edit.trainable.size());
+    const bool unfreeze = n > 0 && edit.trainable.front().after;
+    if (n == 1) {
+        const QString node = QString::fromStdString(edit.trainable.front().node);
+        return unfreeze ? QObject::tr("Unfreeze %1").arg(node) : QObject::tr("Freeze %1").arg(node);
+    }
+    return unfreeze ? QObject::tr("Unfreeze %n node(s)", nullptr, n)
+                    : QObject::tr("Freeze %n node(s)", nullptr, n);
+}
+
 } // namespace
+
+SetTrainableCommand::SetTrainableCommand(ProjectDocument& document, graph::GraphEdit edit)
+    : GraphEditCommand(document, edit, trainableText(edit)) {}
 
 SetAttributeCommand::SetAttributeCommand(ProjectDocument& document, graph::GraphEdit edit)
     : GraphEditCommand(document, edit, attributeText(edit)) {}

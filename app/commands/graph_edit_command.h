@@ -51,4 +51,12 @@ public:
     bool mergeWith(const QUndoCommand* other) override;
 };
 
+// Freezes or unfreezes nodes (graph::makeSetTrainable()), one undo step however many nodes:
+// "Freeze conv1", "Unfreeze 4 nodes". Never merges (each toggle is its own step).
+class SetTrainableCommand : public GraphEditCommand {
+public:
+    // `edit` holds only trainable changes, all in the same direction.
+    SetTrainableCommand(ProjectDocument& document, graph::GraphEdit edit);
+};
+
 } // namespace nw::app

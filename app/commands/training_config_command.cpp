@@ -19,7 +19,8 @@ unsigned changedFields(const graph::TrainingConfig& a, const graph::TrainingConf
                           a.device != b.device,
                           a.precision != b.precision,
                           a.gradClipNorm != b.gradClipNorm,
-                          a.earlyStoppingPatience != b.earlyStoppingPatience};
+                          a.earlyStoppingPatience != b.earlyStoppingPatience,
+                          a.initialWeights != b.initialWeights};
     unsigned mask = 0;
     for (std::size_t i = 0; i < std::size(diffs); ++i) {
         mask |= diffs[i] ? 1u << i : 0u;
@@ -35,7 +36,12 @@ TrainingConfigCommand::TrainingConfigCommand(ProjectDocument& document,
     : QUndoCommand(QObject::tr("Change training settings"))
     , m_document(document)
     , m_before(std::move(before))
-    , m_after(std::move(after)) {}
+    , m_after(std::move(after)) {
+    if (m_before.initialWeights != m_after.initialWeights) {
+        setText(m_after.initialWeights.empty() ? QObject::tr("Clear initial weights")
+                                               : QObject::tr("Set initial weights"));
+    }
+}
 
 void TrainingConfigCommand::redo() {
     m_document.applyTrainingConfig(m_after);
@@ -50,6 +56,11 @@ bool TrainingConfigCommand::mergeWith(const QUndoCommand* other) {
         return false;
     }
     const auto* next = static_cast<const TrainingConfigCommand*>(other);
+    // A chosen or cleared weights file is a step of its own, never merged with another.
+    if (m_before.initialWeights != m_after.initialWeights ||
+        m_after.initialWeights != next->m_after.initialWeights) {
+        return false;
+    }
     if (changedFields(m_after, next->m_after) != changedFields(m_before, m_after) &&
         changedFields(m_before, m_after) != 0) {
         return false; // another field: its own undo step

@@ -1,6 +1,7 @@
 #pragma once
 // The Train mode's undoable edit: replaces the project's run configuration. Consecutive edits
-// of the same fields merge into one undo step (typing a learning rate, dragging a spin box).
+// of the same fields merge into one undo step (typing a learning rate, dragging a spin box);
+// choosing or clearing the initial weights file is always a step of its own.
 
 #include "graph/project.h"
 

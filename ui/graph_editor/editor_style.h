@@ -46,6 +46,8 @@ struct EditorStyle {
     QColor diffAdded, diffRemoved, diffChanged, diffBadgeText, diffChangedBadgeText;
     double diffDimmedOpacity = 0.45;
     double diffGhostOpacity = 0.6;
+    // A frozen node's lock glyph and "frozen" label (fine-tuning).
+    QColor frozen;
 
     static EditorStyle light();
     static EditorStyle darkTheme();

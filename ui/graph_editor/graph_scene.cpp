@@ -134,6 +134,7 @@ void GraphScene::sync() {
         const auto params = info ? info->cost.trainableParams : 0;
         view.params =
             params > 0 ? tr("%1 params").arg(q(graph::formatCount(params))) : tr("no parameters");
+        view.frozen = !node.trainable;
         view.problems = errors.value(id).join(QLatin1Char('\n'));
 
         NodeItem*& item = m_byId[node.id];

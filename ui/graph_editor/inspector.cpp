@@ -4,6 +4,7 @@
 #include "graph/summary.h"
 #include "ui/attr_editor.h"
 
+#include <QCheckBox>
 #include <QFormLayout>
 #include <QLabel>
 #include <QSignalBlocker>
@@ -25,6 +26,7 @@ Inspector::Inspector(app::ProjectDocument& document, QWidget* parent)
     , m_title(new QLabel(this))
     , m_doc(new QLabel(this))
     , m_summary(new QLabel(this))
+    , m_trainable(new QCheckBox(tr("Trainable"), this))
     , m_error(new QLabel(this))
     , m_form(new QWidget(this))
     , m_formLayout(new QFormLayout(m_form)) {
@@ -36,6 +38,19 @@ Inspector::Inspector(app::ProjectDocument& document, QWidget* parent)
     m_doc->setTextFormat(Qt::RichText); // docToHtml(): `code` spans as code
     m_doc->setForegroundRole(QPalette::PlaceholderText);
     m_summary->setWordWrap(true);
+    m_trainable->setObjectName(QStringLiteral("trainable"));
+    m_trainable->setToolTip(tr("Update this node's parameters in training; off: frozen, as for "
+                               "fine-tuning an imported model"));
+    m_trainable->hide();
+    connect(m_trainable, &QCheckBox::toggled, this, [this](bool on) {
+        if (auto status = m_document.setTrainable({m_node}, on); !status) {
+            showError(q(status.error().message));
+            refreshValues();
+            return;
+        }
+        m_error->clear();
+        m_error->hide();
+    });
     m_error->setWordWrap(true);
     m_error->setStyleSheet(QStringLiteral("color: #d32f2f;"));
     m_error->hide();
@@ -47,6 +62,7 @@ Inspector::Inspector(app::ProjectDocument& document, QWidget* parent)
     layout->addWidget(m_title);
     layout->addWidget(m_doc);
     layout->addWidget(m_summary);
+    layout->addWidget(m_trainable);
     layout->addSpacing(6);
     layout->addWidget(m_form);
     layout->addWidget(m_error);
@@ -79,6 +95,7 @@ void Inspector::rebuild() {
     }
     m_editors.clear();
     m_op.clear();
+    m_trainable->hide();
     const graph::Node* node = m_document.graph().findNode(m_node.toStdString());
     if (!node) { // no selection: the project at a glance
         const auto& project = m_document.project();
@@ -90,12 +107,16 @@ void Inspector::rebuild() {
                  : QStringLiteral("<p>%1</p>").arg(q(project.description).toHtmlEscaped())) +
             tr("<p>Select a node to edit its attributes. Drag layers from the palette, "
                "or press Tab on the canvas to add one.</p>"));
-        const auto& totals = m_document.analysis().totals;
+        const auto summary = graph::summarize(g, m_document.analysis());
+        const QString params = summary.frozenParams > 0
+                                   ? tr("%1 trainable, %2 frozen")
+                                         .arg(q(graph::formatCount(summary.totals.trainableParams)),
+                                              q(graph::formatCount(summary.frozenParams)))
+                                   : q(graph::formatCount(summary.totals.trainableParams));
         m_summary->setText(tr("%1 nodes, %2 edges\nParameters: %3   FLOPs: %4")
                                .arg(g.nodes().size())
                                .arg(g.edges().size())
-                               .arg(q(graph::formatCount(totals.trainableParams)),
-                                    q(graph::formatFlops(totals.flops))));
+                               .arg(params, q(graph::formatFlops(summary.totals.flops))));
         return;
     }
     m_op = q(node->op);
@@ -164,11 +185,20 @@ void Inspector::refreshValues() {
             shapes << q(s.toString());
         }
     }
+    const QString params = q(graph::formatCount(info ? info->cost.trainableParams : 0));
     m_summary->setText(
         tr("Output: %1\nParameters: %2   FLOPs: %3")
             .arg(shapes.isEmpty() ? QStringLiteral("?") : shapes.join(QStringLiteral(", ")),
-                 q(graph::formatCount(info ? info->cost.trainableParams : 0)),
+                 node->trainable ? params : tr("%1 (frozen)").arg(params),
                  q(graph::formatFlops(info ? info->cost.flops : 0))));
+    // Only an op with parameters has something to freeze; a frozen node always shows the box
+    // (so it can be unfrozen, e.g. a plugin op that is not loaded).
+    const auto* schema = m_document.registry().find(node->op);
+    m_trainable->setVisible((schema && schema->params) || !node->trainable);
+    {
+        const QSignalBlocker blocker(m_trainable);
+        m_trainable->setChecked(node->trainable);
+    }
     for (auto it = m_editors.begin(); it != m_editors.end(); ++it) {
         auto value = node->attrs.find(it.key().toStdString());
         if (value != node->attrs.end()) {

@@ -3,13 +3,16 @@
 // boxes with the AttrSpec's ranges, combo boxes for enums, check boxes for bools, a line edit
 // for integer lists — with the schema's doc strings as tooltips. Every change goes through
 // ProjectDocument::setAttribute(); a value the schema refuses is reported in the inspector
-// and never stored (the editor shows the stored value again).
+// and never stored (the editor shows the stored value again). A node whose op has parameters
+// gets a "Trainable" check box (fine-tuning: off freezes them), through
+// ProjectDocument::setTrainable(), one undo step per toggle.
 
 #include "graph/attribute.h"
 
 #include <QHash>
 #include <QWidget>
 
+class QCheckBox;
 class QFormLayout;
 class QLabel;
 
@@ -30,6 +33,8 @@ public:
     QString node() const { return m_node; }
     // The editor of attribute `attr` of the shown node, or nullptr.
     QWidget* editor(const QString& attr) const { return m_editors.value(attr); }
+    // The shown node's "Trainable" check box; hidden for a node without parameters.
+    QCheckBox* trainableBox() const { return m_trainable; }
     // The last refusal message, empty when the last change was accepted.
     QString errorText() const;
 
@@ -45,6 +50,7 @@ private:
     QLabel* m_title;
     QLabel* m_doc;
     QLabel* m_summary;
+    QCheckBox* m_trainable;
     QLabel* m_error;
     QWidget* m_form;
     QFormLayout* m_formLayout;

@@ -56,7 +56,14 @@ void NodeItem::updateOpacity() {
 void NodeItem::updateToolTip() {
     const QString label = QString::fromLatin1(EditorStyle::diffLabel(m_diff));
     if (label.isEmpty()) {
-        setToolTip(m_view.problems);
+        QStringList lines;
+        if (m_view.frozen) {
+            lines << tr("%1 is frozen: its parameters are not trained").arg(m_view.id);
+        }
+        if (!m_view.problems.isEmpty()) {
+            lines << m_view.problems;
+        }
+        setToolTip(lines.join(QLatin1Char('\n')));
         return;
     }
     QStringList lines{QStringLiteral("%1 (%2): %3").arg(m_view.id, m_view.op, label)};
@@ -208,8 +215,13 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
             painter->drawText(line2, Qt::AlignVCenter | Qt::AlignLeft,
                               QFontMetricsF(font).elidedText(text, Qt::ElideRight, line2.width()));
         } else {
+            const double lock = m_view.frozen ? paintFrozen(painter, line2) : 0;
+            painter->setFont(font);
             painter->setPen(m_style.cardSubtleText);
-            painter->drawText(line2, Qt::AlignVCenter | Qt::AlignLeft, m_view.params);
+            const QRectF paramsRect = line2.adjusted(0, 0, lock > 0 ? -lock - 6 : 0, 0);
+            painter->drawText(
+                paramsRect, Qt::AlignVCenter | Qt::AlignLeft,
+                QFontMetricsF(font).elidedText(m_view.params, Qt::ElideRight, paramsRect.width()));
         }
     }
     paintPorts(painter);
@@ -235,6 +247,38 @@ double NodeItem::paintBadge(QPainter* painter, const QRectF& line) const {
     painter->setPen(m_diff == DiffStatus::Changed ? m_style.diffChangedBadgeText
                                                   : m_style.diffBadgeText);
     painter->drawText(pill, Qt::AlignCenter, label);
+    painter->restore();
+    return width;
+}
+
+double NodeItem::paintFrozen(QPainter* painter, const QRectF& line) const {
+    QFont font = painter->font();
+    font.setPixelSize(11);
+    font.setBold(true);
+    const QFontMetricsF fm(font);
+    const QString label = tr("frozen");
+    const double text = fm.horizontalAdvance(label);
+    // The lock: a 8x6 body under a 5-wide shackle, vertically centred on the line.
+    const double bodyW = 8, bodyH = 6, shackle = 5;
+    const double width = bodyW + 4 + text;
+    const double left = line.right() - width;
+    const double top = line.center().y() - (bodyH + shackle) / 2 + 1;
+    painter->save();
+    painter->setPen(QPen(m_style.frozen, 1.4));
+    painter->setBrush(Qt::NoBrush);
+    QPainterPath arc;
+    arc.moveTo(left + 1.5, top + shackle);
+    arc.lineTo(left + 1.5, top + 2.5);
+    arc.arcTo(QRectF(left + 1.5, top, bodyW - 3, 5), 180, -180);
+    arc.lineTo(left + bodyW - 1.5, top + shackle);
+    painter->drawPath(arc);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(m_style.frozen);
+    painter->drawRoundedRect(QRectF(left, top + shackle, bodyW, bodyH), 1.2, 1.2);
+    painter->setFont(font);
+    painter->setPen(m_style.frozen);
+    painter->drawText(QRectF(left + bodyW + 4, line.top(), text + 1, line.height()),
+                      Qt::AlignVCenter | Qt::AlignLeft, label);
     painter->restore();
     return width;
 }

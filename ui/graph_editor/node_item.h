@@ -1,6 +1,7 @@
 #pragma once
 // A node on the canvas: a card with a header coloured by op category, its id and op, the
-// output shape and the parameter count, and its ports as sockets on the top (inputs) and
+// output shape and the parameter count (with a lock and "frozen" when the node's parameters
+// are not trained), and its ports as sockets on the top (inputs) and
 // bottom (outputs) edges. Identity is the node id; the scene updates the item from the
 // document, the item never edits the graph itself.
 
@@ -18,9 +19,10 @@ struct NodeView {
     QString id;
     QString op;
     QColor header;
-    QString shape;    // "[N, 32, 28, 28]", "?" when unknown
-    QString params;   // "320 params"
-    QString problems; // error messages, one per line; empty when valid
+    QString shape;       // "[N, 32, 28, 28]", "?" when unknown
+    QString params;      // "320 params"
+    bool frozen = false; // Node::trainable is false (fine-tuning)
+    QString problems;    // error messages, one per line; empty when valid
     int inputs = 0;
     int outputs = 0;
     bool operator==(const NodeView&) const = default;
@@ -38,6 +40,7 @@ public:
 
     const QString& id() const { return m_view.id; }
     const NodeView& view() const { return m_view; }
+    bool isFrozen() const { return m_view.frozen; }
     // Repaints only when something shown changed.
     void setView(const NodeView& view);
 
@@ -72,6 +75,8 @@ private:
     void paintPorts(QPainter* painter) const;
     // Draws the status badge right-aligned in `line`; returns its width (0 without one).
     double paintBadge(QPainter* painter, const QRectF& line) const;
+    // Draws the lock and "frozen" right-aligned in `line`; returns its width.
+    double paintFrozen(QPainter* painter, const QRectF& line) const;
     void updateToolTip();
     // Dimmed when unchanged, ghosted when removed, opaque when selected.
     void updateOpacity();

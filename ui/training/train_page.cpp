@@ -42,6 +42,21 @@ void addSplitCurves(MetricChart* chart) {
     chart->addCurve(QObject::tr("test"), QColor(0x2e, 0xa0, 0x4f), true);
 }
 
+// What a run said as it opened (initial weights loaded, nodes initialised fresh): the first few
+// as lines under the status (the status label's tooltip holds all of them).
+QString notesText(const QStringList& notes) {
+    constexpr qsizetype kShown = 4;
+    QString text;
+    for (qsizetype i = 0; i < std::min(notes.size(), kShown); ++i) {
+        text += QLatin1Char('\n') + notes[i];
+    }
+    if (notes.size() > kShown) {
+        text += QLatin1Char('\n') + QObject::tr("(%n more note(s) in the tooltip)", nullptr,
+                                                int(notes.size() - kShown));
+    }
+    return text;
+}
+
 } // namespace
 
 TrainPage::TrainPage(app::ProjectDocument& document, app::TrainingController& controller,
@@ -119,13 +134,15 @@ TrainPage::TrainPage(app::ProjectDocument& document, app::TrainingController& co
                     // resumed session's speed is its own: no line joins the two.
                     m_speed->breakCurve(0);
                 }
-                m_status->setText(
+                QString status =
                     runId > 0 ? tr("Run %1 · %2 parameters · recorded in %3")
                                     .arg(runId)
                                     .arg(QLocale().toString(parameters))
                                     .arg(m_controller.databasePath())
                               : tr("Untracked run · %1 parameters · not recorded, no checkpoints")
-                                    .arg(QLocale().toString(parameters)));
+                                    .arg(QLocale().toString(parameters));
+                m_status->setText(status + notesText(m_controller.runNotes()));
+                m_status->setToolTip(m_controller.runNotes().join(QLatin1Char('\n')));
             });
     onStateChanged(m_controller.state());
 }
@@ -189,7 +206,7 @@ void TrainPage::start(bool track) {
     m_lastStep = 0;
     m_sessionStartStep = 0;
     m_firstStep = -1;
-    m_shownRun = -1; // the live run
+    m_shownRun = -1;                      // the live run
     m_generation->setStoredRun(0, false); // the Generate tab uses this run's model once done
     m_epochs = m_document.project().training.epochs;
     m_progress->setValue(0);
@@ -298,6 +315,11 @@ void TrainPage::onFinished(const app::RunFinished& r) {
                                        .arg(duration(r.wallSeconds));
     if (!r.message.isEmpty()) {
         text += QLatin1Char('\n') + r.message;
+    }
+    if (ran) {
+        text += notesText(m_controller.runNotes());
+    } else {
+        m_status->setToolTip(QString());
     }
     if (r.storeUnavailable) {
         text += QLatin1Char('\n') + tr("You can train without tracking: the run is not recorded "

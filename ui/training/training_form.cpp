@@ -4,11 +4,17 @@
 #include "app/training_run.h"
 
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QSpinBox>
 #include <QStringList>
+#include <QToolButton>
 #include <cmath>
 #include <limits>
 
@@ -50,7 +56,11 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
     , m_patience(new QSpinBox(this))
     , m_clip(new QDoubleSpinBox(this))
     , m_checkpointEvery(new QSpinBox(this))
-    , m_checkpointMinutes(new QDoubleSpinBox(this)) {
+    , m_checkpointMinutes(new QDoubleSpinBox(this))
+    , m_initialWeights(new QLineEdit(this))
+    , m_chooseWeights(new QToolButton(this))
+    , m_clearWeights(new QToolButton(this))
+    , m_weightsNote(new QLabel(this)) {
     for (const char* o : {"sgd", "adam", "adamw", "rmsprop"}) {
         m_optimizer->addItem(QString::fromLatin1(o).toUpper(), QString::fromLatin1(o));
     }
@@ -128,6 +138,27 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
         tr("A checkpoint is always written at the end of each epoch and when the run stops; "
            "set a step count to write one more often."));
 
+    m_initialWeights->setObjectName(QStringLiteral("initialWeights"));
+    m_initialWeights->setReadOnly(true);
+    m_initialWeights->setPlaceholderText(tr("None: parameters start from their initialisers"));
+    m_chooseWeights->setText(tr("Choose…"));
+    m_chooseWeights->setToolTip(
+        tr("Start new runs from a weights file (.nwweights: a finished run's weights, or an "
+           "imported model's): every tensor whose node, name and shape match is loaded, the "
+           "others start fresh"));
+    m_clearWeights->setText(tr("Clear"));
+    m_clearWeights->setToolTip(tr("Start new runs from the initialisers again"));
+    m_weightsNote->setObjectName(QStringLiteral("initialWeightsNote"));
+    m_weightsNote->setWordWrap(true);
+    m_weightsNote->hide();
+    auto* weightsRow = new QHBoxLayout();
+    weightsRow->setContentsMargins(0, 0, 0, 0);
+    weightsRow->addWidget(m_initialWeights, 1);
+    weightsRow->addWidget(m_chooseWeights);
+    weightsRow->addWidget(m_clearWeights);
+    connect(m_chooseWeights, &QToolButton::clicked, this, &TrainingForm::chooseInitialWeights);
+    connect(m_clearWeights, &QToolButton::clicked, this, [this] { setInitialWeights({}); });
+
     auto* form = new QFormLayout(this);
     form->addRow(tr("Optimizer"), m_optimizer);
     form->addRow(tr("Learning rate"), m_learningRate);
@@ -144,6 +175,8 @@ TrainingForm::TrainingForm(app::ProjectDocument& document, const engine::Backend
     form->addRow(tr("Gradient clip"), m_clip);
     form->addRow(tr("Checkpoints"), m_checkpointEvery);
     form->addRow(QString(), m_checkpointMinutes);
+    form->addRow(tr("Initial weights"), weightsRow);
+    form->addRow(m_weightsNote);
 
     for (QComboBox* box : {m_optimizer, m_schedule, m_device, m_precision}) {
         connect(box, &QComboBox::currentIndexChanged, this, &TrainingForm::store);
@@ -202,6 +235,66 @@ void TrainingForm::load() {
     m_checkpointMinutes->setValue(c.checkpointEveryMinutes);
     m_loading = false;
     showPrecisionRefusal();
+    showInitialWeights();
+}
+
+QString TrainingForm::projectDir() const {
+    const QString file = m_document.filePath();
+    return file.isEmpty() ? QDir::currentPath() : QFileInfo(file).absolutePath();
+}
+
+void TrainingForm::setInitialWeights(const QString& path) {
+    graph::TrainingConfig c = m_document.project().training;
+    if (path.isEmpty()) {
+        c.initialWeights.clear();
+    } else {
+        const QString absolute = QFileInfo(path).absoluteFilePath();
+        // The project file names it relative to its folder (the project moves with it); an
+        // unsaved project keeps the absolute path until it has a folder.
+        c.initialWeights =
+            (m_document.filePath().isEmpty() ? QDir::cleanPath(absolute)
+                                             : QDir(projectDir()).relativeFilePath(absolute))
+                .toStdString();
+    }
+    if (c.initialWeights != m_document.project().training.initialWeights) {
+        m_document.setTrainingConfig(c);
+    }
+}
+
+void TrainingForm::chooseInitialWeights() {
+    const std::string& current = m_document.project().training.initialWeights;
+    const QString start =
+        current.empty() ? projectDir()
+                        : QFileInfo(QDir(projectDir()), QString::fromStdString(current)).path();
+    const QString file =
+        m_chooser
+            ? m_chooser(start)
+            : QFileDialog::getOpenFileName(this, tr("Initial Weights"), start,
+                                           tr("Netwright weights (*.nwweights);;All files (*)"));
+    if (!file.isEmpty()) {
+        setInitialWeights(file);
+    }
+}
+
+void TrainingForm::showInitialWeights() {
+    const QString stored = QString::fromStdString(m_document.project().training.initialWeights);
+    m_initialWeights->setText(stored);
+    m_clearWeights->setEnabled(!stored.isEmpty());
+    if (stored.isEmpty()) {
+        m_initialWeights->setToolTip(QString());
+        m_weightsNote->hide();
+        return;
+    }
+    const QFileInfo file(QDir(projectDir()), stored);
+    m_initialWeights->setToolTip(QDir::toNativeSeparators(file.absoluteFilePath()));
+    if (file.isFile()) {
+        m_weightsNote->hide();
+    } else {
+        m_weightsNote->setText(tr("%1 is not there: a run will not start until the file is "
+                                  "back or the initial weights are cleared.")
+                                   .arg(QDir::toNativeSeparators(file.absoluteFilePath())));
+        m_weightsNote->show();
+    }
 }
 
 void TrainingForm::store() {
