@@ -5,6 +5,7 @@
 #include "graph/project_file.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <system_error>
 #include <utility>
 
@@ -21,8 +22,8 @@ struct ResolvedProject {
 };
 
 Expected<ResolvedProject> resumedProject(tracking::ExperimentStore& store, std::int64_t runId,
-                                         const graph::OpRegistry& registry,
-                                         std::int64_t& maxSteps) {
+                                         const graph::OpRegistry& registry, std::int64_t& maxSteps,
+                                         int worldSize) {
     auto record = store.run(runId);
     if (!record) {
         return record.error();
@@ -31,7 +32,11 @@ Expected<ResolvedProject> resumedProject(tracking::ExperimentStore& store, std::
     if (!params) {
         return params.error();
     }
+    int recordedWorld = 1; // runs before data-parallel training were one process
     for (const auto& [key, value] : *params) {
+        if (key == "run.world_size") {
+            recordedWorld = std::atoi(value.c_str());
+        }
         if (key != "run.max_steps") {
             continue;
         }
@@ -42,6 +47,15 @@ Expected<ResolvedProject> resumedProject(tracking::ExperimentStore& store, std::
                                value + "' is not a number");
         }
         maxSteps = steps;
+    }
+    if (recordedWorld != worldSize) {
+        return Error::user(
+            "run " + std::to_string(runId) + " was trained by " + std::to_string(recordedWorld) +
+            (recordedWorld == 1 ? " process" : " ranks") + "; resume it with the same number (" +
+            (recordedWorld == 1
+                 ? std::string("without --distributed")
+                 : "--distributed under mpirun -np " + std::to_string(recordedWorld)) +
+            "), as its batches and checkpoint are theirs");
     }
     auto project = graph::parseProject(record->projectJson, record->projectPath, registry);
     if (!project) {
@@ -202,12 +216,25 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
         *failure = Failure::Other;
     }
     auto run = std::unique_ptr<TrainingRun>(new TrainingRun());
-    if (!request.track && request.resumeRunId > 0) {
+    // Data-parallel: rank 0 records the run; the other ranks record nothing and write no
+    // checkpoint, and read the store only to resume.
+    engine::Communicator* comm = request.communicator;
+    const int worldSize = comm ? comm->size() : 1;
+    const bool follower = comm && comm->rank() > 0;
+    std::unique_ptr<tracking::TrackedRun> followerStore;
+    if (follower && request.resumeRunId > 0) {
+        auto store = tracking::TrackedRun::openStore(request.databasePath);
+        if (!store) {
+            return failedAt(Failure::Store, store.error());
+        }
+        followerStore = std::move(*store);
+    }
+    if (!request.track && request.resumeRunId > 0 && !follower) {
         return Error::user("run " + std::to_string(request.resumeRunId) +
                            ": resuming a run needs the experiment database it is recorded in; "
                            "it cannot train untracked");
     }
-    if (request.track) {
+    if (request.track && !follower) {
         auto tracked = tracking::TrackedRun::openStore(request.databasePath);
         if (!tracked) {
             return failedAt(Failure::Store, tracked.error());
@@ -219,8 +246,9 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     run->m_maxSteps = request.maxSteps;
 
     TrainingOverrides overrides = request.overrides;
-    auto resolved = run->m_resumed ? resumedProject(run->m_tracked->store(), request.resumeRunId,
-                                                    registry, run->m_maxSteps)
+    tracking::TrackedRun* readFrom = follower ? followerStore.get() : run->m_tracked.get();
+    auto resolved = run->m_resumed ? resumedProject(readFrom->store(), request.resumeRunId,
+                                                    registry, run->m_maxSteps, worldSize)
                                    : requestedProject(request, registry);
     if (!resolved) {
         return resolved.error();
@@ -267,6 +295,7 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     engine::TrainOptions options;
     options.config = run->m_project.training;
     options.maxSteps = run->m_maxSteps;
+    options.communicator = comm;
     if (run->m_model.backend->device() != engine::Device::cpu()) { // mixed placement
         engine::BackendOptions cpuOptions;
         cpuOptions.threads = overrides.threads;
@@ -284,6 +313,18 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     }
     run->m_model.trainer = std::move(*trainer);
 
+    if (follower) { // rank 0's weights arrive when training starts; its checkpoint's state now
+        run->m_checkpointEvery = 0;
+        run->m_checkpointMinutes = 0;
+        if (run->m_resumed) {
+            if (auto s =
+                    followerStore->loadCheckpointOnly(request.resumeRunId, *run->m_model.trainer);
+                !s) {
+                return s.error();
+            }
+        }
+        return run;
+    }
     // A new run starts from its initial weights (before it is recorded: a missing file fails
     // it); a resumed one from its checkpoint, or from them again when it had none.
     if (!run->m_resumed) {
@@ -319,6 +360,9 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
          {"run.checkpoint_every", std::to_string(run->m_checkpointEvery)}}};
     if (!request.source.empty()) {
         description.extraParams.emplace_back("run.source", request.source);
+    }
+    if (comm) { // its batches are split over the ranks: a resume needs as many
+        description.extraParams.emplace_back("run.world_size", std::to_string(worldSize));
     }
     if (!run->m_initialWeights.empty()) { // what a reproduction must start from
         auto sha = tracking::sha256File(run->m_initialWeights);

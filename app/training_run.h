@@ -94,6 +94,12 @@ struct TrainingRunRequest {
     // false: train untracked (see the top of this file); checkpointEvery, checkpointEveryMinutes
     // and runName are then unused, and resumeRunId must be 0.
     bool track = true;
+    // Data-parallel training (netwright-cli train --distributed): this process's rank in the
+    // communicator's world (engine/distributed). Rank 0 records the run (its world size as
+    // run.world_size; a resume needs the same) and writes its checkpoints; the other ranks
+    // record nothing, and read the store only to resume. Null: one process. Must outlive the
+    // run.
+    engine::Communicator* communicator = nullptr;
 };
 
 // How the run reports while it trains (startRecording()).

@@ -66,3 +66,11 @@ else()
 endif()
 nw_resolve_option(NW_WITH_VULKAN ${_vk_found} "Vulkan loader (libvulkan-dev) or glslc not found"
                   NW_VULKAN_ENABLED)
+
+# Optional: MPI (Debian's OpenMPI, libopenmpi-dev) for data-parallel training across processes
+# and machines (engine/distributed).
+if(NOT NW_WITH_MPI STREQUAL "OFF")
+    find_package(MPI QUIET COMPONENTS C)
+endif()
+nw_resolve_option(NW_WITH_MPI "${MPI_C_FOUND}" "MPI (libopenmpi-dev) not found" NW_MPI_ENABLED)
+

@@ -1,7 +1,7 @@
 #include "datasets/data_loader.h"
 
-#include "datasets/shuffle.h"
 #include "base/rng.h"
+#include "datasets/shuffle.h"
 
 #include <algorithm>
 #include <iterator>
@@ -54,6 +54,11 @@ Expected<std::unique_ptr<DataLoader>> DataLoader::create(std::shared_ptr<const D
     if (options.workers < 1 || options.workers > 16) {
         return Error::internal("DataLoader: " + std::to_string(options.workers) +
                                " workers is outside [1, 16]");
+    }
+    if (options.shardCount < 1 || options.shardIndex < 0 ||
+        options.shardIndex >= options.shardCount) {
+        return Error::internal("DataLoader: shard " + std::to_string(options.shardIndex) + " of " +
+                               std::to_string(options.shardCount));
     }
     auto pipeline = AugmentationPipeline::create(options.augmentation);
     if (!pipeline) {
@@ -180,8 +185,12 @@ void DataLoader::workerLoop() {
 
 HostBatch DataLoader::makeBatch(const std::vector<std::int64_t>& order, std::int64_t epoch,
                                 std::int64_t b) const {
-    const std::int64_t begin = b * m_options.batchSize;
-    const std::int64_t end = std::min<std::int64_t>(begin + m_options.batchSize, std::ssize(order));
+    const std::int64_t globalBegin = b * m_options.batchSize;
+    const std::int64_t global =
+        std::min<std::int64_t>(globalBegin + m_options.batchSize, std::ssize(order)) - globalBegin;
+    const std::int64_t k = m_options.shardIndex, shards = m_options.shardCount;
+    const std::int64_t begin = globalBegin + k * global / shards;
+    const std::int64_t end = globalBegin + (k + 1) * global / shards;
     HostBatch batch;
     batch.index = b;
     batch.size = end - begin;
@@ -190,15 +199,15 @@ HostBatch DataLoader::makeBatch(const std::vector<std::int64_t>& order, std::int
     batch.labels.resize(static_cast<std::size_t>(batch.size * targetNumel));
     const std::int64_t channels = m_shape.empty() ? 1 : m_shape[0];
     const std::int64_t plane = m_sampleNumel / std::max<std::int64_t>(channels, 1);
-    for (std::int64_t k = 0; k < batch.size; ++k) {
-        const std::int64_t i = order[static_cast<std::size_t>(begin + k)];
-        std::span<float> out(batch.inputs.data() + k * m_sampleNumel,
+    for (std::int64_t j = 0; j < batch.size; ++j) {
+        const std::int64_t i = order[static_cast<std::size_t>(begin + j)];
+        std::span<float> out(batch.inputs.data() + j * m_sampleNumel,
                              static_cast<std::size_t>(m_sampleNumel));
         m_dataset->readSample(i, out);
         m_pipeline.apply(out, m_shape, m_options.seed, static_cast<std::uint64_t>(epoch), i);
-        m_dataset->readTargets(i, std::span<std::int32_t>(batch.labels).subspan(
-                                      static_cast<std::size_t>(k * targetNumel),
-                                      static_cast<std::size_t>(targetNumel)));
+        m_dataset->readTargets(i, std::span<std::int32_t>(batch.labels)
+                                      .subspan(static_cast<std::size_t>(j * targetNumel),
+                                               static_cast<std::size_t>(targetNumel)));
         if (m_channelMean.empty()) {
             continue;
         }

@@ -36,6 +36,12 @@ struct LoaderOptions {
     // (no normalisation), one value for every channel, or one value per channel.
     std::vector<double> mean;
     std::vector<double> std;
+    // Data-parallel training: this process reads shard `shardIndex` of `shardCount` of every
+    // batch. Batch b of the epoch is the same global batch as with one shard; shard k holds its
+    // samples [k·n/K, (k+1)·n/K) for a batch of n, so the K shards end to end are exactly the
+    // single-process batch, in the same order. A shard of a short last batch may be empty.
+    int shardIndex = 0;
+    int shardCount = 1;
 };
 
 struct HostBatch {

@@ -19,6 +19,8 @@ packages=(
     libdnnl-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
     libsqlite3-dev libssl-dev libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev
     nlohmann-json3-dev libcli11-dev dataset-fashion-mnist fortunes
+    # data-parallel training over MPI (mpirun runs the two-rank tests on this machine)
+    openmpi-bin libopenmpi-dev
     # Vulkan backend (mesa's lavapipe gives a CPU Vulkan device for tests)
     libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
     # headless GUI checks and test tooling

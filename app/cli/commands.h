@@ -69,6 +69,10 @@ struct RunOptions {
     std::optional<double> checkpointEveryMinutes;
     std::int64_t stopAfter = 0; // request a stop (resumable) after this global step
     bool noTrack = false;       // train untracked: no database, no run recorded, no checkpoints
+    // Data-parallel training over MPI: this process is one rank of the mpirun / srun job
+    // (engine/distributed). Rank 0 records, checkpoints and prints; the others stay quiet but
+    // for errors, prefixed with their rank.
+    bool distributed = false;
 };
 
 // Trains the project (or resumes a run) and records it in the experiment database; a live

@@ -105,6 +105,11 @@ int main(int argc, char** argv) {
                    "--save-weights)")
         ->excludes("--db", "--name", "--resume", "--checkpoint-every",
                    "--checkpoint-every-minutes");
+    train->add_flag(
+        "--distributed", run.distributed,
+        "Data-parallel training over MPI: start every rank with mpirun -np K (or srun); each "
+        "trains on its shard of every batch, gradients are averaged, rank 0 records the run. "
+        "kill -USR1 (forwarded by mpirun) stops every rank resumably after the same step");
 
     auto* eval = app.add_subcommand("eval", "Evaluate saved weights on the test split");
     addRunOptions(eval);

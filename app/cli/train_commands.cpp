@@ -14,8 +14,10 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <unistd.h>
 
 namespace nw::cli {
@@ -156,16 +158,90 @@ private:
 } // namespace
 
 std::atomic<bool> g_stopRequested{false};
+std::atomic<bool> g_abortRequested{false};
 
 extern "C" void onStopSignal(int) {
     g_stopRequested = true;
 }
+
+extern "C" void onAbortSignal(int) {
+    g_abortRequested = true;
+}
+
+namespace {
+
+// Data-parallel training: turns SIGTERM / SIGINT (what mpirun and srun send the other ranks
+// when one fails, or when the job is cancelled) into Communicator::abort(), which is not
+// async-signal-safe and so cannot be called from the handler. A rank waiting in a collective
+// whose peer died is released, stops after its last complete step, and rank 0 records the run
+// crashed (resumable) with a checkpoint of that step.
+class AbortOnSignal {
+public:
+    explicit AbortOnSignal(engine::Communicator& comm)
+        : m_thread([this, &comm] {
+            while (!m_done) {
+                if (g_abortRequested) {
+                    comm.abort("the job was ended by its launcher (another rank failed or "
+                               "the job was cancelled; mpirun or srun names the rank)");
+                    return;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        }) {
+        std::signal(SIGTERM, onAbortSignal);
+        std::signal(SIGINT, onAbortSignal);
+        std::signal(SIGUSR1, onStopSignal); // mpirun forwards it to every rank: a stop vote
+    }
+    ~AbortOnSignal() {
+        m_done = true;
+        m_thread.join();
+    }
+
+private:
+    std::atomic<bool> m_done{false};
+    std::thread m_thread;
+};
+
+// A data-parallel rank's end after an error or an abort: without MPI_Finalize (a collective
+// may still be stuck on the communicator's thread), so that the launcher sees this rank exit
+// with `code` and ends the others.
+[[noreturn]] void endRank(int code) {
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    std::_Exit(code);
+}
+
+} // namespace
 
 int runTrain(const RunOptions& o, const graph::OpRegistry& registry,
              const engine::BackendRegistry& backends) {
     if (!o.resume && o.project.empty()) {
         return fail(Error::user("train needs a PROJECT file or --resume RUN"));
     }
+    // --distributed: this process is one rank of an MPI job. Errors are prefixed with the
+    // rank and end it without finalising MPI, so the launcher ends the others.
+    std::unique_ptr<engine::Communicator> comm;
+    std::unique_ptr<AbortOnSignal> abortOnSignal;
+    std::string prefix;
+    if (o.distributed) {
+        auto opened = engine::openMpiCommunicator();
+        if (!opened) {
+            return fail(opened.error());
+        }
+        comm = std::move(*opened);
+        prefix = "rank " + std::to_string(comm->rank()) + ": ";
+        abortOnSignal = std::make_unique<AbortOnSignal>(*comm);
+    }
+    const bool quiet = comm && comm->rank() > 0; // only rank 0 reports
+    auto failRun = [&](const Error& e) {
+        std::cerr << prefix;
+        const int code = fail(e);
+        if (comm) {
+            endRank(code);
+        }
+        return code;
+    };
     app::TrainingRunRequest request;
     request.resumeRunId = o.resume.value_or(0);
     request.projectPath = o.project;
@@ -178,28 +254,28 @@ int runTrain(const RunOptions& o, const graph::OpRegistry& registry,
     request.databasePath = o.db;
     request.source = "cli";
     request.track = !o.noTrack;
+    request.communicator = comm.get();
     auto failure = app::TrainingRun::Failure::Other;
     auto opened = app::TrainingRun::open(request, registry, backends, &failure);
     if (!opened) {
-        const int code = fail(opened.error());
-        if (failure == app::TrainingRun::Failure::Store && !o.resume) {
+        if (failure == app::TrainingRun::Failure::Store && !o.resume && !quiet) {
             std::cerr << "hint: --no-track trains without recording the run (add --save-weights "
                          "FILE to keep its weights)\n";
         }
-        return code;
+        return failRun(opened.error());
     }
     app::TrainingRun& run = **opened;
-    for (const auto& note : run.notes()) {
+    for (const auto& note : quiet ? std::vector<std::string>{} : run.notes()) {
         std::cerr << "note: " << note << "\n";
     }
-    if (!run.isTracked()) {
+    if (!run.isTracked() && !quiet) {
         std::cerr << "note: --no-track: this run is not recorded and writes no checkpoints"
                   << (o.saveWeights.empty() ? "; its weights are not kept (--save-weights FILE)"
                                             : "")
                   << "\n";
     }
     const auto& config = run.project().training;
-    if (!o.json) {
+    if (!o.json && !quiet) {
         std::cerr << "training "
                   << (run.project().name.empty() ? run.projectPath() : run.project().name) << ": "
                   << run.trainer().trainableParameters() << " parameters"
@@ -207,22 +283,38 @@ int runTrain(const RunOptions& o, const graph::OpRegistry& registry,
                           ? " trained, " + std::to_string(run.trainer().frozenParameters()) +
                                 " frozen"
                           : std::string())
-                  << ", " << run.backend().description() << ", batch " << config.batchSize << ", "
-                  << config.epochs << " epochs\n";
+                  << ", " << run.backend().description()
+                  << (comm ? ", " + comm->description() : std::string()) << ", batch "
+                  << config.batchSize << ", " << config.epochs << " epochs\n";
     }
     Progress progress(config.epochs);
-    if (auto st = run.startRecording({&progress, o.stopAfter, &g_stopRequested, {}}); !st) {
-        return fail(st.error());
+    if (auto st =
+            run.startRecording({quiet ? nullptr : &progress, o.stopAfter, &g_stopRequested, {}});
+        !st) {
+        return failRun(st.error());
     }
-    std::signal(SIGINT, onStopSignal);
-    std::signal(SIGTERM, onStopSignal);
+    if (!comm) {
+        std::signal(SIGINT, onStopSignal);
+        std::signal(SIGTERM, onStopSignal);
+    }
     auto result = run.train();
-    Status finished = run.finish(result, o.saveWeights);
+    // Every rank holds the same weights: rank 0 writes them.
+    Status finished = run.finish(result, quiet ? std::string() : o.saveWeights);
     if (!result) {
-        return fail(result.error());
+        return failRun(result.error());
+    }
+    if (!result->interruptedBy.empty()) {
+        std::cerr << prefix << "stopped: " << result->interruptedBy << "\n";
+        if (run.isTracked() && finished) {
+            std::cerr << prefix << "run " << run.runId() << " is recorded as crashed after step "
+                      << result->steps << ", with its checkpoint; netwright-cli train --resume "
+                      << run.runId() << (o.db.empty() ? "" : " --db " + o.db)
+                      << " --distributed under mpirun -np " << comm->size() << " continues it\n";
+        }
+        endRank(kExitInternal);
     }
     if (!finished) {
-        const int code = fail(finished.error());
+        const int code = failRun(finished.error());
         auto record = run.isTracked() ? run.tracked().store().run(run.runId())
                                       : Expected<tracking::RunRecord>(Error::user(""));
         if (record && record->status == "stopped") { // a checkpoint failed: it can go on
@@ -249,12 +341,26 @@ int runTrain(const RunOptions& o, const graph::OpRegistry& registry,
                        {"frozen_parameters", run.trainer().frozenParameters()},
                        {"device", run.backend().device().toString()},
                        {"threads", run.backend().threads()}};
-        std::cout << j.dump() << std::endl;
-    } else {
+        if (comm) {
+            j["world_size"] = result->worldSize;
+            j["comm_seconds"] = result->commSeconds;
+            j["comm_exposed_seconds"] = result->commExposedSeconds;
+            j["comm_staging_seconds"] = result->commStagingSeconds;
+            j["comm_bytes"] = result->commBytes;
+            j["buckets_per_step"] = result->bucketsPerStep;
+        }
+        if (!quiet) {
+            std::cout << j.dump() << std::endl;
+        }
+    } else if (!quiet) {
         std::cerr << "done: "
                   << (run.isTracked() ? "run " + std::to_string(run.runId()) : "untracked run")
                   << " " << engine::outcomeName(result->outcome) << " after " << result->steps
                   << " steps in " << duration(result->wallSeconds) << "\n";
+    }
+    if (comm) {
+        abortOnSignal.reset();
+        engine::finalizeMpi(); // every rank is past the last collective
     }
     return kExitOk;
 }

@@ -34,6 +34,11 @@ struct KernelConfig {
     std::vector<Dims> outputs;     // as inferred; a Loss node has one output: the loss, [1]
     std::vector<ParamSpec> params; // the schema's declarations, in the order params arrive
     std::uint64_t seed = 0;        // the run's seed (dropout masks)
+    // Data-parallel training: the batch is part `shard` of `shards` equal parts of the global
+    // batch, and a random mask numbers its elements as the global batch's (Dropout keeps the
+    // masks of a single process at the global batch).
+    int shard = 0;
+    int shards = 1;
     // Inference plans only: an activation node folded into this one (its op and attributes),
     // applied to the output in the same pass. Empty op: none. See Backend::canFuseActivation.
     std::string fusedActivation;

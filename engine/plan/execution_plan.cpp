@@ -173,6 +173,8 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
                                    "one output");
         }
         config.seed = options.seed;
+        config.shard = options.shard;
+        config.shards = options.shards;
         config.params = info.params;
         auto step = std::make_unique<Step>();
         step->nodeId = node.id;
@@ -439,7 +441,7 @@ std::vector<KernelTiming> ExecutionPlan::takeHostTiming() {
     return out;
 }
 
-Status ExecutionPlan::backward() {
+Status ExecutionPlan::backward(const GradientsReady& ready) {
     if (!m_training) {
         return Error::internal("backward() on a plan compiled for inference");
     }
@@ -464,6 +466,11 @@ Status ExecutionPlan::backward() {
         if (auto status = timed(s.nodeId, " backward", [&] { return s.kernel->backward(args); });
             !status) {
             return status;
+        }
+        if (ready && !s.gradParams.empty()) {
+            if (auto status = ready(s.gradParams); !status) {
+                return status;
+            }
         }
     }
     return Status::success();

@@ -13,6 +13,7 @@
 #include "graph/graph.h"
 #include "graph/op_registry.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,7 +29,16 @@ struct PlanOptions {
     // plan), with copies around each such node. Null: such a graph is refused, naming the
     // node. Ignored when the plan's backend is itself the CPU.
     Backend* fallback = nullptr;
+    // Data-parallel training: `batch` is part `shard` of `shards` of the global batch
+    // (KernelConfig::shard: random masks as at the global batch).
+    int shard = 0;
+    int shards = 1;
 };
+
+// Called by backward() after each node's backward, with the gradients of its parameters
+// (undefined ones for a frozen node): they are final from then on. Data-parallel training
+// starts reducing them while backward goes on.
+using GradientsReady = std::function<Status(std::span<const Tensor> gradParams)>;
 
 class ExecutionPlan {
 public:
@@ -67,7 +77,7 @@ public:
     // Gradients of every trainable parameter into ModelParams' grads. Training plans only.
     // Frozen nodes (graph::Node::trainable false) get none; the nodes before the first one
     // that trains are not run backward at all.
-    Status backward();
+    Status backward(const GradientsReady& ready = {});
 
     // Each node's device, in topological order: the backend's, or "cpu" with the reason.
     const std::vector<NodePlacement>& placement() const { return m_placement; }

@@ -183,6 +183,22 @@ Status TrackedRun::resume(std::int64_t runId, engine::Trainer& trainer) {
     return m_store->reopenRun(runId);
 }
 
+Status TrackedRun::loadCheckpointOnly(std::int64_t runId, engine::Trainer& trainer) {
+    auto r = m_store->run(runId);
+    if (!r) {
+        return r.error();
+    }
+    m_runId = runId;
+    const auto path = checkpointPath();
+    if (!std::filesystem::exists(path)) {
+        return Status::success(); // rank 0 trains it again from step 0, and so does this rank
+    }
+    if (auto s = checkCheckpointOwner(path, *r, m_store->path()); !s) {
+        return Error::user("cannot resume run " + std::to_string(runId) + ": " + s.error().message);
+    }
+    return trainer.loadCheckpoint(path);
+}
+
 Status TrackedRun::startRecording(engine::Trainer& trainer, engine::TrainerCallbacks* inner,
                                   std::int64_t checkpointEvery, std::int64_t stopAfter,
                                   const std::atomic<bool>* stopFlag, double checkpointMinutes) {
@@ -249,6 +265,11 @@ Status TrackedRun::finish(const Expected<engine::TrainResult>& result,
         // A run whose last checkpoint failed is not complete on disk: 'stopped' lets it be
         // resumed from the checkpoint it kept, even when the failure was at its very end.
         status = stopped || !m_checkpointError.ok() ? "stopped" : "completed";
+        // Data-parallel: another rank ended the job. The run failed, and it can be resumed
+        // from the checkpoint of its last complete step just written.
+        if (!result->interruptedBy.empty()) {
+            status = "crashed";
+        }
     }
     Status writerStatus = m_writer ? m_writer->close() : Status::success();
     auto addArtifact = [this](const char* kind, const std::filesystem::path& p) {

@@ -77,6 +77,9 @@ public:
     ExperimentStore& store() { return *m_store; }
     std::int64_t runId() const { return m_runId; }
     std::filesystem::path checkpointPath() const;
+    // Data-parallel ranks other than 0, when the job resumes run `runId`: the training state
+    // of its checkpoint (none before the first), read only; rank 0 resumes the run itself.
+    Status loadCheckpointOnly(std::int64_t runId, engine::Trainer& trainer);
 
 private:
     class Callbacks;

@@ -1,6 +1,7 @@
 #include "engine/train/trainer.h"
 
 #include "datasets/data_loader.h"
+#include "engine/distributed/gradient_sync.h"
 #include "engine/plan/execution_plan.h"
 #include "engine/train/checkpoint_file.h"
 #include "engine/train/grad_clip.h"
@@ -69,7 +70,14 @@ struct Trainer::Impl {
     std::int64_t tokensPerSample() const { return perStep ? labelsPerSample : 0; }
     std::vector<float> hostPrediction; // predict() only: every sample's logits
     bool stepCaptured = false;         // the training step is recorded (capturedStep)
-    std::int64_t step = 0;             // global steps done
+    // Data-parallel training (TrainOptions::communicator); rank 0 of 1 without it.
+    Communicator* comm = nullptr;
+    int rank = 0, world = 1;
+    std::unique_ptr<GradientSync> gradSync;
+    bool distributed() const { return comm != nullptr; }
+    double commExposedSeconds = 0, commStagingSeconds = 0; // this run() call's
+
+    std::int64_t step = 0; // global steps done
     // The current epoch's running sums and the early-stopping state: members, not locals of
     // run(), so that a checkpoint taken between steps captures them.
     double epochLossSum = 0;
@@ -88,6 +96,8 @@ struct Trainer::Impl {
         lo.shuffle = training;
         lo.seed = options.config.seed;
         lo.dropLast = training;
+        lo.shardIndex = rank;
+        lo.shardCount = world;
         lo.mean = project.dataset.mean;
         lo.std = project.dataset.std;
         if (training) { // validated by DataLoader::create, so Trainer::create fails on it
@@ -131,9 +141,47 @@ struct Trainer::Impl {
         return BatchMetrics{m[0], std::int64_t(m[1]), std::int64_t(m[2])};
     }
 
+    // Whether any rank asked to stop (its vote: `stop`).
+    Expected<bool> agreeToStop(bool stop) {
+        double votes = stop ? 1 : 0;
+        if (auto s = comm->allreduceHost(std::span<double>(&votes, 1)); !s) {
+            return s.error();
+        }
+        return votes > 0;
+    }
+
+    // One data-parallel step up to the optimizer: the forward of this rank's shard, the
+    // backward with the gradients averaged over the ranks as they become final, and the global
+    // batch's metrics (the mean of the shards' mean losses, the summed hits).
+    Expected<BatchMetrics> distributedStep(ExecutionPlan& plan) {
+        if (auto s = plan.forward(true, static_cast<std::uint64_t>(step)); !s) {
+            return s.error();
+        }
+        auto local = metrics(plan);
+        if (!local) {
+            return local.error();
+        }
+        gradSync->beginStep();
+        auto ready = [this](std::span<const Tensor> g) { return gradSync->ready(g); };
+        if (auto s = plan.backward(ready); !s) {
+            return s.error();
+        }
+        Status synced = gradSync->finish();
+        commExposedSeconds += gradSync->exposedSeconds();
+        commStagingSeconds += gradSync->stagingSeconds();
+        if (!synced) {
+            return synced.error();
+        }
+        double sums[3] = {local->loss, double(local->top1), double(local->top5)};
+        if (auto s = comm->allreduceHost(sums); !s) {
+            return s.error();
+        }
+        return BatchMetrics{sums[0] / double(world), std::int64_t(sums[1]), std::int64_t(sums[2])};
+    }
+
     // Whether training steps are captured once and replayed (TrainOptions::captureSteps).
     bool capturesSteps(const ExecutionPlan& plan) const {
-        return options.captureSteps && backend.canCaptureSteps() &&
+        return options.captureSteps && !distributed() && backend.canCaptureSteps() &&
                options.config.gradClipNorm <= 0 && plan.fallbackNodes().empty();
     }
 
@@ -190,9 +238,34 @@ struct Trainer::Impl {
     }
 
     // One pass over `dataset`; with `out`, also every sample's prediction.
+    // Data-parallel: every rank takes rank 0's state tensors (batch-norm statistics), so that
+    // they evaluate, checkpoint and early-stop on the same model.
+    Status broadcastState() {
+        std::vector<Tensor> state;
+        for (const auto& e : params.entries()) {
+            if (!e->spec.trainable) {
+                state.push_back(e->value);
+            }
+        }
+        return state.empty() ? Status::success() : comm->broadcast(backend, state, 0);
+    }
+
+    // One pass over `dataset`; with `out`, also every sample's prediction. Data-parallel
+    // (without `out`): each rank evaluates its shard of every batch and the sums are reduced.
     Expected<EvalResult> evaluate(const std::shared_ptr<datasets::Dataset>& dataset,
                                   Predictions* out = nullptr) {
-        auto loader = datasets::DataLoader::create(dataset, loaderOptions(false));
+        const bool sharded = distributed() && !out;
+        if (sharded) {
+            if (auto s = broadcastState(); !s) {
+                return s.error();
+            }
+        }
+        datasets::LoaderOptions lo = loaderOptions(false);
+        if (!sharded) {
+            lo.shardIndex = 0;
+            lo.shardCount = 1;
+        }
+        auto loader = datasets::DataLoader::create(dataset, lo);
         if (!loader) {
             return loader.error();
         }
@@ -201,6 +274,9 @@ struct Trainer::Impl {
         double lossSum = 0;
         std::int64_t top1 = 0, top5 = 0;
         while (auto batch = (*loader)->next()) {
+            if (batch->size == 0) {
+                continue; // this rank's shard of a short last batch
+            }
             auto plan = evalPlan(batch->size);
             if (!plan) {
                 return plan.error();
@@ -232,6 +308,16 @@ struct Trainer::Impl {
                     out->confidence.push_back(top.confidence);
                 }
             }
+        }
+        if (sharded) {
+            double sums[4] = {lossSum, double(top1), double(top5), double(r.samples)};
+            if (auto s = comm->allreduceHost(sums); !s) {
+                return s.error();
+            }
+            lossSum = sums[0];
+            top1 = std::int64_t(sums[1]);
+            top5 = std::int64_t(sums[2]);
+            r.samples = std::int64_t(sums[3]);
         }
         if (r.samples > 0) {
             r.loss = lossSum / static_cast<double>(r.samples);
@@ -265,9 +351,22 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const graph::Project& project
     const auto& cfg = impl->options.config;
 
     impl->splits = std::move(splits);
+    std::int64_t localBatch = cfg.batchSize;
+    if (Communicator* comm = impl->options.communicator) {
+        impl->comm = comm;
+        impl->rank = comm->rank();
+        impl->world = comm->size();
+        if (cfg.batchSize % impl->world != 0) {
+            return Error::user("training.batch_size: " + std::to_string(cfg.batchSize) +
+                               " does not split evenly over " + std::to_string(impl->world) +
+                               " ranks (each trains on an equal shard of every batch)");
+        }
+        localBatch = cfg.batchSize / impl->world;
+    }
 
-    auto plan = ExecutionPlan::compile(project.graph, registry, backend, impl->params,
-                                       {cfg.batchSize, true, cfg.seed, impl->options.fallback});
+    auto plan = ExecutionPlan::compile(
+        project.graph, registry, backend, impl->params,
+        {localBatch, true, cfg.seed, impl->options.fallback, impl->rank, impl->world});
     if (!plan) {
         return plan.error();
     }
@@ -323,6 +422,10 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const graph::Project& project
             return s.error();
         }
         impl->grads.push_back(e->grad);
+    }
+    if (impl->comm) {
+        impl->gradSync = std::make_unique<GradientSync>(*impl->comm, backend, impl->grads,
+                                                        impl->options.bucketBytes);
     }
 
     auto loader = datasets::DataLoader::create(impl->splits.train, impl->loaderOptions(true));
@@ -480,6 +583,47 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
     const auto runStart = Clock::now();
     double trainSeconds = 0;
     std::int64_t trainSamples = 0;
+    result.worldSize = im.world;
+    im.commExposedSeconds = im.commStagingSeconds = 0;
+    const std::int64_t bytesBefore = im.comm ? im.comm->bytesReduced() : 0;
+    const double reduceBefore = im.comm ? im.comm->reduceSeconds() : 0;
+    // Data-parallel: a failed collective of an aborted communicator (another rank ended)
+    // stops the run after its last complete step, with the reason; any other is an error.
+    auto interrupted = [&](const Error& e) {
+        if (!im.comm || !im.comm->aborted()) {
+            return false;
+        }
+        result.outcome = TrainResult::Outcome::Stopped;
+        result.interruptedBy = e.message;
+        return true;
+    };
+    auto finishResult = [&] {
+        result.steps = im.step;
+        result.trainSamplesPerSecond = trainSeconds > 0 ? double(trainSamples) / trainSeconds : 0;
+        result.wallSeconds = secondsSince(runStart);
+        if (im.comm) {
+            result.commExposedSeconds = im.commExposedSeconds;
+            result.commStagingSeconds = im.commStagingSeconds;
+            result.bucketsPerStep = im.gradSync->buckets();
+            result.commBytes = im.comm->bytesReduced() - bytesBefore;
+            result.commSeconds = im.comm->reduceSeconds() - reduceBefore;
+        }
+    };
+    // Every rank starts from rank 0's weights (its initialisation, initial weights or
+    // checkpoint), state tensors included.
+    if (im.distributed()) {
+        std::vector<Tensor> all;
+        for (const auto& e : im.params.entries()) {
+            all.push_back(e->value);
+        }
+        if (auto s = im.comm->broadcast(im.backend, all, 0); !s) {
+            if (interrupted(s.error())) {
+                finishResult();
+                return result;
+            }
+            return s.error();
+        }
+    }
 
     // Resuming (im.step > 0): mid-epoch, the epoch's sums come from the checkpoint; at an
     // epoch boundary the next epoch starts afresh.
@@ -497,7 +641,21 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
         std::int64_t samples = 0, steps = 0; // this call's, for throughput
         auto epochStart = Clock::now();
         while (true) {
-            if (!waitWhilePaused()) {
+            // Data-parallel ranks vote before each step: a stop asked on any of them (by a
+            // callback after the last step, --stop-after) stops all of them here.
+            if (im.distributed()) {
+                auto agreed = im.agreeToStop(m_stop.load());
+                if (!agreed) {
+                    if (interrupted(agreed.error())) {
+                        break;
+                    }
+                    return agreed.error();
+                }
+                if (*agreed) {
+                    result.outcome = TrainResult::Outcome::Stopped;
+                    break;
+                }
+            } else if (!waitWhilePaused()) {
                 result.outcome = TrainResult::Outcome::Stopped;
                 break;
             }
@@ -521,7 +679,16 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
             const float lr = im.schedule->at(im.step);
             const bool captured = im.capturesSteps(plan);
             Expected<Impl::BatchMetrics> m = Impl::BatchMetrics{};
-            if (captured) {
+            if (im.distributed()) {
+                auto d = im.distributedStep(plan);
+                if (!d) {
+                    if (interrupted(d.error())) {
+                        break;
+                    }
+                    return d.error();
+                }
+                m = *d;
+            } else if (captured) {
                 m = im.capturedStep(plan, lr);
             } else if (auto s = plan.forward(true, static_cast<std::uint64_t>(im.step)); !s) {
                 return s.error();
@@ -541,8 +708,10 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
                     "gradient clipping");
             }
             if (!captured) {
-                if (auto s = plan.backward(); !s) {
-                    return s.error();
+                if (!im.distributed()) { // a distributed step has run its backward
+                    if (auto s = plan.backward(); !s) {
+                        return s.error();
+                    }
                 }
                 if (cfg.gradClipNorm > 0) {
                     if (auto n = clipGradNorm(im.backend, im.grads, cfg.gradClipNorm); !n) {
@@ -561,9 +730,11 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
             ++im.epochSteps;
             im.epochLossSum += loss;
             im.epochCorrect += correct;
-            im.epochSamples += batch->size;
-            samples += batch->size;
-            trainSamples += batch->size;
+            // Data-parallel: the metrics are the global batch's (every shard is full).
+            const std::int64_t batchSamples = batch->size * im.world;
+            im.epochSamples += batchSamples;
+            samples += batchSamples;
+            trainSamples += batchSamples;
             result.finalLoss = loss;
             if (callbacks) {
                 StepEvent se;
@@ -573,7 +744,7 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
                 se.batchesPerEpoch = perEpoch;
                 se.totalSteps = totalSteps;
                 se.loss = loss;
-                se.accuracy = double(correct) / double(batch->size * im.labelsPerSample);
+                se.accuracy = double(correct) / double(batchSamples * im.labelsPerSample);
                 se.learningRate = lr;
                 double epochSeconds = secondsSince(epochStart);
                 se.samplesPerSecond = epochSeconds > 0 ? double(samples) / epochSeconds : 0;
@@ -582,7 +753,7 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
                 callbacks->onStep(se);
             }
         }
-        if (steps == 0) {
+        if (!result.interruptedBy.empty() || steps == 0) {
             break;
         }
         ev.seconds = secondsSince(epochStart);
@@ -598,6 +769,9 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
             if (im.splits.validation) {
                 auto v = im.evaluate(im.splits.validation);
                 if (!v) {
+                    if (interrupted(v.error())) {
+                        break;
+                    }
                     return v.error();
                 }
                 ev.hasValidation = true;
@@ -606,6 +780,9 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
             if (im.splits.test) {
                 auto t = im.evaluate(im.splits.test);
                 if (!t) {
+                    if (interrupted(t.error())) {
+                        break;
+                    }
                     return t.error();
                 }
                 ev.hasTest = true;
@@ -637,9 +814,7 @@ Expected<TrainResult> Trainer::run(TrainerCallbacks* callbacks) {
             break;
         }
     }
-    result.steps = im.step;
-    result.trainSamplesPerSecond = trainSeconds > 0 ? double(trainSamples) / trainSeconds : 0;
-    result.wallSeconds = secondsSince(runStart);
+    finishResult();
     return result;
 }
 

@@ -13,6 +13,7 @@
 #include "base/expected.h"
 #include "datasets/catalog.h"
 #include "engine/core/backend.h"
+#include "engine/distributed/communicator.h"
 #include "engine/train/checkpoint_file.h"
 #include "engine/train/weights_file.h"
 #include "graph/op_registry.h"
@@ -41,6 +42,16 @@ struct TrainOptions {
     // where the backend can and the step allows it: no gradient clipping (it reads the norm
     // back mid-step) and no node on the fallback. False: every step is queued kernel by kernel.
     bool captureSteps = true;
+    // Data-parallel training (engine/distributed): this process is one rank of the
+    // communicator's world. Each rank trains on its shard of every global batch
+    // (training.batch_size, which must split evenly over the ranks), the gradients are averaged
+    // in buckets of `bucketBytes` while backward runs, and rank 0's weights are broadcast when
+    // run() starts, so every rank holds the same model after every step. Batch-norm statistics
+    // are the rank's own while it trains; rank 0's are broadcast before each evaluation, which
+    // is sharded too. A stop requested on any rank stops all of them after the same step. Step
+    // capture is off. Null: one process. Must outlive the Trainer.
+    Communicator* communicator = nullptr;
+    std::size_t bucketBytes = std::size_t(25) << 20;
 };
 
 struct StepEvent {
@@ -113,6 +124,19 @@ struct TrainResult {
     // Time the training steps spent waiting for the loader's next batch (0 when the
     // prefetching keeps up).
     double dataWaitSeconds = 0;
+    // Data-parallel training (TrainOptions::communicator): the world size, the seconds the
+    // communicator spent in gradient reductions (on its own thread) and, of the training
+    // thread's time, what it waited for them after backward (the part backward did not hide)
+    // and spent staging gradients to and from them; the bytes reduced; the buckets per step.
+    int worldSize = 1;
+    double commSeconds = 0;
+    double commExposedSeconds = 0;
+    double commStagingSeconds = 0;
+    std::int64_t commBytes = 0;
+    int bucketsPerStep = 0;
+    // Set when the communicator was aborted (another rank ended): the run stopped after its
+    // last complete step (outcome Stopped) for this reason; its state is that step's.
+    std::string interruptedBy;
 };
 
 const char* outcomeName(TrainResult::Outcome outcome);

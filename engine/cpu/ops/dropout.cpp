@@ -17,6 +17,8 @@ public:
         : CpuKernel(backend, c)
         , m_rate(static_cast<float>(attrFloat("rate")))
         , m_numel(numelOf(c.inputs[0]))
+        , m_stepNumel(static_cast<std::uint64_t>(m_numel) * static_cast<std::uint64_t>(c.shards))
+        , m_shardOffset(static_cast<std::uint64_t>(m_numel) * static_cast<std::uint64_t>(c.shard))
         , m_rng(c.seed, streamId("dropout/" + c.nodeId)) {}
 
     bool backwardReadsInputs() const override { return false; }
@@ -44,7 +46,7 @@ private:
     // out = in * mask(step) / (1 - rate)
     void apply(const float* in, float* out, std::uint64_t step) const {
         const float keepScale = 1.0f / (1.0f - m_rate);
-        const std::uint64_t base = step * static_cast<std::uint64_t>(m_numel);
+        const std::uint64_t base = step * m_stepNumel + m_shardOffset;
 #pragma omp parallel for
         for (std::int64_t i = 0; i < m_numel; ++i) {
             bool keep = m_rng.uniform(base + static_cast<std::uint64_t>(i)) >= m_rate;
@@ -54,6 +56,10 @@ private:
 
     float m_rate;
     std::int64_t m_numel;
+    // A shard of a data-parallel batch numbers its elements as the global batch does
+    // (KernelConfig::shard): numel is the global batch's, i counts from the shard's start.
+    std::uint64_t m_stepNumel;
+    std::uint64_t m_shardOffset;
     CounterRng m_rng;
     std::uint64_t m_lastStep = 0;
 };

@@ -21,6 +21,8 @@ public:
         : VulkanKernel(backend, c)
         , m_rate(static_cast<float>(attrFloat("rate")))
         , m_numel(engine::numelOf(c.inputs[0]))
+        , m_shards(static_cast<std::uint64_t>(c.shards))
+        , m_shard(static_cast<std::uint64_t>(c.shard))
         , m_seed(c.seed)
         , m_stream(streamId("dropout/" + c.nodeId))
         , m_apply(pipeline("dropout", {})) {
@@ -55,7 +57,9 @@ private:
     // out = in * mask(step) / (1 - rate), in and out [numel].
     Status apply(const Tensor& in, const Tensor& out, std::uint64_t step, const char* what) {
         // 64-bit like the CPU's (wrapping alike); the shader adds the element index with carry.
-        std::uint64_t base = step * static_cast<std::uint64_t>(m_numel);
+        // A shard of a data-parallel batch numbers its elements as the global batch does.
+        const auto numel = static_cast<std::uint64_t>(m_numel);
+        std::uint64_t base = step * numel * m_shards + numel * m_shard;
         std::int64_t blocks = (m_numel + std::int64_t(base & 3) + 3) / 4;
         // keep <=> (word >> 8) * 2^-24 >= rate <=> (word >> 8) >= ceil(rate * 2^24), exactly.
         auto threshold = static_cast<std::uint32_t>(std::ceil(double(m_rate) * 16777216.0));
@@ -72,6 +76,7 @@ private:
 
     float m_rate;
     std::int64_t m_numel;
+    std::uint64_t m_shards, m_shard; // KernelConfig::shards, shard
     std::uint64_t m_seed;
     std::uint64_t m_stream;
     const Pipeline& m_apply;
