@@ -23,7 +23,7 @@ struct ResolvedProject {
 
 Expected<ResolvedProject> resumedProject(tracking::ExperimentStore& store, std::int64_t runId,
                                          const graph::OpRegistry& registry, std::int64_t& maxSteps,
-                                         int worldSize) {
+                                         int worldSize, bool& syncBatchNorm) {
     auto record = store.run(runId);
     if (!record) {
         return record.error();
@@ -36,6 +36,9 @@ Expected<ResolvedProject> resumedProject(tracking::ExperimentStore& store, std::
     for (const auto& [key, value] : *params) {
         if (key == "run.world_size") {
             recordedWorld = std::atoi(value.c_str());
+        }
+        if (key == "run.sync_batch_norm") {
+            syncBatchNorm = value == "1";
         }
         if (key != "run.max_steps") {
             continue;
@@ -247,9 +250,11 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
 
     TrainingOverrides overrides = request.overrides;
     tracking::TrackedRun* readFrom = follower ? followerStore.get() : run->m_tracked.get();
-    auto resolved = run->m_resumed ? resumedProject(readFrom->store(), request.resumeRunId,
-                                                    registry, run->m_maxSteps, worldSize)
-                                   : requestedProject(request, registry);
+    bool syncBatchNorm = request.syncBatchNorm; // a resumed run's as it was recorded
+    auto resolved = run->m_resumed
+                        ? resumedProject(readFrom->store(), request.resumeRunId, registry,
+                                         run->m_maxSteps, worldSize, syncBatchNorm)
+                        : requestedProject(request, registry);
     if (!resolved) {
         return resolved.error();
     }
@@ -296,6 +301,7 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     options.config = run->m_project.training;
     options.maxSteps = run->m_maxSteps;
     options.communicator = comm;
+    options.syncBatchNorm = syncBatchNorm && comm;
     if (run->m_model.backend->device() != engine::Device::cpu()) { // mixed placement
         engine::BackendOptions cpuOptions;
         cpuOptions.threads = overrides.threads;
@@ -363,6 +369,7 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     }
     if (comm) { // its batches are split over the ranks: a resume needs as many
         description.extraParams.emplace_back("run.world_size", std::to_string(worldSize));
+        description.extraParams.emplace_back("run.sync_batch_norm", syncBatchNorm ? "1" : "0");
     }
     if (!run->m_initialWeights.empty()) { // what a reproduction must start from
         auto sha = tracking::sha256File(run->m_initialWeights);

@@ -100,6 +100,9 @@ struct TrainingRunRequest {
     // record nothing, and read the store only to resume. Null: one process. Must outlive the
     // run.
     engine::Communicator* communicator = nullptr;
+    // With a communicator: batch-norm statistics over the global batch
+    // (engine::TrainOptions::syncBatchNorm), recorded as run.sync_batch_norm; a resume keeps it.
+    bool syncBatchNorm = false;
 };
 
 // How the run reports while it trains (startRecording()).

@@ -73,6 +73,7 @@ struct RunOptions {
     // (engine/distributed). Rank 0 records, checkpoints and prints; the others stay quiet but
     // for errors, prefixed with their rank.
     bool distributed = false;
+    bool syncBatchNorm = false; // --sync-batch-norm: statistics over the global batch
 };
 
 // Trains the project (or resumes a run) and records it in the experiment database; a live

@@ -110,6 +110,11 @@ int main(int argc, char** argv) {
         "Data-parallel training over MPI: start every rank with mpirun -np K (or srun); each "
         "trains on its shard of every batch, gradients are averaged, rank 0 records the run. "
         "kill -USR1 (forwarded by mpirun) stops every rank resumably after the same step");
+    train
+        ->add_flag("--sync-batch-norm", run.syncBatchNorm,
+                   "With --distributed: batch-norm statistics over the global batch, as one "
+                   "process computes them (default: each rank's own shard's; CPU only)")
+        ->needs("--distributed");
 
     auto* eval = app.add_subcommand("eval", "Evaluate saved weights on the test split");
     addRunOptions(eval);

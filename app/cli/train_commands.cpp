@@ -255,6 +255,7 @@ int runTrain(const RunOptions& o, const graph::OpRegistry& registry,
     request.source = "cli";
     request.track = !o.noTrack;
     request.communicator = comm.get();
+    request.syncBatchNorm = o.syncBatchNorm;
     auto failure = app::TrainingRun::Failure::Other;
     auto opened = app::TrainingRun::open(request, registry, backends, &failure);
     if (!opened) {

@@ -21,6 +21,8 @@
 
 namespace nw::engine {
 
+class Communicator;
+
 // Parameters are declared by the op schema (graph/op_schema.h), never by a kernel.
 using graph::Init;
 using graph::ParamSpec;
@@ -39,6 +41,9 @@ struct KernelConfig {
     // masks of a single process at the global batch).
     int shard = 0;
     int shards = 1;
+    // Data-parallel training with synchronised batch norm (TrainOptions::syncBatchNorm): the
+    // communicator a training BatchNorm reduces its statistics over. Null: the batch's own.
+    Communicator* syncStats = nullptr;
     // Inference plans only: an activation node folded into this one (its op and attributes),
     // applied to the output in the same pass. Empty op: none. See Backend::canFuseActivation.
     std::string fusedActivation;

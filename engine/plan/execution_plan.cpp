@@ -175,6 +175,7 @@ ExecutionPlan::compile(const graph::Graph& graph, const graph::OpRegistry& regis
         config.seed = options.seed;
         config.shard = options.shard;
         config.shards = options.shards;
+        config.syncStats = options.training ? options.syncBatchNorm : nullptr;
         config.params = info.params;
         auto step = std::make_unique<Step>();
         step->nodeId = node.id;

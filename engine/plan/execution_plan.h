@@ -33,6 +33,9 @@ struct PlanOptions {
     // (KernelConfig::shard: random masks as at the global batch).
     int shard = 0;
     int shards = 1;
+    // Training plans: BatchNorm statistics over the ranks of this communicator (synchronised
+    // batch norm; the CPU backend's kernel). Null: each batch's own.
+    Communicator* syncBatchNorm = nullptr;
 };
 
 // Called by backward() after each node's backward, with the gradients of its parameters

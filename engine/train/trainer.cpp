@@ -362,11 +362,16 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const graph::Project& project
                                " ranks (each trains on an equal shard of every batch)");
         }
         localBatch = cfg.batchSize / impl->world;
+        if (impl->options.syncBatchNorm && backend.device() != Device::cpu()) {
+            return Error::user("synchronised batch norm runs on the CPU backend; " +
+                               backend.device().toString() + " keeps each rank's statistics");
+        }
     }
 
-    auto plan = ExecutionPlan::compile(
-        project.graph, registry, backend, impl->params,
-        {localBatch, true, cfg.seed, impl->options.fallback, impl->rank, impl->world});
+    auto plan =
+        ExecutionPlan::compile(project.graph, registry, backend, impl->params,
+                               {localBatch, true, cfg.seed, impl->options.fallback, impl->rank,
+                                impl->world, impl->options.syncBatchNorm ? impl->comm : nullptr});
     if (!plan) {
         return plan.error();
     }

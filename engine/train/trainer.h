@@ -52,6 +52,10 @@ struct TrainOptions {
     // capture is off. Null: one process. Must outlive the Trainer.
     Communicator* communicator = nullptr;
     std::size_t bucketBytes = std::size_t(25) << 20;
+    // With a communicator: batch-norm statistics over the global batch (each training forward
+    // reduces them, each backward their gradients' sums), so training is the single
+    // process's, at the cost of two small allreduces per BatchNorm and step. CPU only.
+    bool syncBatchNorm = false;
 };
 
 struct StepEvent {
