@@ -302,6 +302,7 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     options.maxSteps = run->m_maxSteps;
     options.communicator = comm;
     options.syncBatchNorm = syncBatchNorm && comm;
+    options.bucketBytes = request.bucketBytes;
     if (run->m_model.backend->device() != engine::Device::cpu()) { // mixed placement
         engine::BackendOptions cpuOptions;
         cpuOptions.threads = overrides.threads;

@@ -103,6 +103,8 @@ struct TrainingRunRequest {
     // With a communicator: batch-norm statistics over the global batch
     // (engine::TrainOptions::syncBatchNorm), recorded as run.sync_batch_norm; a resume keeps it.
     bool syncBatchNorm = false;
+    // With a communicator: bytes of gradients per allreduce (engine::TrainOptions::bucketBytes).
+    std::size_t bucketBytes = std::size_t(25) << 20;
 };
 
 // How the run reports while it trains (startRecording()).

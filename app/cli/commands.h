@@ -74,6 +74,7 @@ struct RunOptions {
     // for errors, prefixed with their rank.
     bool distributed = false;
     bool syncBatchNorm = false; // --sync-batch-norm: statistics over the global batch
+    double bucketMb = 25;       // --bucket-mb: gradient allreduce bucket size
 };
 
 // Trains the project (or resumes a run) and records it in the experiment database; a live

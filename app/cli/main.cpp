@@ -115,6 +115,12 @@ int main(int argc, char** argv) {
                    "With --distributed: batch-norm statistics over the global batch, as one "
                    "process computes them (default: each rank's own shard's; CPU only)")
         ->needs("--distributed");
+    train
+        ->add_option("--bucket-mb", run.bucketMb,
+                     "With --distributed: megabytes of gradients per allreduce (default 25); "
+                     "smaller buckets start sooner, overlapping more of backward")
+        ->check(CLI::Range(0.001, 4096.0))
+        ->needs("--distributed");
 
     auto* eval = app.add_subcommand("eval", "Evaluate saved weights on the test split");
     addRunOptions(eval);

@@ -256,6 +256,7 @@ int runTrain(const RunOptions& o, const graph::OpRegistry& registry,
     request.track = !o.noTrack;
     request.communicator = comm.get();
     request.syncBatchNorm = o.syncBatchNorm;
+    request.bucketBytes = static_cast<std::size_t>(o.bucketMb * 1024 * 1024);
     auto failure = app::TrainingRun::Failure::Other;
     auto opened = app::TrainingRun::open(request, registry, backends, &failure);
     if (!opened) {
