@@ -5,6 +5,9 @@
 #if NW_HAVE_CUDA
 #include "gpu/cuda/cuda_backend.h"
 #endif
+#if NW_HAVE_NCCL
+#include "gpu/cuda/nccl_communicator.h"
+#endif
 #if NW_HAVE_VULKAN
 #include "gpu/vulkan/vulkan_backend.h"
 #endif
@@ -36,6 +39,19 @@ engine::BackendRegistry makeBackendRegistry(std::shared_ptr<const plugins::Plugi
     registry.addAbsent("vulkan", NW_VULKAN_ABSENT_REASON);
 #endif
     return registry;
+}
+
+Expected<std::unique_ptr<engine::Communicator>> openDeviceCommunicator(engine::Communicator& mpi,
+                                                                       engine::Backend& backend) {
+#if NW_HAVE_NCCL
+    if (auto* cuda = dynamic_cast<gpu::cuda::CudaBackend*>(&backend)) {
+        return gpu::cuda::openNcclCommunicator(mpi, *cuda);
+    }
+#else
+    (void)mpi;
+    (void)backend;
+#endif
+    return std::unique_ptr<engine::Communicator>();
 }
 
 std::unique_ptr<Registries> loadRegistries(const plugins::PluginSearch& search) {

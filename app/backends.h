@@ -6,6 +6,7 @@
 // backend's kernel tables. Only netwright and netwright-cli call it.
 
 #include "engine/core/backend_registry.h"
+#include "engine/distributed/communicator.h"
 #include "graph/op_registry.h"
 #include "plugins/host/plugin_host.h"
 
@@ -25,5 +26,11 @@ struct Registries {
 
 // The built-in ops, the plugins `search` finds, and the backends.
 std::unique_ptr<Registries> loadRegistries(const plugins::PluginSearch& search);
+
+// Data-parallel training on `backend`: the communicator its tensors travel best by, NCCL for a
+// CUDA device where this build has it (over the ranks of `mpi`, which must outlive it); null
+// where `mpi` itself carries them, staged through the host.
+Expected<std::unique_ptr<engine::Communicator>> openDeviceCommunicator(engine::Communicator& mpi,
+                                                                       engine::Backend& backend);
 
 } // namespace nw::app

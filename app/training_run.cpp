@@ -301,6 +301,17 @@ Expected<std::unique_ptr<TrainingRun>> TrainingRun::open(const TrainingRunReques
     options.config = run->m_project.training;
     options.maxSteps = run->m_maxSteps;
     options.communicator = comm;
+    if (comm && request.deviceCommunicator) {
+        auto device = request.deviceCommunicator(*run->m_model.backend);
+        if (!device) {
+            return device.error();
+        }
+        run->m_deviceComm = std::move(*device);
+        if (run->m_deviceComm) {
+            options.communicator = run->m_deviceComm.get();
+            run->m_notes.push_back("gradients travel by " + run->m_deviceComm->description());
+        }
+    }
     options.syncBatchNorm = syncBatchNorm && comm;
     options.bucketBytes = request.bucketBytes;
     if (run->m_model.backend->device() != engine::Device::cpu()) { // mixed placement

@@ -105,6 +105,11 @@ struct TrainingRunRequest {
     bool syncBatchNorm = false;
     // With a communicator: bytes of gradients per allreduce (engine::TrainOptions::bucketBytes).
     std::size_t bucketBytes = std::size_t(25) << 20;
+    // With a communicator: the device's own, once the device is open (app/backends.h's
+    // openDeviceCommunicator: NCCL on CUDA), which then carries the tensors; null or returning
+    // null: `communicator` does.
+    std::function<Expected<std::unique_ptr<engine::Communicator>>(engine::Backend&)>
+        deviceCommunicator;
 };
 
 // How the run reports while it trains (startRecording()).
@@ -202,6 +207,7 @@ private:
     std::int64_t m_checkpointEvery = 0;
     double m_checkpointMinutes = 0;
     bool m_resumed = false;
+    std::unique_ptr<engine::Communicator> m_deviceComm; // NCCL: outlives the trainer below
     TrainedModel m_model;
     std::unique_ptr<UntrackedCallbacks> m_untracked; // an untracked run's, after startRecording()
     std::unique_ptr<tracking::TrackedRun> m_tracked; // null untracked; declared last: closed first

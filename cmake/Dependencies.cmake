@@ -74,3 +74,19 @@ if(NOT NW_WITH_MPI STREQUAL "OFF")
 endif()
 nw_resolve_option(NW_WITH_MPI "${MPI_C_FOUND}" "MPI (libopenmpi-dev) not found" NW_MPI_ENABLED)
 
+
+# Optional: NCCL between GPUs (under /usr/local/cuda): needs the CUDA backend and MPI, which
+# carries NCCL's unique id from rank 0 to the others (gpu/cuda/nccl_communicator).
+find_path(NW_NCCL_INCLUDE_DIR nccl.h HINTS /usr/local/cuda/include)
+find_library(NW_NCCL_LIBRARY nccl HINTS /usr/local/cuda/lib64 /usr/local/cuda/lib)
+if(NOT NW_CUDA_ENABLED OR NOT NW_MPI_ENABLED)
+    set(_nccl_found FALSE)
+    set(_nccl_reason "needs the CUDA backend and MPI")
+elseif(NW_NCCL_INCLUDE_DIR AND NW_NCCL_LIBRARY)
+    set(_nccl_found TRUE)
+    set(_nccl_reason "")
+else()
+    set(_nccl_found FALSE)
+    set(_nccl_reason "nccl.h or libnccl not found")
+endif()
+nw_resolve_option(NW_WITH_NCCL ${_nccl_found} "${_nccl_reason}" NW_NCCL_ENABLED)

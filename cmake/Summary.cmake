@@ -20,5 +20,6 @@ _nw_summary_line("IDE (Qt ${Qt6_VERSION} Widgets)" NW_GUI_ENABLED "${NW_GUI_ENAB
 _nw_summary_line("CUDA backend (gpu/cuda, sm ${CMAKE_CUDA_ARCHITECTURES})" NW_CUDA_ENABLED "${NW_CUDA_ENABLED_REASON}")
 _nw_summary_line("Vulkan backend (gpu/vulkan)" NW_VULKAN_ENABLED "${NW_VULKAN_ENABLED_REASON}")
 _nw_summary_line("MPI (engine/distributed, MPI ${MPI_C_VERSION})" NW_MPI_ENABLED "${NW_MPI_ENABLED_REASON}")
+_nw_summary_line("NCCL (gpu/cuda/nccl_communicator)" NW_NCCL_ENABLED "${NW_NCCL_ENABLED_REASON}")
 message(STATUS "  tests: ${NW_BUILD_TESTS}")
 message(STATUS "")

@@ -1,4 +1,5 @@
 // netwright-cli train, eval and bench: the training engine from the command line.
+#include "app/backends.h"
 #include "app/cli/commands.h"
 #include "app/cli/train_tracking.h"
 #include "app/training_run.h"
@@ -257,6 +258,9 @@ int runTrain(const RunOptions& o, const graph::OpRegistry& registry,
     request.communicator = comm.get();
     request.syncBatchNorm = o.syncBatchNorm;
     request.bucketBytes = static_cast<std::size_t>(o.bucketMb * 1024 * 1024);
+    request.deviceCommunicator = [&comm](engine::Backend& backend) {
+        return app::openDeviceCommunicator(*comm, backend);
+    };
     auto failure = app::TrainingRun::Failure::Other;
     auto opened = app::TrainingRun::open(request, registry, backends, &failure);
     if (!opened) {

@@ -21,6 +21,7 @@
 #include "base/expected.h"
 #include "engine/core/tensor.h"
 
+#include <cstddef>
 #include <memory>
 #include <span>
 #include <string>
@@ -57,6 +58,8 @@ public:
     Status allreduce(Backend& backend, std::vector<Tensor> tensors, ReduceOp op);
     // Sums of host values (metrics: a loss sum, hit counts, a stop vote), in place.
     virtual Status allreduceHost(std::span<double> values) = 0;
+    // Rank `root`'s bytes on every rank (NCCL's unique id, from rank 0 to the others).
+    virtual Status broadcastHost(std::span<std::byte> bytes, int root = 0) = 0;
     virtual Status barrier() = 0;
 
     // Makes waits return an error naming `why` (thread-safe, async-signal-unsafe: call it

@@ -342,6 +342,19 @@ public:
         return Status::success();
     }
 
+    Status broadcastHost(std::span<std::byte> bytes, int root) override {
+        auto copy = std::make_shared<std::vector<std::byte>>(bytes.begin(), bytes.end());
+        auto job = m_worker.submit("MPI_Bcast", [copy, root] {
+            return MPI_Bcast(copy->data(), static_cast<int>(copy->size()), MPI_BYTE, root,
+                             MPI_COMM_WORLD);
+        });
+        if (auto s = m_worker.wait(job); !s) {
+            return s;
+        }
+        std::copy(copy->begin(), copy->end(), bytes.begin());
+        return Status::success();
+    }
+
     Status barrier() override {
         return m_worker.wait(
             m_worker.submit("MPI_Barrier", [] { return MPI_Barrier(MPI_COMM_WORLD); }));
