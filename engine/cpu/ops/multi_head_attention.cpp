@@ -42,7 +42,9 @@ public:
         , m_bias(attrBool("use_bias"))
         , m_causal(attrBool("causal"))
         , m_rate(static_cast<float>(attrFloat("dropout")))
-        , m_rng(c.seed, streamId("attention_dropout/" + c.nodeId)) {
+        , m_rng(c.seed, streamId("attention_dropout/" + c.nodeId))
+        , m_shards(static_cast<std::uint64_t>(c.shards))
+        , m_shard(static_cast<std::uint64_t>(c.shard)) {
         const std::int64_t rows = m_n * m_t;
         m_probCount = m_n * m_heads * m_t * m_t;
         buildProjections(rows);
@@ -269,7 +271,10 @@ private:
     // out = in · mask(step) / (1 - rate) over the probabilities' layout.
     void applyDropout(const float* in, float* out, std::uint64_t step) const {
         const float keepScale = 1.0f / (1.0f - m_rate);
-        const std::uint64_t base = step * static_cast<std::uint64_t>(m_probCount);
+        // [N, H, T, T], batch-major: a data-parallel shard numbers its elements as the global
+        // batch does (KernelConfig::shard).
+        const auto count = static_cast<std::uint64_t>(m_probCount);
+        const std::uint64_t base = step * count * m_shards + count * m_shard;
 #pragma omp parallel for
         for (std::int64_t i = 0; i < m_probCount; ++i) {
             bool keep = m_rng.uniform(base + static_cast<std::uint64_t>(i)) >= m_rate;
@@ -281,6 +286,7 @@ private:
     bool m_bias, m_causal;
     float m_rate;
     CounterRng m_rng;
+    std::uint64_t m_shards, m_shard;
     std::int64_t m_probCount = 0;
     bool m_droppedLast = false;
     std::uint64_t m_lastStep = 0;

@@ -18,7 +18,8 @@ public:
         : CudaKernel(backend, c)
         , m_rate(static_cast<float>(attrFloat("rate")))
         , m_numel(engine::numelOf(c.inputs[0]))
-        , m_mask{c.seed, streamId("dropout/" + c.nodeId), m_rate} {}
+        , m_mask{c.seed, streamId("dropout/" + c.nodeId), m_rate,
+                 static_cast<std::uint64_t>(c.shards), static_cast<std::uint64_t>(c.shard)} {}
 
     bool backwardReadsInputs() const override { return false; }
 

@@ -15,9 +15,14 @@ struct DropoutMask {
     std::uint64_t seed = 0;   // the run's seed
     std::uint64_t stream = 0; // streamId of the node's stream ("dropout/<node>")
     float rate = 0.0f;        // in [0, 1)
+    // Data-parallel training (KernelConfig::shard): the tensor is part `shard` of `shards` of
+    // the global batch's, whose element numbers it takes.
+    std::uint64_t shards = 1;
+    std::uint64_t shard = 0;
 };
 
 // out = in * mask / (1 - rate), in and out [n], base = step * n the stream index of element 0
+// (step * n * shards + n * shard for a shard of a data-parallel batch)
 // (wrapping like the CPU's). Thread j draws Philox block base / 4 + j once and uses its 4
 // words for the elements whose stream index falls in that block. `liveStep`, when set (a
 // captured step, Backend::beginCapture), is read instead of `step`, so a replay uses its own.
@@ -26,7 +31,8 @@ __global__ void dropoutMaskKernel(const T* in, T* out, std::int64_t n, DropoutMa
                                   std::uint64_t step, const std::uint64_t* liveStep, T keepScale) {
     // The CPU's block of index base + i is ((base + i) mod 2^64) / 4: a 62-bit number.
     constexpr std::uint64_t kBlockMask = (std::uint64_t(1) << 62) - 1;
-    const std::uint64_t base = (liveStep ? *liveStep : step) * static_cast<std::uint64_t>(n);
+    const auto un = static_cast<std::uint64_t>(n);
+    const std::uint64_t base = (liveStep ? *liveStep : step) * un * m.shards + un * m.shard;
     const std::int64_t lead = std::int64_t(base & 3); // stream slots before element 0
     const std::int64_t blocks = (n + lead + 3) / 4;
     NW_GRID_STRIDE(j, blocks) {

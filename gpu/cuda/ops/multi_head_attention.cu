@@ -97,7 +97,8 @@ public:
         , m_bias(attrBool("use_bias"))
         , m_causal(attrBool("causal"))
         , m_rate(static_cast<float>(attrFloat("dropout")))
-        , m_mask{c.seed, streamId("attention_dropout/" + c.nodeId), m_rate}
+        , m_mask{c.seed, streamId("attention_dropout/" + c.nodeId), m_rate,
+                 static_cast<std::uint64_t>(c.shards), static_cast<std::uint64_t>(c.shard)}
         , m_probCount(m_n * m_heads * m_t * m_t)
         , m_partStride(alignedCount(m_rows * m_e, backend.alignment()))
         , m_scale(1.0f / std::sqrt(static_cast<float>(m_d)))
