@@ -476,6 +476,8 @@ graph::OpTable<BundleEmitter> makeBundleEmitterTable(const graph::OpRegistry* re
                               "its channels-last tensors); export to ONNX instead")
         .add("Add", {emitAdd, {"add"}})
         .add("Mul", {emitMul, {"mul"}})
+        .unsupported("Scale", "the bundle runtime has no layer that multiplies and adds stored "
+                              "tensors broadcast over the sample; export to ONNX instead")
         .add("Concat", {emitAxisOp, {"concat"}})
         .unsupported("Embedding", "the bundle runtime has no table-lookup layer; export to "
                                   "ONNX instead")

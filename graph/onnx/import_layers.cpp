@@ -62,30 +62,81 @@ bool dropsUnitAxes(const ImportState& st, const onnx::NodeProto& n, std::int64_t
     return false;
 }
 
+// A 1-D window over [N, C, T] runs as the 2-D op over [N, C, 1, T]: Reshape `x` to that (once
+// noted), and `back` Reshapes the 2-D result [N, F, 1, T'] to [N, F, T'].
+Why liftTo2D(MapContext& c, int& x, const char* what) {
+    Shape s;
+    if (auto why = shapedInput(c, 0, x, s)) {
+        return why;
+    }
+    if (s.rank() != 3) {
+        return fail(std::string("a 1-D ") + what + " expects [N, C, T], got " + s.toString());
+    }
+    const PlannedNode& from = c.state.plan[static_cast<std::size_t>(x)];
+    if (from.op == "Reshape" && c.shapeOf(from.inputs[0]) == Shape::batched({s[1], 1, s[2]})) {
+        x = from.inputs[0]; // the 2-D result of the 1-D op before
+    } else {
+        x = c.add("Reshape", {{"shape", Dims{s[1], 1, s[2]}}}, {x}, {}, "_2d");
+        if (auto bad = c.state.check(static_cast<std::size_t>(x))) {
+            return *bad;
+        }
+    }
+    const std::string note = std::string("1-D ") + what +
+                             "s over [N, C, T] import as the 2-D op over [N, C, 1, T] between "
+                             "two Reshapes";
+    if (std::find(c.state.notes.begin(), c.state.notes.end(), note) == c.state.notes.end()) {
+        c.state.notes.push_back(note);
+    }
+    return mapped();
+}
+
+Why back(MapContext& c, int y) {
+    if (auto bad = c.state.check(static_cast<std::size_t>(y))) {
+        return *bad;
+    }
+    const Shape s = *c.shapeOf(y);
+    return done(c, c.add("Reshape", {{"shape", Dims{s[1], s[3]}}}, {y}, {}, "_1d"));
+}
+
 } // namespace
 
 Why mapConv(MapContext& c) {
-    int x;
-    if (auto why = activationInput(c, 0, x)) {
-        return why;
-    }
     const Constant* w = c.constant(1);
     if (!w || !w->isFloat) {
         return fail("its weight is not a constant");
     }
-    if (w->dims.size() != 4) {
+    if (w->dims.size() != 4 && w->dims.size() != 3) {
         return fail(std::to_string(int(w->dims.size()) - 2) +
-                    "-D convolutions have no Netwright op (Conv2D is 2-D, NCHW)");
+                    "-D convolutions have no Netwright op (Conv2D is 2-D, NCHW; 1-D ones run "
+                    "as it)");
     }
     const Constant* b = c.constant(2);
     if (c.hasInput(2) && !b) {
         return fail("its bias is not a constant");
     }
-    const Dims k = c.attrInts("kernel_shape", {w->dims[2], w->dims[3]});
-    const Dims stride = c.attrInts("strides", {1, 1}), dil = c.attrInts("dilations", {1, 1});
-    if (k != Dims{w->dims[2], w->dims[3]} || stride.size() != 2 || dil.size() != 2 ||
+    const bool lifted = w->dims.size() == 3;
+    int x;
+    if (auto why = lifted ? liftTo2D(c, x, "convolution") : activationInput(c, 0, x)) {
+        return why;
+    }
+    Constant weight = *w;
+    Dims k = c.attrInts("kernel_shape", Dims(w->dims.begin() + 2, w->dims.end()));
+    Dims stride = c.attrInts("strides", Dims(k.size(), 1));
+    Dims dil = c.attrInts("dilations", Dims(k.size(), 1));
+    Dims pads = c.attrInts("pads", Dims(2 * k.size(), 0));
+    if (lifted) { // the unit axis first: [F, C, k] -> [F, C, 1, k]
+        weight.dims.insert(weight.dims.begin() + 2, 1);
+        for (Dims* d : {&k, &stride, &dil}) {
+            d->insert(d->begin(), 1);
+        }
+        if (pads.size() == 2) {
+            pads = {0, pads[0], 0, pads[1]};
+        }
+    }
+    if (k != Dims{weight.dims[2], weight.dims[3]} || stride.size() != 2 || dil.size() != 2 ||
         std::min({stride[0], stride[1], dil[0], dil[1]}) < 1) {
-        return fail("kernel_shape, strides or dilations do not describe a 2-D convolution");
+        return fail("kernel_shape, strides or dilations do not describe a " +
+                    std::string(lifted ? "1-D" : "2-D") + " convolution");
     }
     AttrMap a{{"filters", w->dims[0]},
               {"kernel_size", k},
@@ -94,7 +145,6 @@ Why mapConv(MapContext& c) {
               {"groups", c.attrInt("group", 1)},
               {"use_bias", b != nullptr}};
     const std::string autoPad = c.attrString("auto_pad", "NOTSET");
-    const Dims pads = c.attrInts("pads", {0, 0, 0, 0});
     if (autoPad == "SAME_UPPER") {
         a["padding_mode"] = std::string("same");
     } else if (autoPad == "SAME_LOWER" || (autoPad == "NOTSET" && pads.size() == 4 &&
@@ -121,7 +171,7 @@ Why mapConv(MapContext& c) {
     } else {
         return fail("auto_pad '" + autoPad + "' is not an ONNX value");
     }
-    Params params{{"weight", hostTensor(*w)}};
+    Params params{{"weight", hostTensor(weight)}};
     if (b) {
         auto bias = biasVector(*b, w->dims[0]);
         if (!bias) {
@@ -130,7 +180,8 @@ Why mapConv(MapContext& c) {
         }
         params.emplace_back("bias", std::move(*bias));
     }
-    return done(c, c.add("Conv2D", std::move(a), {x}, std::move(params)));
+    const int y = c.add("Conv2D", std::move(a), {x}, std::move(params));
+    return lifted ? back(c, y) : done(c, y);
 }
 
 // MaxPool and AveragePool over NCHW: explicit pads (symmetric as `padding` [rows, columns],
@@ -138,18 +189,29 @@ Why mapConv(MapContext& c) {
 // and AveragePool's count_include_pad where padding makes it matter (ONNX's default is 0,
 // Netwright's true).
 Why mapPool(MapContext& c, bool isMax) {
-    int x;
-    if (auto why = activationInput(c, 0, x)) {
-        return why;
-    }
     if (auto why = refuseExtraOutputs(c, "the indices")) {
         return why;
     }
-    const Dims k = c.attrInts("kernel_shape"), stride = c.attrInts("strides", {1, 1});
-    const Dims dil = c.attrInts("dilations", {1, 1});
+    Dims k = c.attrInts("kernel_shape");
+    const bool lifted = k.size() == 1;
+    Dims stride = c.attrInts("strides", Dims(k.size(), 1));
+    Dims dil = c.attrInts("dilations", Dims(k.size(), 1));
+    Dims pads = c.attrInts("pads", Dims(2 * k.size(), 0));
+    if (lifted) {
+        for (Dims* d : {&k, &stride, &dil}) {
+            d->insert(d->begin(), 1);
+        }
+        if (pads.size() == 2) {
+            pads = {0, pads[0], 0, pads[1]};
+        }
+    }
+    int x;
+    if (auto why = lifted ? liftTo2D(c, x, "pooling") : activationInput(c, 0, x)) {
+        return why;
+    }
     if (k.size() != 2 || stride.size() != 2 || dil.size() != 2 ||
         std::min({k[0], k[1], stride[0], stride[1], dil[0], dil[1]}) < 1) {
-        return fail("only 2-D pooling over [N, C, H, W] maps");
+        return fail("only 1-D and 2-D pooling over [N, C, T] and [N, C, H, W] map");
     }
     if (!isMax && (dil[0] != 1 || dil[1] != 1)) {
         return fail("dilations " + dimsText(dil) + ": Netwright's AvgPool2D has no dilation");
@@ -158,7 +220,6 @@ Why mapPool(MapContext& c, bool isMax) {
         return fail("storage_order 1 has no Netwright equivalent");
     }
     const std::string autoPad = c.attrString("auto_pad", "NOTSET");
-    Dims pads = c.attrInts("pads", {0, 0, 0, 0});
     if (autoPad == "VALID") {
         pads = {0, 0, 0, 0};
     } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
@@ -202,7 +263,8 @@ Why mapPool(MapContext& c, bool isMax) {
     if (!isMax && padded && c.attrInt("count_include_pad", 0) == 0) {
         a["count_include_pad"] = false;
     }
-    return done(c, c.add(isMax ? "MaxPool2D" : "AvgPool2D", std::move(a), {x}));
+    const int y = c.add(isMax ? "MaxPool2D" : "AvgPool2D", std::move(a), {x});
+    return lifted ? back(c, y) : done(c, y);
 }
 
 // GlobalAveragePool / GlobalMaxPool [N, C, H, W] -> [N, C, 1, 1]: our GlobalAvgPool /
@@ -341,9 +403,11 @@ Why mapLrn(MapContext& c) {
 
 Why mapBatchNorm(MapContext& c) {
     int x;
-    if (auto why = activationInput(c, 0, x)) {
+    Shape s;
+    if (auto why = shapedInput(c, 0, x, s)) {
         return why;
     }
+    const bool lifted = s.rank() == 3; // BatchNorm1d over [N, C, T]
     if (c.attrInt("training_mode", 0) != 0) {
         return fail("training_mode = 1: only the inference form maps");
     }
@@ -364,7 +428,13 @@ Why mapBatchNorm(MapContext& c) {
         const double m = 1.0 - shortestDouble(c.attrFloat("momentum", 0.9f));
         a["momentum"] = std::round(m * 1e7) / 1e7;
     }
-    return done(c, c.add("BatchNorm", std::move(a), {x}, std::move(params)));
+    if (lifted) {
+        if (auto why = liftTo2D(c, x, "batch norm")) {
+            return why;
+        }
+    }
+    const int y = c.add("BatchNorm", std::move(a), {x}, std::move(params));
+    return lifted ? back(c, y) : done(c, y);
 }
 
 Why mapLayerNorm(MapContext& c) {

@@ -51,6 +51,7 @@ Why mapJoin(MapContext& c, const char* op, AttrMap attrs); // Concat, Sum
 Why mapConcat(MapContext& c);
 Why mapAdd(MapContext& c);
 Why mapMul(MapContext& c);
+Why mapArithmetic(MapContext& c, char op); // '+', '-', '*', '/' with a constant operand
 Why mapReduce(MapContext& c, bool isMax);
 Why mapGather(MapContext& c);
 

@@ -172,8 +172,6 @@ Why mapClip(MapContext& c) {
 // Ops real models use that Netwright has no op for yet; the rest get the generic reason.
 std::string unsupportedReason(const std::string& op) {
     static const std::map<std::string, std::string, std::less<>> kKnown{
-        {"Div", "Netwright has no element-wise Div op yet (GELU as our exporter writes it maps)"},
-        {"Sub", "Netwright has no element-wise Sub op yet"},
         {"Erf", "Netwright has no Erf op (GELU as our exporter writes it maps)"},
     };
     auto it = kKnown.find(op);
@@ -230,6 +228,8 @@ const std::map<std::string, MapFn, std::less<>>& mappers() {
         {"Concat", mapConcat},
         {"Add", mapAdd},
         {"Mul", mapMul},
+        {"Sub", [](MapContext& c) { return mapArithmetic(c, '-'); }},
+        {"Div", [](MapContext& c) { return mapArithmetic(c, '/'); }},
         {"Sum", [](MapContext& c) { return mapJoin(c, "Add", {}); }},
         {"ReduceMean", [](MapContext& c) { return mapReduce(c, false); }},
         {"ReduceMax", [](MapContext& c) { return mapReduce(c, true); }},

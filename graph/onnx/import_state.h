@@ -32,6 +32,7 @@ struct PlannedNode {
     std::vector<int> inputs; // planned node indices in port order (kUnknown where unknown)
     std::vector<std::pair<std::string, HostTensor>> params; // the schema's order and shapes
     std::optional<Shape> output;                            // inferred when every input is known
+    bool trainable = true; // false: a constant the graph computes (Node::trainable)
 };
 
 class ImportState {

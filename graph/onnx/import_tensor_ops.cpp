@@ -40,6 +40,44 @@ Why axesInput(const MapContext& c, int& x, Shape& s, Dims& axes) {
     return mapped();
 }
 
+// Constant `c` broadcast over each sample of `s` (numpy's rule, the batch never): its shape
+// without the leading 1s (at least [1]) in `dims`, its values as floats in `v`; or why not.
+Why broadcastConstant(const Constant& c, const Shape& s, Dims& dims, std::vector<float>& v) {
+    const std::string what = "the constant " + c.dimsText();
+    if (c.hasBatchDim()) {
+        return fail(what + " holds the batch size");
+    }
+    dims = c.dims;
+    if (dims.size() > static_cast<std::size_t>(s.rank())) {
+        return fail(what + " has more dimensions than " + s.toString());
+    }
+    if (dims.size() == static_cast<std::size_t>(s.rank())) {
+        if (dims[0] != 1) {
+            return fail(what + " varies along the batch axis of " + s.toString() +
+                        "; Netwright applies one constant to every sample");
+        }
+        dims.erase(dims.begin());
+    }
+    while (dims.size() > 1 && dims.front() == 1) {
+        dims.erase(dims.begin());
+    }
+    if (dims.empty()) {
+        dims = {1};
+    }
+    for (std::size_t d = 0; d < dims.size(); ++d) {
+        const std::int64_t have = s[s.rank() - static_cast<int>(dims.size() - d)];
+        if (dims[d] != 1 && dims[d] != have) {
+            return fail(what + " does not broadcast over " + s.toString() +
+                        (have == 1 ? " without enlarging it" : ""));
+        }
+    }
+    v.resize(static_cast<std::size_t>(c.numel()));
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        v[i] = static_cast<float>(c.at(static_cast<std::int64_t>(i)));
+    }
+    return mapped();
+}
+
 } // namespace
 
 Why mapUnary(MapContext& c, const char* op, AttrMap attrs) {
@@ -235,8 +273,8 @@ Why mapConcat(MapContext& c) {
     return mapJoin(c, "Concat", {{"axis", c.attrInt("axis", 1)}});
 }
 
-// Add of two activations; or of an activation [N, T, C] and a constant table [T, C]: a
-// PositionalEncoding, sinusoidal when the table is exactly ours.
+// Add of two activations; of an activation [N, T, C] and a constant table [T, C]: a
+// PositionalEncoding, sinusoidal when the table is exactly ours; of any other constant: Scale.
 Why mapAdd(MapContext& c) {
     const Constant* table = c.constant(1) ? c.constant(1) : c.constant(0);
     if (!table) {
@@ -252,9 +290,7 @@ Why mapAdd(MapContext& c) {
         dims.erase(dims.begin());
     }
     if (s.rank() != 3 || !table->isFloat || dims != Dims{s[1], s[2]}) {
-        return fail("adds the constant " + table->dimsText() + " to " + s.toString() +
-                    " (maps only as a Dense bias after MatMul or Gemm, or as a [T, C] position "
-                    "table over [N, T, C])");
+        return mapArithmetic(c, '+');
     }
     const std::vector<float> sinusoidal = ops::sinusoidalTable(dims[0], dims[1]);
     if (std::memcmp(sinusoidal.data(), table->f.data(), sinusoidal.size() * sizeof(float)) == 0) {
@@ -265,17 +301,10 @@ Why mapAdd(MapContext& c) {
 }
 
 // Mul of two activations of one rank, each dim equal or 1 in one of them (our Mul's rule: a
-// squeeze-and-excitation gate [N, C, 1, 1] over [N, C, H, W]). A constant factor has no op of
-// ours; GELU's and attention's, as our exporter writes them, map with their patterns.
+// squeeze-and-excitation gate [N, C, 1, 1] over [N, C, H, W]); by a constant: Scale.
 Why mapMul(MapContext& c) {
-    for (int k = 0; k < 2; ++k) {
-        if (const Constant* factor = c.constant(k)) {
-            const std::string what =
-                factor->dims.empty() ? "a constant scalar" : "the constant " + factor->dimsText();
-            return fail("multiplies by " + what +
-                        "; Netwright's Mul takes two activations (the constant factors of GELU "
-                        "and attention as our exporter writes them map)");
-        }
+    if (c.constant(0) || c.constant(1)) {
+        return mapArithmetic(c, '*');
     }
     int a, b;
     Shape sa, sb;
@@ -296,6 +325,114 @@ Why mapMul(MapContext& c) {
         return fail(inferred.error().message);
     }
     return done(c, c.add("Mul", {}, {a, b}));
+}
+
+// x + c, x − c, c − x, x · c and x / c with one constant c broadcast over each sample: a Scale
+// node x · scale + shift, which also takes the chain of such ops that follows when each is the
+// only reader of the one before and its constant has the same shape ((x − mean) / std is one
+// Scale, and so is our exporter's Mul and Add). Learned when a constant is a tensor
+// initializer (a model's parameter, as LayerScale's), frozen when each is one number or the
+// graph computes it. x − y of two activations of one shape: Add(x, Scale(y, −1)).
+Why mapArithmetic(MapContext& c, char op) {
+    if (!c.constant(0) && !c.constant(1)) {
+        int x, y;
+        Shape sx, sy;
+        if (auto why = shapedInput(c, 0, x, sx)) {
+            return why;
+        }
+        if (auto why = shapedInput(c, 1, y, sy)) {
+            return why;
+        }
+        if (op != '-' || sy != sx) {
+            return fail(std::string(op == '-' ? "subtracts " : "divides ") + sx.toString() +
+                        (op == '-' ? " and " : " by ") + sy.toString() +
+                        (op == '-' ? ": Netwright subtracts activations of one shape only"
+                                   : ": Netwright divides by constants only"));
+        }
+        const int negated = c.add("Scale", {{"shape", Dims{1}}, {"use_shift", false}}, {y},
+                                  {{"scale", {{1}, {-1.0f}}}}, "_negate");
+        c.state.plan.back().trainable = false;
+        return done(c, c.add("Add", {}, {x, negated}));
+    }
+    int k = c.constant(1) ? 1 : 0; // the constant's input
+    int x;
+    Shape s;
+    if (auto why = shapedInput(c, 1 - k, x, s)) {
+        return why;
+    }
+    Dims dims;
+    std::vector<float> v;
+    if (auto why = broadcastConstant(*c.constant(k), s, dims, v)) {
+        return why;
+    }
+    if (op == '/' && k == 0) {
+        return fail("divides the constant " + c.constant(k)->dimsText() +
+                    " by an activation; Netwright has no reciprocal op");
+    }
+    std::vector<float> scale(v.size(), 1.0f), shift(v.size(), 0.0f);
+    bool useScale = false, useShift = false, learned = false;
+    const onnx::NodeProto* n = &c.node;
+    for (;;) {
+        for (std::size_t i = 0; i < v.size(); ++i) { // y = x · scale + shift, then y op v
+            float& a = scale[i];
+            float& b = shift[i];
+            switch (op) {
+            case '+':
+                b += v[i];
+                break;
+            case '-':
+                k == 1 ? b -= v[i] : (a = -a, b = v[i] - b);
+                break;
+            case '*':
+                a *= v[i], b *= v[i];
+                break;
+            default:
+                a /= v[i], b /= v[i];
+                break; // '/' by the constant
+            }
+        }
+        useScale = useScale || op == '*' || op == '/' || (op == '-' && k == 0);
+        useShift = useShift || op == '+' || op == '-';
+        for (const auto& t : c.state.graph.initializer()) {
+            learned = learned || (t.name() == n->input(k) && v.size() > 1);
+        }
+        // The next op of the chain: the only reader, of these four, with a constant of `dims`.
+        const onnx::NodeProto* next = c.state.soleConsumer(n->output(0));
+        static const std::string kOps = "AddSubMulDiv";
+        if (!next || next->input_size() != 2 || next->op_type().size() != 3 ||
+            kOps.find(next->op_type()) == std::string::npos) {
+            break;
+        }
+        const int nk = next->input(0) == n->output(0) ? 1 : 0;
+        const Constant* nc = c.state.constant(next->input(nk));
+        Dims nd;
+        std::vector<float> nv;
+        const char nop = "+-*/"[kOps.find(next->op_type()) / 3];
+        if (!nc || next->input(1 - nk) != n->output(0) || (nop == '/' && nk == 0) ||
+            broadcastConstant(*nc, s, nd, nv) || nd != dims) {
+            break;
+        }
+        c.absorb(*next);
+        n = next;
+        op = nop;
+        k = nk;
+        v = std::move(nv);
+    }
+    std::vector<std::pair<std::string, HostTensor>> params;
+    if (useScale) {
+        params.emplace_back("scale", HostTensor{dims, std::move(scale)});
+    }
+    if (useShift) {
+        params.emplace_back("shift", HostTensor{dims, std::move(shift)});
+    }
+    if (!c.absorbed.empty()) {
+        c.nameGroup();
+    }
+    c.add("Scale", {{"shape", dims}, {"use_scale", useScale}, {"use_shift", useShift}}, {x},
+          std::move(params));
+    c.state.plan.back().trainable = learned;
+    c.define(n->output(0), static_cast<int>(c.state.plan.size()) - 1);
+    return mapped();
 }
 
 // ReduceMean / ReduceMax over the steps of [N, T, C] (SequencePool), or over the positions of

@@ -346,6 +346,7 @@ Expected<ImportedModel> build(ImportState& st, int final, const onnx::ModelProto
         PlannedNode& p = st.plan[k];
         ids[k] = uniqueId(idFrom(p.name, k == 0 ? std::string("input") : p.op), taken);
         Node n{ids[k], p.op, p.attrs, {}, st.registry.find(p.op)->plugin};
+        n.trainable = p.trainable;
         g.addNode(std::move(n));
         for (std::size_t port = 0; port < p.inputs.size(); ++port) {
             g.addEdge({{ids[static_cast<std::size_t>(p.inputs[port])], 0},

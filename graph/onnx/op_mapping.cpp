@@ -371,6 +371,30 @@ Status emitMul(MapContext& c) {
     return Status::success();
 }
 
+// x · scale + shift: Mul and Add with the parameters as initializers of the attribute's
+// shape, which ONNX broadcasts over the trailing dims as we do.
+Status emitScale(MapContext& c) {
+    std::string x = c.inputs[0];
+    const bool shift = c.b("use_shift");
+    if (c.b("use_scale")) {
+        auto scale = c.param("scale");
+        if (!scale) {
+            return scale.error();
+        }
+        const std::string out = shift ? c.helper("scaled") : c.output;
+        c.builder.node("Mul", shift ? out : c.node.id, {x, *scale}, {out});
+        x = out;
+    }
+    if (shift) {
+        auto b = c.param("shift");
+        if (!b) {
+            return b.error();
+        }
+        c.builder.node("Add", c.node.id, {x, *b}, {c.output});
+    }
+    return Status::success();
+}
+
 Status emitConcat(MapContext& c) {
     auto& n = c.builder.node("Concat", c.node.id, c.inputs, {c.output});
     ModelBuilder::attr(n, "axis", c.i("axis"));
@@ -520,6 +544,7 @@ graph::OpTable<EmitFn> makeOnnxEmitterTable(const OpRegistry* registry) {
         .add("Slice", emitSlice)
         .add("Add", emitAdd)
         .add("Mul", emitMul)
+        .add("Scale", emitScale)
         .add("Concat", emitConcat)
         .add("Embedding", emitEmbedding)
         .add("PositionalEncoding", emitPositionalEncoding)

@@ -715,6 +715,7 @@ const OpEntry kOps[] = {
     {"Add", [](const Args& a, const Int64s&) { return binary(a.x(0), a.x(1), std::plus<>()); }},
     {"Mul",
      [](const Args& a, const Int64s&) { return binary(a.x(0), a.x(1), std::multiplies<>()); }},
+    {"Sub", [](const Args& a, const Int64s&) { return binary(a.x(0), a.x(1), std::minus<>()); }},
     {"Div", [](const Args& a, const Int64s&) { return binary(a.x(0), a.x(1), std::divides<>()); }},
     {"Sum", [](const Args& a, const Int64s&) { return sum(a); }},
     {"MatMul", [](const Args& a, const Int64s&) { return matMul(a); }},

@@ -32,6 +32,7 @@ OpSchema padSchema();
 OpSchema sliceSchema();
 OpSchema addSchema();
 OpSchema mulSchema();
+OpSchema scaleSchema();
 OpSchema concatSchema();
 OpSchema lossSchema();
 OpSchema embeddingSchema();

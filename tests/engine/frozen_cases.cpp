@@ -38,6 +38,7 @@ void addFrozenGradientCases(std::vector<GradientCase>& out) {
     row("PositionalEncoding learned frozen", "PositionalEncoding", {3, 4}, "Dense", {{"units", 5}},
         {{"kind", std::string("learned")}});
     row("MultiHeadAttention frozen", "MultiHeadAttention", {4, 6}, "LayerNorm", {}, {{"heads", 2}});
+    row("Scale frozen", "Scale", {2, 4, 4}, "Conv2D", conv(3), {{"shape", IntList{3, 1, 1}}});
     for (const char* op : {"LSTM", "GRU"}) {
         row(std::string(op) + " frozen", op, {4, 3}, "Dense", {{"units", 3}},
             {{"hidden_size", 3}, {"output", std::string("last")}});

@@ -353,6 +353,35 @@ std::vector<ForwardCase> forwardCases() {
         c.prediction = {2, 4, 6, 5, 10, 15, 8, 10, 12, 20, 25, 30};
         add(c);
     }
+    { // A scale and shift per channel of [N, 2, 1, 2]: channel 0 · 2 + 10, channel 1 · 3 + 20.
+        ForwardCase c{"Scale per channel", {"Scale"}};
+        c.graph = single({2, 1, 2}, "Scale", {{"shape", IntList{2, 1, 1}}});
+        c.batch = 2;
+        c.input = {1, 2, 3, 4, 0, -1, 1, 2};
+        c.params = {{2, 3}, {10, 20}};
+        c.targets.assign(8, 0.0f);
+        c.prediction = {12, 14, 29, 32, 10, 8, 23, 26};
+        add(c);
+    }
+    { // A scale of the sample's full shape [2, 2, 2] (4-D tensors are channels-last on the
+      // CPU: the scale's order is the sample's logical one), no shift.
+        ForwardCase c{"Scale full shape", {"Scale"}};
+        c.graph = single({2, 2, 2}, "Scale", {{"shape", IntList{2, 2, 2}}, {"use_shift", false}});
+        c.input = {1, 1, 1, 1, 2, 2, 2, 2};
+        c.params = {{1, 2, 3, 4, 5, 6, 7, 8}};
+        c.targets.assign(8, 0.0f);
+        c.prediction = {1, 2, 3, 4, 10, 12, 14, 16};
+        add(c);
+    }
+    { // One shift for every element of [N, 3], no scale.
+        ForwardCase c{"Scale shift only", {"Scale"}};
+        c.graph = single({3}, "Scale", {{"use_scale", false}});
+        c.input = {1, -2, 3};
+        c.params = {{0.5f}};
+        c.targets.assign(3, 0.0f);
+        c.prediction = {1.5f, -1.5f, 3.5f};
+        add(c);
+    }
     { // -log softmax([1, 2, 3])[2].
         ForwardCase c{"Loss cross-entropy", {"Loss"}};
         c.graph = Chain({3}).add("Loss").graph();
@@ -574,6 +603,27 @@ std::vector<GradientCase> gradientCases() {
         c.add("Mul", {}, {column}).add("Loss", kMse);
         row("Mul both broadcast", {"Mul"}, c);
     }
+    // Scale's parameters broadcast over different dims of the sample: per channel, per
+    // position, the whole sample, one value, the last axis of a sequence.
+    for (const auto& [name, shape] :
+         std::vector<std::pair<std::string, graph::IntList>>{{"Scale per channel", {3, 1, 1}},
+                                                             {"Scale per position", {4, 4}},
+                                                             {"Scale full shape", {3, 4, 4}},
+                                                             {"Scale one value", {1}}}) {
+        Chain c({2, 4, 4});
+        c.add("Conv2D", conv(3)).add("Scale", {{"shape", shape}}).add("Loss", kMse);
+        row(name, {"Scale"}, c);
+    }
+    row("Scale sequence", {"Scale"},
+        Chain({3, 4})
+            .add("Dense", {{"units", 5}})
+            .add("Scale", {{"shape", IntList{5}}})
+            .add("Loss", kMse));
+    row("Scale scale only", {"Scale"},
+        Chain({5})
+            .add("Dense", {{"units", 4}})
+            .add("Scale", {{"shape", IntList{4}}, {"use_shift", false}})
+            .add("Loss", kMse));
     row("Loss cross-entropy smoothed", {"Loss"},
         Chain({5}).add("Dense", {{"units", 4}}).add("Loss", {{"label_smoothing", 0.1}}));
     row("Loss cross-entropy per step", {"Loss"},

@@ -34,6 +34,51 @@ void addGemm(onnx::GraphProto& g, std::mt19937& r, const std::string& name, cons
 }
 
 const ForeignForm kForeignForms[] = {
+    {"Conv1d, BatchNorm1d and MaxPool1d over [N, C, T] (the 2-D ops between Reshapes)",
+     {2, 8},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addFloatInit(g, "w", {3, 2, 3}, r);
+         addFloatInit(g, "b", {3}, r);
+         addInts(addNode(g, "Conv", "conv", {"x", "w", "b"}, {"c"}), "pads", {1, 1});
+         for (const char* p : {"bn.s", "bn.b", "bn.m"}) {
+             addFloatInit(g, p, {3}, r);
+         }
+         ox::ModelBuilder(g).floatInitializer("bn.v", std::vector<std::int64_t>{3},
+                                              std::vector<float>{0.5f, 1.0f, 2.0f});
+         addNode(g, "BatchNormalization", "bn", {"c", "bn.s", "bn.b", "bn.m", "bn.v"}, {"n"});
+         auto& pool = addNode(g, "MaxPool", "pool", {"n"}, {"y0"});
+         addInts(pool, "kernel_shape", {2});
+         addInts(pool, "strides", {2});
+         return std::string("y0");
+     },
+     "x:Input conv_2d:Reshape conv:Conv2D bn:BatchNorm pool:MaxPool2D pool_1d:Reshape loss:Loss",
+     "conv.kernel_size=[1, 3]; conv.padding=[0, 1]; pool.kernel_size=[1, 2]; "
+     "pool_1d.shape=[3, 4]",
+     false},
+    {"Normalisation (Sub and Div fused), a constant factor, a LayerScale, Sub of activations",
+     {3, 4, 4},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         ox::ModelBuilder b(g);
+         b.floatInitializer("mean", std::vector<std::int64_t>{3, 1, 1},
+                            std::vector<float>{0.485f, 0.456f, 0.406f});
+         b.floatInitializer("std", std::vector<std::int64_t>{1, 3, 1, 1},
+                            std::vector<float>{0.229f, 0.224f, 0.225f});
+         addNode(g, "Sub", "sub", {"x", "mean"}, {"centred"});
+         addNode(g, "Div", "div", {"centred", "std"}, {"normal"});
+         addFloatInit(g, "w", {2, 3, 1, 1}, r);
+         addNode(g, "Conv", "conv", {"normal", "w"}, {"c"});
+         b.scalar("half", 0.5f);
+         addNode(g, "Mul", "half_of", {"half", "c"}, {"h"});
+         addFloatInit(g, "gamma", {4}, r);
+         addNode(g, "Mul", "layer_scale", {"h", "gamma"}, {"s"});
+         addNode(g, "Sub", "minus", {"s", "c"}, {"y0"});
+         return std::string("y0");
+     },
+     "x:Input sub:Scale conv:Conv2D half_of:Scale layer_scale:Scale minus_negate:Scale "
+     "minus:Add loss:Loss",
+     "sub.shape=[3, 1, 1]; sub.use_scale=true; sub.use_shift=true; half_of.shape=[1]; "
+     "half_of.use_shift=false; layer_scale.shape=[4]; minus_negate.use_shift=false",
+     true},
     {"Gemm with alpha and beta (scaled into Dense's weights and bias)",
      {4},
      [](onnx::GraphProto& g, std::mt19937& r) {
@@ -616,15 +661,30 @@ const Refusal kRefusals[] = {
          return std::string("l");
      },
      "node 'lrn' (LRN): size 4 is not odd"},
-    {"Mul by a constant",
+    {"Div of a constant by an activation",
      {4},
-     [](onnx::GraphProto& g, std::mt19937& r) {
-         addFloatInit(g, "k", {4}, r);
-         addNode(g, "Mul", "scale", {"x", "k"}, {"y0"});
+     [](onnx::GraphProto& g, std::mt19937&) {
+         ox::ModelBuilder(g).scalar("one", 1.0f);
+         addNode(g, "Div", "inv", {"one", "x"}, {"y0"});
          return std::string("y0");
      },
-     "node 'scale' (Mul): multiplies by the constant [4]; Netwright's Mul takes two "
-     "activations"},
+     "node 'inv' (Div): divides the constant [] by an activation; Netwright has no reciprocal"},
+    {"Add of a constant that varies along the batch",
+     {4},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addFloatInit(g, "k", {2, 4}, r);
+         addNode(g, "Add", "add", {"x", "k"}, {"y0"});
+         return std::string("y0");
+     },
+     "node 'add' (Add): the constant [2, 4] varies along the batch axis of [N, 4]"},
+    {"Div of two activations",
+     {4},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         addNode(g, "Relu", "relu", {"x"}, {"r"});
+         addNode(g, "Div", "div", {"x", "r"}, {"y0"});
+         return std::string("y0");
+     },
+     "node 'div' (Div): divides [N, 4] by [N, 4]: Netwright divides by constants only"},
     {"Mul of inputs of different ranks",
      {2, 3, 3},
      [](onnx::GraphProto& g, std::mt19937&) {

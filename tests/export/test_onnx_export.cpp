@@ -131,6 +131,10 @@ private slots:
             << "Conv=2 Relu=3 GlobalAveragePool=1 Gemm=3 Sigmoid=2 Reshape=1 Mul=2 MaxPool=1 "
                "GlobalMaxPool=1 Flatten=2 Softmax=1"
             << classifier;
+        // Scale as Mul and Add of initializers: per channel with a shift, per channel without
+        // (a LayerScale), a shift per position of [N, C, H, W], one factor for all.
+        QTest::newRow("scale_forms") << data + "scale_forms.nwproj"
+                                     << "Mul=3 Add=2 Conv=1 Relu=1 Flatten=1 Gemm=1" << classifier;
         QTest::newRow("regression")
             << data + "regression.nwproj"
             << "LayerNormalization=1 Gemm=1 Tanh=1 Softmax=0 Erf=0" << QStringList{"output"};

@@ -227,6 +227,12 @@ std::vector<InferCase> inferCases() {
         // -> [N, 3, 4, 5], 60.
         {"Mul both broadcast", "Mul", {}, {N({3, 1, 5}), N({1, 4, 1})}, {N({3, 4, 5})},
          {0, 0, 60}},
+        // a scale and shift per channel: 2*16 parameters, 2*16*7*7 = 1568 FLOPs.
+        {"Scale per channel", "Scale", {{"shape", IntList{16, 1, 1}}}, {N({16, 7, 7})},
+         {N({16, 7, 7})}, {32, 0, 1568}},
+        // one number for all, scale only: 1 parameter, 60 products.
+        {"Scale one value", "Scale", {{"use_shift", false}}, {N({3, 4, 5})}, {N({3, 4, 5})},
+         {1, 0, 60}},
         // 16 + 32 = 48 channels.
         {"Concat channels", "Concat", {}, {N({16, 8, 8}), N({32, 8, 8})}, {N({48, 8, 8})},
          {0, 0, 0}},
@@ -331,6 +337,7 @@ private slots:
 
 void TestOps::everyOpHasInferRows() {
     // The ops declared in graph/ops/core_ops.h, one factory each.
+    // clang-format off
     const std::vector<OpSchema> declared = {
         ops::inputSchema(),
         ops::denseSchema(),
@@ -361,6 +368,7 @@ void TestOps::everyOpHasInferRows() {
         ops::lossSchema(),
         ops::globalMaxPoolSchema(),
         ops::mulSchema(),
+        ops::scaleSchema(),
         ops::embeddingSchema(),
         ops::positionalEncodingSchema(),
         ops::sequencePoolSchema(),
@@ -370,6 +378,7 @@ void TestOps::everyOpHasInferRows() {
         ops::lstmSchema(),
         ops::gruSchema(),
     };
+    // clang-format on
     QCOMPARE(registry().all().size(), declared.size());
     std::set<std::string> covered;
     for (const auto& c : inferCases()) {
@@ -603,6 +612,15 @@ void TestOps::inferErrors_data() {
                                        << QStringList{"[N, 4, 3, 3]", "[N, 4]", "same rank"};
     QTest::newRow("Mul batch broadcast") << "Mul" << AttrMap{} << Shapes{N({4}), Shape{{1, 4}}}
                                          << "b" << QStringList{"[N, 4]", "[1, 4]", "batch"};
+    QTest::newRow("Scale does not broadcast")
+        << "Scale" << AttrMap{{"shape", IntList{3, 1}}} << Shapes{N({4, 5})} << "shape"
+        << QStringList{"[3, 1]", "[N, 4, 5]", "dimension 0 is 3 against 4"};
+    QTest::newRow("Scale longer than the sample")
+        << "Scale" << AttrMap{{"shape", IntList{1, 4, 5}}} << Shapes{N({4, 5})} << "shape"
+        << QStringList{"[1, 4, 5]", "more dimensions"};
+    QTest::newRow("Scale of nothing")
+        << "Scale" << AttrMap{{"use_scale", false}, {"use_shift", false}} << Shapes{N({4})}
+        << "use_scale" << QStringList{"does nothing"};
     QTest::newRow("Concat mismatch")
         << "Concat" << AttrMap{} << Shapes{N({16, 8, 8}), N({16, 4, 4})} << "in 1"
         << QStringList{"[N, 16, 8, 8]", "[N, 16, 4, 4]"};

@@ -35,6 +35,7 @@ graph::OpTable<KernelFactory> makeCpuKernelTable() {
         .add("Slice", makeSliceKernel)
         .add("Add", makeAddKernel)
         .add("Mul", makeMulKernel)
+        .add("Scale", makeScaleKernel)
         .add("Concat", makeConcatKernel)
         .add("Embedding", makeEmbeddingKernel)
         .add("PositionalEncoding", makePositionalEncodingKernel)

@@ -33,6 +33,8 @@ graph::OpTable<KernelFactory> makeCudaKernelTable() {
         .add("Slice", makeSliceKernel)
         .add("Add", makeAddKernel)
         .add("Mul", makeMulKernel)
+        .unsupported("Scale", "no CUDA kernel yet (a broadcast multiply-add and the "
+                              "reductions of its parameter gradients); the node runs on the CPU")
         .add("Concat", makeConcatKernel)
         .add("Embedding", makeEmbeddingKernel)
         .add("PositionalEncoding", makePositionalEncodingKernel)

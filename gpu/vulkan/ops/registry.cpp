@@ -33,6 +33,9 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .add("Slice", makeSliceKernel)
         .add("Add", makeAddKernel)
         .add("Mul", makeMulKernel)
+        .unsupported("Scale", "no Vulkan kernel yet (a broadcast multiply-add and the "
+                              "reductions of its parameter gradients); the node runs on the "
+                              "CPU")
         .add("Concat", makeConcatKernel)
         .unsupported("Embedding", "no Vulkan gather kernel yet (a lookup per token, a "
                                   "scatter-add backward); the node runs on the CPU")
