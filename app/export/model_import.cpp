@@ -193,6 +193,21 @@ Status applyNormalization(const ImportRequest& r, graph::onnx_import::ImportedMo
     return Status::success();
 }
 
+// An image model without normalisation: ONNX records none, so say where it goes.
+void noteMissingNormalization(graph::onnx_import::ImportedModel& imported) {
+    if (!imported.project.dataset.mean.empty()) {
+        return;
+    }
+    for (const auto& n : imported.project.graph.nodes()) {
+        if (n.op == "Input" && std::get<graph::IntList>(n.attrs.at("shape")).size() == 3) {
+            imported.notes.push_back(
+                "the model records no input normalisation: if it was trained with one "
+                "(ImageNet's mean and std, say), give it with --mean and --std, or in the IDE's "
+                "Data mode with Set normalization…, before training on images");
+        }
+    }
+}
+
 std::string format(const char* fmt, double a, double b) {
     char buf[64];
     std::snprintf(buf, sizeof buf, fmt, a, b);
@@ -228,6 +243,7 @@ Expected<ImportReport> importModel(const ImportRequest& request,
     if (auto s = applyNormalization(request, *imported); !s) {
         return s.error();
     }
+    noteMissingNormalization(*imported);
     auto loaded = graph::onnx_import::loadModel(request.model); // the reference's input
     if (!loaded) {
         return loaded.error();
@@ -272,7 +288,7 @@ Expected<ImportReport> importModel(const ImportRequest& request,
         if (given->dims != input.dims) {
             return Error::user(request.input.string() + ": the batch is " + given->dimsText() +
                                "; the model takes " +
-                               graph::onnx_import::Constant{input.dims}.dimsText());
+                               graph::onnx_import::Constant::floats(input.dims, {}).dimsText());
         }
         for (std::size_t k = 0; k < input.data.size(); ++k) {
             input.data[k] = static_cast<float>(given->at(static_cast<std::int64_t>(k)));

@@ -114,7 +114,7 @@ public:
     }
 
     Outcome run(const fs::path& dir, const std::string& set) {
-        Outcome o{set, dir.filename().string()};
+        Outcome o{set, dir.filename().string(), Result::Failed, {}, {}};
         const fs::path model = dir / "model.onnx";
         onnx::ModelProto proto;
         if (!proto.ParseFromString(readFile(model))) {

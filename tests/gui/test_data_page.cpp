@@ -14,11 +14,14 @@
 #include "ui/datasets/data_page.h"
 #include "ui/datasets/dataset_browser_model.h"
 #include "ui/datasets/dataset_stats_panel.h"
+#include "ui/datasets/normalization_dialog.h"
 #include "ui/datasets/sample_image.h"
 #include "ui/main_window.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QPushButton>
 #include <QScrollBar>
@@ -89,6 +92,7 @@ private slots:
     void newStepsTakeTheConventionalProbability();
     void previewShowsTheSelectedSamples();
     void pageOffersNormalization();
+    void normalizationDialogChecksAndStores();
     void mainWindowHostsDataPage();
     void unreadableDatasetIsReported();
     void colourSamplesAreDrawnInColour();
@@ -332,6 +336,56 @@ void TestDataPage::pageOffersNormalization() {
     doc.undoStack()->undo();
     QVERIFY(doc.project().dataset.mean.empty());
     QVERIFY(!doc.setNormalization({0.5}, {0.0})); // std must be > 0
+}
+
+// Set normalization…: a preset fills the fields, typed values are checked as they are typed
+// (OK disabled, the reason named), OK stores them undoably, and clearing both removes it.
+void TestDataPage::normalizationDialogChecksAndStores() {
+    ProjectDocument doc(registry());
+    nw::ui::DataPage page(doc);
+    page.statsPanel()->editButton()->click();
+    auto* dialog = page.statsPanel()->findChild<nw::ui::NormalizationDialog*>();
+    QVERIFY(dialog);
+    QVERIFY(dialog->isVisible());
+    QCOMPARE(dialog->presets()->currentIndex(), 0); // None: the project has none
+    QVERIFY(dialog->okButton()->isEnabled());
+
+    dialog->presets()->setCurrentIndex(1);
+    emit dialog->presets()->activated(1); // as a click on ImageNet does
+    QCOMPARE(dialog->meanEdit()->text(), QStringLiteral("0.485, 0.456, 0.406"));
+    QCOMPARE(dialog->std(), (std::vector<double>{0.229, 0.224, 0.225}));
+
+    dialog->stdEdit()->setText(QStringLiteral("0.229, 0.224"));
+    QVERIFY(!dialog->okButton()->isEnabled());
+    QVERIFY2(dialog->problem().contains(QStringLiteral("Mean has 3 values but std 2 values")),
+             qPrintable(dialog->problem()));
+    QCOMPARE(dialog->presets()->currentIndex(), dialog->presets()->count() - 1); // Custom
+    dialog->stdEdit()->setText(QStringLiteral("0.2 0 0.2"));
+    QVERIFY2(dialog->problem().contains(QStringLiteral("Std value 2 is 0")),
+             qPrintable(dialog->problem()));
+    dialog->stdEdit()->setText(QStringLiteral("0.2, x, 0.2"));
+    QVERIFY2(dialog->problem().contains(QStringLiteral("'x' is not a number")),
+             qPrintable(dialog->problem()));
+    dialog->stdEdit()->setText(QStringLiteral("0.229, 0.224, 0.225"));
+    QVERIFY(dialog->okButton()->isEnabled());
+    QCOMPARE(dialog->presets()->currentIndex(), 1); // ImageNet's values again
+    dialog->okButton()->click();
+    QCOMPARE(doc.project().dataset.mean, (std::vector<double>{0.485, 0.456, 0.406}));
+    QCOMPARE(doc.project().dataset.std, (std::vector<double>{0.229, 0.224, 0.225}));
+    QVERIFY(doc.isModified());
+
+    page.statsPanel()->editButton()->click(); // the dialog before deleted itself on close
+    QTRY_COMPARE(page.statsPanel()->findChildren<nw::ui::NormalizationDialog*>().size(), 1);
+    dialog = page.statsPanel()->findChild<nw::ui::NormalizationDialog*>();
+    QCOMPARE(dialog->meanEdit()->text(), QStringLiteral("0.485, 0.456, 0.406"));
+    dialog->meanEdit()->clear();
+    QVERIFY(!dialog->okButton()->isEnabled()); // a std without a mean
+    dialog->stdEdit()->clear();
+    QVERIFY(dialog->okButton()->isEnabled());
+    dialog->okButton()->click();
+    QVERIFY(doc.project().dataset.mean.empty());
+    doc.undoStack()->undo();
+    QCOMPARE(doc.project().dataset.mean.size(), 3u);
 }
 
 void TestDataPage::mainWindowHostsDataPage() {

@@ -1,7 +1,9 @@
 #include "ui/datasets/dataset_stats_panel.h"
 
 #include "app/project_document.h"
+#include "ui/datasets/normalization_dialog.h"
 
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
 #include <QVBoxLayout>
@@ -33,14 +35,33 @@ DatasetStatsPanel::DatasetStatsPanel(app::ProjectDocument& document, QWidget* pa
     : QWidget(parent)
     , m_document(document)
     , m_text(new QLabel(this))
-    , m_normalize(new QPushButton(tr("Use for normalization"), this)) {
+    , m_normalize(new QPushButton(tr("Use for normalization"), this))
+    , m_edit(new QPushButton(tr("Set normalization…"), this)) {
     m_text->setWordWrap(true);
     m_normalize->setToolTip(tr("Store this mean and std as the project's input normalisation "
                                "(x' = (x - mean) / std, x in [0, 1]); undoable."));
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_text);
-    layout->addWidget(m_normalize, 0, Qt::AlignLeft);
+    m_edit->setObjectName(QStringLiteral("setNormalization"));
+    m_edit->setToolTip(tr("Type the mean and std, or pick a preset (ImageNet's for torchvision's "
+                          "pretrained models), or none; undoable."));
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_normalize);
+    buttons->addWidget(m_edit);
+    buttons->addStretch();
+    layout->addLayout(buttons);
+    connect(m_edit, &QPushButton::clicked, this, [this] {
+        const auto& ref = m_document.project().dataset;
+        auto* dialog = new NormalizationDialog(ref.mean, ref.std, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &QDialog::accepted, this, [this, dialog] {
+            if (auto status = m_document.setNormalization(dialog->mean(), dialog->std()); !status) {
+                m_text->setText(QString::fromStdString(status.error().message));
+            }
+        });
+        dialog->open(); // not exec(): the window stays responsive and tests answer it
+    });
     connect(m_normalize, &QPushButton::clicked, this, [this] {
         if (!m_stats) {
             return;

@@ -2,7 +2,8 @@
 // The training split's statistics (datasets::computeStats(): value range, mean and std per
 // channel), computed once per dataset on a worker thread, beside the project's current
 // normalisation, with a button that stores them as the project's normalisation through
-// ProjectDocument::setNormalization() (undoable).
+// ProjectDocument::setNormalization() (undoable), and one that opens a NormalizationDialog for
+// other values (a pretrained model's) or none.
 
 #include "datasets/dataset.h"
 #include "datasets/dataset_stats.h"
@@ -33,6 +34,7 @@ public:
     // Set once computed for the current dataset.
     const std::optional<datasets::DatasetStats>& stats() const { return m_stats; }
     QPushButton* normalizeButton() const { return m_normalize; }
+    QPushButton* editButton() const { return m_edit; }
 
 signals:
     void statsReady();
@@ -43,6 +45,7 @@ private:
     app::ProjectDocument& m_document;
     QLabel* m_text;
     QPushButton* m_normalize;
+    QPushButton* m_edit;
     bool m_hasDataset = false;
     std::optional<datasets::DatasetStats> m_stats;
     int m_generation = 0;
