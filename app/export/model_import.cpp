@@ -257,8 +257,9 @@ Expected<ImportReport> importModel(const ImportRequest& request,
         given = std::move(*t);
     }
     const std::int64_t batch =
-        given ? (given->dims.empty() ? 1 : given->dims[0])
-              : verificationBatch(loaded->model, std::max<std::int64_t>(1, request.samples));
+        imported->oneSample ? 1
+        : given             ? (given->dims.empty() ? 1 : given->dims[0])
+                : verificationBatch(loaded->model, std::max<std::int64_t>(1, request.samples));
     auto model = compileImported(*imported, registry, backends, batch);
     if (!model) {
         return Error{request.model.string() +
@@ -284,6 +285,9 @@ Expected<ImportReport> importModel(const ImportRequest& request,
     // The same random batch through the engine and through the reference interpreter.
     engine::ExecutionPlan& plan = *model->plan;
     Value input{plan.input().shape(), std::vector<float>(std::size_t(plan.input().numel()))};
+    if (imported->oneSample) { // the model's input is the sample, without our batch axis
+        input.dims.erase(input.dims.begin());
+    }
     if (given) {
         if (given->dims != input.dims) {
             return Error::user(request.input.string() + ": the batch is " + given->dimsText() +
@@ -362,9 +366,10 @@ std::string formatImportReport(const ImportReport& report) {
         out << "verification: not run (" << report.unverifiedReason << ")\n";
         return out.str();
     }
-    out << "verification: the engine against the ONNX model (graph/onnx's reference), "
-        << (report.rows.empty() ? 0 : report.rows.front().samples) << " "
-        << (report.input.empty() ? "random samples" : "samples of " + report.input.string())
+    const std::int64_t samples = report.rows.empty() ? 0 : report.rows.front().samples;
+    const std::string noun = samples == 1 ? "sample" : "samples";
+    out << "verification: the engine against the ONNX model (graph/onnx's reference), " << samples
+        << " " << (report.input.empty() ? "random " + noun : noun + " of " + report.input.string())
         << "; an error of at most " << format("%.0e", report.tolerance, 0)
         << " of the output's largest value passes\n";
     for (const auto& row : report.rows) {

@@ -154,6 +154,9 @@ Why mapClip(MapContext& c) {
         bounds[k - 1] = b->f[0];
     }
     const auto [lo, hi] = bounds;
+    if (std::isinf(lo) && lo < 0 && std::isinf(hi) && hi > 0) {
+        return done(c, x); // no bounds: the identity
+    }
     if (lo == 0.0f && hi == 6.0f) {
         return done(c, c.add("ReLU6", {}, {x}));
     }

@@ -369,6 +369,10 @@ Why mapArithmetic(MapContext& c, char op) {
         return fail("divides the constant " + c.constant(k)->dimsText() +
                     " by an activation; Netwright has no reciprocal op");
     }
+    if (op == '/' && !isFloatType(c.constant(k)->elemType)) {
+        return fail("divides integers (" + elementTypeName(c.constant(k)->elemType) +
+                    "), which truncates; Netwright computes in float32");
+    }
     std::vector<float> scale(v.size(), 1.0f), shift(v.size(), 0.0f);
     bool useScale = false, useShift = false, learned = false;
     const onnx::NodeProto* n = &c.node;
@@ -409,7 +413,8 @@ Why mapArithmetic(MapContext& c, char op) {
         std::vector<float> nv;
         const char nop = "+-*/"[kOps.find(next->op_type()) / 3];
         if (!nc || next->input(1 - nk) != n->output(0) || (nop == '/' && nk == 0) ||
-            broadcastConstant(*nc, s, nd, nv) || nd != dims) {
+            (nop == '/' && !isFloatType(nc->elemType)) || broadcastConstant(*nc, s, nd, nv) ||
+            nd != dims) {
             break;
         }
         c.absorb(*next);
@@ -461,8 +466,42 @@ Why mapReduce(MapContext& c, bool isMax) {
                    ? done(c, c.add("Reshape", {{"shape", Dims{s[1], 1, 1}}}, {pooled}, {}, "_keep"))
                    : done(c, pooled);
     }
+    // Contiguous axes a..b of the sample: reshaped to [N, P, R, 1] for the global pool when
+    // nothing follows them, or to [N, R, Q] for SequencePool when nothing precedes them.
+    const bool contiguous = !axes.empty() && axes.front() >= 1 && axes.back() < s.rank() &&
+                            axes.back() - axes.front() + 1 == std::int64_t(axes.size());
+    if (contiguous) {
+        auto product = [&](std::int64_t from, std::int64_t to) {
+            std::int64_t p = 1;
+            for (std::int64_t d = from; d < to; ++d) {
+                p *= s[int(d)];
+            }
+            return p;
+        };
+        const std::int64_t p = product(1, axes.front()), r = product(axes.front(), axes.back() + 1),
+                           q = product(axes.back() + 1, s.rank());
+        Dims out; // the ONNX output without the batch
+        for (int d = 1; d < s.rank(); ++d) {
+            const bool reduced = std::find(axes.begin(), axes.end(), d) != axes.end();
+            if (!reduced || keep) {
+                out.push_back(reduced ? 1 : s[d]);
+            }
+        }
+        if (q == 1 || p == 1) {
+            const int in = c.add("Reshape", {{"shape", q == 1 ? Dims{p, r, 1} : Dims{r, q}}}, {x},
+                                 {}, "_window");
+            const char* pool =
+                q == 1 ? (isMax ? "GlobalMaxPool" : "GlobalAvgPool") : "SequencePool";
+            AttrMap attrs;
+            if (q != 1) {
+                attrs["mode"] = std::string(isMax ? "max" : "mean");
+            }
+            const int pooled = c.add(pool, std::move(attrs), {in});
+            return reshapeTo(c, pooled, Shape::batched({q == 1 ? p : q}), Shape::batched(out));
+        }
+    }
     return fail("reduces axes " + dimsText(axes) + " of " + s.toString() +
-                " (maps over the steps of [N, T, C], or over H and W of [N, C, H, W])");
+                " (maps over axes of the sample that are contiguous and first or last)");
 }
 
 // Gather from a constant table [V, D] by token ids (Embedding), or of the last step of a

@@ -5,6 +5,7 @@
 
 #include "graph/analysis.h"
 #include "graph/layout.h"
+#include "graph/onnx/import_lift.h"
 #include "graph/onnx/import_loader.h"
 #include "graph/onnx/import_state.h"
 
@@ -397,14 +398,8 @@ Expected<ImportedModel> build(ImportState& st, int final, const onnx::ModelProto
     return out;
 }
 
-} // namespace
-
-Expected<ImportedModel> importOnnx(const std::filesystem::path& file, const OpRegistry& registry,
-                                   const ImportOptions& options) {
-    auto loaded = loadModel(file);
-    if (!loaded) {
-        return loaded.error();
-    }
+Expected<ImportedModel> importLoaded(const LoadedModel* loaded, const std::filesystem::path& file,
+                                     const OpRegistry& registry, const ImportOptions& options) {
     const onnx::GraphProto& g = loaded->model.graph();
     const std::string name = file.string();
     ImportState st(g, registry, loaded->opset);
@@ -469,6 +464,45 @@ Expected<ImportedModel> importOnnx(const std::filesystem::path& file, const OpRe
         *final = last.inputs[0];
     }
     return build(st, *final, loaded->model, file);
+}
+
+} // namespace
+
+Expected<ImportedModel> importOnnx(const std::filesystem::path& file, const OpRegistry& registry,
+                                   const ImportOptions& options) {
+    auto loaded = loadModel(file);
+    if (!loaded) {
+        return loaded.error();
+    }
+    auto batched = importLoaded(&*loaded, file, registry, options);
+    if (batched || batched.error().kind != Error::Kind::User || !hasFixedFirstAxis(loaded->model)) {
+        return batched;
+    }
+    // The first axis may be no batch: the whole input as one sample, if that imports.
+    auto lifted = liftToOneSample(loaded->model, loaded->opset);
+    if (!lifted) {
+        return batched;
+    }
+    LoadedModel one{std::move(*lifted), loaded->opset, loaded->notes};
+    auto single = importLoaded(&one, file, registry, options);
+    if (!single) { // a single axis is no batch: then the reason as one sample is the one
+        const bool vector = soleInput(loaded->model)->type().tensor_type().shape().dim_size() == 1;
+        return vector ? single : batched;
+    }
+    std::string shape;
+    for (const auto& d : soleInput(loaded->model)->type().tensor_type().shape().dim()) {
+        shape += (shape.empty() ? "" : ", ") + std::to_string(d.dim_value());
+    }
+    std::string why = batched.error().message;
+    if (why.rfind(file.string() + ": ", 0) == 0) {
+        why.erase(0, file.string().size() + 2);
+    }
+    single->oneSample = true;
+    single->notes.insert(single->notes.begin(),
+                         "the input [" + shape +
+                             "] has a fixed first axis that is no batch (as a batch: " + why +
+                             "): the project takes the whole input as one sample");
+    return single;
 }
 
 } // namespace nw::graph::onnx_import

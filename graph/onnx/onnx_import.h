@@ -42,6 +42,9 @@ struct ImportedModel {
     // What the user should know: an opset upgrade, a dropped Softmax or extra output, the
     // loss chosen, metadata applied.
     std::vector<std::string> notes;
+    // The model's input has a fixed first axis that is no batch (an op reads across it, or
+    // it is the only axis): the project's sample is the whole input, run as a batch of one.
+    bool oneSample = false;
 };
 
 struct ImportOptions {

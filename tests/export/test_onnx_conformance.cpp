@@ -158,7 +158,7 @@ public:
         for (std::int64_t k = 0; k < input->numel(); ++k) {
             values[std::size_t(k)] = static_cast<float>(input->at(k));
         }
-        const std::int64_t batch = input->dims.empty() ? 1 : input->dims[0];
+        const std::int64_t batch = input->dims.empty() || imported->oneSample ? 1 : input->dims[0];
         auto ours =
             app::runImported(*imported, m_registries->ops, m_registries->backends, batch, values);
         if (!ours) {
@@ -238,7 +238,10 @@ std::string markdown(const std::vector<Outcome>& outcomes, const std::string& on
           "(|ours − expected| ≤ atol + rtol·|expected|, rtol 1e-3 and atol 1e-7 unless the "
           "test sets its own). A Netwright model has one input, the batch, whose first axis "
           "is the batch: a test's further inputs (weights, shapes, axes) are given to the "
-          "importer as initializers holding the test's values, as real exports store them.\n\n"
+          "importer as initializers holding the test's values, as real exports store them. "
+          "Most node tests' inputs have a fixed first axis that is no batch (an op reads "
+          "across it, or it is the only axis): those import as one sample of the whole input "
+          "and run as a batch of one.\n\n"
        << "- **passed**: imported, ran, every value within tolerance.\n"
        << "- **failed**: imported, but a value is wrong or the model did not compile or run.\n"
        << "- **refused**: every op type is one we map, but the importer refused the form with "

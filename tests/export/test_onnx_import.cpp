@@ -6,12 +6,15 @@
 // (read, missing, short, outside the folder), unsupported nodes listed by name and op type,
 // a truncated file, an opset-9 model, metadata, and a PyTorch-style model (opset 18, weights
 // in a side file, a Reshape fed by Shape -> Gather -> Unsqueeze -> Concat, a final Softmax).
+#include "graph/onnx/model_builder.h"
 #include "graph/onnx/onnx_import.h"
 #include "graph/project_file.h"
 #include "tests/export/onnx_import_support.h"
 
 #include <QDir>
 #include <QtTest>
+#include <cmath>
+#include <cstring>
 #include <set>
 
 namespace ox = nw::graph::onnx_export;
@@ -307,6 +310,120 @@ private slots:
     // A Mul and a Pad (of a 2-D tensor) spliced into an exported MLP, side by side, their
     // outputs added: both listed, by name and op type; the Add after them, whose inputs are
     // unknown, is not.
+    // A model whose input has a fixed first axis that is no batch — an op reads across it, or
+    // it is the only axis — imports as one sample of the whole input (graph/onnx/import_lift):
+    // the flag and note say so, and the engine on a batch of one computes what ONNX does.
+    void fixedFirstAxisImportsAsOneSample() {
+        // A table [3, 4]: Transpose (the default reversal) -> [4, 3], Softmax over axis 0,
+        // ReduceMean over axis 1 -> [4], times a constant [4].
+        onnx::ModelProto table = handBuilt({3, 4}, [](onnx::GraphProto& g, std::mt19937&) {
+            addNode(g, "Transpose", "t", {"x"}, {"t"});
+            addInt(addNode(g, "Softmax", "s", {"t"}, {"s"}), "axis", 0);
+            auto& mean = addNode(g, "ReduceMean", "m", {"s"}, {"m"});
+            addInts(mean, "axes", {1});
+            addInt(mean, "keepdims", 0);
+            ox::ModelBuilder(g).floatInitializer("k", std::vector<std::int64_t>{4},
+                                                 std::vector<float>{1, 2, 3, 4});
+            addNode(g, "Mul", "scale", {"m", "k"}, {"y0"});
+            return std::string("y0");
+        });
+        // A vector [6]: Unsqueeze to [1, 6], Gemm (transB 0) with B [6, 3] and C [3],
+        // Flatten at axis 0 -> [1, 3], Relu.
+        onnx::ModelProto vector = handBuilt(
+            {6},
+            [](onnx::GraphProto& g, std::mt19937& r) {
+                addInts(addNode(g, "Unsqueeze", "u", {"x"}, {"u"}), "axes", {0});
+                addFloatInit(g, "B", {6, 3}, r);
+                addFloatInit(g, "C", {3}, r);
+                addNode(g, "Gemm", "fc", {"u", "B", "C"}, {"h"});
+                addInt(addNode(g, "Flatten", "flat", {"h"}, {"f"}), "axis", 0);
+                addNode(g, "Relu", "relu", {"f"}, {"y0"});
+                return std::string("y0");
+            },
+            12);
+        for (onnx::ModelProto* m : {&table, &vector}) { // drop the batch: the dims are the input
+            auto* dims = m->mutable_graph()
+                             ->mutable_input(0)
+                             ->mutable_type()
+                             ->mutable_tensor_type()
+                             ->mutable_shape()
+                             ->mutable_dim();
+            dims->erase(dims->begin());
+        }
+        const std::vector<float> x{0.5f, -1, 2, 0, 1, 1.5f, -0.5f, 3, -2, 0.25f, 1, -1};
+        const std::vector<float> v{1, -2, 0.5f, 3, -1, 2};
+        for (int which = 0; which < 2; ++which) {
+            const QString file = QStringLiteral("one_sample%1.onnx").arg(which);
+            QVERIFY(ox::writeModel(which == 0 ? table : vector, outPath(file)));
+            auto imported = oi::importOnnx(outPath(file), m_registry);
+            QVERIFY2(imported, imported ? "" : imported.error().message.c_str());
+            QVERIFY(imported->oneSample);
+            QVERIFY(!imported->notes.empty() &&
+                    contains(imported->notes.front(), "the project takes the whole input as one "
+                                                      "sample"));
+            const graph::Node* input = nullptr;
+            for (const auto& n : imported->project.graph.nodes()) {
+                input = n.op == "Input" ? &n : input;
+            }
+            const graph::IntList shape = which == 0 ? graph::IntList{3, 4} : graph::IntList{6};
+            QCOMPARE(std::get<graph::IntList>(input->attrs.at("shape")), shape);
+            auto m = compile(imported->project.graph, m_registry, 1);
+            QVERIFY(m);
+            QVERIFY(load(*m, imported->weights));
+            const std::vector<float>& in = which == 0 ? x : v;
+            auto ours = app::runReference(*m->backend, *m->plan, in);
+            QVERIFY(ours);
+            std::vector<float> want;
+            if (which == 0) { // softmax down each column of x (= each row of x^T's column)
+                for (int j = 0; j < 4; ++j) { // t[j][i] = x[i][j]; softmax over j per i
+                    double mean = 0;
+                    for (int i = 0; i < 3; ++i) {
+                        double sum = 0;
+                        for (int k = 0; k < 4; ++k) {
+                            sum += std::exp(double(x[std::size_t(i * 4 + k)]));
+                        }
+                        mean += std::exp(double(x[std::size_t(i * 4 + j)])) / sum / 3;
+                    }
+                    want.push_back(float(mean * (j + 1)));
+                }
+            } else {
+                const auto& graph = vector.graph();
+                std::vector<float> b(18), c(3);
+                std::memcpy(b.data(), graph.initializer(0).raw_data().data(), 18 * sizeof(float));
+                std::memcpy(c.data(), graph.initializer(1).raw_data().data(), 3 * sizeof(float));
+                for (int j = 0; j < 3; ++j) {
+                    double h = c[std::size_t(j)];
+                    for (int i = 0; i < 6; ++i) {
+                        h += double(v[std::size_t(i)]) * b[std::size_t(i * 3 + j)];
+                    }
+                    want.push_back(float(std::max(h, 0.0)));
+                }
+            }
+            QVERIFY2(relativeError(*ours, want) <= 1e-5,
+                     qPrintable(QString::number(relativeError(*ours, want))));
+        }
+        // A fixed first axis that is a batch: Conv puts it first, so the error is the one of
+        // the batch (pads beyond half the kernel), not of the rewrite.
+        onnx::ModelProto conv = handBuilt({1, 4, 4}, [](onnx::GraphProto& g, std::mt19937&) {
+            auto& pool = addNode(g, "MaxPool", "pool", {"x"}, {"p"});
+            addInts(pool, "kernel_shape", {2, 2});
+            addInts(pool, "pads", {2, 2, 2, 2});
+            return std::string("p");
+        });
+        conv.mutable_graph()
+            ->mutable_input(0)
+            ->mutable_type()
+            ->mutable_tensor_type()
+            ->mutable_shape()
+            ->mutable_dim(0)
+            ->set_dim_value(2);
+        QVERIFY(ox::writeModel(conv, outPath("fixed_batch.onnx")));
+        auto refused = oi::importOnnx(outPath("fixed_batch.onnx"), m_registry);
+        QVERIFY(!refused);
+        QVERIFY2(contains(refused.error().message, "exceed half the kernel"),
+                 refused.error().message.c_str());
+    }
+
     void unsupportedNodesAreListed() {
         auto exported = exportProject(kSource + "/resources/templates/mlp.nwproj", m_registry);
         QVERIFY(exported);
