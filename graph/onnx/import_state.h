@@ -46,6 +46,7 @@ public:
     std::vector<std::string> errors; // "node 'x' (Op): why", in graph order
     std::vector<std::string> notes;
     std::optional<std::int64_t> staticBatch; // the graph input's batch, when it is a number
+    std::int32_t inputElemType = onnx::TensorProto::FLOAT; // the graph input's, as declared
 
     // Values by ONNX name.
     const Constant* constant(const std::string& value) const;

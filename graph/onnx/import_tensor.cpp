@@ -1,7 +1,10 @@
 #include "graph/onnx/import_tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <optional>
 
 namespace nw::graph::onnx_import {
 
@@ -37,6 +40,70 @@ float bfloat16ToFloat(std::uint16_t b) {
     float f;
     std::memcpy(&f, &bits, sizeof f);
     return f;
+}
+
+// The element types newer than Debian's onnx headers (onnx.proto: 17 to 26).
+enum Narrow : std::int32_t {
+    kFloat8E4M3FN = 17,
+    kFloat8E4M3FNUZ = 18,
+    kFloat8E5M2 = 19,
+    kFloat8E5M2FNUZ = 20,
+    kUint4 = 21,
+    kInt4 = 22,
+    kFloat4E2M1 = 23,
+    kFloat8E8M0 = 24,
+    kUint2 = 25,
+    kInt2 = 26,
+};
+
+// A float of `exponentBits`, `mantissaBits` and `bias` from its code (sign in the top bit).
+float minifloat(std::uint32_t code, int exponentBits, int mantissaBits, int bias) {
+    const bool negative = (code >> (exponentBits + mantissaBits)) & 1u;
+    const std::uint32_t e = (code >> mantissaBits) & ((1u << exponentBits) - 1);
+    const std::uint32_t m = code & ((1u << mantissaBits) - 1);
+    const double frac = double(m) / double(1u << mantissaBits);
+    const double v = e == 0 ? std::ldexp(frac, 1 - bias) : std::ldexp(1.0 + frac, int(e) - bias);
+    return static_cast<float>(negative ? -v : v);
+}
+
+// Element `code` of one of the 8-bit and narrower float types, as ONNX defines them.
+float narrowFloat(std::int32_t t, std::uint32_t code) {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    switch (t) {
+    case kFloat8E4M3FN: // no infinities; S.1111.111 is NaN
+        return (code & 0x7fu) == 0x7fu ? nan : minifloat(code, 4, 3, 7);
+    case kFloat8E4M3FNUZ: // no infinities, no -0: 0x80 is NaN
+        return code == 0x80u ? nan : minifloat(code, 4, 3, 8);
+    case kFloat8E5M2: // IEEE-like
+        if ((code & 0x7cu) == 0x7cu) {
+            return (code & 3u) ? nan
+                               : ((code & 0x80u) ? -std::numeric_limits<float>::infinity()
+                                                 : std::numeric_limits<float>::infinity());
+        }
+        return minifloat(code, 5, 2, 15);
+    case kFloat8E5M2FNUZ:
+        return code == 0x80u ? nan : minifloat(code, 5, 2, 16);
+    case kFloat4E2M1:
+        return minifloat(code & 0xfu, 2, 1, 1);
+    default: // kFloat8E8M0: an exponent only, 0xff NaN
+        return code == 0xffu ? nan : static_cast<float>(std::ldexp(1.0, int(code) - 127));
+    }
+}
+
+// Element `code` of the 4- and 2-bit integer types.
+std::int64_t narrowInt(std::int32_t t, std::uint32_t code) {
+    switch (t) {
+    case kInt4:
+        return (code & 8u) ? std::int64_t(code & 0xfu) - 16 : std::int64_t(code & 0xfu);
+    case kInt2:
+        return (code & 2u) ? std::int64_t(code & 3u) - 4 : std::int64_t(code & 3u);
+    default: // kUint4, kUint2
+        return std::int64_t(code);
+    }
+}
+
+bool isNarrow(std::int32_t t) {
+    return t >= kFloat8E4M3FN && t <= kInt2;
 }
 
 template <class T>
@@ -138,10 +205,117 @@ Constant Constant::int64s(std::vector<std::int64_t> dims, std::vector<std::int64
 }
 
 bool isFloatType(std::int32_t t) {
-    return t == TP::FLOAT || t == TP::DOUBLE || t == TP::FLOAT16 || t == TP::BFLOAT16;
+    return t == TP::FLOAT || t == TP::DOUBLE || t == TP::FLOAT16 || t == TP::BFLOAT16 ||
+           (isNarrow(t) && t != kUint4 && t != kInt4 && t != kUint2 && t != kInt2);
+}
+
+int elementBits(std::int32_t t) {
+    if (t == kUint4 || t == kInt4 || t == kFloat4E2M1) {
+        return 4;
+    }
+    if (t == kUint2 || t == kInt2) {
+        return 2;
+    }
+    return isNarrow(t) ? 8 : static_cast<int>(elementBytes(t) * 8);
+}
+
+namespace {
+
+// What values a type holds, for holdsExactly(): integers in [lo, hi], or floats with
+// `mantissa` bits, the smallest step 2^minExponent, the largest finite value, infinities, NaN.
+struct Range {
+    bool integer;
+    double lo, hi; // integers: the range; floats: -max, max
+    int mantissa = 0, minExponent = 0;
+    bool inf = false, nan = false;
+};
+
+std::optional<Range> rangeOf(std::int32_t t) {
+    auto ints = [](double lo, double hi) { return Range{true, lo, hi}; };
+    auto floats = [](int mantissa, int minExponent, double max, bool inf, bool nan) {
+        return Range{false, -max, max, mantissa, minExponent, inf, nan};
+    };
+    switch (t) {
+    case TP::FLOAT:
+        return floats(23, -149, 3.4028234663852886e38, true, true);
+    case TP::DOUBLE:
+        return floats(52, -1074, 1.7976931348623157e308, true, true);
+    case TP::FLOAT16:
+        return floats(10, -24, 65504, true, true);
+    case TP::BFLOAT16:
+        return floats(7, -133, 3.3895313892515355e38, true, true);
+    case kFloat8E4M3FN:
+        return floats(3, -9, 448, false, true);
+    case kFloat8E4M3FNUZ:
+        return floats(3, -10, 240, false, true);
+    case kFloat8E5M2:
+        return floats(2, -16, 57344, true, true);
+    case kFloat8E5M2FNUZ:
+        return floats(2, -17, 57344, false, true);
+    case kFloat4E2M1:
+        return floats(1, -1, 6, false, false);
+    case kFloat8E8M0: { // powers of two only, none negative
+        Range r = floats(0, -127, std::ldexp(1.0, 127), false, true);
+        r.lo = 0;
+        return r;
+    }
+    case TP::BOOL:
+        return ints(0, 1);
+    case kInt2:
+        return ints(-2, 1);
+    case kUint2:
+        return ints(0, 3);
+    case kInt4:
+        return ints(-8, 7);
+    case kUint4:
+        return ints(0, 15);
+    case TP::INT8:
+        return ints(-128, 127);
+    case TP::UINT8:
+        return ints(0, 255);
+    case TP::INT16:
+        return ints(-32768, 32767);
+    case TP::UINT16:
+        return ints(0, 65535);
+    case TP::INT32:
+        return ints(-2147483648.0, 2147483647.0);
+    case TP::UINT32:
+        return ints(0, 4294967295.0);
+    case TP::INT64:
+        return ints(-9.2233720368547758e18, 9.2233720368547758e18);
+    case TP::UINT64:
+        return ints(0, 1.8446744073709552e19);
+    default:
+        return std::nullopt;
+    }
+}
+
+} // namespace
+
+bool holdsExactly(std::int32_t to, std::int32_t from) {
+    const auto a = rangeOf(to), b = rangeOf(from);
+    if (!a || !b) {
+        return false;
+    }
+    if (a->integer) {
+        return b->integer && a->lo <= b->lo && b->hi <= a->hi;
+    }
+    if (b->integer) { // every integer of the range, exactly
+        const double largest = std::max(std::abs(b->lo), std::abs(b->hi));
+        return largest <= std::ldexp(1.0, a->mantissa + 1) && largest <= a->hi &&
+               (b->lo >= 0 || a->lo < 0);
+    }
+    return b->mantissa <= a->mantissa && b->minExponent >= a->minExponent && b->hi <= a->hi &&
+           (b->lo >= 0 || a->lo < 0) && (!b->inf || a->inf) && (!b->nan || a->nan);
 }
 
 std::string elementTypeName(std::int32_t t) {
+    static const char* const kNarrow[] = {
+        "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4",
+        "INT4",         "FLOAT4E2M1",     "FLOAT8E8M0", "UINT2",          "INT2"};
+    if (isNarrow(t)) { // newer than the headers of Debian's onnx may be
+        return kNarrow[t - kFloat8E4M3FN];
+    }
     const std::string name =
         onnx::TensorProto::DataType_IsValid(t) ? onnx::TensorProto::DataType_Name(t) : "";
     return name.empty() ? "element type " + std::to_string(t) : name;
@@ -171,9 +345,45 @@ std::int64_t elementBytes(std::int32_t t) {
     }
 }
 
+namespace {
+
+// The 8-bit and narrower types: raw bytes or int32_data, packed below 8 bits.
+Expected<Constant> decodeNarrow(const onnx::TensorProto& t, const std::string& what, Constant c,
+                                std::size_t count) {
+    const std::int32_t type = t.data_type();
+    const int bits = elementBits(type), perByte = 8 / bits;
+    std::vector<std::uint32_t> bytes;
+    if (!t.raw_data().empty() || count == 0) {
+        for (unsigned char b : t.raw_data()) {
+            bytes.push_back(b);
+        }
+    } else {
+        for (std::int32_t v : t.int32_data()) {
+            bytes.push_back(static_cast<std::uint32_t>(v) & 0xffu);
+        }
+    }
+    if (bytes.size() != (count + std::size_t(perByte) - 1) / std::size_t(perByte)) {
+        return Error::user(what + " holds " + std::to_string(bytes.size()) + " bytes of " +
+                           std::to_string(bits) + "-bit values for its shape " + c.dimsText());
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+        const std::uint32_t code =
+            (bytes[k / std::size_t(perByte)] >> (bits * int(k % std::size_t(perByte)))) &
+            ((1u << bits) - 1);
+        if (c.isFloat) {
+            c.f[k] = narrowFloat(type, code);
+        } else {
+            c.i[k] = narrowInt(type, code);
+        }
+    }
+    return c;
+}
+
+} // namespace
+
 Expected<Constant> decodeTensor(const onnx::TensorProto& t, const std::string& what) {
     const std::int32_t type = t.data_type();
-    if (elementBytes(type) == 0) {
+    if (elementBytes(type) == 0 && !isNarrow(type)) {
         return Error::user(what + " has element type " + std::to_string(type) +
                            ", which Netwright does not read (strings, complex numbers)");
     }
@@ -192,6 +402,14 @@ Expected<Constant> decodeTensor(const onnx::TensorProto& t, const std::string& w
         n *= d;
     }
     const std::size_t count = static_cast<std::size_t>(n);
+    if (isNarrow(type)) {
+        if (c.isFloat) {
+            c.f.resize(count);
+        } else {
+            c.i.resize(count);
+        }
+        return decodeNarrow(t, what, std::move(c), count);
+    }
     const bool raw = !t.raw_data().empty() || n == 0;
     const auto bytes = static_cast<std::size_t>(elementBytes(type));
     // The values stored, checked against the shape before anything is allocated for them.

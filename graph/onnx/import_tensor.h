@@ -35,8 +35,14 @@ struct Constant {
     static Constant int64s(std::vector<std::int64_t> dims, std::vector<std::int64_t> values);
 };
 
-// Whether ONNX element type `t` is a floating type (decoded to f32).
+// Whether ONNX element type `t` is a floating type (decoded to f32), the 8- and 4-bit float
+// formats included.
 bool isFloatType(std::int32_t t);
+// Bits per element: 2 and 4 for the packed types, 8 for the float8 formats; 0 for strings.
+int elementBits(std::int32_t t);
+// Whether every value of type `from` is exactly a value of type `to` (a cast that changes
+// nothing: float8 to float16, int4 to int8); false for types this does not know.
+bool holdsExactly(std::int32_t to, std::int32_t from);
 
 // Decodes `t` (raw_data or the typed fields; external data must have been read into
 // raw_data already). `what` names the tensor in errors ("initializer 'fc.weight'").

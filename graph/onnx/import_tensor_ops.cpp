@@ -132,6 +132,11 @@ Why mapCast(MapContext& c) {
     if (to == onnx::TensorProto::FLOAT || to == onnx::TensorProto::DOUBLE) {
         return done(c, x); // the engine computes in float32 either way
     }
+    // A cast of the graph input to a type that holds each of its values (float8 to float16,
+    // int4 to int8) changes nothing.
+    if (x == 0 && holdsExactly(to, c.state.inputElemType)) {
+        return done(c, x);
+    }
     if (isFloatType(to) || elementBytes(to) == 0 || to == onnx::TensorProto::BOOL) {
         return fail("casts an activation to " + elementTypeName(to) +
                     ", which rounds or changes its values; Netwright computes in float32 and "

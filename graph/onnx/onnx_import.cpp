@@ -81,12 +81,12 @@ Status planInput(ImportState& st, const std::string& file) {
         perSample.push_back(d.dim_value());
     }
     const auto elem = type.elem_type();
-    const bool fed = elem == onnx::TensorProto::FLOAT || elem == onnx::TensorProto::DOUBLE ||
-                     elem == onnx::TensorProto::FLOAT16 || elem == onnx::TensorProto::INT8 ||
-                     elem == onnx::TensorProto::UINT8 || elem == onnx::TensorProto::INT16 ||
-                     elem == onnx::TensorProto::UINT16 || elem == onnx::TensorProto::INT32 ||
-                     elem == onnx::TensorProto::UINT32 || elem == onnx::TensorProto::INT64 ||
-                     elem == onnx::TensorProto::UINT64 || elem == onnx::TensorProto::BOOL;
+    // float32 holds these exactly (the 8- and 4-bit formats, bfloat16, small integers) or
+    // nearly (doubles, wide integers).
+    const bool fed = elem == onnx::TensorProto::DOUBLE || elem == onnx::TensorProto::INT64 ||
+                     elem == onnx::TensorProto::UINT64 || elem == onnx::TensorProto::INT32 ||
+                     elem == onnx::TensorProto::UINT32 ||
+                     holdsExactly(onnx::TensorProto::FLOAT, elem);
     if (!fed) {
         return Error::user(
             file + ": input '" + in.name() + "' holds " + elementTypeName(elem) +
@@ -94,10 +94,11 @@ Status planInput(ImportState& st, const std::string& file) {
             "of the common types exactly or nearly, not this one");
     }
     if (elem != onnx::TensorProto::FLOAT) {
-        st.notes.push_back("input '" + in.name() + "' has element type " +
-                           std::to_string(type.elem_type()) +
-                           "; the project feeds it as float32 (token ids as numbers)");
+        st.notes.push_back("input '" + in.name() + "' holds " + elementTypeName(elem) +
+                           " values; the project feeds them as float32" +
+                           (isFloatType(elem) ? "" : " (token ids as numbers)"));
     }
+    st.inputElemType = elem;
     st.plan.push_back({in.name(), "Input", {{"shape", perSample}}, {}, {}, {}});
     if (auto bad = st.check(0)) {
         return Error::user(file + ": input '" + in.name() + "': " + *bad);

@@ -6,6 +6,7 @@
 // (read, missing, short, outside the folder), unsupported nodes listed by name and op type,
 // a truncated file, an opset-9 model, metadata, and a PyTorch-style model (opset 18, weights
 // in a side file, a Reshape fed by Shape -> Gather -> Unsqueeze -> Concat, a final Softmax).
+#include "graph/onnx/import_tensor.h"
 #include "graph/onnx/model_builder.h"
 #include "graph/onnx/onnx_import.h"
 #include "graph/project_file.h"
@@ -15,6 +16,7 @@
 #include <QtTest>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <set>
 
 namespace ox = nw::graph::onnx_export;
@@ -422,6 +424,61 @@ private slots:
         QVERIFY(!refused);
         QVERIFY2(contains(refused.error().message, "exceed half the kernel"),
                  refused.error().message.c_str());
+    }
+
+    // The 8-bit and narrower element types decode as ONNX defines them (raw bytes, 4- and 2-bit
+    // values packed from the low bits up), and holdsExactly() knows which casts change nothing.
+    void narrowElementTypesDecode() {
+        auto tensor = [](int type, std::vector<std::int64_t> dims, std::string bytes) {
+            onnx::TensorProto t;
+            t.set_data_type(type);
+            for (auto d : dims) {
+                t.add_dims(d);
+            }
+            t.set_raw_data(std::move(bytes));
+            return t;
+        };
+        auto values = [](const onnx::TensorProto& t) {
+            auto c = oi::decodeTensor(t, "t");
+            std::vector<double> v;
+            for (std::int64_t k = 0; c && k < c->numel(); ++k) {
+                v.push_back(c->at(k));
+            }
+            return v;
+        };
+        // E4M3FN: 0x38 = 1, 0xc4 = -3 (1.5 * 2), 0x01 = 2^-9 (subnormal), 0x7e = 448, 0x7f NaN.
+        auto e4m3 = values(tensor(17, {5}, std::string("\x38\xc4\x01\x7e\x7f", 5)));
+        QCOMPARE(e4m3.size(), 5u);
+        QCOMPARE(e4m3[0], 1.0);
+        QCOMPARE(e4m3[1], -3.0);
+        QCOMPARE(e4m3[2], std::ldexp(1.0, -9));
+        QCOMPARE(e4m3[3], 448.0);
+        QVERIFY(std::isnan(e4m3[4]));
+        // E5M2: 0x7c = inf, 0x3c = 1; E5M2FNUZ: 0x80 = NaN, 0x40 = 1 (bias 16).
+        QCOMPARE(values(tensor(19, {2}, "\x7c\x3c"))[0], std::numeric_limits<double>::infinity());
+        QCOMPARE(values(tensor(19, {2}, "\x7c\x3c"))[1], 1.0);
+        QVERIFY(std::isnan(values(tensor(20, {1}, "\x80"))[0]));
+        QCOMPARE(values(tensor(20, {1}, "\x40"))[0], 1.0);
+        // INT4 [-8, 7, -1] packed low nibble first: 0x78, 0x0f. UINT2 [3, 0, 1, 2, 1]: 0x93, 0x01.
+        QCOMPARE(values(tensor(22, {3}, "\x78\x0f")), (std::vector<double>{-8, 7, -1}));
+        QCOMPARE(values(tensor(25, {5}, "\x93\x01")), (std::vector<double>{3, 0, 1, 2, 1}));
+        // FLOAT4E2M1 [6, -0.5]: 0x7, 0x9 -> 0x97. FLOAT8E8M0 0x7f = 1, 0x80 = 2.
+        QCOMPARE(values(tensor(23, {2}, "\x97")), (std::vector<double>{6, -0.5}));
+        QCOMPARE(values(tensor(24, {2}, "\x7f\x80")), (std::vector<double>{1, 2}));
+        // Too few bytes for the shape is an error naming the tensor.
+        auto shortT = oi::decodeTensor(tensor(22, {5}, "\x01\x02"), "'w'");
+        QVERIFY(!shortT);
+        QVERIFY2(contains(shortT.error().message, "'w' holds 2 bytes of 4-bit values"),
+                 shortT.error().message.c_str());
+
+        using TP = onnx::TensorProto;
+        QVERIFY(oi::holdsExactly(TP::FLOAT16, 17) && oi::holdsExactly(TP::FLOAT16, 19) &&
+                oi::holdsExactly(TP::FLOAT16, 23) && oi::holdsExactly(TP::FLOAT16, 22));
+        QVERIFY(!oi::holdsExactly(TP::FLOAT16, 24)); // 2^127 is beyond float16
+        QVERIFY(oi::holdsExactly(TP::BFLOAT16, 24) && oi::holdsExactly(TP::FLOAT, 24));
+        QVERIFY(oi::holdsExactly(TP::INT8, 22) && !oi::holdsExactly(TP::UINT8, 22));
+        QVERIFY(!oi::holdsExactly(17, TP::FLOAT16) && !oi::holdsExactly(TP::FLOAT16, TP::INT16));
+        QVERIFY(!oi::holdsExactly(23, 17)); // float4 has no NaN
     }
 
     void unsupportedNodesAreListed() {
