@@ -147,11 +147,11 @@ Why mapClip(MapContext& c) {
             continue;
         }
         const Constant* b = c.constant(k);
-        if (!b || !b->isFloat || b->numel() != 1) {
+        if (!b || b->numel() != 1 || b->hasBatchDim()) {
             return fail(std::string("its ") + (k == 1 ? "min" : "max") +
                         " is not a constant scalar");
         }
-        bounds[k - 1] = b->f[0];
+        bounds[k - 1] = static_cast<float>(b->at(0)); // integer bounds of integer inputs too
     }
     const auto [lo, hi] = bounds;
     if (std::isinf(lo) && lo < 0 && std::isinf(hi) && hi > 0) {
@@ -163,13 +163,43 @@ Why mapClip(MapContext& c) {
     if (lo == 0.0f && hi >= std::numeric_limits<float>::max()) {
         return done(c, c.add("ReLU", {}, {x}));
     }
-    auto text = [](float v) {
-        return std::isinf(v) ? std::string(v < 0 ? "-inf" : "inf")
-                             : attrValueToString(shortestDouble(v));
+    // Other ranges from ops we have, with frozen Scales of one value: max(x, lo) as
+    // ReLU(x − lo) + lo, min(x, hi) as hi − ReLU(hi − x), both as lo + (hi − lo) · HardSigmoid
+    // with alpha 1/(hi − lo) and beta −lo/(hi − lo) where those are within HardSigmoid's ±10.
+    auto scale = [&](int in, double s, double b, const char* suffix) {
+        AttrMap a{{"shape", Dims{1}}, {"use_scale", s != 1.0}, {"use_shift", b != 0.0}};
+        std::vector<std::pair<std::string, HostTensor>> params;
+        if (s != 1.0) {
+            params.emplace_back("scale", HostTensor{{1}, {float(s)}});
+        }
+        if (b != 0.0) {
+            params.emplace_back("shift", HostTensor{{1}, {float(b)}});
+        }
+        const int ref = c.add("Scale", std::move(a), {in}, std::move(params), suffix);
+        c.state.plan.back().trainable = false;
+        return ref;
     };
-    return fail("clips to [" + text(lo) + ", " + text(hi) +
-                "]; Netwright has no general Clip op, only ReLU6 (Clip to [0, 6]) and ReLU "
-                "(Clip to [0, inf])");
+    const double l = lo, h = hi;
+    if (!(l < h)) { // min(max(x, lo), hi) is hi everywhere
+        return done(c, scale(x, 0.0, h, ""));
+    }
+    if (std::isinf(h)) {
+        const int relu = c.add("ReLU", {}, {scale(x, 1.0, -l, "_shift")}, {}, "_relu");
+        return done(c, scale(relu, 1.0, l, ""));
+    }
+    if (std::isinf(l)) {
+        const int relu = c.add("ReLU", {}, {scale(x, -1.0, h, "_flip")}, {}, "_relu");
+        return done(c, scale(relu, -1.0, h, ""));
+    }
+    const double alpha = 1.0 / (h - l), beta = -l / (h - l);
+    auto text = [](float v) { return attrValueToString(shortestDouble(v)); };
+    if (std::abs(alpha) > 10 || std::abs(beta) > 10) {
+        return fail("clips to [" + text(lo) + ", " + text(hi) +
+                    "], which maps as HardSigmoid only where its alpha 1/(max − min) and beta "
+                    "−min/(max − min) are within ±10");
+    }
+    const int unit = c.add("HardSigmoid", {{"alpha", alpha}, {"beta", beta}}, {x}, {}, "_unit");
+    return done(c, scale(unit, h - l, l, ""));
 }
 
 // Ops real models use that Netwright has no op for yet; the rest get the generic reason.

@@ -34,6 +34,27 @@ void addGemm(onnx::GraphProto& g, std::mt19937& r, const std::string& name, cons
 }
 
 const ForeignForm kForeignForms[] = {
+    {"Clip to [-1, 2], to [-inf, 6] and to [0.5, inf] (HardSigmoid, ReLU and frozen Scales)",
+     {6},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addGemm(g, r, "fc1", "x", 6, 8, 8.0f, "h1");
+         ox::ModelBuilder b(g);
+         b.scalar("lo", -1.0f);
+         b.scalar("hi", 2.0f);
+         b.scalar("six", 6.0f);
+         b.scalar("half", 0.5f);
+         addNode(g, "Clip", "both", {"h1", "lo", "hi"}, {"c1"});
+         addGemm(g, r, "fc2", "c1", 8, 8, 4.0f, "h2");
+         addNode(g, "Clip", "upper", {"h2", "", "six"}, {"c2"});
+         addGemm(g, r, "fc3", "c2", 8, 4, 1.0f, "h3");
+         addNode(g, "Clip", "lower", {"h3", "half"}, {"y0"});
+         return std::string("y0");
+     },
+     "x:Input fc1:Dense both_unit:HardSigmoid both:Scale fc2:Dense upper_flip:Scale "
+     "upper_relu:ReLU upper:Scale fc3:Dense lower_shift:Scale lower_relu:ReLU lower:Scale "
+     "loss:Loss",
+     "both_unit.alpha=0.333333; both.shape=[1]; upper.use_shift=true",
+     true},
     {"Conv1d, BatchNorm1d and MaxPool1d over [N, C, T] (the 2-D ops between Reshapes)",
      {2, 8},
      [](onnx::GraphProto& g, std::mt19937& r) {
@@ -590,22 +611,13 @@ const Refusal kRefusals[] = {
      [](onnx::GraphProto& g, std::mt19937&) {
          addNode(g, "Softplus", "sp", {"x"}, {"h"});
          addNode(g, "Relu", "relu", {"h"}, {"r"});
-         ox::ModelBuilder(g).scalar("minus1", -1.0f);
-         ox::ModelBuilder(g).scalar("one", 1.0f);
-         addNode(g, "Clip", "clip", {"r", "minus1", "one"}, {"c"});
+         ox::ModelBuilder(g).scalar("big", 1000.0f);
+         ox::ModelBuilder(g).scalar("bigger", 1001.0f);
+         addNode(g, "Clip", "clip", {"r", "big", "bigger"}, {"c"});
          return std::string("c");
      },
      "cannot import 2 nodes: node 'sp' (Softplus): Netwright has no Softplus op; node "
-     "'clip' (Clip): clips to [-1, 1]; Netwright has no general Clip op"},
-    {"Clip to no lower bound",
-     {4},
-     [](onnx::GraphProto& g, std::mt19937&) {
-         ox::ModelBuilder(g).scalar("six", 6.0f);
-         addNode(g, "Clip", "clip", {"x", "", "six"}, {"c"});
-         return std::string("c");
-     },
-     "node 'clip' (Clip): clips to [-inf, 6]; Netwright has no general Clip op, only ReLU6 "
-     "(Clip to [0, 6]) and ReLU (Clip to [0, inf])"},
+     "'clip' (Clip): clips to [1000, 1001], which maps as HardSigmoid only where its alpha"},
     {"Clip with a computed bound",
      {4},
      [](onnx::GraphProto& g, std::mt19937&) {
