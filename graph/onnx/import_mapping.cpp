@@ -263,7 +263,12 @@ const std::map<std::string, MapFn, std::less<>>& mappers() {
         {"Mul", mapMul},
         {"Sub", [](MapContext& c) { return mapArithmetic(c, '-'); }},
         {"Div", [](MapContext& c) { return mapArithmetic(c, '/'); }},
-        {"Sum", [](MapContext& c) { return mapJoin(c, "Add", {}); }},
+        {"Sum", // of two, one of them a constant: as Add
+         [](MapContext& c) {
+             return c.node.input_size() == 2 && (c.constant(0) || c.constant(1))
+                        ? mapArithmetic(c, '+')
+                        : mapJoin(c, "Add", {});
+         }},
         {"ReduceMean", [](MapContext& c) { return mapReduce(c, false); }},
         {"ReduceMax", [](MapContext& c) { return mapReduce(c, true); }},
         {"Gather", mapGather},

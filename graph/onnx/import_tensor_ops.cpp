@@ -78,6 +78,46 @@ Why broadcastConstant(const Constant& c, const Shape& s, Dims& dims, std::vector
     return mapped();
 }
 
+// Gather along an axis of the sample by constant indices: each run of consecutive indices a
+// Slice, the runs joined by a Concat, and a Reshape that puts the indices' shape in place of
+// the axis ([2, 1, 0] of the channels reverses them; a scalar index drops the axis).
+Why gatherBySlices(MapContext& c, int x, const Shape& s, std::int64_t axis, const Constant& index) {
+    const std::int64_t a = axis < 0 ? axis + s.rank() : axis;
+    if (a <= 0 || a >= s.rank()) {
+        return fail("gathers along axis " + std::to_string(axis) + " of " + s.toString() +
+                    ": Netwright keeps every sample of the batch");
+    }
+    const std::int64_t n = s[int(a)];
+    Dims idx = index.ints();
+    for (auto& i : idx) {
+        i = i < 0 ? i + n : i;
+        if (i < 0 || i >= n) {
+            return fail("gathers index " + std::to_string(i) + " of an axis of " +
+                        std::to_string(n));
+        }
+    }
+    if (idx.empty()) {
+        return fail("gathers nothing");
+    }
+    std::vector<int> parts;
+    for (std::size_t k = 0; k < idx.size();) {
+        std::size_t e = k + 1;
+        while (e < idx.size() && idx[e] == idx[e - 1] + 1) {
+            ++e;
+        }
+        parts.push_back(c.add("Slice", {{"axis", a}, {"start", idx[k]}, {"end", idx[e - 1] + 1}},
+                              {x}, {}, "_part" + std::to_string(parts.size())));
+        k = e;
+    }
+    const int y = parts.size() == 1 ? parts[0] : c.add("Concat", {{"axis", a}}, parts);
+    Shape joined = s;
+    joined.dims[std::size_t(a)] = std::int64_t(idx.size());
+    Dims out(s.dims.begin() + 1, s.dims.begin() + a);
+    out.insert(out.end(), index.dims.begin(), index.dims.end());
+    out.insert(out.end(), s.dims.begin() + a + 1, s.dims.end());
+    return reshapeTo(c, y, joined, Shape::batched(out));
+}
+
 } // namespace
 
 Why mapUnary(MapContext& c, const char* op, AttrMap attrs) {
@@ -114,8 +154,12 @@ Why mapDropout(MapContext& c) {
     }
     if (c.hasInput(2)) {
         const Constant* t = c.constant(2);
+        if (t && t->numel() == 1 && t->at(0) != 0.0 && ratio == 0.0f) {
+            return done(c, x); // dropping nothing, always: the identity
+        }
         if (!t || t->at(0) != 0.0) {
-            return fail("training_mode is not a constant false");
+            return fail("training_mode is not a constant false (a dropout that also runs in "
+                        "inference; Netwright's runs in training only)");
         }
     }
     return done(c, c.add("Dropout", {{"rate", shortestDouble(ratio)}}, {x}));
@@ -535,14 +579,13 @@ Why mapGather(MapContext& c) {
     if (!s && index) {
         return unknownInput();
     }
-    if (!index || index->numel() != 1 || s->rank() != 3 || (axis != 1 && axis != -2)) {
-        return fail("gathers from an activation (maps only as the last step of [N, T, C], "
-                    "SequencePool 'last')");
+    if (!index) {
+        return fail("gathers from an activation by computed indices");
     }
-    const std::int64_t t = (*s)[1], step = index->ints()[0];
-    if (step != t - 1 && step != -1) {
-        return fail("gathers step " + std::to_string(step) + " of " + std::to_string(t) +
-                    " (only the last step maps, as SequencePool 'last')");
+    const bool lastStep = index->numel() == 1 && s->rank() == 3 && (axis == 1 || axis == -2) &&
+                          (index->ints()[0] == -1 || index->ints()[0] == (*s)[1] - 1);
+    if (!lastStep) {
+        return gatherBySlices(c, x, *s, axis, *index);
     }
     const std::string& out = c.node.output(0);
     const onnx::NodeProto* squeeze = c.state.soleConsumer(out);

@@ -34,6 +34,34 @@ void addGemm(onnx::GraphProto& g, std::mt19937& r, const std::string& name, cons
 }
 
 const ForeignForm kForeignForms[] = {
+    {"Gather of the channels [2, 0, 1] (BGR to RGB: Slices and a Concat), Sum with a constant",
+     {3, 2, 2},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         addInt64Init(g, "order", {3}, {2, 0, 1});
+         addInt(addNode(g, "Gather", "rgb", {"x", "order"}, {"c"}), "axis", 1);
+         addFloatInit(g, "bias", {3, 1, 1}, r);
+         addNode(g, "Sum", "plus", {"c", "bias"}, {"y0"});
+         return std::string("y0");
+     },
+     "x:Input rgb_part0:Slice rgb_part1:Slice rgb:Concat plus:Scale loss:Loss",
+     "rgb_part0.start=2; rgb_part0.end=3; rgb_part1.start=0; rgb_part1.end=2; rgb.axis=1",
+     true},
+    {"A training-mode Dropout of ratio 0 (the identity) and a Gather of one step, dropping it",
+     {3, 4},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         ox::ModelBuilder(g).scalar("zero", 0.0f);
+         onnx::TensorProto& on = *g.add_initializer();
+         on.set_name("on");
+         on.set_data_type(onnx::TensorProto::BOOL);
+         on.add_int32_data(1);
+         addNode(g, "Dropout", "drop", {"x", "zero", "on"}, {"d"});
+         addIntConstant(g, "first", {}, {0});
+         addInt(addNode(g, "Gather", "step", {"d", "first_output_0"}, {"y0"}), "axis", 1);
+         return std::string("y0");
+     },
+     "x:Input step_part0:Slice step:Reshape loss:Loss",
+     "step_part0.start=0; step_part0.end=1; step.shape=[4]",
+     false},
     {"Clip to [-1, 2], to [-inf, 6] and to [0.5, inf] (HardSigmoid, ReLU and frozen Scales)",
      {6},
      [](onnx::GraphProto& g, std::mt19937& r) {
