@@ -117,8 +117,18 @@ Why foldCast(MapContext& c, const Constant& x) {
         out.i.clear();
     } else if (!isFloatType(to) && x.isFloat) {
         out.isFloat = false;
-        out.i = x.ints();
+        out.i.clear();
+        for (float v : x.f) { // the narrow integers' rule (0 out of range) where it applies
+            const auto format = numberFormatOf(to);
+            out.i.push_back(format ? std::int64_t(roundTo(*format, v)) : std::int64_t(v));
+        }
         out.f.clear();
+    }
+    if (auto format = numberFormatOf(to); format && out.isFloat) { // rounds, as the op does
+        const CastRounding r = castRoundingOf(c.node);
+        for (float& v : out.f) {
+            v = roundTo(*format, v, r.saturate, r.rounding);
+        }
     }
     if (to == TP::BOOL) {
         for (auto& v : out.i) {

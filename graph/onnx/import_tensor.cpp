@@ -292,6 +292,51 @@ std::optional<Range> rangeOf(std::int32_t t) {
 
 } // namespace
 
+std::optional<NumberFormat> numberFormatOf(std::int32_t t) {
+    switch (t) {
+    case TP::FLOAT16:
+        return NumberFormat::Float16;
+    case TP::BFLOAT16:
+        return NumberFormat::BFloat16;
+    case kFloat8E4M3FN:
+        return NumberFormat::Float8E4M3FN;
+    case kFloat8E4M3FNUZ:
+        return NumberFormat::Float8E4M3FNUZ;
+    case kFloat8E5M2:
+        return NumberFormat::Float8E5M2;
+    case kFloat8E5M2FNUZ:
+        return NumberFormat::Float8E5M2FNUZ;
+    case kFloat4E2M1:
+        return NumberFormat::Float4E2M1;
+    case kFloat8E8M0:
+        return NumberFormat::Float8E8M0;
+    case kInt4:
+        return NumberFormat::Int4;
+    case kUint4:
+        return NumberFormat::UInt4;
+    case kInt2:
+        return NumberFormat::Int2;
+    case kUint2:
+        return NumberFormat::UInt2;
+    default:
+        return std::nullopt;
+    }
+}
+
+CastRounding castRoundingOf(const onnx::NodeProto& cast) {
+    CastRounding r;
+    for (const auto& a : cast.attribute()) {
+        if (a.name() == "saturate") {
+            r.saturate = a.i() != 0;
+        } else if (a.name() == "round_mode") {
+            r.rounding = a.s() == "down"      ? PowerRounding::Down
+                         : a.s() == "nearest" ? PowerRounding::Nearest
+                                              : PowerRounding::Up;
+        }
+    }
+    return r;
+}
+
 bool holdsExactly(std::int32_t to, std::int32_t from) {
     const auto a = rangeOf(to), b = rangeOf(from);
     if (!a || !b) {

@@ -3,6 +3,7 @@
 // folds from them, decoded to host vectors (floats, or integers for index and shape tensors).
 
 #include "base/expected.h"
+#include "base/number_formats.h"
 
 #include <cstdint>
 #include <limits>
@@ -40,6 +41,16 @@ struct Constant {
 bool isFloatType(std::int32_t t);
 // Bits per element: 2 and 4 for the packed types, 8 for the float8 formats; 0 for strings.
 int elementBits(std::int32_t t);
+// The number format (base/number_formats.h) of the narrow ONNX element types a float can be
+// rounded to: FLOAT16, BFLOAT16, the float8 and float4 formats, the 4- and 2-bit integers.
+std::optional<NumberFormat> numberFormatOf(std::int32_t elementType);
+// Cast's attributes for such a format: saturate (default 1), round_mode (default "up").
+struct CastRounding {
+    bool saturate = true;
+    PowerRounding rounding = PowerRounding::Up;
+};
+CastRounding castRoundingOf(const onnx::NodeProto& cast);
+
 // Whether every value of type `from` is exactly a value of type `to` (a cast that changes
 // nothing: float8 to float16, int4 to int8); false for types this does not know.
 bool holdsExactly(std::int32_t to, std::int32_t from);

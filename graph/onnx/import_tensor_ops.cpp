@@ -181,6 +181,15 @@ Why mapCast(MapContext& c) {
     if (x == 0 && holdsExactly(to, c.state.inputElemType)) {
         return done(c, x);
     }
+    if (auto format = numberFormatOf(to)) { // rounds: our Cast, the values staying float32
+        const CastRounding r = castRoundingOf(c.node);
+        static const char* const kModes[] = {"up", "down", "nearest"};
+        return done(c, c.add("Cast",
+                             {{"to", std::string(numberFormatName(*format))},
+                              {"saturate", r.saturate},
+                              {"round_mode", std::string(kModes[int(r.rounding)])}},
+                             {x}));
+    }
     if (isFloatType(to) || elementBytes(to) == 0 || to == onnx::TensorProto::BOOL) {
         return fail("casts an activation to " + elementTypeName(to) +
                     ", which rounds or changes its values; Netwright computes in float32 and "

@@ -395,6 +395,24 @@ Status emitScale(MapContext& c) {
     return Status::success();
 }
 
+// Cast to float16 or bfloat16 and back to float (our tensors stay float32). The float8,
+// float4 and 2- and 4-bit formats need opsets 19 to 25; the exporter writes 17.
+Status emitCast(MapContext& c) {
+    const std::string& to = c.s("to");
+    if (to != "float16" && to != "bfloat16") {
+        return Error::user("node '" + c.node.id + "' (Cast): a cast to " + to +
+                           " needs ONNX opset 19 or later; the exporter writes opset 17 (float16 "
+                           "and bfloat16 export)");
+    }
+    auto& narrow = c.builder.node("Cast", c.helper("narrow"), {c.inputs[0]}, {c.helper("narrow")});
+    ModelBuilder::attr(
+        narrow, "to",
+        std::int64_t{to == "float16" ? onnx::TensorProto::FLOAT16 : onnx::TensorProto::BFLOAT16});
+    auto& back = c.builder.node("Cast", c.node.id, {c.helper("narrow")}, {c.output});
+    ModelBuilder::attr(back, "to", std::int64_t{onnx::TensorProto::FLOAT});
+    return Status::success();
+}
+
 Status emitConcat(MapContext& c) {
     auto& n = c.builder.node("Concat", c.node.id, c.inputs, {c.output});
     ModelBuilder::attr(n, "axis", c.i("axis"));
@@ -545,6 +563,7 @@ graph::OpTable<EmitFn> makeOnnxEmitterTable(const OpRegistry* registry) {
         .add("Add", emitAdd)
         .add("Mul", emitMul)
         .add("Scale", emitScale)
+        .add("Cast", emitCast)
         .add("Concat", emitConcat)
         .add("Embedding", emitEmbedding)
         .add("PositionalEncoding", emitPositionalEncoding)

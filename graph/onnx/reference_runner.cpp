@@ -3,6 +3,7 @@
 // right operand.
 #include "graph/onnx/reference_runner.h"
 
+#include "graph/onnx/import_tensor.h"
 #include "graph/onnx/reference_recurrent.h"
 #include "graph/onnx/reference_shapes.h"
 
@@ -722,8 +723,22 @@ const OpEntry kOps[] = {
     {"Transpose", [](const Args& a, const Int64s&) -> Expected<Value> { return transpose(a); }},
     {"Gather", [](const Args& a, const Int64s& i) { return gather(a, i); }},
     {"Slice", [](const Args& a, const Int64s& i) { return runSlice(a.node, a.in, i); }},
-    // Values are f32 here; a Cast to int64 of integral floats keeps them.
-    {"Cast", [](const Args& a, const Int64s&) -> Expected<Value> { return a.x(); }},
+    // Values are f32 here; a Cast to int64 of integral floats keeps them, one to a narrow
+    // format rounds them (base/number_formats.h).
+    {"Cast",
+     [](const Args& a, const Int64s&) -> Expected<Value> {
+         const auto format = onnx_import::numberFormatOf(
+             static_cast<std::int32_t>(attrInt(a.node, "to", onnx::TensorProto::FLOAT)));
+         if (!format) {
+             return a.x();
+         }
+         const auto r = onnx_import::castRoundingOf(a.node);
+         Value y = a.x();
+         for (float& v : y.data) {
+             v = roundTo(*format, v, r.saturate, r.rounding);
+         }
+         return y;
+     }},
     {"ReduceMean",
      [](const Args& a, const Int64s&) -> Expected<Value> { return reduce(a, false); }},
     {"ReduceMax", [](const Args& a, const Int64s&) -> Expected<Value> { return reduce(a, true); }},

@@ -19,7 +19,7 @@ void registerCoreOps(OpRegistry& registry) {
         sigmoidSchema,       tanhSchema,      softmaxSchema,
         flattenSchema,       reshapeSchema,   padSchema,
         sliceSchema,         addSchema,       mulSchema,
-        scaleSchema,
+        scaleSchema,         castSchema,
         concatSchema,        embeddingSchema, positionalEncodingSchema,
         sequencePoolSchema,  matMulSchema,    transposeSchema,
         lstmSchema,          gruSchema,       multiHeadAttentionSchema,

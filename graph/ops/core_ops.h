@@ -33,6 +33,7 @@ OpSchema sliceSchema();
 OpSchema addSchema();
 OpSchema mulSchema();
 OpSchema scaleSchema();
+OpSchema castSchema();
 OpSchema concatSchema();
 OpSchema lossSchema();
 OpSchema embeddingSchema();

@@ -1,6 +1,7 @@
 #include "tests/engine/op_cases.h"
 
 #include <cmath>
+#include <tuple>
 
 namespace nw::testing {
 
@@ -382,6 +383,29 @@ std::vector<ForwardCase> forwardCases() {
         c.prediction = {1.5f, -1.5f, 3.5f};
         add(c);
     }
+    // Cast: the nearest value of each format, ties to even (hand-computed from the formats'
+    // bits: 1/3 in float16 is 0x3555 = 0.333251953125, in bfloat16 0x3eab = 0.333984375).
+    for (const auto& [format, attrs, in, out] :
+         std::vector<std::tuple<std::string, Attrs, std::vector<float>, std::vector<float>>>{
+             {"float16", {}, {1.0f / 3, 2049, -1e-8f}, {0.333251953125f, 2048, -0.0f}},
+             {"bfloat16", {}, {1.0f / 3, 257, 1000.5f}, {0.333984375f, 256, 1000}},
+             // 500 saturates to 448; 0.3 / 2^-5 = 9.6 -> 10; 2^-10 halfway to 2^-9 -> 0 (even).
+             {"float8e4m3fn", {}, {500, 0.3f, 0.0009765625f}, {448, 0.3125f, 0}},
+             {"float8e5m2", {}, {1e5f, 0.3f, -3}, {57344, 0.3125f, -3}},
+             {"float4e2m1", {}, {2.5f, 5, -0.3f}, {2, 4, -0.5f}},
+             {"float8e8m0", {{"round_mode", std::string("down")}}, {0.3f, 5, 1}, {0.25f, 4, 1}},
+             {"int4", {}, {7.9f, -8.5f, 9}, {7, -8, 0}},
+             {"uint2", {}, {3, -1, 2.5f}, {3, 0, 2}},
+         }) {
+        ForwardCase c{"Cast " + format, {"Cast"}};
+        Attrs a = attrs;
+        a["to"] = format;
+        c.graph = single({3}, "Cast", a);
+        c.input = in;
+        c.targets.assign(3, 0.0f);
+        c.prediction = out;
+        add(c);
+    }
     { // -log softmax([1, 2, 3])[2].
         ForwardCase c{"Loss cross-entropy", {"Loss"}};
         c.graph = Chain({3}).add("Loss").graph();
@@ -624,6 +648,12 @@ std::vector<GradientCase> gradientCases() {
             .add("Dense", {{"units", 4}})
             .add("Scale", {{"shape", IntList{4}}, {"use_shift", false}})
             .add("Loss", kMse));
+    // Cast of the input before the probe: the rounded values train the Dense as any input
+    // does. Cast's own backward (straight through) cannot be checked by finite differences,
+    // which see the rounding's steps: test_cpu_ops.cpp (castPassesGradientsStraightThrough)
+    // checks it against the same graph without the Cast.
+    row("Cast float16 input", {"Cast"},
+        Chain({5}).add("Cast").add("Dense", {{"units", 4}}).add("Loss", kMse));
     row("Loss cross-entropy smoothed", {"Loss"},
         Chain({5}).add("Dense", {{"units", 4}}).add("Loss", {{"label_smoothing", 0.1}}));
     row("Loss cross-entropy per step", {"Loss"},

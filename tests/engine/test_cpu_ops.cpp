@@ -79,6 +79,50 @@ private slots:
         QVERIFY((*fused)->arenaBytes() < (*unfused)->arenaBytes());
     }
 
+    // Cast passes gradients straight through: a network with a Cast to float16 between two
+    // Dense layers gets the gradients of the same network without it, up to float16's
+    // rounding of the activations (not exactly: the Cast did round), and not zero or scaled.
+    void castPassesGradientsStraightThrough() {
+        auto step = [](bool cast) {
+            Chain c({6});
+            c.add("Dense", {{"units", 5}});
+            if (cast) {
+                c.add("Cast", {{"to", std::string("float16")}});
+            }
+            c.add("Dense", {{"units", 3}}).add("Loss", kMse);
+            auto backend = nw::testing::openCpu();
+            auto registry = graph::makeCoreRegistry();
+            ModelParams params(*backend);
+            auto plan = ExecutionPlan::compile(c.graph(), registry, *backend, params, {4, true, 0});
+            std::vector<std::vector<float>> grads;
+            if (!plan || !params.initialize(7).ok()) {
+                return grads;
+            }
+            std::vector<float> x(24), t(12);
+            CounterRng(4, 0).fillNormal(x, 0.0f, 1.0f);
+            CounterRng(5, 0).fillNormal(t, 0.0f, 1.0f);
+            upload(*backend, (*plan)->input(), x);
+            upload(*backend, (*plan)->targets(), t);
+            if ((*plan)->forward(true, 0).ok() && (*plan)->backward().ok() &&
+                backend->synchronize().ok()) {
+                for (const auto& e : params.entries()) {
+                    grads.push_back(download(*backend, e->grad));
+                }
+            }
+            return grads;
+        };
+        const auto with = step(true), without = step(false);
+        QCOMPARE(with.size(), 4u); // both Dense layers' weight and bias
+        QCOMPARE(without.size(), 4u);
+        for (std::size_t k = 0; k < with.size(); ++k) {
+            const double d = nw::testing::relativeDistance(with[k], without[k]);
+            QVERIFY2(d < 2e-3, qPrintable(QString("gradient %1: %2").arg(k).arg(d)));
+            if (k < 2) { // the first layer's, through the Cast: float16 rounded on the way
+                QVERIFY2(d > 0, qPrintable(QString("gradient %1 is exactly the same").arg(k)));
+            }
+        }
+    }
+
     // training.precision on the CPU: tf32 is refused with the reason; bf16, where the CPU has
     // AVX512-BF16, computes convolutions and Dense on bf16 inputs with fp32 accumulation: the
     // loss and every gradient stay within bf16's rounding of the fp32 ones, yet differ from

@@ -233,6 +233,9 @@ std::vector<InferCase> inferCases() {
         // one number for all, scale only: 1 parameter, 60 products.
         {"Scale one value", "Scale", {{"use_shift", false}}, {N({3, 4, 5})}, {N({3, 4, 5})},
          {1, 0, 60}},
+        // one rounding per element: 2*3*4 = 24.
+        {"Cast", "Cast", {{"to", std::string("float8e4m3fn")}}, {N({2, 3, 4})}, {N({2, 3, 4})},
+         {0, 0, 24}},
         // 16 + 32 = 48 channels.
         {"Concat channels", "Concat", {}, {N({16, 8, 8}), N({32, 8, 8})}, {N({48, 8, 8})},
          {0, 0, 0}},
@@ -369,6 +372,7 @@ void TestOps::everyOpHasInferRows() {
         ops::globalMaxPoolSchema(),
         ops::mulSchema(),
         ops::scaleSchema(),
+        ops::castSchema(),
         ops::embeddingSchema(),
         ops::positionalEncodingSchema(),
         ops::sequencePoolSchema(),

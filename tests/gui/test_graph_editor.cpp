@@ -175,7 +175,8 @@ private slots:
             QVERIFY2(sequence.contains(QString(op)), qPrintable(sequence.join(' ')));
         }
         QCOMPARE(children(QStringLiteral("Tensor")),
-                 (QStringList{QStringLiteral("MatMul"), QStringLiteral("Transpose")}));
+                 (QStringList{QStringLiteral("Cast"), QStringLiteral("MatMul"),
+                              QStringLiteral("Transpose")}));
         const auto style = nw::ui::EditorStyle::light();
         const QColor unknown = style.categoryColor("no such category");
         QVERIFY(style.categoryColor("Sequence") != unknown);

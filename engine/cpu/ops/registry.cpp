@@ -36,6 +36,7 @@ graph::OpTable<KernelFactory> makeCpuKernelTable() {
         .add("Add", makeAddKernel)
         .add("Mul", makeMulKernel)
         .add("Scale", makeScaleKernel)
+        .add("Cast", makeCastKernel)
         .add("Concat", makeConcatKernel)
         .add("Embedding", makeEmbeddingKernel)
         .add("PositionalEncoding", makePositionalEncodingKernel)

@@ -33,6 +33,8 @@ graph::OpTable<KernelFactory> makeCudaKernelTable() {
         .add("Slice", makeSliceKernel)
         .add("Add", makeAddKernel)
         .add("Mul", makeMulKernel)
+        .unsupported("Cast", "no CUDA kernel yet (rounding to the narrow number formats); the "
+                             "node runs on the CPU")
         .unsupported("Scale", "no CUDA kernel yet (a broadcast multiply-add and the "
                               "reductions of its parameter gradients); the node runs on the CPU")
         .add("Concat", makeConcatKernel)
