@@ -4,7 +4,9 @@
 #include "graph/onnx/onnx_import.h"
 
 #include <fstream>
+#include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
+#include <set>
 #include <sstream>
 
 namespace nw::graph::onnx_import {
@@ -151,6 +153,32 @@ Expected<LoadedModel> loadModel(const fs::path& file) {
                                            "domain");
     }
     if (out.opset < kMinOpset) {
+        // Before IR version 4 every initializer is also a graph input, and the converter
+        // looks for it there: list the ones a file leaves out.
+        onnx::GraphProto& g = *out.model.mutable_graph();
+        std::set<std::string> inputs;
+        for (const auto& v : g.input()) {
+            inputs.insert(v.name());
+        }
+        for (const auto& t : g.initializer()) {
+            if (!inputs.count(t.name())) {
+                onnx::ValueInfoProto& v = *g.add_input();
+                v.set_name(t.name());
+                auto* type = v.mutable_type()->mutable_tensor_type();
+                type->set_elem_type(t.data_type());
+                for (auto d : t.dims()) {
+                    type->mutable_shape()->add_dim()->set_dim_value(d);
+                }
+            }
+        }
+        // The converter's adapters read the shapes of values between nodes; a model whose
+        // declared shapes contradict inference converts without them.
+        onnx::ModelProto inferred = out.model;
+        try {
+            onnx::shape_inference::InferShapes(inferred);
+            out.model = std::move(inferred);
+        } catch (const std::exception&) {
+        }
         try {
             out.model = onnx::version_conversion::ConvertVersion(out.model,
                                                                  static_cast<int>(kUpgradeOpset));

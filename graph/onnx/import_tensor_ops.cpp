@@ -524,39 +524,44 @@ Why mapReduce(MapContext& c, bool isMax) {
                    ? done(c, c.add("Reshape", {{"shape", Dims{s[1], 1, 1}}}, {pooled}, {}, "_keep"))
                    : done(c, pooled);
     }
-    // Contiguous axes a..b of the sample: reshaped to [N, P, R, 1] for the global pool when
-    // nothing follows them, or to [N, R, Q] for SequencePool when nothing precedes them.
-    const bool contiguous = !axes.empty() && axes.front() >= 1 && axes.back() < s.rank() &&
-                            axes.back() - axes.front() + 1 == std::int64_t(axes.size());
-    if (contiguous) {
-        auto product = [&](std::int64_t from, std::int64_t to) {
-            std::int64_t p = 1;
-            for (std::int64_t d = from; d < to; ++d) {
-                p *= s[int(d)];
-            }
-            return p;
-        };
-        const std::int64_t p = product(1, axes.front()), r = product(axes.front(), axes.back() + 1),
-                           q = product(axes.back() + 1, s.rank());
-        Dims out; // the ONNX output without the batch
+    // Axes of the sample: moved last by a Transpose unless they are already, then [N, P, R, 1]
+    // for the global pool (P the kept dims, R the reduced ones); or [N, R, Q] for SequencePool
+    // when they come first. A Reshape to the kept dims follows.
+    const bool sampleAxes = !axes.empty() && axes.front() >= 1 && axes.back() < s.rank() &&
+                            std::adjacent_find(axes.begin(), axes.end()) == axes.end();
+    if (sampleAxes) {
+        Dims kept, out; // kept: the sample axes not reduced; out: the ONNX output, no batch
+        std::int64_t p = 1, r = 1;
         for (int d = 1; d < s.rank(); ++d) {
             const bool reduced = std::find(axes.begin(), axes.end(), d) != axes.end();
+            (reduced ? r : p) *= s[d];
+            if (!reduced) {
+                kept.push_back(d);
+            }
             if (!reduced || keep) {
                 out.push_back(reduced ? 1 : s[d]);
             }
         }
-        if (q == 1 || p == 1) {
-            const int in = c.add("Reshape", {{"shape", q == 1 ? Dims{p, r, 1} : Dims{r, q}}}, {x},
-                                 {}, "_window");
-            const char* pool =
-                q == 1 ? (isMax ? "GlobalMaxPool" : "GlobalAvgPool") : "SequencePool";
-            AttrMap attrs;
-            if (q != 1) {
-                attrs["mode"] = std::string(isMax ? "max" : "mean");
-            }
-            const int pooled = c.add(pool, std::move(attrs), {in});
-            return reshapeTo(c, pooled, Shape::batched({q == 1 ? p : q}), Shape::batched(out));
+        const bool contiguous = axes.back() - axes.front() + 1 == std::int64_t(axes.size());
+        const bool last = contiguous && axes.back() == s.rank() - 1;
+        const bool first = contiguous && axes.front() == 1;
+        int in = x;
+        if (!last && !first) { // the reduced axes last, the batch first
+            Dims perm{0};
+            perm.insert(perm.end(), kept.begin(), kept.end());
+            perm.insert(perm.end(), axes.begin(), axes.end());
+            in = c.add("Transpose", {{"perm", perm}}, {x}, {}, "_order");
         }
+        const bool pool = !first || last;
+        in = c.add("Reshape", {{"shape", pool ? Dims{p, r, 1} : Dims{r, p}}}, {in}, {}, "_window");
+        AttrMap attrs;
+        if (!pool) {
+            attrs["mode"] = std::string(isMax ? "max" : "mean");
+        }
+        const int pooled =
+            c.add(pool ? (isMax ? "GlobalMaxPool" : "GlobalAvgPool") : "SequencePool",
+                  std::move(attrs), {in});
+        return reshapeTo(c, pooled, Shape::batched({p}), Shape::batched(out));
     }
     return fail("reduces axes " + dimsText(axes) + " of " + s.toString() +
                 " (maps over axes of the sample that are contiguous and first or last)");

@@ -34,6 +34,20 @@ void addGemm(onnx::GraphProto& g, std::mt19937& r, const std::string& name, cons
 }
 
 const ForeignForm kForeignForms[] = {
+    {"ReduceMean over a middle axis and ReduceMax over the first (Transpose, pools, Reshapes)",
+     {2, 3, 4},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& mean = addNode(g, "ReduceMean", "mean", {"x"}, {"m"});
+         addInts(mean, "axes", {2});
+         addInt(mean, "keepdims", 0);
+         auto& top = addNode(g, "ReduceMax", "top", {"m"}, {"y0"});
+         addInts(top, "axes", {1});
+         return std::string("y0");
+     },
+     "x:Input mean_order:Transpose mean_window:Reshape mean:GlobalAvgPool mean_2:Reshape "
+     "top:SequencePool top_keep:Reshape loss:Loss",
+     "mean_order.perm=[0, 1, 3, 2]; mean_window.shape=[8, 3, 1]; top.mode=\"max\"",
+     true},
     {"Gather of the channels [2, 0, 1] (BGR to RGB: Slices and a Concat), Sum with a constant",
      {3, 2, 2},
      [](onnx::GraphProto& g, std::mt19937& r) {
