@@ -476,6 +476,8 @@ graph::OpTable<BundleEmitter> makeBundleEmitterTable(const graph::OpRegistry* re
                               "its channels-last tensors); export to ONNX instead")
         .add("Add", {emitAdd, {"add"}})
         .add("Mul", {emitMul, {"mul"}})
+        .unsupported("Constant", "the bundle runtime has no stored-tensor layer; export to ONNX "
+                                 "instead")
         .unsupported("Cast", "the bundle runtime has no rounding to narrow number formats; "
                              "export to ONNX instead")
         .unsupported("Scale", "the bundle runtime has no layer that multiplies and adds stored "

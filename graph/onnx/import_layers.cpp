@@ -511,9 +511,17 @@ Why mapMatMul(MapContext& c) {
     if (auto why = activationInput(c, 0, a)) {
         return why;
     }
-    if (const Constant* k = c.constant(1)) {
-        return fail("multiplies by a constant " + k->dimsText() +
-                    " (a 2-D float matrix maps, as Dense)");
+    if (c.constant(1)) { // not Dense's 2-D matrix: a batched one, as a Constant node
+        Shape s;
+        if (auto why = shapedInput(c, 0, a, s)) {
+            return why;
+        }
+        if (auto why = constantInput(c, 1, s, b)) {
+            return fail("multiplies by a constant " + c.constant(1)->dimsText() +
+                        " (a 2-D float matrix maps as Dense, one of the activation's rank as a "
+                        "Constant node)");
+        }
+        return done(c, c.add("MatMul", {}, {a, b}));
     }
     if (auto why = activationInput(c, 1, b)) {
         return why;

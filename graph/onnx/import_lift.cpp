@@ -336,6 +336,15 @@ private:
                 setInt(emit("Concat", {addInts({0}), n.input(1)}, joined), "axis", 0);
                 n.set_input(1, joined);
             }
+        } else if (op == "Expand") { // the new axis in front, as 1: kept
+            if (auto target = constInts(n.input(1))) {
+                target->insert(target->begin(), 1);
+                n.set_input(1, addInts(*target));
+            } else {
+                const std::string joined = fresh("shape");
+                setInt(emit("Concat", {addInts({1}), n.input(1)}, joined), "axis", 0);
+                n.set_input(1, joined);
+            }
         } else if (op == "Transpose") {
             if (onnx::AttributeProto* a = findAttr(n, "perm")) {
                 Dims perm = shifted(Dims(a->ints().begin(), a->ints().end()));

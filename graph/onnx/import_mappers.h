@@ -20,6 +20,10 @@ Why activationInput(const MapContext& c, int i, int& ref);
 // Input `i` as an activation in `ref` and its shape in `shape`, or why not (unknownInput()
 // when the shape is unknown).
 Why shapedInput(const MapContext& c, int i, int& ref, Shape& shape);
+// Constant input `i` as a Constant node beside an activation of shape `like`: its dims are
+// one sample's (a rank one below `like`'s, or a leading 1 dropped), learned when it is a tensor
+// initializer; or why not.
+Why constantInput(MapContext& c, int i, const Shape& like, int& ref);
 // The anchor's output 0 is planned node `ref`.
 Why done(MapContext& c, int ref);
 // Outputs past the first are optional in these ops; one in use has no Netwright equivalent.
@@ -51,6 +55,7 @@ Why mapJoin(MapContext& c, const char* op, AttrMap attrs); // Concat, Sum
 Why mapConcat(MapContext& c);
 Why mapAdd(MapContext& c);
 Why mapMul(MapContext& c);
+Why mapExpand(MapContext& c);
 Why mapArithmetic(MapContext& c, char op); // '+', '-', '*', '/' with a constant operand
 Why mapReduce(MapContext& c, bool isMax);
 Why mapGather(MapContext& c);

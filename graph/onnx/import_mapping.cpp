@@ -33,6 +33,31 @@ Why shapedInput(const MapContext& c, int i, int& ref, Shape& shape) {
     return mapped();
 }
 
+Why constantInput(MapContext& c, int i, const Shape& like, int& ref) {
+    const Constant* k = c.constant(i);
+    if (!k || !k->isFloat || k->hasBatchDim()) {
+        return fail("input " + std::to_string(i) + " is no float constant");
+    }
+    std::vector<std::int64_t> dims = k->dims;
+    if (dims.size() == static_cast<std::size_t>(like.rank()) && !dims.empty() && dims[0] == 1) {
+        dims.erase(dims.begin());
+    } else if (dims.size() + 1 != static_cast<std::size_t>(like.rank())) {
+        return fail("its constant input " + std::to_string(i) + " " + k->dimsText() +
+                    " varies along the batch axis of " + like.toString() + " or has another rank");
+    }
+    if (dims.empty()) {
+        return fail("its constant input " + std::to_string(i) + " is a scalar");
+    }
+    ref = c.add("Constant", {{"shape", dims}}, {}, {{"value", {dims, k->f}}},
+                "_const" + std::to_string(i));
+    bool learned = false;
+    for (const auto& t : c.state.graph.initializer()) {
+        learned = learned || (t.name() == c.node.input(i) && k->numel() > 1);
+    }
+    c.state.plan.back().trainable = learned;
+    return mapped();
+}
+
 // The anchor's output 0 is `ref`.
 Why done(MapContext& c, int ref) {
     c.define(c.node.output(0), ref);
@@ -261,6 +286,7 @@ const std::map<std::string, MapFn, std::less<>>& mappers() {
         {"Concat", mapConcat},
         {"Add", mapAdd},
         {"Mul", mapMul},
+        {"Expand", mapExpand},
         {"Sub", [](MapContext& c) { return mapArithmetic(c, '-'); }},
         {"Div", [](MapContext& c) { return mapArithmetic(c, '/'); }},
         {"Sum", // of two, one of them a constant: as Add

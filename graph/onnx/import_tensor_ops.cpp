@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace nw::graph::onnx_import {
 
@@ -116,6 +117,14 @@ Why gatherBySlices(MapContext& c, int x, const Shape& s, std::int64_t axis, cons
     out.insert(out.end(), index.dims.begin(), index.dims.end());
     out.insert(out.end(), s.dims.begin() + a + 1, s.dims.end());
     return reshapeTo(c, y, joined, Shape::batched(out));
+}
+
+std::int64_t product(const Dims& d) {
+    std::int64_t p = 1;
+    for (auto v : d) {
+        p *= v;
+    }
+    return p;
 }
 
 } // namespace
@@ -308,12 +317,23 @@ Why mapTranspose(MapContext& c) {
     return done(c, c.add("Transpose", {{"perm", perm}}, {x}));
 }
 
-// Concat, Sum, Add: several activations into one of our variadic ops.
+// Concat, Sum, Add: several activations into one of our variadic ops; Concat's constant
+// inputs (a class token before the patches) as Constant nodes.
 Why mapJoin(MapContext& c, const char* op, AttrMap attrs) {
+    std::optional<Shape> like; // an activation's, for the constants' rank
+    for (int k = 0; k < c.node.input_size() && !like; ++k) {
+        if (auto ref = c.activation(k); ref && *ref >= 0) {
+            like = c.shapeOf(*ref);
+        }
+    }
     std::vector<int> in;
     for (int k = 0; k < c.node.input_size(); ++k) {
         int x;
-        if (auto why = activationInput(c, k, x)) {
+        if (std::string(op) == "Concat" && c.constant(k) && like) {
+            if (auto why = constantInput(c, k, *like, x)) {
+                return why;
+            }
+        } else if (auto why = activationInput(c, k, x)) {
             return why;
         }
         in.push_back(x);
@@ -356,6 +376,90 @@ Why mapAdd(MapContext& c) {
     }
     return done(c, c.add("PositionalEncoding", {{"kind", std::string("learned")}}, {x},
                          {{"position", {dims, table->f}}}));
+}
+
+// Expand of a constant to [N, dims...] (the batch from the input's Shape): a Constant node of
+// the value broadcast to dims — our exporter's Constant, a class token expanded over the
+// batch. Of an activation to a shape of its rank: a Mul by a frozen Constant of ones, which
+// broadcasts its dims of 1 (the identity when nothing grows).
+Why mapExpand(MapContext& c) {
+    const Constant* target = c.constant(1);
+    if (!target) {
+        return fail("its shape is not a constant");
+    }
+    Dims t = target->ints();
+    const bool batched = !t.empty() && t[0] == kBatchDim;
+    if (const Constant* k = c.constant(0)) {
+        if (!batched || !k->isFloat || k->dims.size() > t.size() || t.size() < 2) {
+            return fail("expands a constant to " + dimsText(t) +
+                        " (maps only to [N, ...], N the batch)");
+        }
+        Dims out(t.begin() + 1, t.end()), in = k->dims;
+        in.insert(in.begin(), t.size() - in.size(), 1);
+        for (std::size_t d = 1; d < t.size(); ++d) { // numpy's rule, 1 broadcasting
+            if (in[d] != 1 && out[d - 1] != 1 && in[d] != out[d - 1]) {
+                return fail("expands " + k->dimsText() + " to " + dimsText(t));
+            }
+            out[d - 1] = std::max(in[d], out[d - 1]);
+        }
+        if (in[0] != 1) {
+            return fail("expands a constant " + k->dimsText() + " that varies along the batch");
+        }
+        std::vector<float> v(std::size_t(std::max<std::int64_t>(1, product(out))));
+        const auto outStrides = stridesOf(out);
+        const Dims src(in.begin() + 1, in.end());
+        const auto inStrides = stridesOf(src);
+        for (std::size_t o = 0; o < v.size(); ++o) {
+            std::int64_t rest = std::int64_t(o), at = 0;
+            for (std::size_t d = 0; d < out.size(); ++d) {
+                const std::int64_t i = rest / outStrides[d];
+                rest %= outStrides[d];
+                at += src[d] == 1 ? 0 : i * inStrides[d];
+            }
+            v[o] = k->f[std::size_t(at)];
+        }
+        const int ref = c.add("Constant", {{"shape", out}}, {}, {{"value", {out, std::move(v)}}});
+        bool learned = false;
+        for (const auto& init : c.state.graph.initializer()) {
+            learned = learned || (init.name() == c.node.input(0) && k->numel() > 1);
+        }
+        c.state.plan.back().trainable = learned;
+        return done(c, ref);
+    }
+    int x;
+    Shape s;
+    if (auto why = shapedInput(c, 0, x, s)) {
+        return why;
+    }
+    if (std::int64_t(t.size()) < s.rank()) { // numpy aligns from the right: 1s in front
+        t.insert(t.begin(), std::size_t(s.rank()) - t.size(), 1);
+    }
+    if (!batched && t[0] != 1) {
+        return fail("expands " + s.toString() + " to " + dimsText(t) +
+                    " (maps to a shape of at least its rank whose first axis is the batch)");
+    }
+    if (std::int64_t(t.size()) > s.rank()) { // numpy's new leading axes, after the batch
+        Dims grown(t.size() - std::size_t(s.rank()), 1);
+        grown.insert(grown.end(), s.dims.begin() + 1, s.dims.end());
+        x = c.add("Reshape", {{"shape", grown}}, {x}, {}, "_rank");
+        s = Shape::batched(grown);
+    }
+    Dims out;
+    for (int d = 1; d < s.rank(); ++d) {
+        const std::int64_t want = t[std::size_t(d)];
+        if (want != 1 && s[d] != 1 && want != s[d]) {
+            return fail("expands " + s.toString() + " to " + dimsText(t));
+        }
+        out.push_back(std::max(want, s[d]));
+    }
+    if (Shape::batched(out) == s) {
+        return done(c, x);
+    }
+    const int ones =
+        c.add("Constant", {{"shape", out}}, {},
+              {{"value", {out, std::vector<float>(std::size_t(product(out)), 1.0f)}}}, "_ones");
+    c.state.plan.back().trainable = false;
+    return done(c, c.add("Mul", {}, {x, ones}));
 }
 
 // Mul of two activations of one rank, each dim equal or 1 in one of them (our Mul's rule: a

@@ -3,6 +3,7 @@
 // gamma, beta, running_mean, running_var [C], LayerNorm gamma, beta [normalised, flattened].
 #include "graph/onnx/op_mapping.h"
 
+#include "graph/onnx/onnx_export.h"
 #include "graph/ops/pool_window.h"
 #include "graph/ops/positional_encoding.h"
 
@@ -413,6 +414,22 @@ Status emitCast(MapContext& c) {
     return Status::success();
 }
 
+// value [shape] repeated over the batch: Expand to [N, shape...], N from the input's Shape.
+Status emitConstant(MapContext& c) {
+    auto value = c.param("value");
+    if (!value) {
+        return value.error();
+    }
+    auto& batch = c.builder.node("Shape", c.helper("batch"), {kInputName}, {c.helper("batch")});
+    ModelBuilder::attr(batch, "end", std::int64_t{1});
+    c.builder.int64Initializer(c.helper("sample"), c.ints("shape"));
+    auto& shape = c.builder.node("Concat", c.helper("shape"),
+                                 {c.helper("batch"), c.helper("sample")}, {c.helper("shape")});
+    ModelBuilder::attr(shape, "axis", std::int64_t{0});
+    c.builder.node("Expand", c.node.id, {*value, c.helper("shape")}, {c.output});
+    return Status::success();
+}
+
 Status emitConcat(MapContext& c) {
     auto& n = c.builder.node("Concat", c.node.id, c.inputs, {c.output});
     ModelBuilder::attr(n, "axis", c.i("axis"));
@@ -564,6 +581,7 @@ graph::OpTable<EmitFn> makeOnnxEmitterTable(const OpRegistry* registry) {
         .add("Mul", emitMul)
         .add("Scale", emitScale)
         .add("Cast", emitCast)
+        .add("Constant", emitConstant)
         .add("Concat", emitConcat)
         .add("Embedding", emitEmbedding)
         .add("PositionalEncoding", emitPositionalEncoding)

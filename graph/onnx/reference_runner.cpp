@@ -688,6 +688,12 @@ const OpEntry kOps[] = {
     {"Concat", [](const Args& a, const Int64s&) -> Expected<Value> { return concat(a); }},
     {"Flatten", [](const Args& a, const Int64s&) -> Expected<Value> { return flatten(a); }},
     {"Reshape", [](const Args& a, const Int64s& i) -> Expected<Value> { return reshape(a, i); }},
+    {"Expand", // x broadcast to the shape input, numpy's way
+     [](const Args& a, const Int64s& i) -> Expected<Value> {
+         const Dims& shape = i.at(a.node.input(1));
+         Value zeros{shape, std::vector<float>(static_cast<std::size_t>(numel(shape)))};
+         return broadcastBinary(a.x(), zeros, std::plus<>());
+     }},
     {"Relu",
      [](const Args& a, const Int64s&) -> Expected<Value> {
          return unary(a.x(), [](double v) { return std::max(v, 0.0); });

@@ -19,7 +19,7 @@ void registerCoreOps(OpRegistry& registry) {
         sigmoidSchema,       tanhSchema,      softmaxSchema,
         flattenSchema,       reshapeSchema,   padSchema,
         sliceSchema,         addSchema,       mulSchema,
-        scaleSchema,         castSchema,
+        scaleSchema,         castSchema,      constantSchema,
         concatSchema,        embeddingSchema, positionalEncodingSchema,
         sequencePoolSchema,  matMulSchema,    transposeSchema,
         lstmSchema,          gruSchema,       multiHeadAttentionSchema,

@@ -34,6 +34,7 @@ OpSchema addSchema();
 OpSchema mulSchema();
 OpSchema scaleSchema();
 OpSchema castSchema();
+OpSchema constantSchema();
 OpSchema concatSchema();
 OpSchema lossSchema();
 OpSchema embeddingSchema();

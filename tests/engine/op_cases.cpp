@@ -406,6 +406,24 @@ std::vector<ForwardCase> forwardCases() {
         c.prediction = out;
         add(c);
     }
+    { // x + a Constant [2, 1, 2] (channels-last on the CPU: the value is in logical order).
+        ForwardCase c{"Constant added", {"Constant"}};
+        Chain g({2, 1, 2});
+        graph::Graph gr = g.graph();
+        gr.addNode({"table", "Constant", {{"shape", IntList{2, 1, 2}}}, {}});
+        gr.addNode({"sum", "Add", {}, {}});
+        gr.addNode({"loss", "Loss", kMse, {}});
+        gr.addEdge({{g.first(), 0}, {"sum", 0}});
+        gr.addEdge({{"table", 0}, {"sum", 1}});
+        gr.addEdge({{"sum", 0}, {"loss", 0}});
+        c.graph = gr;
+        c.batch = 2;
+        c.input = {0, 0, 0, 0, 10, 20, 30, 40};
+        c.params = {{1, 2, 3, 4}};
+        c.targets.assign(8, 0.0f);
+        c.prediction = {1, 2, 3, 4, 11, 22, 33, 44};
+        add(c);
+    }
     { // -log softmax([1, 2, 3])[2].
         ForwardCase c{"Loss cross-entropy", {"Loss"}};
         c.graph = Chain({3}).add("Loss").graph();
@@ -654,6 +672,22 @@ std::vector<GradientCase> gradientCases() {
     // checks it against the same graph without the Cast.
     row("Cast float16 input", {"Cast"},
         Chain({5}).add("Cast").add("Dense", {{"units", 4}}).add("Loss", kMse));
+    // A learned token concatenated before a Dense's output (ViT's class token), then a Dense
+    // over both: the token's gradient is the sum over the batch.
+    {
+        Chain c({3});
+        c.add("Dense", {{"units", 4}});
+        graph::Graph g = c.graph();
+        g.addNode({"token", "Constant", {{"shape", graph::IntList{2}}}, {}});
+        g.addNode({"joined", "Concat", {}, {}});
+        g.addNode({"head", "Dense", {{"units", 2}}, {}});
+        g.addNode({"loss", "Loss", kMse, {}});
+        g.addEdge({{"token", 0}, {"joined", 0}});
+        g.addEdge({{c.last(), 0}, {"joined", 1}});
+        g.addEdge({{"joined", 0}, {"head", 0}});
+        g.addEdge({{"head", 0}, {"loss", 0}});
+        out.push_back({"Constant token", {"Constant"}, std::move(g)});
+    }
     row("Loss cross-entropy smoothed", {"Loss"},
         Chain({5}).add("Dense", {{"units", 4}}).add("Loss", {{"label_smoothing", 0.1}}));
     row("Loss cross-entropy per step", {"Loss"},

@@ -135,6 +135,10 @@ private slots:
         // (a LayerScale), a shift per position of [N, C, H, W], one factor for all.
         QTest::newRow("scale_forms") << data + "scale_forms.nwproj"
                                      << "Mul=3 Add=2 Conv=1 Relu=1 Flatten=1 Gemm=1" << classifier;
+        // Constant as Expand of its value to [N, shape] (N from the input's Shape), then Concat
+        // before the sequence: ViT's class token.
+        QTest::newRow("constant_forms") << data + "constant_forms.nwproj"
+                                        << "Shape=1 Expand=1 Concat=2" << classifier;
         QTest::newRow("regression")
             << data + "regression.nwproj"
             << "LayerNormalization=1 Gemm=1 Tanh=1 Softmax=0 Erf=0" << QStringList{"output"};

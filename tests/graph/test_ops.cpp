@@ -233,6 +233,8 @@ std::vector<InferCase> inferCases() {
         // one number for all, scale only: 1 parameter, 60 products.
         {"Scale one value", "Scale", {{"use_shift", false}}, {N({3, 4, 5})}, {N({3, 4, 5})},
          {1, 0, 60}},
+        // no inputs: the value [3, 4] for each sample, 12 parameters.
+        {"Constant", "Constant", {{"shape", IntList{3, 4}}}, {}, {N({3, 4})}, {12, 0, 0}},
         // one rounding per element: 2*3*4 = 24.
         {"Cast", "Cast", {{"to", std::string("float8e4m3fn")}}, {N({2, 3, 4})}, {N({2, 3, 4})},
          {0, 0, 24}},
@@ -373,6 +375,7 @@ void TestOps::everyOpHasInferRows() {
         ops::mulSchema(),
         ops::scaleSchema(),
         ops::castSchema(),
+        ops::constantSchema(),
         ops::embeddingSchema(),
         ops::positionalEncodingSchema(),
         ops::sequencePoolSchema(),

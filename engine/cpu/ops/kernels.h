@@ -33,6 +33,7 @@ NW_CPU_KERNEL(makeAddKernel);
 NW_CPU_KERNEL(makeMulKernel);
 NW_CPU_KERNEL(makeScaleKernel);
 NW_CPU_KERNEL(makeCastKernel);
+NW_CPU_KERNEL(makeConstantKernel);
 NW_CPU_KERNEL(makeConcatKernel);
 NW_CPU_KERNEL(makeLossKernel);
 NW_CPU_KERNEL(makeEmbeddingKernel);

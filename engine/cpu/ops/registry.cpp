@@ -37,6 +37,7 @@ graph::OpTable<KernelFactory> makeCpuKernelTable() {
         .add("Mul", makeMulKernel)
         .add("Scale", makeScaleKernel)
         .add("Cast", makeCastKernel)
+        .add("Constant", makeConstantKernel)
         .add("Concat", makeConcatKernel)
         .add("Embedding", makeEmbeddingKernel)
         .add("PositionalEncoding", makePositionalEncodingKernel)

@@ -33,6 +33,8 @@ graph::OpTable<KernelFactory> makeCudaKernelTable() {
         .add("Slice", makeSliceKernel)
         .add("Add", makeAddKernel)
         .add("Mul", makeMulKernel)
+        .unsupported("Constant", "no CUDA kernel yet (a tensor repeated over the batch and "
+                                 "its gradient's sum); the node runs on the CPU")
         .unsupported("Cast", "no CUDA kernel yet (rounding to the narrow number formats); the "
                              "node runs on the CPU")
         .unsupported("Scale", "no CUDA kernel yet (a broadcast multiply-add and the "

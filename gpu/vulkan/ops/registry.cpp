@@ -33,6 +33,8 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .add("Slice", makeSliceKernel)
         .add("Add", makeAddKernel)
         .add("Mul", makeMulKernel)
+        .unsupported("Constant", "no Vulkan kernel yet (a tensor repeated over the batch and "
+                                 "its gradient's sum); the node runs on the CPU")
         .unsupported("Cast", "no Vulkan kernel yet (rounding to the narrow number formats); "
                              "the node runs on the CPU")
         .unsupported("Scale", "no Vulkan kernel yet (a broadcast multiply-add and the "
