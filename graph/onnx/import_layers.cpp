@@ -239,14 +239,6 @@ Why mapPool(MapContext& c, bool isMax) {
     if (pads.size() != 4 || *std::min_element(pads.begin(), pads.end()) < 0) {
         return fail("pads " + dimsText(pads) + " are not [top, left, bottom, right]");
     }
-    for (int d = 0; d < 2; ++d) {
-        for (std::int64_t p : {pads[std::size_t(d)], pads[std::size_t(d) + 2]}) {
-            if (2 * p > k[std::size_t(d)]) {
-                return fail("pads " + dimsText(pads) + " exceed half the kernel " + dimsText(k) +
-                            ": Netwright's pools pad at most half the kernel");
-            }
-        }
-    }
     AttrMap a{{"kernel_size", k}, {"stride", stride}};
     if (pads[0] == pads[2] && pads[1] == pads[3]) {
         a["padding"] = Dims{pads[0], pads[1]};

@@ -20,7 +20,8 @@ OpSchema windowPool(const char* name, const char* doc, bool isMax) {
               ") / stride) + 1`, likewise `W'` (2-value `padding`: top = bottom = rows, left = "
               "right = columns); with `ceil_mode` rounded up instead, dropping a last window "
               "that would start in the bottom padding (PyTorch's rule, ONNX's from opset 19). "
-              "Error if below 1 or if a pad exceeds half the kernel. " +
+              "Error if below 1 or if a pad reaches the window's span (a window of padding "
+              "alone). " +
               (isMax ? std::string("Padding never wins the maximum. ")
                      : std::string("The divisor counts the window's cells inside the input and, "
                                    "with `count_include_pad`, inside its padding; never the "
@@ -31,7 +32,7 @@ OpSchema windowPool(const char* name, const char* doc, bool isMax) {
         AttrSpec::ints("stride", {2, 2}, 2, 2, 1, 255, "Step between windows (rows, columns)."),
         AttrSpec::ints("padding", {0, 0}, 2, 4, 0, 127,
                        "Implicit padding: [rows, columns] on both sides alike, or [top, bottom, "
-                       "left, right]; each at most half the kernel."),
+                       "left, right]; each below the window's span."),
     };
     if (isMax) {
         s.attrs.push_back(AttrSpec::ints("dilation", {1, 1}, 2, 2, 1, 255,
@@ -67,10 +68,11 @@ OpSchema windowPool(const char* name, const char* doc, bool isMax) {
         for (int d = 0; d < 2; ++d) {
             const PoolAxis& a = win.axis(d);
             for (std::int64_t p : {a.padBegin, a.padEnd}) {
-                if (2 * p > a.kernel) {
+                if (p >= a.span()) {
                     return fail("padding", "padding (" + std::to_string(p) +
-                                               ") must be at most half the kernel (" +
-                                               std::to_string(a.kernel) + ")");
+                                               ") must be below the window's span (" +
+                                               std::to_string(a.span()) +
+                                               "): a window of padding alone has no value");
                 }
             }
             outHW[d] = a.outputs();

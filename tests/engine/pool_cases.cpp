@@ -32,6 +32,22 @@ const std::vector<float> kGrid4{1, 5, 2, 0, 3, -1, 4, 8, 0, 0, -2, -3, 7, 1, -5,
 } // namespace
 
 void addPoolForwardCases(std::vector<ForwardCase>& out) {
+    // 3 x 3 windows, stride 1, padded by 2 (more than half the kernel, as ONNX allows) over
+    // [[1, 2], [3, 4]]: window (i, j) reads rows and columns {i - 2 .. i} of the input; the
+    // corner windows hold one real value each.
+    out.push_back(poolCase(
+        "MaxPool2D pads beyond half the kernel", "MaxPool2D", {1, 2, 2},
+        {{"kernel_size", IntList{3, 3}}, {"stride", IntList{1, 1}}, {"padding", IntList{2, 2}}},
+        {1, 2, 3, 4}, {1, 2, 2, 2, 3, 4, 4, 4, 3, 4, 4, 4, 3, 4, 4, 4}));
+    // The same windows averaged over their real cells only (count_include_pad false):
+    // row sets {0}, {0, 1}, {0, 1}, {1}, likewise the columns.
+    out.push_back(poolCase(
+        "AvgPool2D pads beyond half the kernel", "AvgPool2D", {1, 2, 2},
+        {{"kernel_size", IntList{3, 3}},
+         {"stride", IntList{1, 1}},
+         {"padding", IntList{2, 2}},
+         {"count_include_pad", false}},
+        {1, 2, 3, 4}, {1, 1.5f, 1.5f, 2, 2, 2.5f, 2.5f, 3, 2, 2.5f, 2.5f, 3, 3, 3.5f, 3.5f, 4}));
     // 2 x 2 windows, stride 2, over 5 x 5 rounded up: rows and columns {0, 1}, {2, 3}, {4}.
     // The last window holds -9 alone: the overhang must not win it with a 0.
     out.push_back(poolCase("MaxPool2D ceil_mode", "MaxPool2D", {1, 5, 5}, {{"ceil_mode", true}},

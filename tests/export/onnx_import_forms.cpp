@@ -588,15 +588,16 @@ const Refusal kRefusals[] = {
      },
      "node 'avg' (AveragePool): dilations [2, 2]: Netwright's AvgPool2D has no dilation",
      19},
-    {"MaxPool pads beyond half the kernel",
+    {"MaxPool pads as large as the kernel",
      {1, 6, 6},
      [](onnx::GraphProto& g, std::mt19937&) {
          auto& n = addNode(g, "MaxPool", "pool", {"x"}, {"p"});
          addInts(n, "kernel_shape", {3, 3});
-         addInts(n, "pads", {0, 0, 2, 0});
+         addInts(n, "pads", {0, 0, 3, 0});
          return std::string("p");
      },
-     "node 'pool' (MaxPool): pads [0, 0, 2, 0] exceed half the kernel [3, 3]"},
+     "node 'pool' (MaxPool): as MaxPool2D: padding: padding (3) must be below the window's span "
+     "(3)"},
     {"asymmetric Conv pads",
      {1, 4, 4},
      [](onnx::GraphProto& g, std::mt19937& r) {

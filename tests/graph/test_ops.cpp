@@ -574,12 +574,12 @@ void TestOps::inferErrors_data() {
     QTest::newRow("MaxPool2D window > input")
         << "MaxPool2D" << AttrMap{{"kernel_size", IntList{3, 3}}} << Shapes{N({1, 2, 2})}
         << "kernel_size" << QStringList{"[N, 1, 2, 2]"};
-    QTest::newRow("AvgPool2D padding > half kernel")
+    QTest::newRow("AvgPool2D padding = kernel")
         << "AvgPool2D" << AttrMap{{"padding", IntList{2, 2}}} << Shapes{N({1, 8, 8})} << "padding"
-        << QStringList{"half the kernel"};
-    QTest::newRow("MaxPool2D right padding > half kernel")
+        << QStringList{"below the window's span"};
+    QTest::newRow("MaxPool2D right padding = kernel")
         << "MaxPool2D" << AttrMap{{"padding", IntList{0, 0, 1, 2}}} << Shapes{N({1, 8, 8})}
-        << "padding" << QStringList{"padding (2)", "half the kernel (2)"};
+        << "padding" << QStringList{"padding (2)", "window's span (2)"};
     QTest::newRow("MaxPool2D 3 padding values")
         << "MaxPool2D" << AttrMap{{"padding", IntList{1, 1, 1}}} << Shapes{N({1, 8, 8})}
         << "padding" << QStringList{"[top, bottom, left, right]", "[1, 1, 1]"};
