@@ -50,11 +50,7 @@ Why constantInput(MapContext& c, int i, const Shape& like, int& ref) {
     }
     ref = c.add("Constant", {{"shape", dims}}, {}, {{"value", {dims, k->f}}},
                 "_const" + std::to_string(i));
-    bool learned = false;
-    for (const auto& t : c.state.graph.initializer()) {
-        learned = learned || (t.name() == c.node.input(i) && k->numel() > 1);
-    }
-    c.state.plan.back().trainable = learned;
+    c.state.plan.back().trainable = c.state.learnedConstant(c.node.input(i));
     return mapped();
 }
 

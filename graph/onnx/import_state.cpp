@@ -28,6 +28,19 @@ ImportState::ImportState(const onnx::GraphProto& model, const OpRegistry& ops, s
     }
 }
 
+bool ImportState::learnedConstant(const std::string& value) const {
+    const Constant* c = constant(value);
+    if (!c || c->numel() <= 1) {
+        return false;
+    }
+    for (const auto& t : graph.initializer()) {
+        if (t.name() == value) {
+            return true;
+        }
+    }
+    return false;
+}
+
 const Constant* ImportState::constant(const std::string& value) const {
     auto it = m_constants.find(value);
     return it == m_constants.end() ? nullptr : &it->second;

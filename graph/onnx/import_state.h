@@ -50,6 +50,10 @@ public:
 
     // Values by ONNX name.
     const Constant* constant(const std::string& value) const;
+    // Whether constant `value` is a model's parameter, kept learned where it maps to one of
+    // ours: an initializer of more than one value (one number, as 0.5 or 1/√d, or a Constant
+    // node's value, is fixed and maps frozen).
+    bool learnedConstant(const std::string& value) const;
     void setConstant(const std::string& value, Constant c);
     // The planned node computing `value` (or kUnknown); nullopt when it is no activation.
     std::optional<int> activation(const std::string& value) const;

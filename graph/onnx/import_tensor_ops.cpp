@@ -419,11 +419,7 @@ Why mapExpand(MapContext& c) {
             v[o] = k->f[std::size_t(at)];
         }
         const int ref = c.add("Constant", {{"shape", out}}, {}, {{"value", {out, std::move(v)}}});
-        bool learned = false;
-        for (const auto& init : c.state.graph.initializer()) {
-            learned = learned || (init.name() == c.node.input(0) && k->numel() > 1);
-        }
-        c.state.plan.back().trainable = learned;
+        c.state.plan.back().trainable = c.state.learnedConstant(c.node.input(0));
         return done(c, ref);
     }
     int x;
@@ -559,9 +555,7 @@ Why mapArithmetic(MapContext& c, char op) {
         }
         useScale = useScale || op == '*' || op == '/' || (op == '-' && k == 0);
         useShift = useShift || op == '+' || op == '-';
-        for (const auto& t : c.state.graph.initializer()) {
-            learned = learned || (t.name() == n->input(k) && v.size() > 1);
-        }
+        learned = learned || c.state.learnedConstant(n->input(k));
         // The next op of the chain: the only reader, of these four, with a constant of `dims`.
         const onnx::NodeProto* next = c.state.soleConsumer(n->output(0));
         static const std::string kOps = "AddSubMulDiv";

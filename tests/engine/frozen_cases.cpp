@@ -39,21 +39,8 @@ void addFrozenGradientCases(std::vector<GradientCase>& out) {
         {{"kind", std::string("learned")}});
     row("MultiHeadAttention frozen", "MultiHeadAttention", {4, 6}, "LayerNorm", {}, {{"heads", 2}});
     row("Scale frozen", "Scale", {2, 4, 4}, "Conv2D", conv(3), {{"shape", IntList{3, 1, 1}}});
-    { // a fixed table concatenated before a trained Dense's output: no gradient for it
-        Chain c({3});
-        c.add("Dense", {{"units", 4}});
-        graph::Graph g = c.graph();
-        g.addNode({"table", "Constant", {{"shape", IntList{2}}}, {}});
-        g.findNode("table")->trainable = false;
-        g.addNode({"joined", "Concat", {}, {}});
-        g.addNode({"head", "Dense", {{"units", 2}}, {}});
-        g.addNode({"loss", "Loss", kMse, {}});
-        g.addEdge({{"table", 0}, {"joined", 0}});
-        g.addEdge({{c.last(), 0}, {"joined", 1}});
-        g.addEdge({{"joined", 0}, {"head", 0}});
-        g.addEdge({{"head", 0}, {"loss", 0}});
-        out.push_back({"Constant frozen", {"Constant"}, std::move(g)});
-    }
+    // A fixed table concatenated before a trained Dense's output: no gradient for it.
+    out.push_back({"Constant frozen", {"Constant"}, tokenGraph(true)});
     for (const char* op : {"LSTM", "GRU"}) {
         row(std::string(op) + " frozen", op, {4, 3}, "Dense", {{"units", 3}},
             {{"hidden_size", 3}, {"output", std::string("last")}});

@@ -28,6 +28,22 @@ ForwardCase unary(std::string name, const std::string& op, Attrs attrs, std::vec
 
 } // namespace
 
+graph::Graph tokenGraph(bool frozenToken) {
+    Chain c({3});
+    c.add("Dense", {{"units", 4}});
+    graph::Graph g = c.graph();
+    g.addNode({"token", "Constant", {{"shape", graph::IntList{2}}}, {}});
+    g.findNode("token")->trainable = !frozenToken;
+    g.addNode({"joined", "Concat", {}, {}});
+    g.addNode({"head", "Dense", {{"units", 2}}, {}});
+    g.addNode({"loss", "Loss", kMse, {}});
+    g.addEdge({{"token", 0}, {"joined", 0}});
+    g.addEdge({{c.last(), 0}, {"joined", 1}});
+    g.addEdge({{"joined", 0}, {"head", 0}});
+    g.addEdge({{"head", 0}, {"loss", 0}});
+    return g;
+}
+
 std::vector<ForwardCase> forwardCases() {
     std::vector<ForwardCase> out;
     auto add = [&out](ForwardCase c) { out.push_back(std::move(c)); };
@@ -674,20 +690,7 @@ std::vector<GradientCase> gradientCases() {
         Chain({5}).add("Cast").add("Dense", {{"units", 4}}).add("Loss", kMse));
     // A learned token concatenated before a Dense's output (ViT's class token), then a Dense
     // over both: the token's gradient is the sum over the batch.
-    {
-        Chain c({3});
-        c.add("Dense", {{"units", 4}});
-        graph::Graph g = c.graph();
-        g.addNode({"token", "Constant", {{"shape", graph::IntList{2}}}, {}});
-        g.addNode({"joined", "Concat", {}, {}});
-        g.addNode({"head", "Dense", {{"units", 2}}, {}});
-        g.addNode({"loss", "Loss", kMse, {}});
-        g.addEdge({{"token", 0}, {"joined", 0}});
-        g.addEdge({{c.last(), 0}, {"joined", 1}});
-        g.addEdge({{"joined", 0}, {"head", 0}});
-        g.addEdge({{"head", 0}, {"loss", 0}});
-        out.push_back({"Constant token", {"Constant"}, std::move(g)});
-    }
+    out.push_back({"Constant token", {"Constant"}, tokenGraph(false)});
     row("Loss cross-entropy smoothed", {"Loss"},
         Chain({5}).add("Dense", {{"units", 4}}).add("Loss", {{"label_smoothing", 0.1}}));
     row("Loss cross-entropy per step", {"Loss"},

@@ -86,6 +86,11 @@ struct GradientCase {
     std::vector<float> input = {};
 };
 
+// Input [3] -> Dense (4), and a Constant "token" [2] before it, through a Concat into a Dense
+// "head" (2) -> Loss (mse): a learned token before the patches, as ViT's; `frozenToken`
+// freezes the token.
+graph::Graph tokenGraph(bool frozenToken);
+
 std::vector<ForwardCase> forwardCases();
 std::vector<GradientCase> gradientCases();
 
