@@ -37,6 +37,8 @@ NW_VULKAN_KERNEL(makePadKernel);
 NW_VULKAN_KERNEL(makeSliceKernel); // on concat.comp
 NW_VULKAN_KERNEL(makeAddKernel);
 NW_VULKAN_KERNEL(makeMulKernel);
+NW_VULKAN_KERNEL(makeScaleKernel);
+NW_VULKAN_KERNEL(makeConstantKernel);
 NW_VULKAN_KERNEL(makeConcatKernel);
 NW_VULKAN_KERNEL(makeLossKernel);
 

@@ -1,8 +1,7 @@
 // Mul as the CPU (engine/cpu/ops/mul.cpp), on shaders/mul.comp: y = a · b over the collapsed
 // broadcast dims (engine/core/broadcast.h); backward gathers, one invocation per element of
 // each input gradient, dy · (the other input) summed over the dims that input broadcasts along.
-#include "engine/core/broadcast.h"
-#include "gpu/vulkan/ops/kernel_base.h"
+#include "gpu/vulkan/ops/broadcast_mul.h"
 #include "gpu/vulkan/ops/kernels.h"
 
 #include <array>
@@ -11,8 +10,6 @@ namespace nw::gpu::vulkan {
 
 namespace {
 
-constexpr std::size_t kMaxRank = 6; // the push block of mul.comp
-
 class MulKernel final : public VulkanKernel {
 public:
     MulKernel(VulkanBackend& backend, const KernelConfig& c)
@@ -20,11 +17,11 @@ public:
         , m_layout(engine::collapseBroadcast(c.inputs[0], c.inputs[1]))
         , m_forward(pipeline("mul", {0}))
         , m_backward(pipeline("mul", {1})) {
-        if (m_layout.dims.size() > kMaxRank) {
+        if (m_layout.dims.size() > kMulMaxRank) {
             throw KernelBuildError{Error::user(
                 "the inputs broadcast along " + std::to_string(m_layout.dims.size()) +
                 " alternating groups of dimensions; the Vulkan kernel indexes at most " +
-                std::to_string(kMaxRank))};
+                std::to_string(kMulMaxRank))};
         }
         for (std::size_t i = 0; i < 2; ++i) {
             m_numel[i] = engine::numelOf(c.inputs[i]);
@@ -56,17 +53,9 @@ public:
     }
 
 private:
-    // mul.comp's push block: strides `s0` into sa, `s1` into sb.
     Push push(const Tensor& y, const Tensor& a, const Tensor& b, std::int64_t n,
               std::int64_t reduced, std::size_t s0, std::size_t s1) const {
-        Push p;
-        p.addr(y).addr(a).addr(b).u32(u32(n)).u32(u32(m_layout.dims.size())).u32(u32(reduced));
-        for (const auto* v : {&m_layout.dims, &m_layout.strides[s0], &m_layout.strides[s1]}) {
-            for (std::size_t k = 0; k < kMaxRank; ++k) {
-                p.u32(k < v->size() ? u32((*v)[k]) : 0u);
-            }
-        }
-        return p;
+        return mulPush(m_layout, y, a, b, n, reduced, s0, s1);
     }
 
     engine::BroadcastLayout m_layout;

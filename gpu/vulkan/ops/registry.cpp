@@ -33,13 +33,10 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .add("Slice", makeSliceKernel)
         .add("Add", makeAddKernel)
         .add("Mul", makeMulKernel)
-        .unsupported("Constant", "no Vulkan kernel yet (a tensor repeated over the batch and "
-                                 "its gradient's sum); the node runs on the CPU")
+        .add("Constant", makeConstantKernel)
         .unsupported("Cast", "no Vulkan kernel yet (rounding to the narrow number formats); "
                              "the node runs on the CPU")
-        .unsupported("Scale", "no Vulkan kernel yet (a broadcast multiply-add and the "
-                              "reductions of its parameter gradients); the node runs on the "
-                              "CPU")
+        .add("Scale", makeScaleKernel)
         .add("Concat", makeConcatKernel)
         .unsupported("Embedding", "no Vulkan gather kernel yet (a lookup per token, a "
                                   "scatter-add backward); the node runs on the CPU")

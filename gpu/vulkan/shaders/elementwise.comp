@@ -4,6 +4,7 @@
 //   OP 3 sum: y = x + z (Add forward with two inputs)
 //   OP 4 tiled sum: y = x + z[i mod m], m = the bits of `a` as a uint (a [T, C] table added
 //        to every sample of [N, T, C]: PositionalEncoding)
+//   OP 5 tiled copy: y = z[i mod m], m as for OP 4 (Constant: its value for every sample)
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
@@ -27,8 +28,10 @@ void main() {
             p.y.v[i] += p.x.v[i];
         } else if (OP == 3) {
             p.y.v[i] = p.x.v[i] + p.z.v[i];
-        } else {
+        } else if (OP == 4) {
             p.y.v[i] = p.x.v[i] + p.z.v[i % floatBitsToUint(p.a)];
+        } else {
+            p.y.v[i] = p.z.v[i % floatBitsToUint(p.a)];
         }
     }
 }
