@@ -408,12 +408,26 @@ std::vector<ForwardCase> forwardCases() {
              // 500 saturates to 448; 0.3 / 2^-5 = 9.6 -> 10; 2^-10 halfway to 2^-9 -> 0 (even).
              {"float8e4m3fn", {}, {500, 0.3f, 0.0009765625f}, {448, 0.3125f, 0}},
              {"float8e5m2", {}, {1e5f, 0.3f, -3}, {57344, 0.3125f, -3}},
+             // no -0 in the FNUZ formats; 300 saturates to 240.
+             {"float8e4m3fnuz", {}, {300, -1e-9f, 0.3f}, {240, 0, 0.3125f}},
+             {"float8e5m2fnuz", {}, {1e5f, -1e-9f, -3}, {57344, 0, -3}},
+             // without saturation 460 still rounds to 448 (14.375 steps of 32).
+             {"float8e4m3fn", {{"saturate", false}}, {460, 0.3f, 1}, {448, 0.3125f, 1}},
+             // nearest: 0.75 = 1.5 · 2^-1 is a tie, up as onnx rounds it (the exponent is odd).
+             {"float8e8m0",
+              {{"round_mode", std::string("nearest")}},
+              {0.3f, 0.75f, 3},
+              {0.25f, 1, 4}},
              {"float4e2m1", {}, {2.5f, 5, -0.3f}, {2, 4, -0.5f}},
              {"float8e8m0", {{"round_mode", std::string("down")}}, {0.3f, 5, 1}, {0.25f, 4, 1}},
              {"int4", {}, {7.9f, -8.5f, 9}, {7, -8, 0}},
              {"uint2", {}, {3, -1, 2.5f}, {3, 0, 2}},
          }) {
-        ForwardCase c{"Cast " + format, {"Cast"}};
+        std::string name = "Cast " + format;
+        for (const auto& [key, value] : attrs) {
+            name += " " + key + " " + graph::attrValueToString(value);
+        }
+        ForwardCase c{name, {"Cast"}};
         Attrs a = attrs;
         a["to"] = format;
         c.graph = single({3}, "Cast", a);

@@ -39,6 +39,7 @@ NW_VULKAN_KERNEL(makeAddKernel);
 NW_VULKAN_KERNEL(makeMulKernel);
 NW_VULKAN_KERNEL(makeScaleKernel);
 NW_VULKAN_KERNEL(makeConstantKernel);
+NW_VULKAN_KERNEL(makeCastKernel);
 NW_VULKAN_KERNEL(makeConcatKernel);
 NW_VULKAN_KERNEL(makeLossKernel);
 

@@ -34,8 +34,7 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .add("Add", makeAddKernel)
         .add("Mul", makeMulKernel)
         .add("Constant", makeConstantKernel)
-        .unsupported("Cast", "no Vulkan kernel yet (rounding to the narrow number formats); "
-                             "the node runs on the CPU")
+        .add("Cast", makeCastKernel)
         .add("Scale", makeScaleKernel)
         .add("Concat", makeConcatKernel)
         .unsupported("Embedding", "no Vulkan gather kernel yet (a lookup per token, a "
