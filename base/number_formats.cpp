@@ -13,6 +13,7 @@ namespace {
 constexpr std::string_view kNames[] = {
     "float16",    "bfloat16",   "float8e4m3fn", "float8e4m3fnuz", "float8e5m2", "float8e5m2fnuz",
     "float4e2m1", "float8e8m0", "int4",         "uint4",          "int2",       "uint2",
+    "int8",       "uint8",      "int16",        "uint16",         "int32",      "uint32",
 };
 
 // A binary float format: mantissa bits, the exponent of its smallest normal value, its largest
@@ -146,6 +147,18 @@ float roundTo(NumberFormat f, float x, bool saturate, PowerRounding rounding) {
         return toInteger(x, -2, 1);
     case NumberFormat::UInt2:
         return toInteger(x, 0, 3);
+    case NumberFormat::Int8:
+        return toInteger(x, -128, 127);
+    case NumberFormat::UInt8:
+        return toInteger(x, 0, 255);
+    case NumberFormat::Int16:
+        return toInteger(x, -32768, 32767);
+    case NumberFormat::UInt16:
+        return toInteger(x, 0, 65535);
+    case NumberFormat::Int32:
+        return toInteger(x, -2147483648.0, 2147483647.0);
+    case NumberFormat::UInt32:
+        return toInteger(x, 0, 4294967295.0);
     }
     return x;
 }

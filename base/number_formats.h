@@ -1,7 +1,7 @@
 #pragma once
 // The narrow number formats a float32 value can be rounded to, as ONNX's Cast defines them:
 // IEEE half, bfloat16, the float8 formats (E4M3FN, E4M3FNUZ, E5M2, E5M2FNUZ, E8M0), FLOAT4E2M1
-// and the 4- and 2-bit integers. roundTo() gives the value the format holds for x — what a cast
+// and the integers of 2 to 32 bits. roundTo() gives the value the format holds for x — what a cast
 // to the format and back to float32 gives — so a float32 engine computes what a model that
 // casts computes.
 
@@ -23,6 +23,12 @@ enum class NumberFormat {
     UInt4,
     Int2,
     UInt2,
+    Int8,
+    UInt8,
+    Int16,
+    UInt16,
+    Int32,
+    UInt32,
 };
 
 // How FLOAT8E8M0, which holds powers of two only, picks one: ONNX's round_mode.

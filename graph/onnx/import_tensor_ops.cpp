@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <optional>
 
 namespace nw::graph::onnx_import {
@@ -485,6 +486,36 @@ Why mapMul(MapContext& c) {
     return done(c, c.add("Mul", {}, {a, b}));
 }
 
+// x / c of integers, which truncates: x · (1/c), then our Cast to the integer type (exact
+// while |x| < 2^24: an integer quotient's product rounds back to it, another stays between
+// its neighbours).
+Why integerDivide(MapContext& c, int x, const Shape& s, const Constant& divisor) {
+    static const std::map<std::int32_t, const char*> kFormats{
+        {onnx::TensorProto::INT8, "int8"},   {onnx::TensorProto::UINT8, "uint8"},
+        {onnx::TensorProto::INT16, "int16"}, {onnx::TensorProto::UINT16, "uint16"},
+        {onnx::TensorProto::INT32, "int32"}, {onnx::TensorProto::UINT32, "uint32"},
+        {onnx::TensorProto::INT64, "int32"}, {onnx::TensorProto::UINT64, "uint32"}};
+    auto format = kFormats.find(divisor.elemType);
+    if (format == kFormats.end()) {
+        return fail("divides " + elementTypeName(divisor.elemType) + " values");
+    }
+    Dims dims;
+    std::vector<float> v;
+    if (auto why = broadcastConstant(divisor, s, dims, v)) {
+        return why;
+    }
+    for (float& f : v) {
+        if (f == 0) {
+            return fail("divides integers by 0");
+        }
+        f = 1.0f / f;
+    }
+    const int scaled = c.add("Scale", {{"shape", dims}, {"use_shift", false}}, {x},
+                             {{"scale", HostTensor{dims, std::move(v)}}}, "_scale");
+    c.state.plan.back().trainable = false;
+    return done(c, c.add("Cast", {{"to", std::string(format->second)}}, {scaled}));
+}
+
 // x + c, x − c, c − x, x · c and x / c with one constant c broadcast over each sample: a Scale
 // node x · scale + shift, which also takes the chain of such ops that follows when each is the
 // only reader of the one before and its constant has the same shape ((x − mean) / std is one
@@ -528,8 +559,7 @@ Why mapArithmetic(MapContext& c, char op) {
                     " by an activation; Netwright has no reciprocal op");
     }
     if (op == '/' && !isFloatType(c.constant(k)->elemType)) {
-        return fail("divides integers (" + elementTypeName(c.constant(k)->elemType) +
-                    "), which truncates; Netwright computes in float32");
+        return integerDivide(c, x, s, *c.constant(k));
     }
     std::vector<float> scale(v.size(), 1.0f), shift(v.size(), 0.0f);
     bool useScale = false, useShift = false, learned = false;

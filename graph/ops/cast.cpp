@@ -9,7 +9,8 @@ OpSchema castSchema() {
     s.name = "Cast";
     s.category = "Tensor";
     s.doc = "Rounds each value to the nearest one a narrower number format holds (float16, "
-            "bfloat16, the float8 and float4 formats, 4- and 2-bit integers), as ONNX's Cast to "
+            "bfloat16, the float8 and float4 formats, integers of 2 to 32 bits), as ONNX's Cast "
+            "to "
             "that format and back computes; the tensor stays float32. Backward passes the "
             "gradient straight through.";
     s.notes = "Ties go to even. `saturate` (the float8 formats): values beyond the largest "
@@ -18,7 +19,7 @@ OpSchema castSchema() {
               "integers truncate toward zero and are 0 outside their range, as onnx's "
               "reference casts. Output: the input's shape. Parameters: 0. FLOPs: `E`.";
     std::vector<std::string> formats;
-    for (int k = 0; k <= static_cast<int>(NumberFormat::UInt2); ++k) {
+    for (int k = 0; k <= static_cast<int>(NumberFormat::UInt32); ++k) {
         formats.emplace_back(numberFormatName(static_cast<NumberFormat>(k)));
     }
     s.attrs = {

@@ -421,6 +421,7 @@ std::vector<ForwardCase> forwardCases() {
              {"float4e2m1", {}, {2.5f, 5, -0.3f}, {2, 4, -0.5f}},
              {"float8e8m0", {{"round_mode", std::string("down")}}, {0.3f, 5, 1}, {0.25f, 4, 1}},
              {"int4", {}, {7.9f, -8.5f, 9}, {7, -8, 0}},
+             {"int8", {}, {127.9f, -128.5f, 300}, {127, -128, 0}},
              {"uint2", {}, {3, -1, 2.5f}, {3, 0, 2}},
          }) {
         std::string name = "Cast " + format;

@@ -34,6 +34,20 @@ void addGemm(onnx::GraphProto& g, std::mt19937& r, const std::string& name, cons
 }
 
 const ForeignForm kForeignForms[] = {
+    {"Integer Div, which truncates (x · 1/c, then a Cast to int32)",
+     {4},
+     [](onnx::GraphProto& g, std::mt19937&) {
+         auto& t = *g.add_initializer();
+         t.set_name("three");
+         t.set_data_type(onnx::TensorProto::INT32);
+         t.add_dims(1);
+         t.add_int32_data(3);
+         addNode(g, "Div", "div", {"x", "three"}, {"y0"});
+         return std::string("y0");
+     },
+     "x:Input div_scale:Scale div:Cast loss:Loss",
+     "div_scale.shape=[1]; div_scale.use_shift=false; div.to=\"int32\"",
+     false},
     {"ReduceMean over a middle axis and ReduceMax over the first (Transpose, pools, Reshapes)",
      {2, 3, 4},
      [](onnx::GraphProto& g, std::mt19937&) {

@@ -2,7 +2,8 @@
 // Cast as the CPU (base/number_formats.cpp): y = the value of number format FORMAT nearest x,
 // ties to even, one invocation per element. FORMAT follows nw::NumberFormat: 0 float16,
 // 1 bfloat16, 2 float8e4m3fn, 3 float8e4m3fnuz, 4 float8e5m2, 5 float8e5m2fnuz, 6 float4e2m1,
-// 7 float8e8m0, 8 int4, 9 uint4, 10 int2, 11 uint2. (Values that round to float32
+// 7 float8e8m0, 8 int4, 9 uint4, 10 int2, 11 uint2, 12 int8, 13 uint8, 14 int16, 15 uint16,
+// 16 int32, 17 uint32. (Values that round to float32
 // subnormals — bfloat16's smallest, E8M0's 2^-127 — are as the device keeps subnormals.)
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -109,8 +110,20 @@ void main() {
             v = integer(x, 0.0, 15.0);
         } else if (FORMAT == 10) {
             v = integer(x, -2.0, 1.0);
-        } else {
+        } else if (FORMAT == 11) {
             v = integer(x, 0.0, 3.0);
+        } else if (FORMAT == 12) {
+            v = integer(x, -128.0, 127.0);
+        } else if (FORMAT == 13) {
+            v = integer(x, 0.0, 255.0);
+        } else if (FORMAT == 14) {
+            v = integer(x, -32768.0, 32767.0);
+        } else if (FORMAT == 15) {
+            v = integer(x, 0.0, 65535.0);
+        } else if (FORMAT == 16) {
+            v = integer(x, -2147483648.0, 2147483647.0);
+        } else {
+            v = integer(x, 0.0, 4294967295.0);
         }
         p.y.v[i] = v;
     }
