@@ -184,6 +184,75 @@ Why mapConv(MapContext& c) {
     return lifted ? back(c, y) : done(c, y);
 }
 
+namespace {
+
+// Our MaxPool2D / AvgPool2D over `x` with ONNX's window (pads [top, left, bottom, right]),
+// ceil_mode and count_include_pad (ONNX's default 0, ours true, where padding makes it matter).
+int addPool2D(MapContext& c, int x, bool isMax, const Dims& k, const Dims& stride, const Dims& dil,
+              const Dims& pads, const std::string& suffix) {
+    AttrMap a{{"kernel_size", k}, {"stride", stride}};
+    if (pads[0] == pads[2] && pads[1] == pads[3]) {
+        a["padding"] = Dims{pads[0], pads[1]};
+    } else {
+        a["padding"] = Dims{pads[0], pads[2], pads[1], pads[3]}; // top, bottom, left, right
+    }
+    if (isMax && (dil[0] != 1 || dil[1] != 1)) {
+        a["dilation"] = dil;
+    }
+    if (c.attrInt("ceil_mode", 0) != 0) {
+        a["ceil_mode"] = true;
+    }
+    const bool padded = *std::max_element(pads.begin(), pads.end()) > 0;
+    if (!isMax && padded && c.attrInt("count_include_pad", 0) == 0) {
+        a["count_include_pad"] = false;
+    }
+    return c.add(isMax ? "MaxPool2D" : "AvgPool2D", std::move(a), {x}, {}, suffix);
+}
+
+// 3-D pooling over [N, C, D, H, W], which is separable: our 2-D pool over H and W of
+// [N, C·D, H, W], then over D of [N, C, D, H'·W'] with a window (kd, 1), between Reshapes.
+// (The max of maxima is the maximum; an average of averages is the average, the real cells of
+// a box being the product of its axes' — also without count_include_pad.)
+Why mapPool3D(MapContext& c, bool isMax, const Dims& k, const Dims& stride, const Dims& dil,
+              const Dims& pads) {
+    int x;
+    Shape s;
+    if (auto why = shapedInput(c, 0, x, s)) {
+        return why;
+    }
+    if (s.rank() != 5 || stride.size() != 3 || dil.size() != 3 || pads.size() != 6) {
+        return fail("3-D pooling expects [N, C, D, H, W] and three of each window attribute");
+    }
+    if (!isMax && (dil[0] != 1 || dil[1] != 1 || dil[2] != 1)) {
+        return fail("dilations " + dimsText(dil) + ": Netwright's AvgPool2D has no dilation");
+    }
+    const std::string autoPad = c.attrString("auto_pad", "NOTSET");
+    if (autoPad != "NOTSET" && autoPad != "VALID") {
+        return fail("auto_pad '" + autoPad + "' over 3-D pooling does not map");
+    }
+    const Dims p = autoPad == "VALID" ? Dims(6, 0) : pads; // [d, h, w] begins, then ends
+    const int planes =
+        c.add("Reshape", {{"shape", Dims{s[1] * s[2], s[3], s[4]}}}, {x}, {}, "_planes");
+    const int hw = addPool2D(c, planes, isMax, {k[1], k[2]}, {stride[1], stride[2]},
+                             {dil[1], dil[2]}, {p[1], p[2], p[4], p[5]}, "_hw");
+    if (auto bad = c.state.check(static_cast<std::size_t>(planes))) {
+        return *bad;
+    }
+    const Shape pooled = *c.shapeOf(hw); // [N, C·D, H', W']
+    const int depth =
+        c.add("Reshape", {{"shape", Dims{s[1], s[2], pooled[2] * pooled[3]}}}, {hw}, {}, "_depth");
+    const int d =
+        addPool2D(c, depth, isMax, {k[0], 1}, {stride[0], 1}, {dil[0], 1}, {p[0], 0, p[3], 0}, "");
+    if (auto bad = c.state.check(static_cast<std::size_t>(depth))) {
+        return *bad;
+    }
+    const Shape out = *c.shapeOf(d); // [N, C, D', H'·W']
+    return done(
+        c, c.add("Reshape", {{"shape", Dims{s[1], out[2], pooled[2], pooled[3]}}}, {d}, {}, "_3d"));
+}
+
+} // namespace
+
 // MaxPool and AveragePool over NCHW: explicit pads (symmetric as `padding` [rows, columns],
 // else [top, bottom, left, right]) or auto_pad, MaxPool's dilations, ceil_mode as it is,
 // and AveragePool's count_include_pad where padding makes it matter (ONNX's default is 0,
@@ -197,6 +266,12 @@ Why mapPool(MapContext& c, bool isMax) {
     Dims stride = c.attrInts("strides", Dims(k.size(), 1));
     Dims dil = c.attrInts("dilations", Dims(k.size(), 1));
     Dims pads = c.attrInts("pads", Dims(2 * k.size(), 0));
+    if (k.size() == 3) {
+        if (c.attrInt("storage_order", 0) != 0) {
+            return fail("storage_order 1 has no Netwright equivalent");
+        }
+        return mapPool3D(c, isMax, k, stride, dil, pads);
+    }
     if (lifted) {
         for (Dims* d : {&k, &stride, &dil}) {
             d->insert(d->begin(), 1);
@@ -211,7 +286,8 @@ Why mapPool(MapContext& c, bool isMax) {
     }
     if (k.size() != 2 || stride.size() != 2 || dil.size() != 2 ||
         std::min({k[0], k[1], stride[0], stride[1], dil[0], dil[1]}) < 1) {
-        return fail("only 1-D and 2-D pooling over [N, C, T] and [N, C, H, W] map");
+        return fail("only 1-D, 2-D and 3-D pooling over [N, C, T], [N, C, H, W] and "
+                    "[N, C, D, H, W] map");
     }
     if (!isMax && (dil[0] != 1 || dil[1] != 1)) {
         return fail("dilations " + dimsText(dil) + ": Netwright's AvgPool2D has no dilation");
@@ -239,23 +315,7 @@ Why mapPool(MapContext& c, bool isMax) {
     if (pads.size() != 4 || *std::min_element(pads.begin(), pads.end()) < 0) {
         return fail("pads " + dimsText(pads) + " are not [top, left, bottom, right]");
     }
-    AttrMap a{{"kernel_size", k}, {"stride", stride}};
-    if (pads[0] == pads[2] && pads[1] == pads[3]) {
-        a["padding"] = Dims{pads[0], pads[1]};
-    } else {
-        a["padding"] = Dims{pads[0], pads[2], pads[1], pads[3]}; // top, bottom, left, right
-    }
-    if (isMax && (dil[0] != 1 || dil[1] != 1)) {
-        a["dilation"] = dil;
-    }
-    if (c.attrInt("ceil_mode", 0) != 0) {
-        a["ceil_mode"] = true;
-    }
-    const bool padded = *std::max_element(pads.begin(), pads.end()) > 0;
-    if (!isMax && padded && c.attrInt("count_include_pad", 0) == 0) {
-        a["count_include_pad"] = false;
-    }
-    const int y = c.add(isMax ? "MaxPool2D" : "AvgPool2D", std::move(a), {x});
+    const int y = addPool2D(c, x, isMax, k, stride, dil, pads, "");
     return lifted ? back(c, y) : done(c, y);
 }
 
@@ -400,6 +460,7 @@ Why mapBatchNorm(MapContext& c) {
         return why;
     }
     const bool lifted = s.rank() == 3; // BatchNorm1d over [N, C, T]
+    const bool volume = s.rank() == 5; // BatchNorm3d over [N, C, D, H, W]: as [N, C, D·H, W]
     if (c.attrInt("training_mode", 0) != 0) {
         return fail("training_mode = 1: only the inference form maps");
     }
@@ -425,7 +486,13 @@ Why mapBatchNorm(MapContext& c) {
             return why;
         }
     }
+    if (volume) {
+        x = c.add("Reshape", {{"shape", Dims{s[1], s[2] * s[3], s[4]}}}, {x}, {}, "_2d");
+    }
     const int y = c.add("BatchNorm", std::move(a), {x}, std::move(params));
+    if (volume) {
+        return done(c, c.add("Reshape", {{"shape", Dims{s[1], s[2], s[3], s[4]}}}, {y}, {}, "_3d"));
+    }
     return lifted ? back(c, y) : done(c, y);
 }
 

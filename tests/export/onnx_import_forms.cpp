@@ -34,6 +34,25 @@ void addGemm(onnx::GraphProto& g, std::mt19937& r, const std::string& name, cons
 }
 
 const ForeignForm kForeignForms[] = {
+    {"MaxPool3d and BatchNorm3d over [N, C, D, H, W] (separable 2-D pools, Reshapes)",
+     {2, 4, 4, 4},
+     [](onnx::GraphProto& g, std::mt19937& r) {
+         auto& pool = addNode(g, "MaxPool", "pool", {"x"}, {"p"});
+         addInts(pool, "kernel_shape", {2, 2, 2});
+         addInts(pool, "strides", {2, 2, 2});
+         for (const char* name : {"bn.s", "bn.b", "bn.m"}) {
+             addFloatInit(g, name, {2}, r);
+         }
+         ox::ModelBuilder(g).floatInitializer("bn.v", std::vector<std::int64_t>{2},
+                                              std::vector<float>{0.5f, 2.0f});
+         addNode(g, "BatchNormalization", "bn", {"p", "bn.s", "bn.b", "bn.m", "bn.v"}, {"y0"});
+         return std::string("y0");
+     },
+     "x:Input pool_planes:Reshape pool_hw:MaxPool2D pool_depth:Reshape pool:MaxPool2D "
+     "pool_3d:Reshape bn_2d:Reshape bn:BatchNorm bn_3d:Reshape loss:Loss",
+     "pool_planes.shape=[8, 4, 4]; pool_depth.shape=[2, 4, 4]; pool.kernel_size=[2, 1]; "
+     "pool_3d.shape=[2, 2, 2, 2]; bn_2d.shape=[2, 4, 2]",
+     false},
     {"Integer Div, which truncates (x · 1/c, then a Cast to int32)",
      {4},
      [](onnx::GraphProto& g, std::mt19937&) {
