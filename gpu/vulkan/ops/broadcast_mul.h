@@ -9,6 +9,17 @@ namespace nw::gpu::vulkan {
 
 inline constexpr std::size_t kMulMaxRank = 6; // mul.comp's arrays
 
+// Throws (a user error) when `layout` has more collapsed dims than mul.comp indexes; `what`
+// names what broadcasts ("the inputs", "the parameters").
+inline void requireMulRank(const engine::BroadcastLayout& layout, const char* what) {
+    if (layout.dims.size() > kMulMaxRank) {
+        throw engine::KernelBuildError{Error::user(
+            std::string(what) + " broadcast along " + std::to_string(layout.dims.size()) +
+            " alternating groups of dimensions; the Vulkan kernel indexes at most " +
+            std::to_string(kMulMaxRank))};
+    }
+}
+
 inline Push mulPush(const engine::BroadcastLayout& layout, const Tensor& y, const Tensor& a,
                     const Tensor& b, std::int64_t n, std::int64_t reduced, std::size_t s0,
                     std::size_t s1) {

@@ -17,12 +17,7 @@ public:
         , m_layout(engine::collapseBroadcast(c.inputs[0], c.inputs[1]))
         , m_forward(pipeline("mul", {0}))
         , m_backward(pipeline("mul", {1})) {
-        if (m_layout.dims.size() > kMulMaxRank) {
-            throw KernelBuildError{Error::user(
-                "the inputs broadcast along " + std::to_string(m_layout.dims.size()) +
-                " alternating groups of dimensions; the Vulkan kernel indexes at most " +
-                std::to_string(kMulMaxRank))};
-        }
+        requireMulRank(m_layout, "the inputs");
         for (std::size_t i = 0; i < 2; ++i) {
             m_numel[i] = engine::numelOf(c.inputs[i]);
         }

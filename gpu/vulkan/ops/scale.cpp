@@ -31,12 +31,7 @@ public:
         , m_mul(pipeline("mul", {0}))
         , m_gather(pipeline("mul", {1}))
         , m_addInto(pipeline("elementwise", {2})) {
-        if (m_layout.dims.size() > kMulMaxRank) {
-            throw KernelBuildError{Error::user(
-                "the parameters broadcast along " + std::to_string(m_layout.dims.size()) +
-                " alternating groups of dimensions; the Vulkan kernel indexes at most " +
-                std::to_string(kMulMaxRank))};
-        }
+        requireMulRank(m_layout, "the parameters");
         if (m_useShift) { // ones of x's shape, and room for the shift spread over them
             m_ones = scratch(c.inputs[0]);
             m_spread = scratch(c.inputs[0]);
