@@ -476,6 +476,8 @@ graph::OpTable<BundleEmitter> makeBundleEmitterTable(const graph::OpRegistry* re
                               "its channels-last tensors); export to ONNX instead")
         .add("Add", {emitAdd, {"add"}})
         .add("Mul", {emitMul, {"mul"}})
+        .unsupported("Conv3D", "the bundle runtime has no 3-D convolution layer; export to ONNX "
+                               "instead")
         .unsupported("Constant", "the bundle runtime has no stored-tensor layer; export to ONNX "
                                  "instead")
         .unsupported("Cast", "the bundle runtime has no rounding to narrow number formats; "

@@ -100,19 +100,61 @@ Why back(MapContext& c, int y) {
 
 } // namespace
 
+// Conv over [N, C, D, H, W] as Conv3D: symmetric pads (or VALID), the rest as given.
+Why mapConv3D(MapContext& c, const Constant& w, const Constant* b) {
+    int x;
+    if (auto why = activationInput(c, 0, x)) {
+        return why;
+    }
+    const Dims k = c.attrInts("kernel_shape", Dims(w.dims.begin() + 2, w.dims.end()));
+    const Dims stride = c.attrInts("strides", {1, 1, 1}), dil = c.attrInts("dilations", {1, 1, 1});
+    const std::string autoPad = c.attrString("auto_pad", "NOTSET");
+    Dims pads = c.attrInts("pads", Dims(6, 0));
+    if (autoPad == "VALID") {
+        pads.assign(6, 0);
+    } else if (autoPad != "NOTSET") {
+        return fail("auto_pad '" + autoPad + "' over a 3-D convolution does not map");
+    }
+    if (k != Dims(w.dims.begin() + 2, w.dims.end()) || stride.size() != 3 || dil.size() != 3 ||
+        pads.size() != 6 || pads[0] != pads[3] || pads[1] != pads[4] || pads[2] != pads[5]) {
+        return fail("kernel_shape, strides, dilations or pads " + dimsText(pads) +
+                    " do not describe a 3-D convolution with pads alike on both sides");
+    }
+    AttrMap a{{"filters", w.dims[0]},
+              {"kernel_size", k},
+              {"stride", stride},
+              {"dilation", dil},
+              {"groups", c.attrInt("group", 1)},
+              {"use_bias", b != nullptr},
+              {"padding", Dims{pads[0], pads[1], pads[2]}}};
+    Params params{{"weight", hostTensor(w)}};
+    if (b) {
+        auto bias = biasVector(*b, w.dims[0]);
+        if (!bias) {
+            return fail("its bias is " + b->dimsText() + " for " + std::to_string(w.dims[0]) +
+                        " filters");
+        }
+        params.emplace_back("bias", std::move(*bias));
+    }
+    return done(c, c.add("Conv3D", std::move(a), {x}, std::move(params)));
+}
+
 Why mapConv(MapContext& c) {
     const Constant* w = c.constant(1);
     if (!w || !w->isFloat) {
         return fail("its weight is not a constant");
     }
-    if (w->dims.size() != 4 && w->dims.size() != 3) {
+    if (w->dims.size() < 3 || w->dims.size() > 5) {
         return fail(std::to_string(int(w->dims.size()) - 2) +
-                    "-D convolutions have no Netwright op (Conv2D is 2-D, NCHW; 1-D ones run "
-                    "as it)");
+                    "-D convolutions have no Netwright op (Conv2D and Conv3D; 1-D ones run as "
+                    "Conv2D)");
     }
     const Constant* b = c.constant(2);
     if (c.hasInput(2) && !b) {
         return fail("its bias is not a constant");
+    }
+    if (w->dims.size() == 5) {
+        return mapConv3D(c, *w, b);
     }
     const bool lifted = w->dims.size() == 3;
     int x;

@@ -73,18 +73,19 @@ Status emitConv2d(MapContext& c) {
     const IntList& stride = c.ints("stride");
     const IntList& dil = c.ints("dilation");
     std::int64_t groups = c.i("groups");
-    // ONNX pads: [top, left, bottom, right]. "same" as TensorFlow: the extra pixel of an odd
-    // total goes to the end, exactly as the CPU kernel pads.
-    std::array<std::int64_t, 4> pads{};
-    for (int d = 0; d < 2; ++d) {
+    // ONNX pads: the begins, then the ends ([top, left, bottom, right] for 2-D). "same" as
+    // TensorFlow: the extra pixel of an odd total goes to the end, exactly as the CPU pads.
+    const std::size_t spatial = k.size(); // Conv2D 2, Conv3D 3
+    std::vector<std::int64_t> pads(2 * spatial);
+    for (std::size_t d = 0; d < spatial; ++d) {
         if (c.s("padding_mode") == "same") {
             std::int64_t effective = dil[d] * (k[d] - 1) + 1;
-            std::int64_t total =
-                std::max<std::int64_t>((y[2 + d] - 1) * stride[d] + effective - x[2 + d], 0);
+            std::int64_t total = std::max<std::int64_t>(
+                (y[int(2 + d)] - 1) * stride[d] + effective - x[int(2 + d)], 0);
             pads[d] = total / 2;
-            pads[2 + d] = total - total / 2;
+            pads[spatial + d] = total - total / 2;
         } else {
-            pads[d] = pads[2 + d] = c.ints("padding")[d];
+            pads[d] = pads[spatial + d] = c.ints("padding")[d];
         }
     }
     std::vector<std::string> in{c.inputs[0]};
@@ -555,6 +556,7 @@ graph::OpTable<EmitFn> makeOnnxEmitterTable(const OpRegistry* registry) {
     t.add("Input", emitStructural)
         .add("Dense", emitDense)
         .add("Conv2D", emitConv2d)
+        .add("Conv3D", emitConv2d)
         .add("MaxPool2D", emitMaxPool)
         .add("AvgPool2D", emitAvgPool)
         .add("GlobalAvgPool", emitGlobalAvgPool)

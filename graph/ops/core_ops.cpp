@@ -10,7 +10,7 @@ namespace nw::graph {
 void registerCoreOps(OpRegistry& registry) {
     using namespace ops;
     OpSchema (*const factories[])() = {
-        inputSchema,         denseSchema,     conv2dSchema,
+        inputSchema,         denseSchema,     conv2dSchema,    conv3dSchema,
         maxPool2dSchema,     avgPool2dSchema, globalAvgPoolSchema,
         globalMaxPoolSchema, batchNormSchema, layerNormSchema,
         lrnSchema,           dropoutSchema,   reluSchema,

@@ -8,6 +8,7 @@ namespace nw::graph::ops {
 OpSchema inputSchema();
 OpSchema denseSchema();
 OpSchema conv2dSchema();
+OpSchema conv3dSchema();
 OpSchema maxPool2dSchema();
 OpSchema avgPool2dSchema();
 OpSchema globalAvgPoolSchema();

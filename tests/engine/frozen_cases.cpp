@@ -33,6 +33,9 @@ void addFrozenGradientCases(std::vector<GradientCase>& out) {
     };
     row("Dense frozen", "Dense", {6}, "Dense", {{"units", 5}}, {{"units", 4}});
     row("Conv2D frozen", "Conv2D", {2, 5, 5}, "Conv2D", conv(3), conv(4));
+    row("Conv3D frozen", "Conv3D", {2, 3, 4, 4}, "Conv3D",
+        {{"filters", std::int64_t{3}}, {"kernel_size", IntList{2, 2, 2}}},
+        {{"filters", std::int64_t{2}}, {"kernel_size", IntList{2, 2, 2}}});
     row("BatchNorm frozen", "BatchNorm", {2, 4, 4}, "Conv2D", conv(3), {});
     row("LayerNorm frozen", "LayerNorm", {5}, "Dense", {{"units", 6}}, {});
     row("PositionalEncoding learned frozen", "PositionalEncoding", {3, 4}, "Dense", {{"units", 5}},

@@ -370,6 +370,22 @@ std::vector<ForwardCase> forwardCases() {
         c.prediction = {2, 4, 6, 5, 10, 15, 8, 10, 12, 20, 25, 30};
         add(c);
     }
+    { // A 2 x 2 x 2 kernel over one 2 x 2 x 2 volume of 2 channels: one output, the sum of
+      // x · w over all 16 values (x = 1..16, w = 0.5 for channel 0 and -1 for channel 1) plus
+      // the bias 0.25: 0.5 · 36 − 100 + 0.25.
+        ForwardCase c{"Conv3D", {"Conv3D"}};
+        c.graph = single({2, 2, 2, 2}, "Conv3D",
+                         {{"filters", std::int64_t{1}}, {"kernel_size", IntList{2, 2, 2}}});
+        for (int v = 1; v <= 16; ++v) {
+            c.input.push_back(float(v));
+        }
+        c.params = {
+            {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, -1, -1, -1, -1, -1, -1, -1, -1},
+            {0.25f}};
+        c.targets.assign(1, 0.0f);
+        c.prediction = {0.5f * 36 - 100 + 0.25f};
+        add(c);
+    }
     { // A scale and shift per channel of [N, 2, 1, 2]: channel 0 · 2 + 10, channel 1 · 3 + 20.
         ForwardCase c{"Scale per channel", {"Scale"}};
         c.graph = single({2, 1, 2}, "Scale", {{"shape", IntList{2, 1, 1}}});
@@ -706,6 +722,18 @@ std::vector<GradientCase> gradientCases() {
     // A learned token concatenated before a Dense's output (ViT's class token), then a Dense
     // over both: the token's gradient is the sum over the batch.
     out.push_back({"Constant token", {"Constant"}, tokenGraph(false)});
+    // Conv3D: padded, strided, dilated and grouped, its data and weight gradients.
+    row("Conv3D", {"Conv3D"},
+        Chain({2, 4, 4, 4})
+            .add("Conv3D", {{"filters", std::int64_t{4}},
+                            {"kernel_size", graph::IntList{2, 3, 3}},
+                            {"padding", graph::IntList{1, 1, 1}},
+                            {"stride", graph::IntList{2, 1, 1}},
+                            {"groups", std::int64_t{2}}})
+            .add("Conv3D", {{"filters", std::int64_t{2}},
+                            {"kernel_size", graph::IntList{1, 2, 2}},
+                            {"dilation", graph::IntList{1, 2, 2}}})
+            .add("Loss", kMse));
     row("Loss cross-entropy smoothed", {"Loss"},
         Chain({5}).add("Dense", {{"units", 4}}).add("Loss", {{"label_smoothing", 0.1}}));
     row("Loss cross-entropy per step", {"Loss"},

@@ -235,6 +235,10 @@ std::vector<InferCase> inferCases() {
          {1, 0, 60}},
         // no inputs: the value [3, 4] for each sample, 12 parameters.
         {"Constant", "Constant", {{"shape", IntList{3, 4}}}, {}, {N({3, 4})}, {12, 0, 0}},
+        // [N, 3, 8, 8, 8] by 3x3x3, padding 1: [N, 4, 8, 8, 8]; 4*3*27 + 4 = 328 parameters;
+        // FLOPs 2*4*3*27*512 + 4*512 = 333824.
+        {"Conv3D", "Conv3D", {{"filters", std::int64_t{4}}, {"padding", IntList{1, 1, 1}}},
+         {N({3, 8, 8, 8})}, {N({4, 8, 8, 8})}, {328, 0, 333824}},
         // one rounding per element: 2*3*4 = 24.
         {"Cast", "Cast", {{"to", std::string("float8e4m3fn")}}, {N({2, 3, 4})}, {N({2, 3, 4})},
          {0, 0, 24}},
@@ -347,6 +351,7 @@ void TestOps::everyOpHasInferRows() {
         ops::inputSchema(),
         ops::denseSchema(),
         ops::conv2dSchema(),
+        ops::conv3dSchema(),
         ops::maxPool2dSchema(),
         ops::avgPool2dSchema(),
         ops::globalAvgPoolSchema(),

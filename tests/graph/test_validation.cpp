@@ -77,8 +77,8 @@ std::vector<ProblemCase> problemCases() {
         edit(g);
         cases.push_back({tag, std::move(g), severity, node, field, std::move(fragments)});
     };
-    edited("unknown op", S::Error, "mystery", "op", {"unknown op 'Conv3D'"},
-           [](Graph& g) { add(g, "mystery", "Conv3D"); });
+    edited("unknown op", S::Error, "mystery", "op", {"unknown op 'Conv4D'"},
+           [](Graph& g) { add(g, "mystery", "Conv4D"); });
     edited("unknown attribute", S::Error, "fc", "unitz", {"unknown attribute of Dense"},
            [](Graph& g) { g.findNode("fc")->attrs["unitz"] = std::int64_t{4}; });
     edited("attribute out of range", S::Error, "fc", "units", {"must be in [1, 1048576], got 0"},
@@ -294,7 +294,7 @@ void TestValidation::errorsDoNotCascade_data() {
     QTest::newRow("inference failure") << "Dense"
                                        << ""
                                        << "input";
-    QTest::newRow("unknown op") << "Conv3D"
+    QTest::newRow("unknown op") << "Conv4D"
                                 << ""
                                 << "op";
 }

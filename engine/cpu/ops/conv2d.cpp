@@ -1,6 +1,7 @@
-// Conv2D on oneDNN convolution. x: [N, C, H, W], weight: [F, C/groups, kh, kw] (PyTorch's
-// layout), bias: [F], y: [N, F, H', W']. The primitives choose their own blocked layouts
-// (format_tag::any); LayoutBridge reorders from and to our plain tensors where they differ.
+// Conv2D and Conv3D on oneDNN convolution. x: [N, C, (D,) H, W], weight: [F, C/groups,
+// (kd,) kh, kw] (PyTorch's layout), bias: [F], y: [N, F, (D',) H', W']. The primitives choose their
+// own blocked layouts (format_tag::any); LayoutBridge reorders from and to our plain tensors where
+// they differ.
 #include "engine/cpu/ops/kernel_base.h"
 #include "engine/cpu/ops/kernels.h"
 
@@ -24,9 +25,12 @@ public:
         m_bias = attrBool("use_bias");
         m_weightShape = c.params.at(0).shape; // the schema's [F, C/groups, kh, kw]
 
-        DnnlDims padL(2), padR(2);
+        const int spatial = static_cast<int>(x.size()) - 2;
+        DnnlDims padL(spatial), padR(spatial), strides(spatial), dilation(spatial);
         bool same = attrString("padding_mode") == "same";
-        for (int d = 0; d < 2; ++d) {
+        for (int d = 0; d < spatial; ++d) {
+            strides[d] = stride[d];
+            dilation[d] = dil[d] - 1; // oneDNN: 0 is no dilation
             std::int64_t effective = dil[d] * (k[d] - 1) + 1;
             if (same) {
                 std::int64_t total =
@@ -37,17 +41,22 @@ public:
                 padL[d] = padR[d] = attrInts("padding")[d]; // oneDNN floors like the schema
             }
         }
-        DnnlDims strides{stride[0], stride[1]}, dilation{dil[0] - 1, dil[1] - 1};
-        // oneDNN's grouped weights: [groups, F/groups, C/groups, kh, kw].
-        Dims dnnlW = groups == 1 ? m_weightShape
-                                 : Dims{groups, m_filters / groups, x[1] / groups, k[0], k[1]};
-        // Grouped weights: the same OHWI memory as plainDesc(m_weightShape), seen as
-        // [groups, F/groups, C/groups, kh, kw] through explicit strides.
-        std::int64_t og = m_filters / groups, ig = x[1] / groups;
-        auto plainW = groups == 1 ? plainDesc(m_weightShape)
-                                  : memory::desc(toDnnl(dnnlW), memory::data_type::f32,
-                                                 memory::dims{og * k[0] * k[1] * ig,
-                                                              k[0] * k[1] * ig, 1, k[1] * ig, ig});
+        // oneDNN's grouped weights: [groups, F/groups, C/groups, (kd,) kh, kw], the same memory
+        // as plainDesc(m_weightShape) (OHWI for 2-D, row-major for 3-D) seen through explicit
+        // strides.
+        const std::int64_t og = m_filters / groups, ig = x[1] / groups;
+        Dims dnnlW = m_weightShape;
+        memory::desc plainW = plainDesc(m_weightShape);
+        if (groups > 1) {
+            const DnnlDims w = plainStrides(m_weightShape);
+            dnnlW = {groups, og, ig};
+            DnnlDims grouped{og * w[0], w[0], w[1]};
+            for (int d = 0; d < spatial; ++d) {
+                dnnlW.push_back(k[d]);
+                grouped.push_back(w[2 + d]);
+            }
+            plainW = memory::desc(toDnnl(dnnlW), memory::data_type::f32, grouped);
+        }
         // The primitive picks its layouts (blocked on AVX-512 for training); forcing our nhwc
         // measured slower in backward than the reorders it saves.
         // Gradients and outputs are fp32; under bf16 the products' inputs (x, w, dy) are bf16

@@ -11,6 +11,7 @@ graph::OpTable<KernelFactory> makeCpuKernelTable() {
     t.add("Input", makeInputKernel)
         .add("Dense", makeDenseKernel)
         .add("Conv2D", makeConv2dKernel)
+        .add("Conv3D", makeConv2dKernel)
         .add("MaxPool2D", makeMaxPool2dKernel)
         .add("AvgPool2D", makeAvgPool2dKernel)
         .add("GlobalAvgPool", makeGlobalAvgPoolKernel)

@@ -33,6 +33,8 @@ graph::OpTable<KernelFactory> makeCudaKernelTable() {
         .add("Slice", makeSliceKernel)
         .add("Add", makeAddKernel)
         .add("Mul", makeMulKernel)
+        .unsupported("Conv3D", "no CUDA 3-D convolution yet (cuDNN's, through the graph API "
+                               "as Conv2D); the node runs on the CPU")
         .unsupported("Constant", "no CUDA kernel yet (a tensor repeated over the batch and "
                                  "its gradient's sum); the node runs on the CPU")
         .unsupported("Cast", "no CUDA kernel yet (rounding to the narrow number formats); the "

@@ -34,6 +34,8 @@ graph::OpTable<KernelFactory> makeVulkanKernelTable() {
         .add("Add", makeAddKernel)
         .add("Mul", makeMulKernel)
         .add("Constant", makeConstantKernel)
+        .unsupported("Conv3D", "no Vulkan 3-D convolution yet (its implicit GEMM over five "
+                               "dims); the node runs on the CPU")
         .add("Cast", makeCastKernel)
         .add("Scale", makeScaleKernel)
         .add("Concat", makeConcatKernel)
