@@ -327,6 +327,11 @@ void emitPool(Builder& b, const graph::Node& n) {
     const Dims x = b.perSample(b.inputNode(n, 0)); // [C, H, W]
     const graph::ops::PoolWindow win = graph::ops::poolWindow(a, x[1], x[2]);
     const graph::ops::PoolAxis &r = win.rows, &c = win.cols;
+    if (!isMax && (win.rows.dilation != 1 || win.cols.dilation != 1)) {
+        throw Failure{"node '" + n.id +
+                      "': a dilated AvgPool2D has no bundle layer (the runtime's dilation is "
+                      "max pooling's); export to ONNX instead"};
+    }
     if (!isMax && win.includePad && !win.fullDivisors()) {
         throw Failure{"node '" + n.id +
                       "': AvgPool2D with ceil_mode and count_include_pad divides its last "

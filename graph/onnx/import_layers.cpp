@@ -238,7 +238,7 @@ int addPool2D(MapContext& c, int x, bool isMax, const Dims& k, const Dims& strid
     } else {
         a["padding"] = Dims{pads[0], pads[2], pads[1], pads[3]}; // top, bottom, left, right
     }
-    if (isMax && (dil[0] != 1 || dil[1] != 1)) {
+    if (dil[0] != 1 || dil[1] != 1) {
         a["dilation"] = dil;
     }
     if (c.attrInt("ceil_mode", 0) != 0) {
@@ -264,9 +264,6 @@ Why mapPool3D(MapContext& c, bool isMax, const Dims& k, const Dims& stride, cons
     }
     if (s.rank() != 5 || stride.size() != 3 || dil.size() != 3 || pads.size() != 6) {
         return fail("3-D pooling expects [N, C, D, H, W] and three of each window attribute");
-    }
-    if (!isMax && (dil[0] != 1 || dil[1] != 1 || dil[2] != 1)) {
-        return fail("dilations " + dimsText(dil) + ": Netwright's AvgPool2D has no dilation");
     }
     const std::string autoPad = c.attrString("auto_pad", "NOTSET");
     if (autoPad != "NOTSET" && autoPad != "VALID") {
@@ -330,9 +327,6 @@ Why mapPool(MapContext& c, bool isMax) {
         std::min({k[0], k[1], stride[0], stride[1], dil[0], dil[1]}) < 1) {
         return fail("only 1-D, 2-D and 3-D pooling over [N, C, T], [N, C, H, W] and "
                     "[N, C, D, H, W] map");
-    }
-    if (!isMax && (dil[0] != 1 || dil[1] != 1)) {
-        return fail("dilations " + dimsText(dil) + ": Netwright's AvgPool2D has no dilation");
     }
     if (c.attrInt("storage_order", 0) != 0) {
         return fail("storage_order 1 has no Netwright equivalent");

@@ -201,6 +201,12 @@ Status emitMaxPool(MapContext& c) {
     return emitPool(c, "MaxPool");
 }
 Status emitAvgPool(MapContext& c) {
+    const IntList& d = c.ints("dilation");
+    if (d[0] != 1 || d[1] != 1) { // AveragePool's dilations came with opset 19
+        return Error::user("node '" + c.node.id +
+                           "' (AvgPool2D): a dilated average pooling "
+                           "needs ONNX opset 19 or later; the exporter writes opset 17");
+    }
     return emitPool(c, "AveragePool");
 }
 

@@ -46,20 +46,24 @@ struct PoolAxis {
         return std::max(padEnd, (outputs() - 1) * stride + span() - in - padBegin);
     }
 
-    // An average's divisor for window o: its cells inside the input and its explicit padding
+    // An average's divisor for window o: its taps inside the input and its explicit padding
     // (`includePad`: count_include_pad) or inside the input only. The overhang never counts.
     std::int64_t count(std::int64_t o, bool includePad) const {
-        const std::int64_t start = o * stride - padBegin, end = start + kernel;
-        if (includePad) {
-            return std::min(end, in + padEnd) - start;
+        const std::int64_t start = o * stride - padBegin; // >= -padBegin
+        const std::int64_t lo = includePad ? -padBegin : 0, hi = includePad ? in + padEnd : in;
+        // taps start + i * dilation in [lo, hi)
+        const std::int64_t first = start >= lo ? 0 : (lo - start + dilation - 1) / dilation;
+        if (hi <= start) {
+            return 0;
         }
-        return std::min(end, in) - std::max<std::int64_t>(start, 0);
+        const std::int64_t last = std::min(kernel - 1, (hi - 1 - start) / dilation);
+        return std::max<std::int64_t>(0, last - first + 1);
     }
 };
 
 // A node's windows over an [N, C, H, W] input: rows and columns. `padding` holds 2 values
-// ([rows, columns], both sides alike) or 4 ([top, bottom, left, right]); MaxPool2D's
-// `dilation` and AvgPool2D's `count_include_pad` read as their defaults on the other op.
+// ([rows, columns], both sides alike) or 4 ([top, bottom, left, right]); AvgPool2D's
+// `count_include_pad` reads as its default on MaxPool2D.
 struct PoolWindow {
     PoolAxis rows;
     PoolAxis cols;

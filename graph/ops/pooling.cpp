@@ -7,7 +7,7 @@ namespace nw::graph::ops {
 namespace {
 
 // MaxPool2D and AvgPool2D share their window attributes and shape rules (pool_window.h);
-// MaxPool2D adds dilation, AvgPool2D count_include_pad. The attributes after padding came
+// AvgPool2D adds count_include_pad. The attributes after padding came
 // later: files leave them out at their defaults, so files saved before keep their bytes.
 OpSchema windowPool(const char* name, const char* doc, bool isMax) {
     OpSchema s;
@@ -16,14 +16,14 @@ OpSchema windowPool(const char* name, const char* doc, bool isMax) {
     s.doc = doc;
     s.notes = std::string("Input `[N, C, H, W]`. Output `[N, C, H', W']`, `H' = floor((H + top + "
                           "bottom − ") +
-              (isMax ? "(dil·(k − 1) + 1)" : "k") +
-              ") / stride) + 1`, likewise `W'` (2-value `padding`: top = bottom = rows, left = "
+              "(dil·(k − 1) + 1)) / stride) + 1`, likewise `W'` (2-value `padding`: top = bottom = "
+              "rows, left = "
               "right = columns); with `ceil_mode` rounded up instead, dropping a last window "
               "that would start in the bottom padding (PyTorch's rule, ONNX's from opset 19). "
               "Error if below 1 or if a pad reaches the window's span (a window of padding "
               "alone). " +
               (isMax ? std::string("Padding never wins the maximum. ")
-                     : std::string("The divisor counts the window's cells inside the input and, "
+                     : std::string("The divisor counts the window's taps inside the input and, "
                                    "with `count_include_pad`, inside its padding; never the "
                                    "overhang that `ceil_mode` adds past the padding. ")) +
               "Parameters: 0. FLOPs: `C·H'·W'·kh·kw`.";
@@ -34,11 +34,9 @@ OpSchema windowPool(const char* name, const char* doc, bool isMax) {
                        "Implicit padding: [rows, columns] on both sides alike, or [top, bottom, "
                        "left, right]; each below the window's span."),
     };
-    if (isMax) {
-        s.attrs.push_back(AttrSpec::ints("dilation", {1, 1}, 2, 2, 1, 255,
-                                         "Spacing between window taps (rows, columns).")
-                              .omittedAtDefault());
-    }
+    s.attrs.push_back(AttrSpec::ints("dilation", {1, 1}, 2, 2, 1, 255,
+                                     "Spacing between window taps (rows, columns).")
+                          .omittedAtDefault());
     s.attrs.push_back(AttrSpec::boolean("ceil_mode", false,
                                         "Round the output size up: a last, partial window "
                                         "covers the rows and columns that floor leaves out.")

@@ -404,6 +404,9 @@ private slots:
                                       "runtime has no table-lookup layer";
         // Over [1, 6, 6], 3 x 3 windows, stride 2, padding 1, rounded up: the last windows
         // reach past the padding, and counting the padding divides them by 6, not 9.
+        QTest::newRow("AvgPool2D dilated") << QStringList{"AvgPool2D:dilated"}
+                                           << "node 'n1': a dilated AvgPool2D has no bundle "
+                                              "layer";
         QTest::newRow("AvgPool2D ceil_mode count_include_pad")
             << QStringList{"AvgPool2D"}
             << "node 'n1': AvgPool2D with ceil_mode and count_include_pad divides its last "
@@ -418,7 +421,7 @@ private slots:
         graph::IntList shape{4, 6};
         if (chain.front() == "Embedding") {
             shape = {4};
-        } else if (chain.front() == "AvgPool2D") {
+        } else if (chain.front().startsWith("AvgPool2D")) {
             shape = {1, 6, 6};
         }
         g.addNode({"n0", "Input", {{"shape", shape}}, {}});
@@ -432,8 +435,10 @@ private slots:
                 attrs = {{"kernel_size", graph::IntList{3, 3}},
                          {"padding", graph::IntList{1, 1}},
                          {"ceil_mode", true}};
+            } else if (chain[i] == "AvgPool2D:dilated") {
+                attrs = {{"kernel_size", graph::IntList{2, 2}}, {"dilation", graph::IntList{2, 2}}};
             }
-            g.addNode({id, chain[i].toStdString(), attrs, {}});
+            g.addNode({id, chain[i].section(':', 0, 0).toStdString(), attrs, {}});
             g.addEdge({{last, 0}, {id, 0}});
             last = id;
         }

@@ -32,6 +32,16 @@ const std::vector<float> kGrid4{1, 5, 2, 0, 3, -1, 4, 8, 0, 0, -2, -3, 7, 1, -5,
 } // namespace
 
 void addPoolForwardCases(std::vector<ForwardCase>& out) {
+    // 2 x 2 taps 2 apart over the 5 x 5 grid, stride 3, one row and column of end padding:
+    // windows at rows and columns {0, 2} and {3, 5}; 5 is padding, which without
+    // count_include_pad no divisor counts: (1 + 3 − 3 + 7) / 4, (0 − 4) / 2, (2 + 1) / 2, 6.
+    out.push_back(poolCase("AvgPool2D dilation", "AvgPool2D", {1, 5, 5},
+                           {{"kernel_size", IntList{2, 2}},
+                            {"stride", IntList{3, 3}},
+                            {"dilation", IntList{2, 2}},
+                            {"padding", IntList{0, 1, 0, 1}},
+                            {"count_include_pad", false}},
+                           kGrid5, {2, -2, 1.5f, 6}));
     // 3 x 3 windows, stride 1, padded by 2 (more than half the kernel, as ONNX allows) over
     // [[1, 2], [3, 4]]: window (i, j) reads rows and columns {i - 2 .. i} of the input; the
     // corner windows hold one real value each.
@@ -113,6 +123,17 @@ void addPoolGradientCases(std::vector<GradientCase>& out) {
                            .graph()});
     };
     row("MaxPool2D ceil_mode", "MaxPool2D", {2, 5, 5}, {{"ceil_mode", true}});
+    // Dilated averages, with and without count_include_pad, ceil_mode's overhang.
+    for (bool include : {true, false}) {
+        row(include ? "AvgPool2D dilation with the padding" : "AvgPool2D dilation", "AvgPool2D",
+            {2, 7, 7},
+            {{"kernel_size", IntList{3, 2}},
+             {"stride", IntList{2, 1}},
+             {"dilation", IntList{2, 3}},
+             {"padding", IntList{1, 2}},
+             {"ceil_mode", true},
+             {"count_include_pad", include}});
+    }
     // Rows: 3 taps 2 apart (a span of 5), stride 2; columns: 2 taps 2 apart, stride 1.
     row("MaxPool2D dilation padded", "MaxPool2D", {2, 7, 7},
         {{"kernel_size", IntList{3, 2}},

@@ -611,15 +611,16 @@ const ForeignForm kForeignForms[] = {
 };
 
 const Refusal kRefusals[] = {
-    {"AveragePool with dilations",
-     {1, 6, 6},
+    {"AveragePool with dilations beyond the input",
+     {1, 3, 3},
      [](onnx::GraphProto& g, std::mt19937&) {
          auto& n = addNode(g, "AveragePool", "avg", {"x"}, {"a"});
          addInts(n, "kernel_shape", {2, 2});
-         addInts(n, "dilations", {2, 2});
+         addInts(n, "dilations", {3, 3});
          return std::string("a");
      },
-     "node 'avg' (AveragePool): dilations [2, 2]: Netwright's AvgPool2D has no dilation",
+     "node 'avg' (AveragePool): as AvgPool2D: kernel_size: the window (4 with dilation) is "
+     "larger than the padded input",
      19},
     {"MaxPool pads as large as the kernel",
      {1, 6, 6},

@@ -16,6 +16,7 @@
 #include <QProcess>
 #include <QtTest>
 #include <cmath>
+#include <tuple>
 
 namespace ox = nw::graph::onnx_export;
 using namespace nw;
@@ -279,6 +280,31 @@ private slots:
         QVERIFY(meta["input_normalization"].find("0.353") != std::string::npos);
         QCOMPARE(meta["input_layout"], std::string("NCHW"));
         QCOMPARE(exported->model.graph().output_size(), 1);
+    }
+
+    // Forms opset 17 cannot write are refused, naming the node: AveragePool's dilations
+    // (opset 19) and a Cast to a float8 format (opset 19).
+    void formsBeyondOpset17AreRefused() {
+        const graph::OpRegistry registry = graph::makeCoreRegistry();
+        for (const auto& [op, attrs, fragment] :
+             std::vector<std::tuple<std::string, graph::AttrMap, std::string>>{
+                 {"AvgPool2D",
+                  {{"kernel_size", graph::IntList{2, 2}}, {"dilation", graph::IntList{2, 2}}},
+                  "node 'pool' (AvgPool2D): a dilated average pooling needs ONNX opset 19"},
+                 {"Cast",
+                  {{"to", std::string("float8e4m3fn")}},
+                  "node 'pool' (Cast): a cast to float8e4m3fn needs ONNX opset 19"}}) {
+            graph::Graph g;
+            g.addNode({"input", "Input", {{"shape", graph::IntList{1, 6, 6}}}, {}});
+            g.addNode({"pool", op, attrs, {}});
+            g.addNode({"loss", "Loss", {{"loss", std::string("mse")}}, {}});
+            g.addEdge({{"input", 0}, {"pool", 0}});
+            g.addEdge({{"pool", 0}, {"loss", 0}});
+            auto exported = ox::exportModel(g, registry, {}, {});
+            QVERIFY(!exported);
+            QVERIFY2(exported.error().message.find(fragment) != std::string::npos,
+                     exported.error().message.c_str());
+        }
     }
 
     void unmappedOpNamesTheNode() {

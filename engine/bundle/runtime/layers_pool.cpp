@@ -41,8 +41,8 @@ void pool(Preparer& p, const Layer& l, algorithm algo, bool global) {
     Dims y{x[0], 0, 0};
     for (int i = 0; i < 2; ++i) {
         const std::int64_t span = dil[i] * (k[i] - 1) + 1;
-        if (k[i] < 1 || s[i] < 1 || dil[i] < 1 || padL[i] < 0 || padR[i] < 0 ||
-            2 * padL[i] > k[i] || padR[i] >= span || x[1 + i] + padL[i] + padR[i] < span) {
+        if (k[i] < 1 || s[i] < 1 || dil[i] < 1 || padL[i] < 0 || padR[i] < 0 || padL[i] >= span ||
+            padR[i] >= span || x[1 + i] + padL[i] + padR[i] < span) {
             p.fail("bad window for " + dimsText(x));
         }
         y[1 + i] = (x[1 + i] + padL[i] + padR[i] - span) / s[i] + 1;

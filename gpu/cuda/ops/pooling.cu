@@ -30,13 +30,24 @@ struct PoolShape {
     int includePad;     // averages: count_include_pad
 };
 
+// The taps start + i * d, i < k, inside [lo, hi): graph/ops/pool_window.h's count.
+__device__ inline int tapsIn(int start, int k, int d, int lo, int hi) {
+    if (hi <= start) {
+        return 0;
+    }
+    const int first = start >= lo ? 0 : (lo - start + d - 1) / d;
+    const int last = min(k - 1, (hi - 1 - start) / d);
+    return max(0, last - first + 1);
+}
+
 // The averages' divisor of window (oy, ox).
 __device__ inline float divisorAt(const PoolShape& s, int oy, int ox) {
     const int y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
     if (s.includePad) {
-        return float((min(y0 + s.kh, s.h + s.pb) - y0) * (min(x0 + s.kw, s.w + s.pr) - x0));
+        return float(tapsIn(y0, s.kh, s.dh, -s.pt, s.h + s.pb) *
+                     tapsIn(x0, s.kw, s.dw, -s.pl, s.w + s.pr));
     }
-    return float((min(y0 + s.kh, s.h) - max(y0, 0)) * (min(x0 + s.kw, s.w) - max(x0, 0)));
+    return float(tapsIn(y0, s.kh, s.dh, 0, s.h) * tapsIn(x0, s.kw, s.dw, 0, s.w));
 }
 
 // MAX: y = max over the window's input taps, idx = its index in the plane; else the mean.
@@ -71,12 +82,17 @@ __global__ void poolForwardKernel(const float* x, float* y, int* idx, PoolShape 
             y[o] = bestValue;
             idx[o] = best;
         } else {
-            const int ys = max(y0, 0), ye = min(y0 + s.kh, s.h);
-            const int xs = max(x0, 0), xe = min(x0 + s.kw, s.w);
             float sum = 0.0f;
-            for (int h = ys; h < ye; ++h) {
-                for (int w = xs; w < xe; ++w) {
-                    sum += in[h * s.w + w];
+            for (int i = 0; i < s.kh; ++i) {
+                const int h = y0 + i * s.dh;
+                if (h < 0 || h >= s.h) {
+                    continue;
+                }
+                for (int j = 0; j < s.kw; ++j) {
+                    const int w = x0 + j * s.dw;
+                    if (w >= 0 && w < s.w) {
+                        sum += in[h * s.w + w];
+                    }
                 }
             }
             y[o] = sum / divisorAt(s, oy, ox);
@@ -112,7 +128,8 @@ __global__ void poolBackwardKernel(const float* dy, const int* idx, float* dx, P
                     if (idx[o] == cell) {
                         sum += dy[o];
                     }
-                } else {
+                } else if ((h - (oy * s.sh - s.pt)) % s.dh == 0 &&
+                           (w - (ox * s.sw - s.pl)) % s.dw == 0) { // a tap of the window
                     sum += dy[o] / divisorAt(s, oy, ox);
                 }
             }

@@ -5,7 +5,7 @@
 //   MAX 1: max over the input taps (padding ignored); forward writes idx, the argmax's
 //          index within its plane (first of equal maxima in tap order; -1 for a window of
 //          padding only); backward sums dy into that cell.
-//   MAX 0 (no dilation): the mean, divided by the window's cells inside the input and, with
+//   MAX 0: the mean over the taps inside the input, divided by their count and, with
 //          includePad, inside the padding (pt, pb rows, pl, pr columns); never by the
 //          overhang past the padding that ceil_mode adds.
 //   BACKWARD 0: one invocation per output element. BACKWARD 1: one per input element, summing
@@ -38,13 +38,24 @@ layout(push_constant) uniform Push {
     int includePad;
 } p;
 
+// The taps start + i * d, i < k, inside [lo, hi): graph/ops/pool_window.h's count.
+int tapsIn(int start, int k, int d, int lo, int hi) {
+    if (hi <= start) {
+        return 0;
+    }
+    int first = start >= lo ? 0 : (lo - start + d - 1) / d;
+    int last = min(k - 1, (hi - 1 - start) / d);
+    return max(0, last - first + 1);
+}
+
 // The averages' divisor of window (oy, ox).
 float divisorAt(int oy, int ox) {
     int y0 = oy * p.sh - p.pt, x0 = ox * p.sw - p.pl;
     if (p.includePad != 0) {
-        return float((min(y0 + p.kh, p.H + p.pb) - y0) * (min(x0 + p.kw, p.W + p.pr) - x0));
+        return float(tapsIn(y0, p.kh, p.dh, -p.pt, p.H + p.pb) *
+                     tapsIn(x0, p.kw, p.dw, -p.pl, p.W + p.pr));
     }
-    return float((min(y0 + p.kh, p.H) - max(y0, 0)) * (min(x0 + p.kw, p.W) - max(x0, 0)));
+    return float(tapsIn(y0, p.kh, p.dh, 0, p.H) * tapsIn(x0, p.kw, p.dw, 0, p.W));
 }
 
 void forwardAt(uint o) {
@@ -78,12 +89,17 @@ void forwardAt(uint o) {
         p.y.v[o] = bestValue;
         p.idx.v[o] = best;
     } else {
-        int ys = max(y0, 0), ye = min(y0 + p.kh, p.H);
-        int xs = max(x0, 0), xe = min(x0 + p.kw, p.W);
         float sum = 0.0;
-        for (int h = ys; h < ye; ++h) {
-            for (int w = xs; w < xe; ++w) {
-                sum += p.x.v[base + uint(h * p.W + w)];
+        for (int i = 0; i < p.kh; ++i) {
+            int h = y0 + i * p.dh;
+            if (h < 0 || h >= p.H) {
+                continue;
+            }
+            for (int j = 0; j < p.kw; ++j) {
+                int w = x0 + j * p.dw;
+                if (w >= 0 && w < p.W) {
+                    sum += p.x.v[base + uint(h * p.W + w)];
+                }
             }
         }
         p.y.v[o] = sum / divisorAt(oy, ox);
@@ -114,7 +130,8 @@ void backwardAt(uint i) {
                 if (p.idx.v[o] == cell) {
                     sum += p.y.v[o];
                 }
-            } else {
+            } else if ((h - (oy * p.sh - p.pt)) % p.dh == 0 &&
+                       (w - (ox * p.sw - p.pl)) % p.dw == 0) { // a tap of the window
                 sum += p.y.v[o] / divisorAt(oy, ox);
             }
         }
