@@ -24,6 +24,8 @@ Why shapedInput(const MapContext& c, int i, int& ref, Shape& shape);
 // one sample's (a rank one below `like`'s, or a leading 1 dropped), learned when it is a tensor
 // initializer; or why not.
 Why constantInput(MapContext& c, int i, const Shape& like, int& ref);
+// Inputs 0 and 1 as activations with their shapes, or why not.
+Why shapedInputs(const MapContext& c, int& a, Shape& sa, int& b, Shape& sb);
 // The anchor's output 0 is planned node `ref`.
 Why done(MapContext& c, int ref);
 // Outputs past the first are optional in these ops; one in use has no Netwright equivalent.

@@ -54,6 +54,13 @@ Why constantInput(MapContext& c, int i, const Shape& like, int& ref) {
     return mapped();
 }
 
+Why shapedInputs(const MapContext& c, int& a, Shape& sa, int& b, Shape& sb) {
+    if (auto why = shapedInput(c, 0, a, sa)) {
+        return why;
+    }
+    return shapedInput(c, 1, b, sb);
+}
+
 // The anchor's output 0 is `ref`.
 Why done(MapContext& c, int ref) {
     c.define(c.node.output(0), ref);

@@ -467,10 +467,7 @@ Why mapMul(MapContext& c) {
     }
     int a, b;
     Shape sa, sb;
-    if (auto why = shapedInput(c, 0, a, sa)) {
-        return why;
-    }
-    if (auto why = shapedInput(c, 1, b, sb)) {
+    if (auto why = shapedInputs(c, a, sa, b, sb)) {
         return why;
     }
     if (sa.rank() != sb.rank()) {
@@ -489,7 +486,7 @@ Why mapMul(MapContext& c) {
 // x / c of integers, which truncates: x · (1/c), then our Cast to the integer type (exact
 // while |x| < 2^24: an integer quotient's product rounds back to it, another stays between
 // its neighbours).
-Why integerDivide(MapContext& c, int x, const Shape& s, const Constant& divisor) {
+static Why integerDivide(MapContext& c, int x, const Shape& s, const Constant& divisor) {
     static const std::map<std::int32_t, const char*> kFormats{
         {onnx::TensorProto::INT8, "int8"},   {onnx::TensorProto::UINT8, "uint8"},
         {onnx::TensorProto::INT16, "int16"}, {onnx::TensorProto::UINT16, "uint16"},
@@ -526,10 +523,7 @@ Why mapArithmetic(MapContext& c, char op) {
     if (!c.constant(0) && !c.constant(1)) {
         int x, y;
         Shape sx, sy;
-        if (auto why = shapedInput(c, 0, x, sx)) {
-            return why;
-        }
-        if (auto why = shapedInput(c, 1, y, sy)) {
+        if (auto why = shapedInputs(c, x, sx, y, sy)) {
             return why;
         }
         if (op != '-' || sy != sx) {

@@ -59,42 +59,31 @@ __global__ void poolForwardKernel(const float* x, float* y, int* idx, PoolShape 
         const int oy = r / s.ow, ox = r % s.ow;
         const int y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
         const float* in = x + plane * s.h * s.w;
-        if (MAX) {
-            int best = -1;
-            float bestValue = -FLT_MAX;
-            for (int i = 0; i < s.kh; ++i) {
-                const int h = y0 + i * s.dh;
-                if (h < 0 || h >= s.h) {
+        int best = -1;
+        float bestValue = -FLT_MAX, sum = 0.0f;
+        for (int i = 0; i < s.kh; ++i) { // the window's taps inside the input
+            const int h = y0 + i * s.dh;
+            if (h < 0 || h >= s.h) {
+                continue;
+            }
+            for (int j = 0; j < s.kw; ++j) {
+                const int w = x0 + j * s.dw;
+                if (w < 0 || w >= s.w) {
                     continue;
                 }
-                for (int j = 0; j < s.kw; ++j) {
-                    const int w = x0 + j * s.dw;
-                    if (w < 0 || w >= s.w) {
-                        continue;
-                    }
-                    const float v = in[h * s.w + w];
-                    if (best < 0 || v > bestValue) { // strictly: the first maximum stays
-                        bestValue = v;
-                        best = h * s.w + w;
-                    }
+                const float v = in[h * s.w + w];
+                if (!MAX) {
+                    sum += v;
+                } else if (best < 0 || v > bestValue) { // strictly: the first maximum stays
+                    bestValue = v;
+                    best = h * s.w + w;
                 }
             }
+        }
+        if (MAX) {
             y[o] = bestValue;
             idx[o] = best;
         } else {
-            float sum = 0.0f;
-            for (int i = 0; i < s.kh; ++i) {
-                const int h = y0 + i * s.dh;
-                if (h < 0 || h >= s.h) {
-                    continue;
-                }
-                for (int j = 0; j < s.kw; ++j) {
-                    const int w = x0 + j * s.dw;
-                    if (w >= 0 && w < s.w) {
-                        sum += in[h * s.w + w];
-                    }
-                }
-            }
             y[o] = sum / divisorAt(s, oy, ox);
         }
     }

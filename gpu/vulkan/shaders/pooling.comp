@@ -66,42 +66,31 @@ void forwardAt(uint o) {
     int y0 = oy * p.sh - p.pt;
     int x0 = ox * p.sw - p.pl;
     uint base = plane * uint(p.H * p.W);
-    if (MAX == 1) {
-        int best = -1;
-        float bestValue = -3.402823466e38;
-        for (int i = 0; i < p.kh; ++i) {
-            int h = y0 + i * p.dh;
-            if (h < 0 || h >= p.H) {
+    int best = -1;
+    float bestValue = -3.402823466e38, sum = 0.0;
+    for (int i = 0; i < p.kh; ++i) { // the window's taps inside the input
+        int h = y0 + i * p.dh;
+        if (h < 0 || h >= p.H) {
+            continue;
+        }
+        for (int j = 0; j < p.kw; ++j) {
+            int w = x0 + j * p.dw;
+            if (w < 0 || w >= p.W) {
                 continue;
             }
-            for (int j = 0; j < p.kw; ++j) {
-                int w = x0 + j * p.dw;
-                if (w < 0 || w >= p.W) {
-                    continue;
-                }
-                float v = p.x.v[base + uint(h * p.W + w)];
-                if (best < 0 || v > bestValue) {
-                    bestValue = v;
-                    best = h * p.W + w;
-                }
+            float v = p.x.v[base + uint(h * p.W + w)];
+            if (MAX == 0) {
+                sum += v;
+            } else if (best < 0 || v > bestValue) {
+                bestValue = v;
+                best = h * p.W + w;
             }
         }
+    }
+    if (MAX == 1) {
         p.y.v[o] = bestValue;
         p.idx.v[o] = best;
     } else {
-        float sum = 0.0;
-        for (int i = 0; i < p.kh; ++i) {
-            int h = y0 + i * p.dh;
-            if (h < 0 || h >= p.H) {
-                continue;
-            }
-            for (int j = 0; j < p.kw; ++j) {
-                int w = x0 + j * p.dw;
-                if (w >= 0 && w < p.W) {
-                    sum += p.x.v[base + uint(h * p.W + w)];
-                }
-            }
-        }
         p.y.v[o] = sum / divisorAt(oy, ox);
     }
 }
